@@ -1,0 +1,166 @@
+"""``huunghi.toml``: one file for the whole tool, plus environment overrides for secrets.
+
+A file that cannot be read stops everything with a clear message (nothing can be trusted);
+a single bad source definition is reported in ``Config.problems`` and skipped, so one typo
+never stops the other sources.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = "huunghi.toml"
+ENV_CONFIG = "HUUNGHI_CONFIG"
+ENV_DATABASE = "HUUNGHI_DATABASE_URL"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class SourceConfig:
+    """Where to find one portal's articles."""
+
+    name: str
+    title: str = ""
+    homepage: str = ""
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+    article_pattern: str = r"-\d+\.html?$"
+    language: str = "vi"
+    enabled: bool = True
+    verified: bool = False
+    max_listing_pages: int = 5
+    notes: str = ""
+
+    def matches(self, url: str) -> bool:
+        return re.search(self.article_pattern, url) is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class CrawlerConfig:
+    """Politeness and limits, shared by every source."""
+
+    user_agent: str = "Huunghi/0.1 news monitor"
+    contact: str = ""
+    concurrent_per_host: int = 2
+    download_delay: float = 1.0
+    autothrottle: bool = True
+    obey_robots: bool = True
+    timeout: float = 30.0
+    retries: int = 2
+    max_response_mb: int = 20
+
+    @property
+    def full_user_agent(self) -> str:
+        return f"{self.user_agent} (+{self.contact})" if self.contact else self.user_agent
+
+
+@dataclass
+class Config:
+    path: Path | None
+    database_url: str
+    crawler: CrawlerConfig
+    sources: list[SourceConfig]
+    problems: list[str] = field(default_factory=list)
+
+    def source(self, name: str) -> SourceConfig:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} in {self.path or 'the configuration'} (known: {known})")
+
+    def enabled_sources(self, names: list[str] | None = None) -> list[SourceConfig]:
+        if names:
+            return [self.source(n) for n in names]
+        return [s for s in self.sources if s.enabled]
+
+
+def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _typed(where: str, cls: type, data: dict[str, Any]) -> Any:
+    """Build a dataclass from a table, checking names and the type of each value."""
+    defaults = cls.__dataclass_fields__
+    _check_keys(where, data, set(defaults))
+    probe = cls(**{"name": "x"}) if "name" in defaults else cls()
+    for key, value in data.items():
+        expected = type(getattr(probe, key))
+        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
+        if expected is list and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}.{key}: expected a list of strings, got {value!r}")
+    return cls(**data)
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None,
+                 environ: dict[str, str] | None = None) -> Config:
+    """Validate a parsed TOML document; bad sources land in ``problems``, not in exceptions."""
+    environ = dict(os.environ) if environ is None else environ
+    where = str(path) if path else "configuration"
+    _check_keys(where, data, {"archive", "crawler", "sources"})
+    archive = data.get("archive", {})
+    _check_keys(f"{where} [archive]", archive, {"url"})
+    url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and path is not None:
+        # a relative SQLite path is relative to the config file, not to the current folder
+        url = "sqlite:///" + str((path.parent / url[len("sqlite:///"):]).resolve())
+    crawler = _typed(f"{where} [crawler]", CrawlerConfig, data.get("crawler", {}))
+    sources: list[SourceConfig] = []
+    problems: list[str] = []
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
+    for i, raw in enumerate(raw_sources):
+        label = f"{where} [[sources]] #{i + 1} ({raw.get('name', '?') if isinstance(raw, dict) else '?'})"
+        try:
+            if not isinstance(raw, dict) or not raw.get("name"):
+                raise ConfigError(f"{label}: every source needs a name")
+            src = _typed(label, SourceConfig, raw)
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", src.name):
+                raise ConfigError(f"{label}: name must be lower-case letters, digits, '-', '_' or '.'")
+            if not (src.feeds or src.sitemaps or src.listings):
+                raise ConfigError(f"{label}: give at least one of feeds, sitemaps, listings")
+            try:
+                re.compile(src.article_pattern)
+            except re.error as exc:
+                raise ConfigError(f"{label}.article_pattern: not a regular expression ({exc})") from exc
+            if any(s.name == src.name for s in sources):
+                raise ConfigError(f"{label}: a source named {src.name!r} is defined twice")
+            sources.append(src)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems)
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    return Path(explicit or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    path = config_path(explicit)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file; run 'huunghi init' to write a starter configuration")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
+    return parse_config(data, path.resolve())

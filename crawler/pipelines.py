@@ -1,0 +1,90 @@
+"""Item pipelines: extract fetched pages, then store articles and record errors in the archive."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.extract import NotAnArticle, extract
+from crawler.items import ExtractedArticle, FetchedPage, PageError
+from crawler.urls import canonical_url
+from storage.archive import Archive, ArticleRecord
+
+log = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """FetchedPage → ExtractedArticle, or a PageError with the reason (never an exception)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        source = self.crawler.spider.source  # type: ignore[union-attr]
+        try:
+            art = extract(item.html, item.url, feed_date=item.feed_date, default_language=source.language)
+        except NotAnArticle as exc:
+            return PageError(item.url, "not-article", str(exc))
+        except Exception as exc:  # an extractor bug must cost one page, not the crawl
+            log.exception("extraction failed for %s", item.url)
+            return PageError(item.url, "extract", f"{type(exc).__name__}: {exc}")
+        record = ArticleRecord(
+            url=canonical_url(item.url, item.canonical_hint), title=art.title, lead=art.lead,
+            body_text=art.body_text, body_html=art.body_html, published_at=art.published,
+            author=art.author, credit=art.credit, section=art.section,
+            language=art.language or source.language,
+        )
+        return ExtractedArticle(record)
+
+
+class ArchivePipeline:
+    """Opens a crawl run for the spider's source, stores articles, records errors, closes the run."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.archive: Archive | None = None
+        self.source_id = 0
+        self.run_id = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(spider, "database_url", None)
+        if not url:
+            raise RuntimeError("no archive configured: set HUUNGHI_DATABASE_URL or [archive] url")
+        self.archive = Archive(url)
+        src = spider.source  # type: ignore[union-attr]
+        self.source_id = self.archive.ensure_source(src.name, src.title, src.homepage, src.as_dict())
+        self.run_id = self.archive.start_run(self.source_id)
+        spider.run_id = self.run_id  # type: ignore[union-attr]
+
+    def process_item(self, item: Any) -> Any:
+        assert self.archive is not None
+        if isinstance(item, PageError):
+            self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
+            if item.severity == "error":
+                raise DropItem(f"{item.kind}: {item.reason}")
+            return item
+        if isinstance(item, ExtractedArticle):
+            outcome = self.archive.store_article(self.source_id, item.record, self.run_id)
+            self.crawler.stats.inc_value(f"huunghi/articles_{outcome.value}")
+        return item
+
+    def close_spider(self) -> None:
+        if self.archive is None:
+            return
+        pages = self.crawler.stats.get_value("response_received_count", 0)
+        self.archive.finish_run(self.run_id, pages)
+        self.archive.close()

@@ -1,0 +1,295 @@
+"""HTML, RSS and sitemap rendering for the three replica templates.
+
+The templates copy what the seeds show of each portal: Thời Đại's breadcrumb, time line, "aa"
+widget, doubled captions and inline related links, then sidebars longer than the article; a
+provincial paper with JSON-LD and one-line captions; a portal with captions in tables.
+Sidebars are drawn from ``rng`` so they change on every visit, as they do on the real sites.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from html import escape
+from urllib.parse import quote
+
+from .catalog import PortalCatalog, ReplicaArticle
+
+PAGE_SIZE = 5
+FEED_SIZE = 10
+
+SITE_NAMES = {
+    "thoidai": "Thời Đại - Tạp chí của Liên hiệp các tổ chức hữu nghị Việt Nam",
+    "baotinh": "Báo tỉnh - Cơ quan của Đảng bộ, Chính quyền, Nhân dân tỉnh",
+    "quocte": "Báo Quốc tế - Cơ quan ngôn luận của Bộ Ngoại giao",
+}
+
+
+def article_path(catalog: PortalCatalog, article: ReplicaArticle) -> str:
+    if catalog.layout == "thoidai":
+        return f"/huu-nghi/bon-phuong-ket-ban/{article.slug}-{article.id}.html"
+    if catalog.layout == "provincial":
+        return f"/thoi-su/{article.slug}-{article.id}.htm"
+    return f"/{article.slug}-{article.id}.html"
+
+
+def listing_path(catalog: PortalCatalog, page: int) -> str:
+    base = {"thoidai": "/huu-nghi/bon-phuong-ket-ban", "provincial": "/thoi-su",
+            "tables": "/doi-ngoai-nhan-dan"}[catalog.layout]
+    if page <= 1:
+        return base + "/"
+    return f"{base}/trang-{page}.htm" if catalog.layout == "provincial" else f"{base}/?page={page}"
+
+
+def ordered(catalog: PortalCatalog) -> list[ReplicaArticle]:
+    return sorted(catalog.articles, key=lambda a: a.published, reverse=True)
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _sidebar_pool(catalog: PortalCatalog, exclude: ReplicaArticle | None) -> list[dict[str, str]]:
+    """Sidebar items: the seeds' own plus this portal's articles (trap 1: X's lead elsewhere)."""
+    own = [{"title": a.title, "summary": a.lead} for a in catalog.articles if a is not exclude]
+    return catalog.sidebar_items + own
+
+
+def _rail(title: str, items: list[dict[str, str]], cls: str, summaries: bool = True) -> str:
+    lis = []
+    for it in items:
+        summary = f'<p class="sapo">{_e(it["summary"])}</p>' if summaries and it["summary"] else ""
+        href = "/" + quote(it["title"][:40].replace(" ", "-"))
+        lis.append(
+            f'<li class="story"><a class="story__thumb" href="{href}.html" title="{_e(it["title"])}">'
+            f'<img src="/img/t.jpg" alt="{_e(it["title"])}"></a>'
+            f'<h3 class="story__heading"><a href="{href}.html">{_e(it["title"])}</a></h3>{summary}</li>'
+        )
+    return f'<section class="{cls}"><h2 class="box-title">{_e(title)}</h2><ul>{"".join(lis)}</ul></section>'
+
+
+def _thoidai_sidebars(catalog: PortalCatalog, article: ReplicaArticle | None, rng: random.Random) -> str:
+    pool = _sidebar_pool(catalog, article)
+    pick = rng.sample(pool, min(len(pool), 13))
+    infos = rng.sample(catalog.infographics, min(5, len(catalog.infographics)))
+    vids = rng.sample(catalog.videos, min(8, len(catalog.videos)))
+    weather = [{"title": f"Thời tiết hôm nay ({d}/3): Hà Nội {w}", "summary": "Trung tâm dự báo khí tượng "
+                f"thủy văn quốc gia đưa ra thông tin dự báo thời tiết ngày {d}/3."}
+               for d, w in ((rng.randint(1, 28), "lạnh về sáng sớm và đêm"), (rng.randint(1, 28), "ngày nắng"))]
+    info_html = "".join(
+        f'<a class="info-item" href="/infographic/{quote(s.replace(" ", "-"))}.html">'
+        f'<img src="/img/i.jpg" alt="{_e(s)}" title="{_e(s)}"></a>' for s in infos
+    )
+    video_html = "".join(f'<li><a href="/video/{i}.html">{_e(v)}</a></li>' for i, v in enumerate(vids))
+    return (
+        _rail("Tin bài liên quan", pick[:3], "box-related")
+        + _rail("Các tin bài khác", pick[3:7], "box-other")
+        + f'<aside class="sidebar">{_rail("Đọc nhiều", pick[7:13], "box-most-read")}'
+        + f'<div class="box-infographic">{info_html}</div>'
+        + '<div class="box-video"><div class="loading">Xin chờ trong giây lát...</div>'
+        + f'<ul class="video-list">{video_html}</ul></div>'
+        + _rail("Thời tiết", weather, "box-weather")
+        + "</aside>"
+    )
+
+
+def _blocks_thoidai(article: ReplicaArticle) -> str:
+    out = []
+    for b in article.blocks:
+        if b["type"] == "p":
+            out.append(f"<p>{_e(b['text'])}</p>")
+        elif b["type"] == "h":
+            out.append(f"<h2><strong>{_e(b['text'])}</strong></h2>")
+        elif b["type"] == "img":
+            out.append(
+                f'<figure class="image"><img src="/uploads/{article.id}/{len(out)}.jpg" alt="{_e(b["alt"])}">'
+                f'<figcaption><p>{_e(b["caption"])}</p></figcaption></figure>'
+            )
+        elif b["type"] == "related":
+            t = _e(b["text"])
+            out.append(f'<div class="related-inline"><a href="/r.html" title="{t}"><img alt="{t}" '
+                       f'src="/img/r.jpg"></a> <a href="/r.html">{t}</a></div>')
+    return "".join(out)
+
+
+def _head(catalog: PortalCatalog, title: str, canonical: str, extra: str = "") -> str:
+    return (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{_e(title)} | {_e(SITE_NAMES[catalog.name])}</title>"
+        f'<link rel="canonical" href="{_e(canonical)}">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{extra}'
+        '<link rel="alternate" type="application/rss+xml" href="/rss/home.rss"></head><body>'
+    )
+
+
+def _nav(catalog: PortalCatalog) -> str:
+    items = ["Thời sự", "Hữu nghị", "Đối ngoại nhân dân", "Kinh tế", "Văn hóa", "Du lịch", "Multimedia"]
+    lis = "".join(f'<li><a href="/{i}.html">{_e(i)}</a></li>' for i in items)
+    return (f'<header class="site-header"><a class="logo" href="/">{_e(SITE_NAMES[catalog.name])}</a>'
+            f'<nav class="main-menu"><ul>{lis}</ul></nav></header>')
+
+
+def _footer(catalog: PortalCatalog) -> str:
+    return (f'<footer class="site-footer"><p>{_e(SITE_NAMES[catalog.name])}</p>'
+            "<p>Giấy phép hoạt động báo chí số 123/GP-BTTTT. Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p>"
+            '<a class="mobile" href="/?m=1">Phiên bản di động</a></footer></body></html>')
+
+
+def render_article(catalog: PortalCatalog, article: ReplicaArticle, base: str, rng: random.Random) -> str:
+    canonical = base + article_path(catalog, article)
+    if catalog.layout == "thoidai":
+        return _render_thoidai(catalog, article, canonical, rng)
+    if catalog.layout == "provincial":
+        return _render_provincial(catalog, article, canonical, rng)
+    return _render_tables(catalog, article, canonical, rng)
+
+
+def _render_thoidai(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
+    when = a.published.strftime("%H:%M | %d/%m/%Y") + " GMT+7"
+    crumbs = "".join(f'<li><a href="/{_e(s)}.html">{_e(s)}</a></li>' for s in a.section)
+    top = "".join(f'<li><a href="/t{i}.html">{_e(t)}</a></li>' for i, t in enumerate(a.top_related))
+    meta = f'<meta property="og:title" content="{_e(a.title)}"><meta property="og:type" content="article">'
+    return (
+        _head(catalog, a.title, canonical, meta) + _nav(catalog)
+        + '<main class="container"><div class="detail">'
+        + f'<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li>{crumbs}</ul>'
+        + f'<span class="post-time">{when}</span>'
+        + f'<h1 class="post-title">{_e(a.title)}</h1>'
+        + '<div class="font-tools"><a class="font-size">aa</a></div>'
+        + f'<div class="post-sapo">{_e(a.lead)}</div>'
+        + (f'<ul class="related-top">{top}</ul>' if top else "")
+        + f'<div class="post-content">{_blocks_thoidai(a)}</div>'
+        + f'<p class="post-author">{_e(a.author)}</p><p class="post-source">Nguồn: {_e(a.credit)}</p>'
+        + "</div>" + _thoidai_sidebars(catalog, a, rng) + "</main>" + _footer(catalog)
+    )
+
+
+def _render_provincial(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title,
+          "datePublished": a.published.isoformat(), "author": {"@type": "Person", "name": a.author},
+          "mainEntityOfPage": canonical}
+    meta = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    body = []
+    for b in a.blocks:
+        if b["type"] == "p":
+            body.append(f"<p>{_e(b['text'])}</p>")
+        elif b["type"] == "img":
+            body.append(f'<div class="expNoEdit"><img src="/media/{a.id}-{len(body)}.jpg" alt="">'
+                        f'<p class="expCaption">{_e(b["caption"])}</p></div>')
+        elif b["type"] == "h":
+            body.append(f"<h3>{_e(b['text'])}</h3>")
+    pool = _sidebar_pool(catalog, a)
+    pick = rng.sample(pool, min(len(pool), 12))
+    latest = "".join(f'<li><a href="/x{i}.htm">{_e(it["title"])}</a><span class="time">'
+                     f'{rng.randint(1, 59)} phút trước</span></li>' for i, it in enumerate(pick[6:12]))
+    return (
+        _head(catalog, a.title, canonical, meta) + _nav(catalog)
+        + '<div class="wrapper"><div class="col-main"><article class="detail-article">'
+        + f'<div class="cate"><a href="/thoi-su/">{_e(a.section[0])}</a></div>'
+        + f'<h1 class="title-detail">{_e(a.title)}</h1>'
+        + f'<div class="meta"><span class="date">{a.published.strftime("%d/%m/%Y %H:%M")}</span>'
+        + '<span class="share">Chia sẻ</span></div>'
+        + f'<h2 class="sapo">{_e(a.lead)}</h2>'
+        + f'<div class="detail-content">{"".join(body)}</div>'
+        + f'<p class="author"><strong>{_e(a.author)}</strong></p>'
+        + "</article>"
+        + _rail("Tin liên quan", pick[:3], "related-news")
+        + '</div><div class="col-side">'
+        + f'<section class="latest"><h2>Tin mới nhất</h2><ul>{latest}</ul></section>'
+        + _rail("Xem nhiều", pick[3:6], "most-viewed", summaries=False)
+        + "</div></div>" + _footer(catalog)
+    )
+
+
+def _render_tables(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
+    meta = (f'<meta property="article:published_time" content="{a.published.isoformat()}">'
+            f'<meta name="description" content="{_e(a.lead)}">')
+    body = [f'<p class="sapo"><strong>{_e(a.lead)}</strong></p>']
+    for b in a.blocks:
+        if b["type"] == "p":
+            body.append(f"<p>{_e(b['text'])}</p>")
+        elif b["type"] == "img":
+            body.append('<table class="picture" align="center"><tbody>'
+                        f'<tr><td><img src="/data/{a.id}/{len(body)}.jpg" alt=""></td></tr>'
+                        f'<tr><td class="caption">{_e(b["caption"])}</td></tr></tbody></table>')
+        elif b["type"] == "h":
+            body.append(f"<p><strong>{_e(b['text'])}</strong></p>")
+    pool = _sidebar_pool(catalog, a)
+    pick = rng.sample(pool, min(len(pool), 14))
+    vids = rng.sample(catalog.videos, min(6, len(catalog.videos)))
+
+    def simple(title: str, items: list[dict[str, str]]) -> str:
+        lis = "".join(f'<li><a href="/s{i}.html">{_e(it["title"])}</a></li>' for i, it in enumerate(items))
+        return f'<div class="box"><h3>{_e(title)}</h3><ul>{lis}</ul></div>'
+
+    credit = f'<p class="credit">{_e(a.credit)}</p>' if a.credit else ""
+    return (
+        _head(catalog, a.title, canonical, meta) + _nav(catalog)
+        + '<div id="main"><div class="article">'
+        + f'<div class="article__cate"><a href="/doi-ngoai-nhan-dan/">{_e(a.section[0])}</a></div>'
+        + f'<h1 class="article__title">{_e(a.title)}</h1>'
+        + f'<div class="article__meta"><span class="author">{_e(a.author)}</span>'
+        + f'<span class="time">{a.published.strftime("%d/%m/%Y %H:%M")}</span></div>'
+        + f'<div class="article__body">{"".join(body)}</div>{credit}</div>'
+        + simple("Tin bài liên quan", pick[:3]) + simple("Các tin bài khác", pick[3:7])
+        + simple("Đọc nhiều", pick[7:11]) + simple("Bờ cõi biển đảo", pick[11:14])
+        + simple("Multimedia", [{"title": v, "summary": ""} for v in vids])
+        + "</div>" + _footer(catalog)
+    )
+
+
+def render_listing(catalog: PortalCatalog, page: int, base: str, rng: random.Random) -> str | None:
+    arts = ordered(catalog)
+    pages = max(1, -(-len(arts) // PAGE_SIZE))
+    if page < 1 or page > pages:
+        return None
+    chunk = arts[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    items = "".join(
+        f'<article class="story"><h3><a href="{article_path(catalog, a)}">{_e(a.title)}</a></h3>'
+        f'<p class="sapo">{_e(a.lead[:200])}</p><time>{a.published.strftime("%d/%m/%Y")}</time></article>'
+        for a in chunk
+    )
+    nav = ""
+    if page > 1:
+        nav += f'<a rel="prev" href="{listing_path(catalog, page - 1)}">Trang trước</a>'
+    if page < pages:
+        nav += f'<a rel="next" class="next" href="{listing_path(catalog, page + 1)}">Trang sau</a>'
+    title = catalog.articles[0].section[-1]
+    pool = _sidebar_pool(catalog, None)
+    return (
+        _head(catalog, title, base + listing_path(catalog, page)) + _nav(catalog)
+        + f'<main><h1>{_e(title)}</h1><div class="list">{items}</div><div class="pagination">{nav}</div>'
+        + _rail("Đọc nhiều", rng.sample(pool, min(5, len(pool))), "box-most-read") + "</main>"
+        + _footer(catalog)
+    )
+
+
+def render_feed(catalog: PortalCatalog, base: str, extra: list[tuple[str, str]] = ()) -> str:
+    """RSS 2.0 of the newest items; ``extra`` adds (title, path) items (the fault pages)."""
+    rows = [(a.title, article_path(catalog, a), a.lead, a.published) for a in ordered(catalog)[:FEED_SIZE]]
+    newest = rows[0][3]
+    rows = [(t, p, t, newest) for t, p in extra] + rows
+    items = "".join(
+        f"<item><title>{_e(t)}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
+        f"<description>{_e(d)}</description><pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S %z')}</pubDate></item>"
+        for t, p, d, when in rows
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{_e(SITE_NAMES[catalog.name])}</title><link>{base}/</link>"
+        f"<description>Tin mới</description><language>vi</language>{items}</channel></rss>"
+    )
+
+
+def render_sitemap_index(base: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/sitemaps/articles.xml</loc></sitemap></sitemapindex>")
+
+
+def render_sitemap(catalog: PortalCatalog, base: str) -> str:
+    urls = "".join(
+        f"<url><loc>{base}{article_path(catalog, a)}</loc><lastmod>{a.published.isoformat()}</lastmod></url>"
+        for a in ordered(catalog)
+    )
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')

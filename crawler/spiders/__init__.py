@@ -1,0 +1,1 @@
+"""Scrapy spiders: one generic ``portal`` spider driven by source definitions."""

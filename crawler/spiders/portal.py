@@ -1,0 +1,179 @@
+"""The generic ``portal`` spider: one source definition in, article pages and page errors out.
+
+``scrapy crawl portal -a source=NAME [-a config=huunghi.toml]`` works as Scrapy users expect;
+``crawler.runner`` passes the loaded source directly. Every failure becomes a ``PageError``
+item, so it is recorded on the crawl run and the rest of the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+from datetime import datetime
+from typing import Any, AsyncIterator, Iterator
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.config import Config, SourceConfig, load_config
+from crawler.settings import from_config as settings_from_config
+from crawler.discovery import DiscoveryError, parse_feed, parse_sitemap
+from crawler.items import FetchedPage, PageError
+
+NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(self, source: str | SourceConfig | None = None, config: str | None = None,
+                 database_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.database_url = database_url
+        self.loaded: Config | None = None
+        if isinstance(source, SourceConfig):
+            self.source = source
+        else:
+            if not source:
+                raise ValueError("portal spider needs a source: scrapy crawl portal -a source=NAME")
+            self.loaded = load_config(config)
+            self.source = self.loaded.source(source)
+            self.database_url = database_url or self.loaded.database_url
+        self.pages_seen = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
+        """Under ``scrapy crawl``, apply huunghi.toml's [crawler] table; ``-s`` still wins."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.loaded is not None and not crawler.settings.frozen:
+            crawler.settings.setdict(settings_from_config(spider.loaded), priority="spider")
+        return spider
+
+    # -- start ---------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self._start_requests():
+            yield request
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        src = self.source
+        for url in src.feeds:
+            yield scrapy.Request(url, self.parse_feed, errback=self.on_error, meta={"role": "feed"})
+        for url in src.sitemaps:
+            yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta={"role": "sitemap"})
+        for url in src.listings:
+            yield scrapy.Request(url, self.parse_listing, errback=self.on_error,
+                                 meta={"role": "listing", "page": 1})
+
+    def _article(self, url: str, feed_date: datetime | None = None) -> scrapy.Request:
+        return scrapy.Request(url, self.parse_article, errback=self.on_error,
+                              meta={"role": "article", "feed_date": feed_date})
+
+    # -- discovery -----------------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        try:
+            entries = parse_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            yield PageError(response.url, "feed", str(exc))
+            return
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if self.source.matches(url):
+                yield self._article(url, entry.published)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        try:
+            kind, entries = parse_sitemap(response.body)
+        except DiscoveryError as exc:
+            yield PageError(response.url, "sitemap", str(exc))
+            return
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if kind == "index":
+                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta={"role": "sitemap"})
+            elif self.source.matches(url):
+                yield self._article(url)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            yield PageError(response.url, "listing", "listing page is not HTML")
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if self.source.matches(url):
+                yield self._article(url)
+        page = response.meta.get("page", 1)
+        nxt = self._next_page(response)
+        if nxt and page < self.source.max_listing_pages:
+            yield scrapy.Request(nxt, self.parse_listing, errback=self.on_error,
+                                 meta={"role": "listing", "page": page + 1})
+
+    @staticmethod
+    def _next_page(response: TextResponse) -> str | None:
+        href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
+        if not href:
+            for link in response.css("a"):
+                text = " ".join(link.css("::text").getall()).strip().lower()
+                if text in NEXT_TEXTS and link.attrib.get("href"):
+                    href = link.attrib["href"]
+                    break
+        return response.urljoin(href) if href else None
+
+    # -- articles ------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        self.pages_seen += 1
+        if not response.body.strip():
+            yield PageError(response.url, "empty", f"HTTP {response.status} with an empty body")
+            return
+        if not isinstance(response, TextResponse):
+            yield PageError(response.url, "content-type",
+                            f"not a text page ({response.headers.get('Content-Type', b'?').decode()})")
+            return
+        html = response.text
+        declared = response.encoding
+        if _norm_codec(declared) != "utf-8":
+            try:
+                utf8 = response.body.decode("utf-8")
+            except UnicodeDecodeError:
+                utf8 = None
+            if utf8 is not None and utf8 != html:
+                html = utf8
+                yield PageError(response.url, "charset",
+                                f"declared charset {declared} but the body is UTF-8; decoded as UTF-8",
+                                severity="warning")
+        canonical = response.css('link[rel="canonical"]::attr(href)').get()
+        yield FetchedPage(url=response.url, html=html, feed_date=response.meta.get("feed_date"),
+                          canonical_hint=canonical)
+
+    def on_error(self, failure: Failure) -> Iterator[PageError]:
+        request = failure.request  # type: ignore[attr-defined]
+        role = request.meta.get("role", "page")
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            yield PageError(request.url, "http", f"HTTP {status} ({role})")
+        elif failure.check(ResponseDataLossError):
+            yield PageError(request.url, "truncated",
+                            f"response broken off before its declared length ({role})")
+        elif failure.check(CannotResolveHostError):
+            yield PageError(request.url, "dns", f"host not found ({role})")
+        elif failure.check(DownloadTimeoutError):
+            yield PageError(request.url, "timeout", f"timed out ({role})")
+        elif failure.check(DownloadConnectionRefusedError):
+            yield PageError(request.url, "network", f"connection refused ({role})")
+        elif failure.check(IgnoreRequest):
+            yield PageError(request.url, "skipped", f"{failure.getErrorMessage() or 'request ignored'} ({role})",
+                            severity="warning")
+        else:
+            yield PageError(request.url, failure.type.__name__.lower(), f"{failure.getErrorMessage()} ({role})")
+
+
+def _norm_codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name

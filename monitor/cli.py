@@ -1,0 +1,173 @@
+"""The ``huunghi`` command line: tables for people, ``--json`` for scripts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from crawler.config import Config, ConfigError, config_path, load_config
+from storage.archive import Archive, SourceOverview
+from storage.db import StorageError
+
+from . import render
+from .starter import STARTER
+
+app = typer.Typer(help="Huunghi: press monitoring for Vietnam's friendship-union organisations.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    config_file: Optional[Path] = None
+
+
+@app.callback()
+def main(config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="Configuration file (default: $HUUNGHI_CONFIG or ./huunghi.toml).")) -> None:
+    State.config_file = config
+
+
+def _config() -> Config:
+    try:
+        cfg = load_config(State.config_file)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/] {exc}")
+        raise typer.Exit(2)
+    for problem in cfg.problems:
+        err.print(f"[yellow]skipped source:[/] {problem}")
+    return cfg
+
+
+def _archive(cfg: Config) -> Archive:
+    try:
+        return Archive(cfg.database_url)
+    except (StorageError, Exception) as exc:  # a driver error names the real cause: show it
+        err.print(f"[red]cannot open the archive[/] {cfg.database_url}: {exc}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def init(path: Path = typer.Argument(None, help="Where to write it (default: the --config path)."),
+         force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
+    """Write a starter huunghi.toml with the real portals (their addresses marked unverified)."""
+    target = path or config_path(State.config_file)
+    if target.exists() and not force:
+        err.print(f"[red]{target} exists[/]; use --force to overwrite it")
+        raise typer.Exit(1)
+    target.write_text(STARTER, encoding="utf-8")
+    console.print(f"wrote {target}: {STARTER.count('[[sources]]')} sources, all [yellow]unverified[/] "
+                  "(check their feed and listing addresses, then set verified = true)")
+
+
+@app.command()
+def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Scrapy's log."),
+          json_out: bool = typer.Option(False, "--json", help="Print the run summaries as JSON.")) -> None:
+    """Crawl the configured sources once and store what is new or changed."""
+    from crawler.runner import crawl as run_crawl
+
+    from .progress import CrawlProgress
+
+    cfg = _config()
+    try:
+        chosen = [s.name for s in cfg.enabled_sources(source or None)]
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+    if not chosen:
+        err.print("[yellow]no enabled sources to crawl[/]")
+        raise typer.Exit(1)
+    _archive(cfg).close()  # create or upgrade the schema once, before the spiders start
+    if json_out:
+        runs = run_crawl(cfg, chosen, log_level="INFO" if verbose else "ERROR")
+        console.print_json(render.to_json(runs))
+    else:
+        with CrawlProgress(console, chosen) as progress:
+            runs = run_crawl(cfg, chosen, progress=progress.update, log_level="INFO" if verbose else "ERROR")
+        console.print(render.runs_table(runs))
+        problems = render.errors_table(runs)
+        if problems:
+            console.print(problems)
+    if any(r.status == "failed" for r in runs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def sources(json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """List the configured sources with their last crawl."""
+    cfg = _config()
+    with _archive(cfg) as archive:
+        known = {s.name: s for s in archive.sources_overview()}
+    rows = []
+    for src in cfg.sources:
+        seen = known.pop(src.name, None)
+        rows.append(SourceOverview(src.name, src.title + ("" if src.verified else " (unverified)"),
+                                          src.homepage, seen.articles if seen else 0,
+                                          seen.last_run if seen else None))
+    rows.extend(known.values())  # sources in the archive but no longer configured
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.sources_table(rows))
+
+
+@app.command()
+def articles(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+             limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many."),
+             json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """List the latest stored articles, newest first."""
+    cfg = _config()
+    with _archive(cfg) as archive:
+        rows = archive.latest_articles(limit=limit, source=source)
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.articles_table(rows, title=f"Latest articles ({len(rows)})"))
+
+
+@app.command()
+def runs(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+         limit: int = typer.Option(10, "--limit", "-n", min=1),
+         json_out: bool = typer.Option(False, "--json", help="JSON instead of tables.")) -> None:
+    """Show recent crawl runs and every problem they recorded (URL and reason)."""
+    cfg = _config()
+    with _archive(cfg) as archive:
+        rows = archive.runs(limit=limit, source=source)
+    if json_out:
+        console.print_json(render.to_json(rows))
+        return
+    console.print(render.runs_table(rows))
+    problems = render.errors_table(rows)
+    if problems:
+        console.print(problems)
+
+
+@app.command()
+def demo(workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Where the demo archive goes."),
+         faults: bool = typer.Option(False, "--faults", help="Also serve broken pages, to see them recorded.")
+         ) -> None:
+    """Crawl local replicas of three portals (no internet) into a fresh SQLite archive."""
+    from .demo import run_demo
+
+    runs = run_demo(workdir, console, faults=faults)
+    if not runs or any(r.articles_new == 0 for r in runs):
+        err.print("[red]demo failed: a replica gave no articles[/]")
+        raise typer.Exit(1)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

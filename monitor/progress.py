@@ -1,0 +1,34 @@
+"""A rich progress display fed by the crawler's signals: pages fetched and items per source."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+
+class CrawlProgress:
+    """Counts per source; ``update`` has the runner's progress signature (source, event)."""
+
+    def __init__(self, console: Console, sources: list[str]) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("[cyan]{task.fields[source]:<12}"),
+                                 TextColumn("{task.fields[fetched]:>4} pages fetched"),
+                                 TextColumn("{task.fields[stored]:>4} items"),
+                                 TextColumn("[red]{task.fields[errors]:>3} errors"),
+                                 TimeElapsedColumn(), console=console, transient=False)
+        self.tasks = {s: self.progress.add_task(s, total=None, source=s, fetched=0, stored=0, errors=0)
+                      for s in sources}
+        self.counts = {s: {"fetched": 0, "stored": 0, "errors": 0} for s in sources}
+
+    def update(self, source: str, event: str) -> None:
+        key = {"fetched": "fetched", "stored": "stored", "error": "errors"}[event]
+        self.counts[source][key] += 1
+        self.progress.update(self.tasks[source], **self.counts[source])
+
+    def __enter__(self) -> "CrawlProgress":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for task in self.tasks.values():
+            self.progress.update(task, total=1, completed=1)
+        self.progress.stop()

@@ -1,0 +1,79 @@
+"""Readable tables for people, JSON for scripts: one place that formats what the CLI prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from rich.table import Table
+
+from storage.archive import ArticleSummary, RunSummary, SourceOverview
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(when: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """Times are shown as the portals show them: Asia/Ho_Chi_Minh (GMT+7)."""
+    return when.astimezone(VN).strftime(fmt) if when else "—"
+
+
+def to_json(rows: Iterable[Any]) -> str:
+    def default(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(VN).isoformat()
+        raise TypeError(type(value).__name__)
+    data = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows]
+    return json.dumps(data, ensure_ascii=False, indent=2, default=default)
+
+
+def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("id", justify="right", style="dim")
+    table.add_column("source", style="cyan")
+    table.add_column("published (GMT+7)", no_wrap=True)
+    table.add_column("title")
+    for a in rows:
+        table.add_row(str(a.id), a.source, local(a.published_at), a.title)
+    return table
+
+
+def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("run", "source", "started", "status", "pages", "new", "updated", "same",
+                "errors", "secs"):
+        table.add_column(col, justify="right" if col not in ("source", "status", "started") else "left")
+    for r in rows:
+        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "")
+        table.add_row(str(r.id), r.source, local(r.started_at, "%d/%m %H:%M:%S"), f"[{style}]{r.status}[/]",
+                      str(r.pages_fetched), str(r.articles_new), str(r.articles_updated),
+                      str(r.articles_unchanged), str(r.error_count),
+                      f"{r.duration_s:.1f}" if r.duration_s is not None else "—")
+    return table
+
+
+def errors_table(rows: list[RunSummary]) -> Table | None:
+    table = Table(title="Problems recorded", title_justify="left")
+    table.add_column("run", justify="right")
+    table.add_column("severity")
+    table.add_column("kind")
+    table.add_column("url", overflow="fold")
+    table.add_column("reason")
+    for r in rows:
+        for e in r.errors:
+            table.add_row(str(r.id), "[red]error[/]" if e.severity == "error" else "[yellow]warning[/]",
+                          e.kind, e.url, e.reason)
+    return table if table.row_count else None
+
+
+def sources_table(rows: list[SourceOverview]) -> Table:
+    table = Table(title="Sources", title_justify="left")
+    for col in ("name", "title", "articles", "last crawl (GMT+7)", "status", "errors"):
+        table.add_column(col, justify="right" if col in ("articles", "errors") else "left")
+    for s in rows:
+        last = s.last_run
+        table.add_row(s.name, s.title, str(s.articles), local(last.started_at) if last else "never",
+                      last.status if last else "—", str(last.error_count) if last else "—")
+    return table

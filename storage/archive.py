@@ -1,0 +1,303 @@
+"""The archive repository: idempotent article upserts, versions, crawl runs and their errors.
+
+Callers get plain dataclasses back, never live ORM objects, so no session leaks out of
+``storage`` and the same calls work from the crawler, the CLI and (later) the web page.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import make_engine, upgrade
+from .models import Article, ArticleVersion, CrawlError, CrawlRun, Source, utcnow
+from .textnorm import content_hash
+
+
+@dataclass
+class ArticleRecord:
+    """An extracted article on its way into the archive."""
+
+    url: str
+    title: str
+    lead: str = ""
+    body_text: str = ""
+    body_html: str = ""
+    published_at: datetime | None = None
+    author: str = ""
+    credit: str = ""
+    section: str = ""
+    language: str = ""
+
+    def content_hash(self) -> str:
+        """What decides "changed": title, lead, body and date, normalised (never sidebars)."""
+        when = self.published_at.isoformat() if self.published_at else ""
+        return content_hash(self.title, self.lead, self.body_text, when)
+
+
+class StoreOutcome(str, enum.Enum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass
+class RunSummary:
+    id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    pages_fetched: int
+    articles_new: int
+    articles_updated: int
+    articles_unchanged: int
+    error_count: int
+    duration_s: float | None
+    errors: list["ErrorSummary"] = field(default_factory=list)
+
+
+@dataclass
+class ErrorSummary:
+    url: str
+    kind: str
+    reason: str
+    severity: str
+
+
+@dataclass
+class SourceOverview:
+    name: str
+    title: str
+    homepage: str
+    articles: int
+    last_run: RunSummary | None
+
+
+@dataclass
+class ArticleSummary:
+    id: int
+    source: str
+    url: str
+    title: str
+    lead: str
+    body_text: str
+    published_at: datetime | None
+    author: str
+    credit: str
+    section: str
+    language: str
+    versions: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+class Archive:
+    """One archive database (SQLite file or PostgreSQL), migrated to the newest schema on open."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # -- sources -------------------------------------------------------------------------
+    def ensure_source(self, name: str, title: str = "", homepage: str = "",
+                      definition: dict[str, Any] | None = None) -> int:
+        """Create or refresh a source row from its configuration; returns its id."""
+        for _ in range(2):
+            with self.session() as s:
+                row = s.scalar(select(Source).where(Source.name == name))
+                if row is None:
+                    row = Source(name=name, title=title, homepage=homepage, definition=definition or {})
+                    s.add(row)
+                else:
+                    row.title, row.homepage = title or row.title, homepage or row.homepage
+                    row.definition = definition if definition is not None else row.definition
+                try:
+                    s.commit()
+                    return row.id
+                except IntegrityError:  # another process created it first
+                    s.rollback()
+        raise RuntimeError(f"could not create source {name!r}")
+
+    def source_id(self, name: str) -> int | None:
+        with self.session() as s:
+            return s.scalar(select(Source.id).where(Source.name == name))
+
+    # -- crawl runs ----------------------------------------------------------------------
+    def start_run(self, source_id: int) -> int:
+        with self.session() as s:
+            run = CrawlRun(source_id=source_id, started_at=utcnow(), status="running")
+            s.add(run)
+            s.commit()
+            return run.id
+
+    def record_error(self, run_id: int, url: str, kind: str, reason: str, severity: str = "error") -> None:
+        """Keep a failure where an operator sees it; warnings are repaired problems."""
+        with self.session() as s:
+            s.add(CrawlError(run_id=run_id, url=url[:2000], kind=kind, reason=reason, severity=severity))
+            if severity == "error":
+                s.execute(update(CrawlRun).where(CrawlRun.id == run_id)
+                          .values(error_count=CrawlRun.error_count + 1))
+            s.commit()
+
+    def finish_run(self, run_id: int, pages_fetched: int, status: str | None = None) -> RunSummary:
+        with self.session() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            run.finished_at = utcnow()
+            run.pages_fetched = pages_fetched
+            run.duration_s = (run.finished_at - run.started_at).total_seconds()
+            stored = run.articles_new + run.articles_updated + run.articles_unchanged
+            run.status = status or ("ok" if not run.error_count else "partial" if stored else "failed")
+            s.commit()
+        return self.run(run_id)
+
+    def run(self, run_id: int) -> RunSummary:
+        with self.session() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            return _run_summary(run, with_errors=True)
+
+    def runs(self, limit: int = 20, source: str | None = None) -> list[RunSummary]:
+        with self.session() as s:
+            q = select(CrawlRun).join(Source).order_by(CrawlRun.id.desc()).limit(limit)
+            if source:
+                q = q.where(Source.name == source)
+            return [_run_summary(r, with_errors=True) for r in s.scalars(q)]
+
+    # -- articles ------------------------------------------------------------------------
+    def store_article(self, source_id: int, rec: ArticleRecord, run_id: int | None = None) -> StoreOutcome:
+        """Insert or update by canonical URL; a new version only when the content hash moves."""
+        digest = rec.content_hash()
+        for attempt in range(3):
+            with self.session() as s:
+                try:
+                    outcome = self._upsert(s, source_id, rec, digest, run_id)
+                    if run_id is not None:
+                        column = {StoreOutcome.NEW: CrawlRun.articles_new,
+                                  StoreOutcome.UPDATED: CrawlRun.articles_updated,
+                                  StoreOutcome.UNCHANGED: CrawlRun.articles_unchanged}[outcome]
+                        s.execute(update(CrawlRun).where(CrawlRun.id == run_id)
+                                  .values({column.key: column + 1}))
+                    s.commit()
+                    return outcome
+                except IntegrityError:  # a concurrent writer inserted the same URL: update it
+                    s.rollback()
+                    if attempt == 2:
+                        raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _upsert(s: Session, source_id: int, rec: ArticleRecord, digest: str, run_id: int | None) -> StoreOutcome:
+        now = utcnow()
+        art = s.scalar(select(Article).where(Article.url == rec.url))
+        fields = dict(title=rec.title, lead=rec.lead, body_text=rec.body_text, body_html=rec.body_html,
+                      published_at=rec.published_at, author=rec.author, credit=rec.credit,
+                      section=rec.section, language=rec.language)
+        if art is None:
+            art = Article(source_id=source_id, url=rec.url, content_hash=digest, version_count=1,
+                          first_seen=now, last_seen=now, **fields)
+            s.add(art)
+            s.flush()
+            s.add(_version(art, 1, digest, now, run_id))
+            return StoreOutcome.NEW
+        art.last_seen = now
+        if art.content_hash == digest:
+            return StoreOutcome.UNCHANGED
+        for key, value in fields.items():
+            setattr(art, key, value)
+        art.content_hash = digest
+        art.version_count += 1
+        s.add(_version(art, art.version_count, digest, now, run_id))
+        return StoreOutcome.UPDATED
+
+    def latest_articles(self, limit: int = 20, source: str | None = None) -> list[ArticleSummary]:
+        """Newest first by publication time (then first seen), optionally for one source."""
+        with self.session() as s:
+            q = (select(Article, Source.name).join(Source)
+                 .order_by(Article.published_at.desc().nulls_last(), Article.first_seen.desc()).limit(limit))
+            if source:
+                q = q.where(Source.name == source)
+            return [_article_summary(a, name) for a, name in s.execute(q)]
+
+    def article(self, article_id: int) -> ArticleSummary | None:
+        with self.session() as s:
+            row = s.execute(select(Article, Source.name).join(Source).where(Article.id == article_id)).first()
+            return _article_summary(*row) if row else None
+
+    def iter_articles(self, source: str | None = None) -> Iterator[ArticleSummary]:
+        with self.session() as s:
+            q = select(Article, Source.name).join(Source).order_by(Article.id)
+            if source:
+                q = q.where(Source.name == source)
+            for a, name in s.execute(q):
+                yield _article_summary(a, name)
+
+    def versions(self, article_id: int) -> list[dict[str, Any]]:
+        with self.session() as s:
+            rows = s.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)
+                             .order_by(ArticleVersion.version))
+            return [dict(version=v.version, fetched_at=v.fetched_at, title=v.title, lead=v.lead,
+                         body_text=v.body_text, published_at=v.published_at, content_hash=v.content_hash)
+                    for v in rows]
+
+    def sources_overview(self) -> list[SourceOverview]:
+        with self.session() as s:
+            counts = dict(s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+            out = []
+            for src in s.scalars(select(Source).order_by(Source.name)):
+                last = s.scalar(select(CrawlRun).where(CrawlRun.source_id == src.id)
+                                .order_by(CrawlRun.id.desc()).limit(1))
+                out.append(SourceOverview(src.name, src.title, src.homepage, counts.get(src.id, 0),
+                                          _run_summary(last, with_errors=False) if last else None))
+            return out
+
+    def totals(self) -> dict[str, int]:
+        with self.session() as s:
+            return {
+                "sources": s.scalar(select(func.count()).select_from(Source)) or 0,
+                "articles": s.scalar(select(func.count()).select_from(Article)) or 0,
+                "versions": s.scalar(select(func.count()).select_from(ArticleVersion)) or 0,
+                "runs": s.scalar(select(func.count()).select_from(CrawlRun)) or 0,
+                "errors": s.scalar(select(func.count()).select_from(CrawlError)) or 0,
+            }
+
+
+def _version(art: Article, number: int, digest: str, now: datetime, run_id: int | None) -> ArticleVersion:
+    return ArticleVersion(article_id=art.id, version=number, fetched_at=now, title=art.title, lead=art.lead,
+                          body_text=art.body_text, published_at=art.published_at, content_hash=digest,
+                          run_id=run_id)
+
+
+def _run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
+    errors = [ErrorSummary(e.url, e.kind, e.reason, e.severity) for e in run.errors] if with_errors else []
+    return RunSummary(run.id, run.source.name, run.started_at, run.finished_at, run.status, run.pages_fetched,
+                      run.articles_new, run.articles_updated, run.articles_unchanged, run.error_count,
+                      run.duration_s, errors)
+
+
+def _article_summary(a: Article, source: str) -> ArticleSummary:
+    return ArticleSummary(a.id, source, a.url, a.title, a.lead, a.body_text, a.published_at, a.author,
+                          a.credit, a.section, a.language, a.version_count, a.first_seen, a.last_seen)

@@ -1,0 +1,136 @@
+"""SQLAlchemy 2 typed models of the archive. Portable SQL: SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the archive stores aware times only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Source(Base):
+    """A configured portal (or a section of one)."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    homepage: Mapped[str] = mapped_column(String(2000), default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    runs: Mapped[list["CrawlRun"]] = relationship(back_populates="source")
+
+
+class Article(Base):
+    """The current state of one article, keyed by its canonical URL."""
+
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    author: Mapped[str] = mapped_column(String(500), default="")
+    credit: Mapped[str] = mapped_column(String(500), default="")
+    section: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(16), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    version_count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship()
+    versions: Mapped[list["ArticleVersion"]] = relationship(
+        back_populates="article", order_by="ArticleVersion.version"
+    )
+
+    __table_args__ = (Index("ix_articles_published", "published_at"),)
+
+
+class ArticleVersion(Base):
+    """One stored state of an article; a new one only when title, lead, body or date change."""
+
+    __tablename__ = "article_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version"),)
+
+
+class CrawlRun(Base):
+    """One crawl of one source: what it fetched, stored and failed on, and how long it took."""
+
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+
+    source: Mapped[Source] = relationship(back_populates="runs")
+    errors: Mapped[list["CrawlError"]] = relationship(back_populates="run", order_by="CrawlError.id")
+
+
+class CrawlError(Base):
+    """A page or feed that failed (or was repaired) during a run, with its URL and reason."""
+
+    __tablename__ = "crawl_errors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10), default="error")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="errors")

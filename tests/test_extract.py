@@ -1,0 +1,71 @@
+"""The skeleton extractor on the replicas, scored against their known ground truth."""
+
+import random
+import re
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.extract import NotAnArticle, extract
+from crawler.replicas import templates as T
+from crawler.replicas.catalog import build_catalogs
+
+VN = timezone(timedelta(hours=7))
+
+
+def shingle_f1(pred: str, truth: str) -> float:
+    """The metric of ../shared/data/README.md for one page (4-token shingles, multiset)."""
+    def shingles(text: str) -> Counter:
+        tokens = re.findall(r"\w+", text)
+        return Counter(tuple(tokens[i:i + 4]) for i in range(max(0, len(tokens) - 3)))
+    p, t = shingles(pred), shingles(truth)
+    tp = sum((p & t).values())
+    if not tp:
+        return 0.0
+    precision, recall = tp / sum(p.values()), tp / sum(t.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+CASES = [(name, art) for name, cat in build_catalogs().items() for art in cat.articles]
+
+
+@pytest.mark.parametrize("name,article", CASES, ids=[f"{n}-{a.id}" for n, a in CASES])
+def test_replica_articles_extract_cleanly(name, article):
+    catalog = build_catalogs()[name]
+    html = T.render_article(catalog, article, "http://replica", random.Random(article.id))
+    got = extract(html, "http://replica" + T.article_path(catalog, article))
+    assert got.title == article.title
+    assert got.lead == article.lead
+    assert got.published == article.published
+    assert got.published.utcoffset() == timedelta(hours=7)
+    assert shingle_f1(got.text, article.text) >= 0.9
+    # nothing of the sidebars: no sidebar headline that is not part of this article
+    sidebar_titles = {i["title"] for i in catalog.sidebar_items} | {a.title for a in catalog.articles}
+    leaked = [t for t in sidebar_titles if len(t) > 30 and t in got.text and t not in article.text]
+    assert leaked == []
+    for widget in ("Tin bài liên quan", "Đọc nhiều", "Xin chờ trong giây lát", "Phiên bản di động"):
+        assert widget not in got.text
+
+
+def test_sidebar_rotation_does_not_change_the_extracted_article():
+    catalog = build_catalogs()["thoidai"]
+    article = catalog.articles[0]
+    texts = {extract(T.render_article(catalog, article, "http://r", random.Random(seed))).text
+             for seed in range(5)}
+    assert len(texts) == 1
+
+
+def test_dates_read_as_gmt7_and_never_in_the_future():
+    page = ('<html><body><span class="post-time">10:08 | 16/01/2026 GMT+7</span><h1>Tiêu đề bài</h1>'
+            '<article><p>' + "Nội dung bài viết dài đủ để trích xuất. " * 20 + '</p></article></body></html>')
+    got = extract(page)
+    assert got.published == datetime(2026, 1, 16, 10, 8, tzinfo=VN)
+    early = extract(page, now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    assert early.published is None
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html><body></body></html>", "<html><body><nav>Trang chủ</nav>"])
+def test_pages_without_articles_give_a_reason(html):
+    with pytest.raises(NotAnArticle):
+        extract(html)

@@ -1,0 +1,89 @@
+"""The archive on SQLite and PostgreSQL: same code, same results."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from storage.archive import Archive, ArticleRecord, StoreOutcome
+from storage.db import current_revision, head_revision
+from storage.models import Base
+
+VN = timezone(timedelta(hours=7))
+
+
+def record(**kw) -> ArticleRecord:
+    base = dict(url="https://thoidai.com.vn/a-218974.html", title="Liên hiệp tỉnh Thanh Hóa",
+                lead="Ngày 15/01, hội nghị.", body_text="Đoạn một.\n\nĐoạn hai.",
+                published_at=datetime(2026, 1, 16, 10, 8, tzinfo=VN), section="Hữu nghị")
+    base.update(kw)
+    return ArticleRecord(**base)
+
+
+def test_migrations_create_the_models_schema(archive_url):
+    with Archive(archive_url) as archive:
+        assert current_revision(archive.engine) == head_revision() == "0001"
+        with archive.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    with Archive(archive_url) as again:  # opening an up-to-date archive changes nothing
+        assert again.totals()["articles"] == 0
+
+
+def test_upsert_is_idempotent_and_versions_only_real_changes(archive_url):
+    with Archive(archive_url) as archive:
+        sid = archive.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        assert archive.ensure_source("thoidai", "Thời Đại") == sid
+        run = archive.start_run(sid)
+        assert archive.store_article(sid, record(), run) is StoreOutcome.NEW
+        assert archive.store_article(sid, record(), run) is StoreOutcome.UNCHANGED
+        # other tone placement, other spacing: the same article
+        assert archive.store_article(sid, record(title="Liên hiệp tỉnh  Thanh Hoá"), run) is StoreOutcome.UNCHANGED
+        corrected = record(lead="Ngày 15/01, hội nghị tại Đồng Nai.")
+        assert archive.store_article(sid, corrected, run) is StoreOutcome.UPDATED
+        [art] = archive.latest_articles()
+        assert art.versions == 2 and art.lead == corrected.lead
+        versions = archive.versions(art.id)
+        assert [v["version"] for v in versions] == [1, 2]
+        assert versions[0]["lead"] == "Ngày 15/01, hội nghị."
+        summary = archive.finish_run(run, pages_fetched=4)
+        assert (summary.articles_new, summary.articles_updated, summary.articles_unchanged) == (1, 1, 2)
+        assert summary.status == "ok"
+        assert archive.totals() == {"sources": 1, "articles": 1, "versions": 2, "runs": 1, "errors": 0}
+
+
+def test_times_round_trip_as_aware_utc(archive_url):
+    with Archive(archive_url) as archive:
+        sid = archive.ensure_source("s")
+        archive.store_article(sid, record())
+        [art] = archive.latest_articles()
+        assert art.published_at == datetime(2026, 1, 16, 3, 8, tzinfo=timezone.utc)
+        assert art.published_at.astimezone(VN).hour == 10
+        with pytest.raises(Exception, match="naive"):
+            archive.store_article(sid, record(url="https://x/1", published_at=datetime(2026, 1, 1)))
+
+
+def test_errors_are_kept_with_url_and_reason(archive_url):
+    with Archive(archive_url) as archive:
+        sid = archive.ensure_source("baotinh")
+        run = archive.start_run(sid)
+        archive.record_error(run, "http://h/a-1.htm", "http", "HTTP 500 (article)")
+        archive.record_error(run, "http://h/a-2.htm", "charset", "declared cp1252, body UTF-8", "warning")
+        summary = archive.finish_run(run, pages_fetched=2)
+        assert summary.status == "failed"  # errors and nothing stored
+        assert summary.error_count == 1
+        assert [(e.url, e.kind, e.severity) for e in summary.errors] == [
+            ("http://h/a-1.htm", "http", "error"), ("http://h/a-2.htm", "charset", "warning")]
+        [overview] = archive.sources_overview()
+        assert overview.last_run.status == "failed"
+
+
+def test_latest_articles_orders_by_publication_and_filters_by_source(archive_url):
+    with Archive(archive_url) as archive:
+        a, b = archive.ensure_source("a"), archive.ensure_source("b")
+        archive.store_article(a, record(url="https://a/1", published_at=datetime(2024, 6, 29, 7, 6, tzinfo=VN)))
+        archive.store_article(b, record(url="https://b/2", published_at=datetime(2026, 1, 15, 21, 5, tzinfo=VN)))
+        archive.store_article(a, record(url="https://a/3", published_at=None))
+        assert [x.url for x in archive.latest_articles()] == ["https://b/2", "https://a/1", "https://a/3"]
+        assert [x.url for x in archive.latest_articles(source="a")] == ["https://a/1", "https://a/3"]
