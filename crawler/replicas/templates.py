@@ -93,22 +93,40 @@ def _thoidai_sidebars(catalog: PortalCatalog, article: ReplicaArticle | None, rn
     )
 
 
-def _blocks_thoidai(article: ReplicaArticle) -> str:
+# Per-template markup for each block type; "{n}" numbers images, "{id}" is the article id.
+BLOCK_MARKUP: dict[str, dict[str, str]] = {
+    "thoidai": {
+        "p": "<p>{text}</p>",
+        "h": "<h2><strong>{text}</strong></h2>",
+        "img": '<figure class="image"><img src="/uploads/{id}/{n}.jpg" alt="{alt}">'
+               "<figcaption><p>{caption}</p></figcaption></figure>",
+        "related": '<div class="related-inline"><a href="/r.html" title="{text}"><img alt="{text}" '
+                   'src="/img/r.jpg"></a> <a href="/r.html">{text}</a></div>',
+    },
+    "provincial": {
+        "p": "<p>{text}</p>",
+        "h": "<h3>{text}</h3>",
+        "img": '<div class="expNoEdit"><img src="/media/{id}-{n}.jpg" alt="">'
+               '<p class="expCaption">{caption}</p></div>',
+    },
+    "tables": {
+        "p": "<p>{text}</p>",
+        "h": "<p><strong>{text}</strong></p>",
+        "img": '<table class="picture" align="center"><tbody><tr><td><img src="/data/{id}/{n}.jpg" alt="">'
+               '</td></tr><tr><td class="caption">{caption}</td></tr></tbody></table>',
+    },
+}
+
+
+def _blocks(layout: str, article: ReplicaArticle) -> str:
+    """The article body in one template's markup (block types a template lacks are skipped)."""
+    markup = BLOCK_MARKUP[layout]
     out = []
-    for b in article.blocks:
-        if b["type"] == "p":
-            out.append(f"<p>{_e(b['text'])}</p>")
-        elif b["type"] == "h":
-            out.append(f"<h2><strong>{_e(b['text'])}</strong></h2>")
-        elif b["type"] == "img":
-            out.append(
-                f'<figure class="image"><img src="/uploads/{article.id}/{len(out)}.jpg" alt="{_e(b["alt"])}">'
-                f'<figcaption><p>{_e(b["caption"])}</p></figcaption></figure>'
-            )
-        elif b["type"] == "related":
-            t = _e(b["text"])
-            out.append(f'<div class="related-inline"><a href="/r.html" title="{t}"><img alt="{t}" '
-                       f'src="/img/r.jpg"></a> <a href="/r.html">{t}</a></div>')
+    for n, b in enumerate(article.blocks):
+        if b["type"] in markup:
+            out.append(markup[b["type"]].format(
+                id=article.id, n=n, text=_e(b.get("text", "")), alt=_e(b.get("alt", "")),
+                caption=_e(b.get("caption", ""))))
     return "".join(out)
 
 
@@ -158,7 +176,7 @@ def _render_thoidai(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, r
         + '<div class="font-tools"><a class="font-size">aa</a></div>'
         + f'<div class="post-sapo">{_e(a.lead)}</div>'
         + (f'<ul class="related-top">{top}</ul>' if top else "")
-        + f'<div class="post-content">{_blocks_thoidai(a)}</div>'
+        + f'<div class="post-content">{_blocks("thoidai", a)}</div>'
         + f'<p class="post-author">{_e(a.author)}</p><p class="post-source">Nguồn: {_e(a.credit)}</p>'
         + "</div>" + _thoidai_sidebars(catalog, a, rng) + "</main>" + _footer(catalog)
     )
@@ -169,15 +187,6 @@ def _render_provincial(catalog: PortalCatalog, a: ReplicaArticle, canonical: str
           "datePublished": a.published.isoformat(), "author": {"@type": "Person", "name": a.author},
           "mainEntityOfPage": canonical}
     meta = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
-    body = []
-    for b in a.blocks:
-        if b["type"] == "p":
-            body.append(f"<p>{_e(b['text'])}</p>")
-        elif b["type"] == "img":
-            body.append(f'<div class="expNoEdit"><img src="/media/{a.id}-{len(body)}.jpg" alt="">'
-                        f'<p class="expCaption">{_e(b["caption"])}</p></div>')
-        elif b["type"] == "h":
-            body.append(f"<h3>{_e(b['text'])}</h3>")
     pool = _sidebar_pool(catalog, a)
     pick = rng.sample(pool, min(len(pool), 12))
     latest = "".join(f'<li><a href="/x{i}.htm">{_e(it["title"])}</a><span class="time">'
@@ -190,7 +199,7 @@ def _render_provincial(catalog: PortalCatalog, a: ReplicaArticle, canonical: str
         + f'<div class="meta"><span class="date">{a.published.strftime("%d/%m/%Y %H:%M")}</span>'
         + '<span class="share">Chia sẻ</span></div>'
         + f'<h2 class="sapo">{_e(a.lead)}</h2>'
-        + f'<div class="detail-content">{"".join(body)}</div>'
+        + f'<div class="detail-content">{_blocks("provincial", a)}</div>'
         + f'<p class="author"><strong>{_e(a.author)}</strong></p>'
         + "</article>"
         + _rail("Tin liên quan", pick[:3], "related-news")
@@ -204,16 +213,7 @@ def _render_provincial(catalog: PortalCatalog, a: ReplicaArticle, canonical: str
 def _render_tables(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
     meta = (f'<meta property="article:published_time" content="{a.published.isoformat()}">'
             f'<meta name="description" content="{_e(a.lead)}">')
-    body = [f'<p class="sapo"><strong>{_e(a.lead)}</strong></p>']
-    for b in a.blocks:
-        if b["type"] == "p":
-            body.append(f"<p>{_e(b['text'])}</p>")
-        elif b["type"] == "img":
-            body.append('<table class="picture" align="center"><tbody>'
-                        f'<tr><td><img src="/data/{a.id}/{len(body)}.jpg" alt=""></td></tr>'
-                        f'<tr><td class="caption">{_e(b["caption"])}</td></tr></tbody></table>')
-        elif b["type"] == "h":
-            body.append(f"<p><strong>{_e(b['text'])}</strong></p>")
+    body = f'<p class="sapo"><strong>{_e(a.lead)}</strong></p>' + _blocks("tables", a)
     pool = _sidebar_pool(catalog, a)
     pick = rng.sample(pool, min(len(pool), 14))
     vids = rng.sample(catalog.videos, min(6, len(catalog.videos)))
@@ -230,7 +230,7 @@ def _render_tables(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rn
         + f'<h1 class="article__title">{_e(a.title)}</h1>'
         + f'<div class="article__meta"><span class="author">{_e(a.author)}</span>'
         + f'<span class="time">{a.published.strftime("%d/%m/%Y %H:%M")}</span></div>'
-        + f'<div class="article__body">{"".join(body)}</div>{credit}</div>'
+        + f'<div class="article__body">{body}</div>{credit}</div>'
         + simple("Tin bài liên quan", pick[:3]) + simple("Các tin bài khác", pick[3:7])
         + simple("Đọc nhiều", pick[7:11]) + simple("Bờ cõi biển đảo", pick[11:14])
         + simple("Multimedia", [{"title": v, "summary": ""} for v in vids])
