@@ -6,6 +6,7 @@ repeatedly use ``crawl_in_subprocess``.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,7 @@ from crawler.config import Config, load_config
 from crawler.spiders.portal import PortalSpider
 from storage.archive import Archive, RunSummary
 
+QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
 ProgressFn = Callable[[str, str], None]  # (source name, "fetched" | "stored" | "error")
 
 
@@ -35,6 +37,11 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
     """Crawl the given (or all enabled) sources once, concurrently; returns one summary each."""
     chosen = config.enabled_sources(sources)
     process = CrawlerProcess(scrapy_settings(config, log_level))
+    if log_level not in ("DEBUG", "INFO"):
+        # These failures are recorded on the crawl run (with URL and reason) and shown by the
+        # CLI; their tracebacks on stderr would only bury the summary.
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawlers = []
     for src in chosen:
         crawler = process.create_crawler(PortalSpider)
