@@ -11,7 +11,6 @@ from rich.console import Console
 
 from crawler.config import Config, ConfigError, config_path, load_config
 from storage.archive import Archive, SourceOverview
-from storage.db import StorageError
 
 from . import render
 from .starter import STARTER
@@ -46,7 +45,7 @@ def _config() -> Config:
 def _archive(cfg: Config) -> Archive:
     try:
         return Archive(cfg.database_url)
-    except (StorageError, Exception) as exc:  # a driver error names the real cause: show it
+    except Exception as exc:  # StorageError or a driver's error: both name the real cause
         err.print(f"[red]cannot open the archive[/] {cfg.database_url}: {exc}")
         raise typer.Exit(2)
 

@@ -45,7 +45,6 @@ class PortalSpider(scrapy.Spider):
             self.loaded = load_config(config)
             self.source = self.loaded.source(source)
             self.database_url = database_url or self.loaded.database_url
-        self.pages_seen = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -126,7 +125,6 @@ class PortalSpider(scrapy.Spider):
 
     # -- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
-        self.pages_seen += 1
         if not response.body.strip():
             yield PageError(response.url, "empty", f"HTTP {response.status} with an empty body")
             return
