@@ -19,7 +19,6 @@ import random
 import re
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from crawler.extract import NotAnArticle, extract  # noqa: E402
-
-TOKEN = re.compile(r"\w+")
+from crawler.metric import f1, page_pr  # noqa: E402
 
 
 @dataclass
@@ -51,22 +49,6 @@ class Score:
     pages_per_s: float
 
 
-def shingles(text: str) -> Counter:
-    tokens = TOKEN.findall(text)
-    return Counter(tuple(tokens[i:i + 4]) for i in range(max(0, len(tokens) - 3)))
-
-
-def page_pr(pred: str, truth: str) -> tuple[float, float]:
-    """Per-page precision and recall (tp+fp+fn normalised to 1; no prediction → P = 0)."""
-    p, t = shingles(pred), shingles(truth)
-    tp = sum((p & t).values())
-    fp = sum((p - t).values())
-    fn = sum((t - p).values())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return precision, recall
-
-
 def score(extractor: Callable[[list[Page]], list[str]], batches: list[list[Page]]) -> Score:
     preds: list[str] = []
     truths: list[str] = []
@@ -78,8 +60,7 @@ def score(extractor: Callable[[list[Page]], list[str]], batches: list[list[Page]
     prs = [page_pr(p, t) for p, t in zip(preds, truths)]
     precision = sum(p for p, _ in prs) / len(prs)
     recall = sum(r for _, r in prs) / len(prs)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Score(precision, recall, f1, len(prs), len(prs) / elapsed)
+    return Score(precision, recall, f1(precision, recall), len(prs), len(prs) / elapsed)
 
 
 # -- data sets -------------------------------------------------------------------------------

@@ -1,13 +1,12 @@
 """The skeleton extractor on the replicas, scored against their known ground truth."""
 
 import random
-import re
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from crawler.extract import NotAnArticle, extract
+from crawler.metric import f1, page_pr
 from crawler.replicas import templates as T
 from crawler.replicas.catalog import build_catalogs
 
@@ -15,16 +14,7 @@ VN = timezone(timedelta(hours=7))
 
 
 def shingle_f1(pred: str, truth: str) -> float:
-    """The metric of ../shared/data/README.md for one page (4-token shingles, multiset)."""
-    def shingles(text: str) -> Counter:
-        tokens = re.findall(r"\w+", text)
-        return Counter(tuple(tokens[i:i + 4]) for i in range(max(0, len(tokens) - 3)))
-    p, t = shingles(pred), shingles(truth)
-    tp = sum((p & t).values())
-    if not tp:
-        return 0.0
-    precision, recall = tp / sum(p.values()), tp / sum(t.values())
-    return 2 * precision * recall / (precision + recall)
+    return f1(*page_pr(pred, truth))
 
 
 CASES = [(name, art) for name, cat in build_catalogs().items() for art in cat.articles]
