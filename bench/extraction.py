@@ -15,6 +15,7 @@ import argparse
 import gzip
 import html as html_lib
 import json
+import logging
 import random
 import re
 import sys
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from crawler.extract import NotAnArticle, extract  # noqa: E402
+from crawler.extract import Extractor, NotAnArticle  # noqa: E402
 from crawler.metric import f1, page_pr  # noqa: E402
 
 
@@ -38,6 +39,14 @@ class Page:
     url: str
     html: str
     truth: str
+    leaks: Callable[[str], list[str]] | None = None  # replicas: furniture found in a text
+
+
+@dataclass
+class Output:
+    text: str
+    seconds: float
+    learned: bool = False  # read by a learned site template (Huunghi only)
 
 
 @dataclass
@@ -47,20 +56,33 @@ class Score:
     f1: float
     pages: int
     pages_per_s: float
+    learned_pages: int
+    leaks: int | None
 
 
-def score(extractor: Callable[[list[Page]], list[str]], batches: list[list[Page]]) -> Score:
-    preds: list[str] = []
-    truths: list[str] = []
-    start = time.process_time()
+def score(extractor: Callable[[list[Page]], list[Output]], batches: list[list[Page]]) -> tuple[Score, list[Output]]:
+    outputs: list[Output] = []
+    pages: list[Page] = []
     for batch in batches:
-        preds.extend(extractor(batch))
-        truths.extend(p.truth for p in batch)
-    elapsed = max(time.process_time() - start, 1e-9)
-    prs = [page_pr(p, t) for p, t in zip(preds, truths)]
+        outputs.extend(extractor(batch))
+        pages.extend(batch)
+    prs = [page_pr(o.text, p.truth) for o, p in zip(outputs, pages)]
     precision = sum(p for p, _ in prs) / len(prs)
     recall = sum(r for _, r in prs) / len(prs)
-    return Score(precision, recall, f1(precision, recall), len(prs), len(prs) / elapsed)
+    seconds = max(sum(o.seconds for o in outputs), 1e-9)
+    leaks = None
+    if all(p.leaks for p in pages):
+        leaks = sum(len(p.leaks(o.text)) for o, p in zip(outputs, pages))  # type: ignore[misc]
+    return (Score(precision, recall, f1(precision, recall), len(prs), len(prs) / seconds,
+                  sum(o.learned for o in outputs), leaks), outputs)
+
+
+def speed_ratio(ours: list[Output], ref: list[Output], learned: bool) -> float | None:
+    """Reference time over our time on the same pages: those read by a template, or the others."""
+    pairs = [(o.seconds, r.seconds) for o, r in zip(ours, ref) if o.learned == learned]
+    if not pairs:
+        return None
+    return sum(r for _, r in pairs) / max(sum(o for o, _ in pairs), 1e-9)
 
 
 # -- data sets -------------------------------------------------------------------------------
@@ -92,45 +114,62 @@ def load_cleanportaleval(data: Path) -> list[list[Page]]:
             continue
         lines = _read_any(gold_path).lstrip("\ufeff").strip().splitlines()  # some start with a blank line
         url = lines[0].removeprefix("URL:").strip() if lines and lines[0].startswith("URL:") else ""
-        gold = html_lib.unescape(re.sub(r"<[phl]>", " ", "\n".join(lines[1:] if url else lines)))
+        gold = re.sub(r"<!--.*?-->", " ", "\n".join(lines[1:] if url else lines), flags=re.S)
+        gold = html_lib.unescape(re.sub(r"<[phl]>", " ", gold))
         if not gold.strip():
-            continue  # bbc.co.uk_news_05 has an empty gold file
+            continue  # bbc.co.uk_news_05 is empty; _04 holds only "<!-- this page contains no article -->"
         site = path.stem.rsplit("_", 1)[0]
         by_site.setdefault(site, []).append(Page(site, url, _read_any(path), gold))
     return list(by_site.values())
 
 
+VISITS = 3  # the crawler revisits recent articles (issue 4); sidebars rotate on every visit
+
+
 def load_replicas() -> list[list[Page]]:
+    """Each replica article as fetched on VISITS visits, each with freshly rotated sidebars."""
     from crawler.replicas import templates as T
     from crawler.replicas.catalog import build_catalogs
 
     batches = []
     for name, catalog in build_catalogs().items():
         rng = random.Random(7)
-        batches.append([Page(name, "http://replica" + T.article_path(catalog, a),
-                             T.render_article(catalog, a, "http://replica", rng), a.text)
-                        for a in catalog.articles])
+        host = f"http://{name}.replica"
+        batches.append([Page(name, host + T.article_path(catalog, a), T.render_article(catalog, a, host, rng),
+                             a.text, leaks=lambda text, a=a, c=catalog: c.leaks(a, text))
+                        for _visit in range(VISITS) for a in catalog.articles])
     return batches
 
 
 # -- extractors ------------------------------------------------------------------------------
-def huunghi(batch: list[Page]) -> list[str]:
+def huunghi(batch: list[Page]) -> list[Output]:
+    """One Extractor per batch: a site's pages in crawl order, its template learned as they come."""
+    extractor = Extractor()
     out = []
-    for page in batch:
+    for n, page in enumerate(batch):
+        url = page.url or f"http://{page.site}/page-{n}"  # the template is per host
+        start = time.process_time()
         try:
-            out.append(extract(page.html, page.url).text)
+            art = extractor.extract(page.html, url)
+            text, learned = art.text, art.method == "template"
         except NotAnArticle:
-            out.append("")
+            text, learned = "", False
+        out.append(Output(text, time.process_time() - start, learned))
     return out
 
 
-def trafilatura_with(**options: object) -> Callable[[list[Page]], list[str]]:
-    def run(batch: list[Page]) -> list[str]:
-        return [trafilatura.extract(p.html, url=p.url or None, **options) or "" for p in batch]
+def trafilatura_with(**options: object) -> Callable[[list[Page]], list[Output]]:
+    def run(batch: list[Page]) -> list[Output]:
+        out = []
+        for p in batch:
+            start = time.process_time()
+            text = trafilatura.extract(p.html, url=p.url or None, **options) or ""
+            out.append(Output(text, time.process_time() - start))
+        return out
     return run
 
 
-EXTRACTORS: dict[str, Callable[[list[Page]], list[str]]] = {
+EXTRACTORS: dict[str, Callable[[list[Page]], list[Output]]] = {
     "huunghi": huunghi,
     "trafilatura": trafilatura_with(),
     "trafilatura (precision)": trafilatura_with(favor_precision=True),
@@ -145,13 +184,19 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
         batches = loaders[name]()
         if limit:
             batches = batches[:limit]
-        scores = {ext: score(fn, batches) for ext, fn in EXTRACTORS.items()}
-        ref = scores["trafilatura"]
-        for ext, s in scores.items():
+        results = {ext: score(fn, batches) for ext, fn in EXTRACTORS.items()}
+        ref, ref_out = results["trafilatura"]
+        for ext, (s, out) in results.items():
+            first = speed_ratio(out, ref_out, learned=False) if ext == "huunghi" else None
+            learned = speed_ratio(out, ref_out, learned=True) if ext == "huunghi" else None
             rows.append({"set": name, "extractor": ext, "P": round(s.precision, 3), "R": round(s.recall, 3),
-                         "F1": round(s.f1, 3), "pages": s.pages, "pages_per_s": round(s.pages_per_s, 1),
+                         "F1": round(s.f1, 3), "pages": s.pages, "learned_pages": s.learned_pages,
+                         "pages_per_s": round(s.pages_per_s, 1),
                          "F1_vs_trafilatura": round(s.f1 / ref.f1, 3) if ref.f1 else None,
-                         "speed_vs_trafilatura": round(s.pages_per_s / ref.pages_per_s, 2)})
+                         "speed_vs_trafilatura": round(s.pages_per_s / ref.pages_per_s, 2),
+                         "speed_first_pages": round(first, 2) if first else None,
+                         "speed_learned_pages": round(learned, 2) if learned else None,
+                         "sidebar_leaks": s.leaks})
     return rows
 
 
@@ -162,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="At most N batches per set (quick runs).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its per-page warnings are not results
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     needs_data = {"scrapinghub", "cleanportaleval"} & set(sets)
     if needs_data and not args.data.exists():
@@ -173,13 +219,21 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Extraction: P/R/F1 (shared/data metric) and pages/s on one core")
-    for col in ("set", "extractor", "P", "R", "F1", "pages", "pages/s", "F1 ÷ traf.", "speed ÷ traf."):
+    table = Table(title="Extraction: P/R/F1 (shared/data metric) and speed on one core, same run")
+    cols = ("set", "extractor", "P", "R", "F1", "pages", "learned", "pages/s", "F1 ÷ traf.", "speed ÷ traf.",
+            "÷ traf. first pages", "÷ traf. learned", "sidebar leaks")
+    for col in cols:
         table.add_column(col, justify="left" if col in ("set", "extractor") else "right")
+
+    def fmt(value: object, spec: str = "") -> str:
+        return "–" if value is None else format(value, spec)
+
     for r in rows:
-        table.add_row(str(r["set"]), str(r["extractor"]), f"{r['P']:.3f}", f"{r['R']:.3f}", f"{r['F1']:.3f}",
-                      str(r["pages"]), f"{r['pages_per_s']:.1f}", f"{r['F1_vs_trafilatura']:.3f}",
-                      f"{r['speed_vs_trafilatura']:.2f}")
+        table.add_row(str(r["set"]), str(r["extractor"]), fmt(r["P"], ".3f"), fmt(r["R"], ".3f"), fmt(r["F1"], ".3f"),
+                      fmt(r["pages"]), fmt(r["learned_pages"] if r["extractor"] == "huunghi" else None),
+                      fmt(r["pages_per_s"], ".1f"), fmt(r["F1_vs_trafilatura"], ".3f"),
+                      fmt(r["speed_vs_trafilatura"], ".2f"), fmt(r["speed_first_pages"], ".2f"),
+                      fmt(r["speed_learned_pages"], ".2f"), fmt(r["sidebar_leaks"]))
     Console().print(table)
     return 0
 

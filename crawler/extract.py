@@ -1,34 +1,41 @@
-"""Article extraction for the walking skeleton: trafilatura for the body, the page for the rest.
+"""Clean articles: the site's learned template where it fits, generic extraction where not.
 
-trafilatura finds the body well on the replicas but skips portals' leads (``sapo``) and misreads
-their time lines, so title, lead, time, section, author and credit are read from the page
-itself. The clean-extraction work (site templates) replaces the body part of this module.
+One parse per page (crawler.htmlparse), one segmentation into slot-tagged blocks
+(crawler.blocks). If the site's template (crawler.template) is learned and covers the page, the
+body is the blocks in its article slots, read without any generic extractor. Otherwise
+trafilatura reads the body from the same tree, and the result teaches the template which slots
+held the article. Title, lead, times, author, credit, section and images come from
+crawler.metadata either way. A page gives an Extracted or a NotAnArticle with its reason.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from html import escape
-from zoneinfo import ZoneInfo
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml.html import HtmlElement
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-LEAD_CLASS = re.compile(r"sapo|lead|summary|chapeau|excerpt|description|intro", re.I)
-TIME_LINE = re.compile(r"(\d{1,2}):(\d{2})\s*\|\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*GMT([+-]\d{1,2}))?")
-DMY_HM = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s*[-,|]?\s*(\d{1,2}):(\d{2})")
-DATE_META = ("article:published_time", "og:published_time", "datePublished", "pubdate",
-             "publishdate", "dc.date.issued", "date")
+from crawler import metadata as M
+from crawler.blocks import Block, segment
+from crawler.htmlparse import NotAnArticle, parse
+from crawler.template import SiteTemplate, TemplateBook
+
+__all__ = ["Extracted", "Extractor", "NotAnArticle", "extract", "MIN_WORDS"]
+
 MIN_WORDS = 25  # a shorter page is a stub, a gallery shell or navigation, not a news article
-CREDIT = re.compile(r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng)\b.*)$")
+MAX_IMAGES = 30
+STRIP_TAGS = ("script", "style", "noscript", "template", "svg")
 
-
-class NotAnArticle(ValueError):
-    """The page holds no article text (an index page, an error page, an empty shell)."""
+AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
+_WORD = re.compile(r"\w+")
+_IMAGE_HREF = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
 
 
 @dataclass
@@ -38,11 +45,14 @@ class Extracted:
     body_text: str
     body_html: str
     published: datetime | None = None
+    updated: datetime | None = None
     author: str = ""
     credit: str = ""
     section: str = ""
     language: str = ""
     images: list[dict[str, str]] = field(default_factory=list)
+    canonical: str | None = None
+    method: str = "generic"  # "template" when the site's learned template read the body
 
     @property
     def text(self) -> str:
@@ -50,150 +60,210 @@ class Extracted:
         return "\n\n".join(p for p in (self.lead, self.body_text) if p)
 
 
-def _clean(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-def _meta(tree: lxml_html.HtmlElement, *names: str) -> str:
-    for name in names:
-        for attr in ("property", "name", "itemprop"):
-            found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
-            if found and found[0].strip():
-                return found[0].strip()
-    return ""
-
-
-def _json_ld(tree: lxml_html.HtmlElement) -> dict[str, object]:
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict) and "Article" in str(item.get("@type", "")):
-                return item
-    return {}
-
-
-def _parse_when(text: str, now: datetime) -> datetime | None:
-    """A publication time from ISO or Vietnamese forms; portal-local when no zone; never future."""
-    text = text.strip()
-    when: datetime | None = None
-    m = TIME_LINE.search(text)
-    if m:
-        hh, mm, d, mo, y, off = m.groups()
-        zone = timezone(timedelta(hours=int(off))) if off else VN_TZ
-        when = _safe(int(y), int(mo), int(d), int(hh), int(mm), zone)
-    if when is None:
-        try:
-            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=VN_TZ)
-        except ValueError:
-            m = DMY_HM.search(text)
-            if m:
-                d, mo, y, hh, mm = (int(g) for g in m.groups())
-                when = _safe(y, mo, d, hh, mm, VN_TZ)
-    if when is not None and when > now + timedelta(minutes=10):
-        return None
-    return when
-
-
-def _safe(y: int, mo: int, d: int, hh: int, mm: int, tz: timezone | ZoneInfo) -> datetime | None:
+def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
+    """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
     try:
-        return datetime(y, mo, d, hh, mm, tzinfo=tz)
+        doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True, include_comments=False,
+                                          include_tables=True, with_metadata=False, deduplicate=False)
+    except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
+        return []
+    text = (doc.text if doc is not None else "") or ""
+    return [p for p in (M.clean(line) for line in text.split("\n")) if p]
+
+
+def _label(blocks: Sequence[Block], paragraphs: Sequence[str]) -> list[bool]:
+    """Which blocks the generic extractor took as the article (whitespace-blind matching)."""
+    blob = "\n".join(_key(p) for p in paragraphs)
+    lines = set(blob.split("\n"))
+    out = []
+    for block in blocks:
+        key = _key(block.text)
+        out.append(bool(key) and (key in lines or (len(key) >= 20 and key in blob)))
+    return out
+
+
+def _agreement(a: Sequence[Block], b: Sequence[Block]) -> float:
+    """Share of text two readings of one page have in common (Jaccard over block characters)."""
+    ia, ib = {x.index: len(x.text) for x in a}, {x.index: len(x.text) for x in b}
+    both = sum(n for i, n in ia.items() if i in ib)
+    union = sum(ia.values()) + sum(ib.values()) - both
+    return both / union if union else 1.0
+
+
+def _site_key(url: str) -> str:
+    """The template key of a page: its host, with the port when there is one (local replicas)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port}" if parts.port and host else host
     except ValueError:
-        return None
+        return ""
 
 
-def _published(tree: lxml_html.HtmlElement, ld: dict[str, object], feed_date: datetime | None,
-               now: datetime) -> datetime | None:
-    candidates = [_meta(tree, *DATE_META), str(ld.get("datePublished", ""))]
-    for node in tree.xpath('//*[contains(@class,"time") or contains(@class,"date")][not(*)]')[:5]:
-        candidates.append(node.text_content())
-    for text in candidates:
-        if text:
-            when = _parse_when(text, now)
-            if when:
-                return when
-    if feed_date and feed_date <= now:
-        return feed_date
-    return None
+def _key(text: str) -> str:
+    return "".join(text.split())
 
 
-def _title(tree: lxml_html.HtmlElement) -> str:
-    for value in (_meta(tree, "og:title"), " ".join(tree.xpath("//h1[1]//text()"))):
-        if _clean(value):
-            return _clean(value)
-    raw = _clean(" ".join(tree.xpath("//title//text()")))
-    return re.split(r"\s+[|–-]\s+", raw)[0] if raw else ""
+def _words(*texts: str) -> int:
+    return sum(len(_WORD.findall(t)) for t in texts)
 
 
-def _lead(tree: lxml_html.HtmlElement, title: str) -> str:
-    for node in tree.xpath("//body//*[@class]"):
-        if LEAD_CLASS.search(node.get("class", "")) and not node.xpath("ancestor::li|ancestor::aside"):
-            text = _clean(node.text_content())
-            if len(text) > 40 and text != title:
-                return text
-    return _clean(_meta(tree, "description", "og:description"))
+class Extractor:
+    """Extracts pages in crawl order, learning each site's template as pages arrive."""
+
+    def __init__(self, book: TemplateBook | None = None, learn: bool = True) -> None:
+        self.book = book if book is not None else TemplateBook()
+        self.learn = learn
+
+    def extract(self, html: str | bytes, url: str = "", feed_date: datetime | None = None,
+                now: datetime | None = None, default_language: str = "") -> Extracted:
+        """One article, or NotAnArticle with the reason; never any other exception for bad input."""
+        now = now or datetime.now(timezone.utc)
+        tree = parse(html)
+        metas = M.meta_table(tree)
+        ld = M.json_ld(tree)
+        # nothing below reads scripts or styles: dropping them once makes every later pass cheaper
+        etree.strip_elements(tree, *STRIP_TAGS, with_tail=False)
+        blocks, images = segment(tree)
+        if not blocks:
+            raise NotAnArticle("no text on the page")
+        host = _site_key(url)
+        site = self.book.get(host) if (host and self.learn) else None
+        title = M.title(tree, metas)
+
+        body: list[Block] | None = None
+        generic_body: list[Block] = []
+        paragraphs: list[str] = []
+        method = "generic"
+        audit = site is not None
+        if site is not None:
+            decision = site.decide(blocks, url)
+            if decision.keep is not None:
+                body = [b for b, k in zip(blocks, decision.keep) if k]
+                method = "template"
+                audit = site.needs_audit()
+        if audit or body is None:
+            paragraphs = _generic_paragraphs(tree, url)
+            generic_body = [b for b, k in zip(blocks, _label(blocks, paragraphs)) if k]
+            if body is not None and _agreement(body, generic_body) < AGREEMENT:
+                body, method = None, "generic"  # the template misread this page: trust the generic reading
+                site.misreads += 1  # type: ignore[union-attr]
+            if body is None:
+                body = generic_body
+                if site is not None and site.ready:
+                    site.fallbacks += 1
+        if method == "template":
+            paragraphs = [b.text for b in body]
+        body = [b for b in body if b.text != title]  # the headline is not body text
+        first = body[0].index if body else len(blocks)
+        last = body[-1].index if body else len(blocks)
+        lead_block = M.lead(blocks, first, title)
+        lead = lead_block.text if lead_block is not None else ""
+        pictures = self._images(images, first, last, url)
+        paragraphs = self._tidy(self._without_captions(paragraphs, pictures, blocks[first:last + 2]), title, lead)
+        author, credit = M.author_credit(blocks, first, last, metas, ld)
+        credit = credit or M.credit_in(paragraphs)
+        paragraphs = [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
+        if not paragraphs:
+            raise NotAnArticle("no article text found")
+        words = _words(lead, *paragraphs)
+        if words < MIN_WORDS:
+            raise NotAnArticle(f"too little text for an article ({words} words)")
+
+        if site is not None:
+            if audit:
+                kept = {b.index for b in generic_body}
+                if lead_block is not None:
+                    kept.add(lead_block.index)
+                site.learn(blocks, [b.index in kept for b in blocks], url)
+            else:
+                site.observe(blocks, url)
+            if method == "template":
+                site.template_pages += 1
+
+        body_text = "\n\n".join(paragraphs)
+        return Extracted(
+            title=title or (paragraphs[0][:200] if paragraphs else ""), lead=lead, body_text=body_text,
+            body_html=self._html(paragraphs, body if method == "template" else None),
+            published=M.published(tree, metas, ld, blocks, first, feed_date, now),
+            updated=M.updated(metas, ld, now), author=author, credit=credit, section=M.section(blocks, first, metas),
+            language=M.language(tree, metas, body_text, default_language),
+            images=pictures, canonical=M.canonical(tree), method=method,
+        )
+
+    @staticmethod
+    def _without_captions(paragraphs: list[str], pictures: Sequence[dict[str, str]],
+                          span: Sequence[Block]) -> list[str]:
+        """Captions belong to their images: drop them from the body, unless the page also has the
+        same words as a paragraph of its own (then that paragraph stays, once)."""
+        captions = Counter(p["caption"] for p in pictures if p["caption_source"] == "caption")
+        if not captions:
+            return paragraphs
+        allowed = {c: sum(1 for b in span if b.text == c) - n for c, n in captions.items()}
+        out = []
+        for p in paragraphs:
+            key = p.strip(" |")
+            if key in allowed:
+                allowed[key] -= 1
+                if allowed[key] < 0:
+                    continue
+            out.append(p)
+        return out
+
+    @staticmethod
+    def _tidy(paragraphs: list[str], title: str, lead: str) -> list[str]:
+        """Drop the title and lead from the body, and a paragraph repeated right after itself."""
+        out: list[str] = []
+        for p in paragraphs:
+            if p in (title, lead) or (out and out[-1] == p):
+                continue
+            if lead and not out and len(p) > 20 and lead.startswith(p):
+                continue
+            out.append(p)
+        return out
+
+    @staticmethod
+    def _html(paragraphs: Sequence[str], body: Sequence[Block] | None) -> str:
+        heading = {b.text for b in body or () if b.element.tag in ("h2", "h3", "h4", "h5", "h6")}
+        return "".join(f"<h3>{escape(p)}</h3>" if p in heading else f"<p>{escape(p)}</p>" for p in paragraphs)
+
+    @staticmethod
+    def _images(images: Sequence[tuple[int, HtmlElement]], first: int, last: int, url: str) -> list[dict[str, str]]:
+        """Images inside the article's span of blocks, each with one caption, not thumbnails of links."""
+        out: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for pos, img in images:
+            if not first <= pos <= last + 1:
+                continue
+            src = (img.get("data-src") or img.get("data-original") or img.get("src") or "").strip()
+            if not src or src.startswith("data:"):
+                continue
+            link = next((a for a in img.iterancestors("a", "li", "aside", "nav")), None)
+            if link is not None and not (link.tag == "a" and _IMAGE_HREF.search(link.get("href", ""))):
+                continue
+            src = urljoin(url, src) if url else src
+            if src in seen:
+                continue
+            seen.add(src)
+            caption, visible = M.image_caption(img)
+            out.append({"src": src, "caption": caption, "caption_source": "caption" if visible else "alt"})
+            if len(out) >= MAX_IMAGES:
+                break
+        return out
 
 
-def _section(tree: lxml_html.HtmlElement) -> str:
-    crumbs = tree.xpath('//*[contains(@class,"breadcrumb")]//a')
-    names = [_clean(a.text_content()) for a in crumbs]
-    names = [n for n in names if n and n.lower() not in ("trang chủ", "home")]
-    if not names:
-        names = [_clean(a.text_content()) for a in tree.xpath('//*[contains(@class,"cate")]//a')[:1]]
-    return " › ".join(n for n in names if n)
+_GENERIC = Extractor(learn=False)
 
 
-def _author_credit(tree: lxml_html.HtmlElement, fallback: str) -> tuple[str, str]:
-    author = ""
-    for node in tree.xpath('//*[contains(@class,"author")]'):
-        author = _clean(node.text_content())
-        if author:
-            break
-    credit = ""
-    for node in tree.xpath('//*[contains(@class,"source") or contains(@class,"credit")]'):
-        text = _clean(node.text_content())
-        if CREDIT.match(text):
-            credit = text
-            break
-    return author or _clean(fallback), credit
-
-
-def extract(html: str, url: str = "", feed_date: datetime | None = None,
+def extract(html: str | bytes, url: str = "", feed_date: datetime | None = None,
             now: datetime | None = None, default_language: str = "") -> Extracted:
-    """Extract one article; raises NotAnArticle with a reason instead of returning nothing."""
-    now = now or datetime.now(timezone.utc)
-    if not html or not html.strip():
-        raise NotAnArticle("empty page")
-    try:
-        tree = lxml_html.fromstring(html)
-    except (etree.ParserError, ValueError) as exc:
-        raise NotAnArticle(f"not HTML ({exc})") from exc
-    doc = trafilatura.bare_extraction(html, url=url or None, favor_precision=True, with_metadata=True,
-                                      include_comments=False, include_tables=True, deduplicate=False)
-    body = (doc.text if doc else "") or ""
-    title = _title(tree) or _clean(doc.title if doc else "")
-    lead = _lead(tree, title)
-    paragraphs = [_clean(p) for p in body.split("\n") if _clean(p)]
-    while paragraphs and paragraphs[0] in (title, lead):
-        paragraphs.pop(0)
-    if lead and paragraphs and lead.startswith(paragraphs[0]):
-        paragraphs.pop(0)
-    if not paragraphs:
-        raise NotAnArticle("no article text found")
-    words = len(re.findall(r"\w+", " ".join(paragraphs) + " " + lead))
-    if words < MIN_WORDS:
-        raise NotAnArticle(f"too little text for an article ({words} words)")
-    author, credit = _author_credit(tree, doc.author if doc and doc.author else "")
-    lang = (tree.get("lang") or (doc.language if doc else "") or default_language or "").split("-")[0]
-    images = [{"src": img.get("src", ""), "alt": img.get("alt", "")}
-              for img in tree.xpath("//figure//img|//table//img")[:20]]
-    return Extracted(
-        title=title, lead=lead, body_text="\n\n".join(paragraphs),
-        body_html="".join(f"<p>{escape(p)}</p>" for p in paragraphs),
-        published=_published(tree, _json_ld(tree), feed_date, now), author=author, credit=credit,
-        section=_section(tree), language=lang.lower(), images=images,
-    )
+    """One page on its own, without site templates (see Extractor for crawl-order learning)."""
+    return _GENERIC.extract(html, url, feed_date=feed_date, now=now, default_language=default_language)
+
+
+def template_stats(site: SiteTemplate) -> dict[str, int]:
+    """How a site's template is doing, for operators."""
+    return {"pages": site.pages, "template_pages": site.template_pages, "fallbacks": site.fallbacks,
+            "slots": len(site.slots)}

@@ -8,7 +8,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extract import NotAnArticle, extract
+from crawler.extract import Extracted, Extractor, NotAnArticle
+from crawler.template import TemplateBook
 from crawler.items import ExtractedArticle, FetchedPage, PageError
 from crawler.urls import canonical_url
 from storage.archive import Archive, ArticleRecord
@@ -17,33 +18,71 @@ log = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """FetchedPage → ExtractedArticle, or a PageError with the reason (never an exception)."""
+    """FetchedPage → ExtractedArticle, or a PageError with the reason (never an exception).
+
+    Pages are extracted in crawl order by one Extractor whose site templates are loaded from
+    the archive and saved back (every SAVE_EVERY pages and at the end), so what one crawl
+    learned makes the next one cleaner and faster.
+    """
+
+    SAVE_EVERY = 50
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.archive: Archive | None = None
+        self.extractor = Extractor()
+        self.pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
         return cls(crawler)
+
+    def open_spider(self) -> None:
+        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
+        if url:
+            self.archive = Archive(url)
+            self.extractor = Extractor(TemplateBook(self.archive.load_template, self.archive.save_template))
+
+    def close_spider(self) -> None:
+        self._save()
+        if self.archive is not None:
+            self.archive.close()
+
+    def _save(self) -> None:
+        try:
+            self.extractor.book.flush()
+        except Exception:  # a template is an optimisation: losing one must not fail the crawl
+            log.exception("could not save site templates")
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         source = self.crawler.spider.source  # type: ignore[union-attr]
         try:
-            art = extract(item.html, item.url, feed_date=item.feed_date, default_language=source.language)
+            art = self.extractor.extract(item.html, item.url, feed_date=item.feed_date,
+                                         default_language=source.language)
         except NotAnArticle as exc:
             return PageError(item.url, "not-article", str(exc))
         except Exception as exc:  # an extractor bug must cost one page, not the crawl
             log.exception("extraction failed for %s", item.url)
             return PageError(item.url, "extract", f"{type(exc).__name__}: {exc}")
-        record = ArticleRecord(
-            url=canonical_url(item.url, item.canonical_hint), title=art.title, lead=art.lead,
-            body_text=art.body_text, body_html=art.body_html, published_at=art.published,
-            author=art.author, credit=art.credit, section=art.section,
-            language=art.language or source.language,
-        )
-        return ExtractedArticle(record)
+        self.pages += 1
+        if self.pages % self.SAVE_EVERY == 0:
+            self._save()
+        self.crawler.stats.inc_value(f"huunghi/extracted_{art.method}")
+        return ExtractedArticle(to_record(art, item.url, item.html, item.canonical_hint or art.canonical,
+                                          source.language))
+
+
+def to_record(art: Extracted, url: str, html: str | None, canonical_hint: str | None,
+              default_language: str = "") -> ArticleRecord:
+    """An extraction as the archive stores it (shared by the crawl and re-extraction)."""
+    return ArticleRecord(
+        url=canonical_url(url, canonical_hint), title=art.title, lead=art.lead, body_text=art.body_text,
+        body_html=art.body_html, published_at=art.published, updated_at=art.updated, author=art.author,
+        credit=art.credit, section=art.section, language=art.language or default_language,
+        images=art.images, extraction=art.method, raw_html=html,
+    )
 
 
 class ArchivePipeline:

@@ -147,6 +147,85 @@ def runs(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only
 
 
 @app.command()
+def extract(file: str = typer.Argument("-", help="JSON Lines of {\"url\", \"html\"}; '-' reads stdin."),
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")
+            ) -> None:
+    """Extract clean articles from JSON Lines pages, learning site templates across the batch.
+
+    One JSON line out per page, in order: url, title, lead, text, published, updated, author,
+    credit, section, images, language; a page that is not an article gets "text": "" and a reason.
+    """
+    import json
+
+    from crawler.batch import extract_lines
+
+    try:
+        source = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        err.print(f"[red]cannot read {file}:[/] {exc}")
+        raise typer.Exit(2)
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
+    articles = reasons = 0
+    try:
+        for row in extract_lines(source):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if "reason" in row:
+                reasons += 1
+            else:
+                articles += 1
+        out.flush()
+    finally:
+        if source is not sys.stdin:
+            source.close()
+        if output:
+            out.close()
+    err.print(f"{articles} articles, {reasons} pages not read as articles")
+
+
+@app.command()
+def reextract(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+              json_out: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Re-read the archive's stored pages with today's extractor and report what changed."""
+    from rich.progress import Progress
+
+    from crawler.batch import reextract as run_reextract
+
+    cfg = _config()
+    with _archive(cfg) as archive:
+        total = sum(a.source == source or source is None for a in archive.iter_articles(source))
+        if json_out:
+            report = run_reextract(archive, source)
+            console.print_json(data=report.as_dict())
+            return
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("re-extracting", total=total)
+            report = run_reextract(archive, source, progress=lambda n: bar.update(task, completed=n))
+    console.print(render.reextract_table(report))
+
+
+@app.command()
+def templates(json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """Show what Huunghi has learned of each site's template."""
+    import json
+
+    cfg = _config()
+    with _archive(cfg) as archive:
+        rows = []
+        for host, pages, saved, model in archive.templates():
+            try:
+                data = json.loads(model)
+            except ValueError:
+                data = {}
+            rows.append({"host": host, "pages_learned": pages, "template_pages": data.get("template_pages", 0),
+                         "fallbacks": data.get("fallbacks", 0), "misreads": data.get("misreads", 0),
+                         "slots": len(data.get("slots", {})), "saved": saved})
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.templates_table(rows))
+
+
+@app.command()
 def demo(workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Where the demo archive goes."),
          faults: bool = typer.Option(False, "--faults", help="Also serve broken pages, to see them recorded.")
          ) -> None:

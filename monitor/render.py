@@ -77,3 +77,23 @@ def sources_table(rows: list[SourceOverview]) -> Table:
         table.add_row(s.name, s.title, str(s.articles), local(last.started_at) if last else "never",
                       last.status if last else "—", str(last.error_count) if last else "—")
     return table
+
+
+def reextract_table(report: Any) -> Table:
+    table = Table(title="Re-extraction", title_justify="left")
+    for col in ("pages", "changed", "unchanged", "not an article", "by template", "generic", "fields changed"):
+        table.add_column(col, justify="right" if col != "fields changed" else "left")
+    fields = ", ".join(f"{k} {v}" for k, v in report.fields.most_common()) or "—"
+    table.add_row(str(report.pages), str(report.changed), str(report.unchanged), str(report.not_article),
+                  str(report.by_method.get("template", 0)), str(report.by_method.get("generic", 0)), fields)
+    return table
+
+
+def templates_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="Site templates", title_justify="left")
+    for col in ("host", "pages learned", "read by template", "fell back", "misreads", "slots", "saved (GMT+7)"):
+        table.add_column(col, justify="left" if col == "host" else "right")
+    for r in rows:
+        table.add_row(r["host"], str(r["pages_learned"]), str(r["template_pages"]), str(r["fallbacks"]),
+                      str(r["misreads"]), str(r["slots"]), local(r["saved"]))
+    return table

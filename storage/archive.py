@@ -7,6 +7,7 @@ Callers get plain dataclasses back, never live ORM objects, so no session leaks 
 from __future__ import annotations
 
 import enum
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_engine, upgrade
-from .models import Article, ArticleVersion, CrawlError, CrawlRun, Source, utcnow
+from .models import Article, ArticleVersion, CrawlError, CrawlRun, RawPage, SiteTemplate, Source, utcnow
 from .textnorm import content_hash
 
 
@@ -34,11 +35,24 @@ class ArticleRecord:
     credit: str = ""
     section: str = ""
     language: str = ""
+    updated_at: datetime | None = None
+    images: list[dict[str, str]] = field(default_factory=list)
+    extraction: str = ""
+    raw_html: str | None = None  # the page as fetched, kept compressed for re-extraction
 
     def content_hash(self) -> str:
         """What decides "changed": title, lead, body and date, normalised (never sidebars)."""
         when = self.published_at.isoformat() if self.published_at else ""
         return content_hash(self.title, self.lead, self.body_text, when)
+
+
+@dataclass
+class RawPageRecord:
+    article_id: int
+    url: str
+    source: str
+    fetched_at: datetime
+    html: str
 
 
 class StoreOutcome(str, enum.Enum):
@@ -96,6 +110,9 @@ class ArticleSummary:
     versions: int
     first_seen: datetime
     last_seen: datetime
+    updated_at: datetime | None = None
+    images: list[dict[str, str]] = field(default_factory=list)
+    extraction: str = ""
 
 
 class Archive:
@@ -191,10 +208,13 @@ class Archive:
     def store_article(self, source_id: int, rec: ArticleRecord, run_id: int | None = None) -> StoreOutcome:
         """Insert or update by canonical URL; a new version only when the content hash moves."""
         digest = rec.content_hash()
+        raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6) if rec.raw_html else None
         for attempt in range(3):
             with self.session() as s:
                 try:
-                    outcome = self._upsert(s, source_id, rec, digest, run_id)
+                    outcome, article_id = self._upsert(s, source_id, rec, digest, run_id)
+                    if raw is not None:
+                        _put_raw(s, article_id, rec.url, raw, len(rec.raw_html or ""))
                     if run_id is not None:
                         column = {StoreOutcome.NEW: CrawlRun.articles_new,
                                   StoreOutcome.UPDATED: CrawlRun.articles_updated,
@@ -210,28 +230,92 @@ class Archive:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _upsert(s: Session, source_id: int, rec: ArticleRecord, digest: str, run_id: int | None) -> StoreOutcome:
+    def _upsert(s: Session, source_id: int, rec: ArticleRecord, digest: str,
+                run_id: int | None) -> tuple[StoreOutcome, int]:
         now = utcnow()
         art = s.scalar(select(Article).where(Article.url == rec.url))
-        fields = dict(title=rec.title, lead=rec.lead, body_text=rec.body_text, body_html=rec.body_html,
-                      published_at=rec.published_at, author=rec.author, credit=rec.credit,
-                      section=rec.section, language=rec.language)
+        fields = _fields(rec)
         if art is None:
             art = Article(source_id=source_id, url=rec.url, content_hash=digest, version_count=1,
                           first_seen=now, last_seen=now, **fields)
             s.add(art)
             s.flush()
             s.add(_version(art, 1, digest, now, run_id))
-            return StoreOutcome.NEW
+            return StoreOutcome.NEW, art.id
         art.last_seen = now
         if art.content_hash == digest:
-            return StoreOutcome.UNCHANGED
+            # not a new version, but what is not versioned follows the latest reading
+            art.updated_at, art.images, art.extraction = rec.updated_at, rec.images, rec.extraction
+            return StoreOutcome.UNCHANGED, art.id
         for key, value in fields.items():
             setattr(art, key, value)
         art.content_hash = digest
         art.version_count += 1
         s.add(_version(art, art.version_count, digest, now, run_id))
-        return StoreOutcome.UPDATED
+        return StoreOutcome.UPDATED, art.id
+
+    # -- raw pages and re-extraction -----------------------------------------------------
+    def raw_page(self, article_id: int) -> str | None:
+        with self.session() as s:
+            row = s.get(RawPage, article_id)
+            return zlib.decompress(row.html_z).decode("utf-8", "surrogatepass") if row else None
+
+    def iter_raw_pages(self, source: str | None = None) -> Iterator[RawPageRecord]:
+        """Stored pages in the order they were first seen (crawl order), one source or all."""
+        with self.session() as s:
+            q = (select(RawPage, Article.first_seen, Source.name).join(Article, Article.id == RawPage.article_id)
+                 .join(Source, Source.id == Article.source_id).order_by(Article.first_seen, Article.id))
+            if source:
+                q = q.where(Source.name == source)
+            for raw, _first, name in s.execute(q).yield_per(200):
+                yield RawPageRecord(raw.article_id, raw.url, name, raw.fetched_at,
+                                    zlib.decompress(raw.html_z).decode("utf-8", "surrogatepass"))
+
+    def replace_extraction(self, article_id: int, rec: ArticleRecord) -> list[str]:
+        """Overwrite an article with a new reading of its stored page; returns the fields that changed.
+
+        A re-extraction is a better reading of the same publication, not an edit by the
+        publisher: the content hash follows it, but no version is added.
+        """
+        with self.session() as s:
+            art = s.get(Article, article_id)
+            if art is None:
+                raise KeyError(article_id)
+            changed = [k for k, v in _fields(rec).items() if getattr(art, k) != v]
+            if changed:
+                for key, value in _fields(rec).items():
+                    setattr(art, key, value)
+                art.content_hash = rec.content_hash()
+                s.commit()
+            return changed
+
+    # -- site templates ------------------------------------------------------------------
+    def load_template(self, host: str) -> str | None:
+        with self.session() as s:
+            row = s.get(SiteTemplate, host)
+            return row.model if row else None
+
+    def save_template(self, host: str, model: str, pages: int) -> None:
+        for attempt in range(3):
+            with self.session() as s:
+                row = s.get(SiteTemplate, host)
+                if row is None:
+                    s.add(SiteTemplate(host=host, model=model, pages=pages, updated_at=utcnow()))
+                else:
+                    row.model, row.pages, row.updated_at = model, pages, utcnow()
+                try:
+                    s.commit()
+                    return
+                except IntegrityError:  # another crawl saved it first: write over it
+                    s.rollback()
+                    if attempt == 2:
+                        raise
+
+    def templates(self) -> list[tuple[str, int, datetime, str]]:
+        """(host, pages learned, last saved, model) of every stored site template."""
+        with self.session() as s:
+            return [(t.host, t.pages, t.updated_at, t.model)
+                    for t in s.scalars(select(SiteTemplate).order_by(SiteTemplate.host))]
 
     def latest_articles(self, limit: int = 20, source: str | None = None) -> list[ArticleSummary]:
         """Newest first by publication time (then first seen), optionally for one source."""
@@ -285,6 +369,20 @@ class Archive:
             }
 
 
+def _fields(rec: ArticleRecord) -> dict[str, Any]:
+    return dict(title=rec.title, lead=rec.lead, body_text=rec.body_text, body_html=rec.body_html,
+                published_at=rec.published_at, updated_at=rec.updated_at, author=rec.author, credit=rec.credit,
+                section=rec.section, language=rec.language, images=rec.images, extraction=rec.extraction)
+
+
+def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> None:
+    row = s.get(RawPage, article_id)
+    if row is None:
+        s.add(RawPage(article_id=article_id, url=url, fetched_at=utcnow(), size=size, html_z=raw))
+    else:
+        row.url, row.fetched_at, row.size, row.html_z = url, utcnow(), size, raw
+
+
 def _version(art: Article, number: int, digest: str, now: datetime, run_id: int | None) -> ArticleVersion:
     return ArticleVersion(article_id=art.id, version=number, fetched_at=now, title=art.title, lead=art.lead,
                           body_text=art.body_text, published_at=art.published_at, content_hash=digest,
@@ -300,4 +398,5 @@ def _run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
 
 def _article_summary(a: Article, source: str) -> ArticleSummary:
     return ArticleSummary(a.id, source, a.url, a.title, a.lead, a.body_text, a.published_at, a.author,
-                          a.credit, a.section, a.language, a.version_count, a.first_seen, a.last_seen)
+                          a.credit, a.section, a.language, a.version_count, a.first_seen, a.last_seen,
+                          a.updated_at, list(a.images or []), a.extraction)

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import (
-    JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint,
+    JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -65,10 +66,13 @@ class Article(Base):
     body_text: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
     author: Mapped[str] = mapped_column(String(500), default="")
     credit: Mapped[str] = mapped_column(String(500), default="")
     section: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(16), default="")
+    images: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    extraction: Mapped[str] = mapped_column(String(16), default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     version_count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -80,6 +84,27 @@ class Article(Base):
     )
 
     __table_args__ = (Index("ix_articles_published", "published_at"),)
+
+
+class RawPage(Base):
+    """The latest fetched HTML of an article, zlib-compressed, so a better extractor can re-read it."""
+
+    __tablename__ = "raw_pages"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    html_z: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SiteTemplate(Base):
+    """A site's learned template (opaque to storage: the crawler reads and writes the model)."""
+
+    __tablename__ = "site_templates"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    model: Mapped[str] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ArticleVersion(Base):

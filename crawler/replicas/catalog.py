@@ -43,14 +43,13 @@ class ReplicaArticle:
 
     @property
     def text(self) -> str:
-        """The article as read: lead, then headings, paragraphs and one caption per image."""
-        parts = [self.lead]
-        for block in self.blocks:
-            if block["type"] in ("p", "h"):
-                parts.append(block["text"])
-            elif block["type"] == "img" and block.get("caption"):
-                parts.append(block["caption"])
-        return "\n\n".join(parts)
+        """The article as read: lead, then headings and paragraphs (captions belong to images)."""
+        return "\n\n".join([self.lead] + [b["text"] for b in self.blocks if b["type"] in ("p", "h")])
+
+    @property
+    def captions(self) -> list[str]:
+        """One caption per image, in order."""
+        return [b["caption"] for b in self.blocks if b["type"] == "img" and b.get("caption")]
 
 
 @dataclass
@@ -63,6 +62,21 @@ class PortalCatalog:
     sidebar_items: list[dict[str, str]] = field(default_factory=list)
     infographics: list[str] = field(default_factory=list)
     videos: list[str] = field(default_factory=list)
+
+    def furniture(self, article: ReplicaArticle) -> set[str]:
+        """Every sidebar, rail and widget text a page of this portal may carry that is not part
+        of ``article`` (other articles' titles and leads included: trap 1)."""
+        items = [i["title"] for i in self.sidebar_items] + [i["summary"] for i in self.sidebar_items]
+        items += [a.title for a in self.articles if a is not article] + [a.lead for a in self.articles if a is not article]
+        items += self.infographics + self.videos + ["aa", "Xin chờ trong giây lát...", "Phiên bản di động",
+                                                    "Tin bài liên quan", "Các tin bài khác", "Đọc nhiều"]
+        own = article.text
+        return {t for t in items if t and t not in own}
+
+    def leaks(self, article: ReplicaArticle, text: str) -> list[str]:
+        """Furniture found in an extracted text: long items anywhere, short ones as a paragraph."""
+        paragraphs = {p.strip() for p in text.split("\n")}
+        return sorted(t for t in self.furniture(article) if (t in text if len(t) >= 20 else t in paragraphs))
 
     def by_id(self, article_id: int) -> ReplicaArticle | None:
         return next((a for a in self.articles if a.id == article_id), None)

@@ -7,7 +7,6 @@ item, so it is recorded on the crawl run and the rest of the crawl goes on.
 
 from __future__ import annotations
 
-import codecs
 from datetime import datetime
 from typing import Any, AsyncIterator, Iterator
 
@@ -24,6 +23,7 @@ from twisted.python.failure import Failure
 from crawler.config import Config, SourceConfig, load_config
 from crawler.settings import from_config as settings_from_config
 from crawler.discovery import DiscoveryError, parse_feed, parse_sitemap
+from crawler.htmlparse import decode
 from crawler.items import FetchedPage, PageError
 
 NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
@@ -132,21 +132,11 @@ class PortalSpider(scrapy.Spider):
             yield PageError(response.url, "content-type",
                             f"not a text page ({response.headers.get('Content-Type', b'?').decode()})")
             return
-        html = response.text
-        declared = response.encoding
-        if _norm_codec(declared) != "utf-8":
-            try:
-                utf8 = response.body.decode("utf-8")
-            except UnicodeDecodeError:
-                utf8 = None
-            if utf8 is not None and utf8 != html:
-                html = utf8
-                yield PageError(response.url, "charset",
-                                f"declared charset {declared} but the body is UTF-8; decoded as UTF-8",
-                                severity="warning")
-        canonical = response.css('link[rel="canonical"]::attr(href)').get()
-        yield FetchedPage(url=response.url, html=html, feed_date=response.meta.get("feed_date"),
-                          canonical_hint=canonical)
+        # decoded once here by our rules (UTF-8 wins over a wrong declaration); parsed once, later
+        html, warning = decode(response.body, _declared_charset(response))
+        if warning:
+            yield PageError(response.url, "charset", warning, severity="warning")
+        yield FetchedPage(url=response.url, html=html, feed_date=response.meta.get("feed_date"))
 
     def on_error(self, failure: Failure) -> Iterator[PageError]:
         request = failure.request  # type: ignore[attr-defined]
@@ -170,8 +160,8 @@ class PortalSpider(scrapy.Spider):
             yield PageError(request.url, failure.type.__name__.lower(), f"{failure.getErrorMessage()} ({role})")
 
 
-def _norm_codec(name: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return name
+def _declared_charset(response: Response) -> str | None:
+    """The charset the server declared in Content-Type, if any (the page's <meta> is read later)."""
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    _, _, charset = ctype.partition("charset=")
+    return charset.split(";")[0].strip().strip('"') or None
