@@ -140,8 +140,8 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             blocks.append(Block(block_el, ">".join(steps_of[block_el]), index=slot))
             pieces.append([])
             links.append(0)
-        if item.is_tail and parent.tag == "br":
-            pieces[slot].append(" ")
+        if (item.is_tail and parent.tag == "br") or (slot != last and pieces[slot]):
+            pieces[slot].append(" ")  # a line break, or text resumed after a nested block
         pieces[slot].append(item)
         last = slot
         if in_link:

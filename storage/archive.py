@@ -281,12 +281,13 @@ class Archive:
             art = s.get(Article, article_id)
             if art is None:
                 raise KeyError(article_id)
-            changed = [k for k, v in _fields(rec).items() if getattr(art, k) != v]
-            if changed:
-                for key, value in _fields(rec).items():
-                    setattr(art, key, value)
-                art.content_hash = rec.content_hash()
-                s.commit()
+            fields = _fields(rec)
+            # which reader produced it is bookkeeping, not a change of the article
+            changed = [k for k, v in fields.items() if k != "extraction" and getattr(art, k) != v]
+            for key, value in fields.items():
+                setattr(art, key, value)
+            art.content_hash = rec.content_hash()
+            s.commit()
             return changed
 
     # -- site templates ------------------------------------------------------------------

@@ -69,3 +69,59 @@ def test_a_broken_config_is_a_clear_error_not_a_traceback(tmp_path):
     assert "not valid TOML" in result.stderr and "Traceback" not in result.stderr
     result = huunghi("--config", str(tmp_path / "nope.toml"), "crawl", cwd=tmp_path)
     assert result.returncode == 2 and "huunghi init" in result.stderr
+
+
+def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path):
+    import random
+
+    from crawler.metric import f1, page_pr
+    from crawler.replicas import templates as T
+    from crawler.replicas.catalog import build_catalogs
+
+    lines, truths = [], []
+    rng = random.Random(5)
+    for name, catalog in build_catalogs().items():
+        base = f"http://{name}.example"
+        for article in catalog.articles:
+            url = base + T.article_path(catalog, article)
+            lines.append(json.dumps({"url": url, "html": T.render_article(catalog, article, base, rng)},
+                                    ensure_ascii=False))
+            truths.append(article)
+    lines.insert(3, "{not json")
+    lines.insert(7, json.dumps({"url": "http://thoidai.example/", "html": "<html><body><nav>Trang chủ</nav>"}))
+    (tmp_path / "pages.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = huunghi("extract", "pages.jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == len(lines)
+    assert "not JSON" in rows[3]["reason"] and rows[3]["text"] == ""
+    assert rows[7]["text"] == "" and rows[7]["reason"]
+    articles = [r for r in rows if "reason" not in r]
+    assert [r["url"] for r in articles] == [json.loads(l)["url"] for i, l in enumerate(lines) if i not in (3, 7)]
+    for row, article in zip(articles, truths):
+        assert set(row) >= {"url", "title", "lead", "text", "published", "author", "credit", "section",
+                            "images", "language"}
+        assert row["title"] == article.title and row["text"].startswith(article.lead)
+        assert not row["text"].startswith(article.title)
+        assert f1(*page_pr(row["text"], article.text)) >= 0.99
+        assert row["published"] == article.published.isoformat()
+        assert [i["caption"] for i in row["images"]] == article.captions
+    # the same through stdin
+    piped = subprocess.run([shutil.which("huunghi", path=str(Path(sys.executable).parent)), "extract", "-"],
+                           input="\n".join(lines[:2]), capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert [json.loads(x)["url"] for x in piped.stdout.splitlines()] == [json.loads(x)["url"] for x in lines[:2]]
+
+
+def test_reextract_and_templates_on_the_demo_archive(demo_dir):
+    config = demo_dir / "huunghi-demo" / "huunghi.toml"
+    result = huunghi("--config", str(config), "reextract", "--json", cwd=demo_dir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["pages"] == 25 and report["changed"] == 0 and report["problems"] == []
+    assert report["by_method"]["template"] >= 10
+    table = huunghi("--config", str(config), "reextract", "--source", "baotinh", cwd=demo_dir)
+    assert table.returncode == 0 and "Re-extraction" in table.stdout
+    shown = huunghi("--config", str(config), "templates", "--json", cwd=demo_dir)
+    rows = json.loads(shown.stdout)
+    assert len(rows) == 3 and all(r["pages_learned"] >= 3 and r["slots"] > 5 for r in rows)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.replicas.server import FAULTS
-from storage.archive import Archive
+from storage.archive import Archive, ArticleRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,6 +60,12 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
         seed = next(a for a in archive.latest_articles(limit=100) if a.url.endswith("-218974.html"))
         assert seed.section == "Hữu nghị › Bốn phương kết bạn" and seed.author == "Minh Thái (tổng hợp)"
         assert seed.published_at.isoformat() == "2026-01-16T03:08:00+00:00"
+        assert [i["caption"] for i in seed.images] == replicas.portals["thoidai"].catalog.by_id(218974).captions
+        # the page as fetched is kept (compressed) for re-extraction, and each site's template
+        raw = archive.raw_page(seed.id)
+        assert raw is not None and seed.title in raw and "Đọc nhiều" in raw
+        hosts = {host: pages for host, pages, _saved, _model in archive.templates()}
+        assert len(hosts) == 3 and all(pages >= 3 for pages in hosts.values())
 
     crawl(config)  # sidebars rotate between visits; nothing else changed
     with Archive(archive_url) as archive:
@@ -68,6 +74,25 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
         latest = {r.source: r for r in archive.runs(limit=3)}
         assert all(r.articles_new == 0 and r.articles_updated == 0 for r in latest.values())
         assert sum(r.articles_unchanged for r in latest.values()) >= sum(expected.values())
+        # the second crawl started from the stored templates: most pages read without trafilatura
+        methods = [a.extraction for a in archive.iter_articles()]
+        assert methods.count("template") >= len(methods) * 0.6, methods
+
+        # re-extraction with the same extractor changes nothing; a damaged article is repaired
+        from crawler.batch import reextract
+        report = reextract(archive)
+        assert report.pages == sum(expected.values()) and report.changed == 0 and not report.problems
+        seed = next(a for a in archive.latest_articles(limit=100) if a.url.endswith("-218974.html"))
+        damaged = ArticleRecord(url=seed.url, title=seed.title, lead=seed.lead,
+                                body_text=seed.body_text + "\n\nĐọc nhiều: tin rác", published_at=seed.published_at,
+                                author=seed.author, credit=seed.credit, section=seed.section,
+                                language=seed.language, images=seed.images, extraction=seed.extraction)
+        assert archive.replace_extraction(seed.id, damaged) == ["body_text", "body_html"]
+        report = reextract(archive, "thoidai")
+        assert report.pages == expected["thoidai"] and report.changed == 1
+        assert dict(report.fields) == {"body_text": 1, "body_html": 1}
+        assert "tin rác" not in archive.article(seed.id).body_text
+        assert archive.totals()["versions"] == sum(expected.values())  # a better reading is not an edit
 
 
 def test_scrapy_crawl_portal_works_as_scrapy_users_expect(replicas, tmp_path):
