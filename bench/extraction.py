@@ -1,7 +1,7 @@
 """Extraction quality and speed: Huunghi against trafilatura, on the same pages, in one run.
 
     .venv/bin/python bench/extraction.py [--data ../shared/data] [--sets scrapinghub,cleanportaleval,replicas]
-                                         [--limit N] [--json]
+                                         [--limit N] [--json] [--no-huge]
 
 Prints P, R, F1 (the metric of ../shared/data/README.md: 4-token shingles with multiplicity,
 per-page normalised, means over pages) and pages/s on one core, with ratios against
@@ -200,12 +200,32 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
     return rows
 
 
+def huge_page() -> dict[str, object]:
+    """A replica article with a 20+ MB rail: Huunghi bounds its input, trafilatura reads it all."""
+    from crawler.replicas import templates as T
+    from crawler.replicas.catalog import build_catalogs
+
+    catalog = build_catalogs()["thoidai"]
+    page = T.render_article(catalog, catalog.articles[0], "http://p", random.Random(1))
+    rail = "".join(f"<li><a href='/x{i}'>Tin bài liên quan số {i}</a></li>" for i in range(400_000))
+    html = page.replace("</main>", "<aside><ul>" + rail + "</ul></aside></main>")
+    start = time.process_time()
+    title = Extractor().extract(html, "http://p/a-1.html").title
+    ours = time.process_time() - start
+    start = time.process_time()
+    trafilatura.extract(html)
+    ref = time.process_time() - start
+    assert title == catalog.articles[0].title
+    return {"mb": round(len(html.encode()) / 1e6, 1), "huunghi_s": round(ours, 2), "trafilatura_s": round(ref, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--sets", default="scrapinghub,cleanportaleval,replicas")
     parser.add_argument("--limit", type=int, default=None, help="At most N batches per set (quick runs).")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-huge", action="store_true", help="Skip the 20+ MB page.")
     args = parser.parse_args(argv)
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its per-page warnings are not results
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -213,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     if needs_data and not args.data.exists():
         parser.error(f"{args.data} not found: pass --data, or --sets replicas")
     rows = run(sets, args.data, args.limit)
+    huge = huge_page() if "replicas" in sets and not args.no_huge else None
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"sets": rows, "huge_page": huge}, indent=2))
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -235,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
                       fmt(r["speed_vs_trafilatura"], ".2f"), fmt(r["speed_first_pages"], ".2f"),
                       fmt(r["speed_learned_pages"], ".2f"), fmt(r["sidebar_leaks"]))
     Console().print(table)
+    if huge:
+        Console().print(f"{huge['mb']} MB page (an article with a huge rail): huunghi {huge['huunghi_s']} s, "
+                        f"trafilatura {huge['trafilatura_s']} s (process time, one core)")
     return 0
 
 

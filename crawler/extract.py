@@ -31,7 +31,10 @@ __all__ = ["Extracted", "Extractor", "NotAnArticle", "extract", "MIN_WORDS"]
 
 MIN_WORDS = 25  # a shorter page is a stub, a gallery shell or navigation, not a news article
 MAX_IMAGES = 30
-STRIP_TAGS = ("script", "style", "noscript", "template", "svg")
+# Dropped right after the metadata is read. Scripts and styles hold no text; aside, nav, menu and
+# footer are discarded by trafilatura itself (its MANUALLY_CLEANED), so its labels never mark them
+# as article and the template never keeps them: removing them once makes every pass cheaper.
+STRIP_TAGS = ("script", "style", "noscript", "template", "svg", "aside", "nav", "menu", "footer")
 
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
@@ -124,7 +127,6 @@ class Extractor:
         tree = parse(html)
         metas = M.meta_table(tree)
         ld = M.json_ld(tree)
-        # nothing below reads scripts or styles: dropping them once makes every later pass cheaper
         etree.strip_elements(tree, *STRIP_TAGS, with_tail=False)
         blocks, images = segment(tree)
         if not blocks:
