@@ -38,6 +38,7 @@ class SourceConfig:
     enabled: bool = True
     verified: bool = False
     max_listing_pages: int = 5
+    mirrors: list[str] = field(default_factory=list)  # other hosts serving the same articles
     notes: str = ""
 
     def matches(self, url: str) -> bool:

@@ -31,3 +31,4 @@ class PageError:
     kind: str
     reason: str
     severity: str = "error"
+    removed: bool = False  # a known article that is gone (404/410, or redirected to the home page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -11,7 +12,9 @@ from scrapy.exceptions import DropItem
 from crawler.extract import Extracted, Extractor, NotAnArticle
 from crawler.template import TemplateBook
 from crawler.items import ExtractedArticle, FetchedPage, PageError
-from crawler.urls import canonical_url
+from crawler.dedup import signature
+from crawler.tags import find_tags
+from crawler.urls import canonical_url, host_aliases, url_key
 from storage.archive import Archive, ArticleRecord
 
 log = logging.getLogger(__name__)
@@ -70,18 +73,24 @@ class ExtractPipeline:
         if self.pages % self.SAVE_EVERY == 0:
             self._save()
         self.crawler.stats.inc_value(f"huunghi/extracted_{art.method}")
+        aliases = host_aliases(source.homepage, source.mirrors)
         return ExtractedArticle(to_record(art, item.url, item.html, item.canonical_hint or art.canonical,
-                                          source.language))
+                                          source.language, aliases))
 
 
 def to_record(art: Extracted, url: str, html: str | None, canonical_hint: str | None,
-              default_language: str = "") -> ArticleRecord:
-    """An extraction as the archive stores it (shared by the crawl and re-extraction)."""
+              default_language: str = "", aliases: Mapping[str, str] | None = None) -> ArticleRecord:
+    """An extraction as the archive stores it, with its identity, dedup signature and tags
+    (shared by the crawl and re-extraction)."""
+    canonical = canonical_url(url, canonical_hint, aliases)
+    sig = signature(art.title, art.lead, art.body_text)
     return ArticleRecord(
-        url=canonical_url(url, canonical_hint), title=art.title, lead=art.lead, body_text=art.body_text,
+        url=canonical, title=art.title, lead=art.lead, body_text=art.body_text,
         body_html=art.body_html, published_at=art.published, updated_at=art.updated, author=art.author,
         credit=art.credit, section=art.section, language=art.language or default_language,
-        images=art.images, extraction=art.method, raw_html=html,
+        images=art.images, extraction=art.method, raw_html=html, url_key=url_key(canonical, aliases),
+        minhash=sig.minhash if sig else None, shingles=sig.shingles if sig else 0,
+        bands=sig.bands if sig else [], tags=find_tags(art.title, art.lead, art.body_text),
     )
 
 
@@ -113,6 +122,11 @@ class ArchivePipeline:
         assert self.archive is not None
         if isinstance(item, PageError):
             self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
+            if item.removed:
+                src = self.crawler.spider.source  # type: ignore[union-attr]
+                aliases = host_aliases(src.homepage, src.mirrors)
+                key = url_key(canonical_url(item.url, None, aliases), aliases)
+                self.archive.mark_removed(self.source_id, key, item.reason, self.run_id)
             if item.severity == "error":
                 raise DropItem(f"{item.kind}: {item.reason}")
             return item

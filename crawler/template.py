@@ -166,6 +166,10 @@ class SiteTemplate:
             cut = sig.rfind(">")
         return None
 
+    def _seen(self, sig: str) -> bool:
+        st = self.slots.get(sig)
+        return st is not None and st.pages >= MIN_SLOT_PAGES
+
     def recurs(self, block: Block, url: str) -> bool:
         if len(block.text) > RECUR_MAX_CHARS:
             return False
@@ -191,6 +195,8 @@ class SiteTemplate:
                 continue
             known += n
             is_content = ratio >= CONTENT_RATIO and not self.recurs(block, url)
+            if is_content and block.link_density >= 0.5 and not self._seen(block.sig):
+                is_content = False  # an unseen slot of links (inline "related" lists) is not borrowed in
             keep.append(is_content)
             kept_chars += n if is_content else 0
         coverage = known / total if total else 0.0

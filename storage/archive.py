@@ -7,6 +7,7 @@ Callers get plain dataclasses back, never live ORM objects, so no session leaks 
 from __future__ import annotations
 
 import enum
+import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_engine, upgrade
-from .models import Article, ArticleVersion, CrawlError, CrawlRun, RawPage, SiteTemplate, Source, utcnow
+from . import clusters
+from .diff import word_diff
+from .models import (
+    Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Event, RawPage, SiteTemplate, Source,
+    Story, StoryBand, utcnow,
+)
 from .textnorm import content_hash
 
 
@@ -39,11 +45,32 @@ class ArticleRecord:
     images: list[dict[str, str]] = field(default_factory=list)
     extraction: str = ""
     raw_html: str | None = None  # the page as fetched, kept compressed for re-extraction
+    url_key: str = ""  # the article's identity (crawler.urls.url_key); default: the URL without scheme
+    minhash: bytes | None = None  # MinHash signature (uint32 array) of its 3-word shingles
+    shingles: int = 0  # how many distinct shingles it has
+    bands: list[str] = field(default_factory=list)  # LSH band keys of the signature
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): province, country, org
+
+    def identity(self) -> str:
+        return self.url_key or re.sub(r"^[a-z]+://(www\.)?", "", self.url)
 
     def content_hash(self) -> str:
         """What decides "changed": title, lead, body and date, normalised (never sidebars)."""
         when = self.published_at.isoformat() if self.published_at else ""
         return content_hash(self.title, self.lead, self.body_text, when)
+
+
+MIN_DEDUP_BODY = 200  # shorter bodies (stubs, notices) are too alike to merge by content alone
+
+
+@dataclass
+class EventRecord:
+    id: int
+    kind: str
+    created_at: datetime
+    article_id: int | None
+    source: str
+    data: dict[str, Any]
 
 
 @dataclass
@@ -113,6 +140,8 @@ class ArticleSummary:
     updated_at: datetime | None = None
     images: list[dict[str, str]] = field(default_factory=list)
     extraction: str = ""
+    story_id: int | None = None
+    removed_at: datetime | None = None
 
 
 class Archive:
@@ -187,6 +216,7 @@ class Archive:
             run.duration_s = (run.finished_at - run.started_at).total_seconds()
             stored = run.articles_new + run.articles_updated + run.articles_unchanged
             run.status = status or ("ok" if not run.error_count else "partial" if stored else "failed")
+            _health_event(s, run)
             s.commit()
         return self.run(run_id)
 
@@ -206,7 +236,11 @@ class Archive:
 
     # -- articles ------------------------------------------------------------------------
     def store_article(self, source_id: int, rec: ArticleRecord, run_id: int | None = None) -> StoreOutcome:
-        """Insert or update by canonical URL; a new version only when the content hash moves."""
+        """Insert or update by URL identity; a new version (and event) only when the content hash moves.
+
+        An unknown URL whose body is already stored for this source is an alias of that article
+        (a mirror, a print view, a re-published URL), not a new one.
+        """
         digest = rec.content_hash()
         raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6) if rec.raw_html else None
         for attempt in range(3):
@@ -230,29 +264,104 @@ class Archive:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _upsert(s: Session, source_id: int, rec: ArticleRecord, digest: str,
+    def _find(s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str) -> Article | None:
+        art = s.scalar(select(Article).join(ArticleURL, ArticleURL.article_id == Article.id)
+                       .where(ArticleURL.url_key == key))
+        if art is None:
+            art = s.scalar(select(Article).where(Article.url == rec.url))
+        if art is None and len(rec.body_text) >= MIN_DEDUP_BODY:
+            art = s.scalar(select(Article).where(Article.source_id == source_id, Article.body_hash == body_hash)
+                           .order_by(Article.id).limit(1))
+        if art is not None and s.get(ArticleURL, key) is None:
+            s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=utcnow()))
+        return art
+
+    def _upsert(self, s: Session, source_id: int, rec: ArticleRecord, digest: str,
                 run_id: int | None) -> tuple[StoreOutcome, int]:
         now = utcnow()
-        art = s.scalar(select(Article).where(Article.url == rec.url))
+        key = rec.identity()
+        body_hash = content_hash(rec.body_text)
+        art = self._find(s, source_id, rec, key, body_hash)
         fields = _fields(rec)
         if art is None:
-            art = Article(source_id=source_id, url=rec.url, content_hash=digest, version_count=1,
-                          first_seen=now, last_seen=now, **fields)
+            art = Article(source_id=source_id, url=rec.url, content_hash=digest, body_hash=body_hash,
+                          version_count=1, first_seen=now, last_seen=now, minhash=rec.minhash,
+                          shingles=rec.shingles, **fields)
             s.add(art)
             s.flush()
-            s.add(_version(art, 1, digest, now, run_id))
+            s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=now))
+            s.add(_version(art, 1, digest, now, run_id, None))
+            _place_in_story(s, art, rec)
+            _set_tags(s, art.id, rec.tags)
+            s.add(Event(kind="new", created_at=now, article_id=art.id, source_id=source_id, run_id=run_id,
+                        data=_event_data(art)))
             return StoreOutcome.NEW, art.id
         art.last_seen = now
+        art.removed_at = None
         if art.content_hash == digest:
             # not a new version, but what is not versioned follows the latest reading
             art.updated_at, art.images, art.extraction = rec.updated_at, rec.images, rec.extraction
             return StoreOutcome.UNCHANGED, art.id
-        for key, value in fields.items():
-            setattr(art, key, value)
-        art.content_hash = digest
+        old = {k: getattr(art, k) for k in ("title", "lead", "body_text", "published_at")}
+        for name, value in fields.items():
+            setattr(art, name, value)
+        art.content_hash, art.body_hash = digest, body_hash
+        art.minhash, art.shingles = rec.minhash or art.minhash, rec.shingles or art.shingles
         art.version_count += 1
-        s.add(_version(art, art.version_count, digest, now, run_id))
+        diff = word_diff(old, fields)
+        s.add(_version(art, art.version_count, digest, now, run_id, diff))
+        if art.story_id is None:
+            _place_in_story(s, art, rec)
+        _set_tags(s, art.id, rec.tags)
+        s.add(Event(kind="changed", created_at=now, article_id=art.id, source_id=source_id, run_id=run_id,
+                    data={**_event_data(art), "version": art.version_count, "diff": diff}))
         return StoreOutcome.UPDATED, art.id
+
+    def mark_removed(self, source_id: int, url_key: str, reason: str, run_id: int | None = None) -> bool:
+        """A known article answered 404/410 or redirected home: one "removed" event, once."""
+        with self.session() as s:
+            art = s.scalar(select(Article).join(ArticleURL, ArticleURL.article_id == Article.id)
+                           .where(ArticleURL.url_key == url_key))
+            if art is None or art.removed_at is not None:
+                return False
+            art.removed_at = utcnow()
+            s.add(Event(kind="removed", created_at=art.removed_at, article_id=art.id, source_id=source_id,
+                        run_id=run_id, data={**_event_data(art), "reason": reason}))
+            s.commit()
+            return True
+
+    def known_url(self, url_key: str) -> bool:
+        with self.session() as s:
+            return s.get(ArticleURL, url_key) is not None
+
+    # -- events and stories ----------------------------------------------------------------
+    def events(self, after_id: int = 0, kinds: list[str] | None = None, limit: int = 100,
+               since: datetime | None = None) -> list[EventRecord]:
+        """Events in the order they happened (ids only grow), after ``after_id``."""
+        with self.session() as s:
+            q = (select(Event, Source.name).outerjoin(Source, Source.id == Event.source_id)
+                 .where(Event.id > after_id).order_by(Event.id).limit(limit))
+            if kinds:
+                q = q.where(Event.kind.in_(kinds))
+            if since is not None:
+                q = q.where(Event.created_at >= since)
+            return [EventRecord(e.id, e.kind, e.created_at, e.article_id, name or "", dict(e.data or {}))
+                    for e, name in s.execute(q)]
+
+    def story_of(self, article_id: int) -> list[ArticleSummary]:
+        """Every article of the story this one belongs to (itself included), oldest first."""
+        with self.session() as s:
+            story_id = s.scalar(select(Article.story_id).where(Article.id == article_id))
+            if story_id is None:
+                return []
+            rows = s.execute(select(Article, Source.name).join(Source).where(Article.story_id == story_id)
+                             .order_by(Article.first_seen, Article.id))
+            return [_article_summary(a, name) for a, name in rows]
+
+    def tags(self, article_id: int) -> list[tuple[str, str]]:
+        with self.session() as s:
+            return [(t.kind, t.value) for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id == article_id)
+                                                         .order_by(ArticleTag.kind, ArticleTag.value))]
 
     # -- raw pages and re-extraction -----------------------------------------------------
     def raw_page(self, article_id: int) -> str | None:
@@ -286,7 +395,12 @@ class Archive:
             changed = [k for k, v in fields.items() if k != "extraction" and getattr(art, k) != v]
             for key, value in fields.items():
                 setattr(art, key, value)
-            art.content_hash = rec.content_hash()
+            art.content_hash, art.body_hash = rec.content_hash(), content_hash(rec.body_text)
+            if rec.minhash:
+                art.minhash, art.shingles = rec.minhash, rec.shingles
+                s.execute(StoryBand.__table__.delete().where(StoryBand.article_id == art.id))
+                s.add_all(StoryBand(band_key=k, day=_day(art), article_id=art.id) for k in rec.bands)
+            _set_tags(s, art.id, rec.tags)
             s.commit()
             return changed
 
@@ -345,7 +459,8 @@ class Archive:
             rows = s.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)
                              .order_by(ArticleVersion.version))
             return [dict(version=v.version, fetched_at=v.fetched_at, title=v.title, lead=v.lead,
-                         body_text=v.body_text, published_at=v.published_at, content_hash=v.content_hash)
+                         body_text=v.body_text, published_at=v.published_at, content_hash=v.content_hash,
+                         diff=v.diff or [])
                     for v in rows]
 
     def sources_overview(self) -> list[SourceOverview]:
@@ -384,10 +499,78 @@ def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> No
         row.url, row.fetched_at, row.size, row.html_z = url, utcnow(), size, raw
 
 
-def _version(art: Article, number: int, digest: str, now: datetime, run_id: int | None) -> ArticleVersion:
+def _version(art: Article, number: int, digest: str, now: datetime, run_id: int | None,
+             diff: list[dict[str, str]] | None) -> ArticleVersion:
     return ArticleVersion(article_id=art.id, version=number, fetched_at=now, title=art.title, lead=art.lead,
                           body_text=art.body_text, published_at=art.published_at, content_hash=digest,
-                          run_id=run_id)
+                          run_id=run_id, diff=diff)
+
+
+def _event_data(art: Article) -> dict[str, Any]:
+    return {"title": art.title, "url": art.url, "story_id": art.story_id,
+            "published_at": art.published_at.isoformat() if art.published_at else None}
+
+
+def _day(art: Article) -> int:
+    when = art.published_at or art.first_seen or utcnow()
+    return int(when.timestamp() // 86400)
+
+
+def _place_in_story(s: Session, art: Article, rec: ArticleRecord) -> None:
+    """Join the story of the closest candidate sharing an LSH band in the window, or start one."""
+    day = _day(art)
+    if rec.bands and rec.minhash:
+        candidates = set(s.scalars(
+            select(StoryBand.article_id).where(StoryBand.band_key.in_(rec.bands),
+                                               StoryBand.day.between(day - clusters.WINDOW_DAYS,
+                                                                     day + clusters.WINDOW_DAYS),
+                                               StoryBand.article_id != art.id).distinct()))
+        mine = clusters.signature(rec.minhash)
+        best: tuple[float, Article] | None = None
+        for other in s.scalars(select(Article).where(Article.id.in_(candidates))) if candidates else ():
+            j = clusters.jaccard(mine, clusters.signature(other.minhash))
+            if other.story_id is not None and clusters.same_story(j, rec.shingles, other.shingles):
+                if best is None or j > best[0]:
+                    best = (j, other)
+        s.add_all(StoryBand(band_key=k, day=day, article_id=art.id) for k in rec.bands)
+        if best is not None:
+            art.story_id = best[1].story_id
+            story = s.get(Story, art.story_id)
+            if story is not None:
+                story.size += 1
+                story.updated_at = utcnow()
+            return
+    story = Story(title=art.title, created_at=utcnow(), updated_at=utcnow(), size=1)
+    s.add(story)
+    s.flush()
+    art.story_id = story.id
+
+
+def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
+    s.execute(ArticleTag.__table__.delete().where(ArticleTag.article_id == article_id))
+    s.add_all(ArticleTag(article_id=article_id, kind=k, value=v[:200]) for k, v in sorted(set(tags)))
+
+
+def _health_event(s: Session, run: CrawlRun) -> None:
+    """A failed run, or an empty one after runs that stored articles: one "source broken" event
+    at the start of each bad streak (not one per run)."""
+    previous = s.scalars(select(CrawlRun).where(CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
+                                                CrawlRun.status != "running")
+                         .order_by(CrawlRun.id.desc()).limit(3)).all()
+    stored = run.articles_new + run.articles_updated + run.articles_unchanged
+    reason = ""
+    if run.status == "failed":
+        reason = f"crawl failed ({run.error_count} errors)"
+    elif stored == 0 and any(p.articles_new + p.articles_updated + p.articles_unchanged for p in previous):
+        reason = "empty run: no article found where earlier runs found some"
+    if not reason:
+        return
+    last = previous[0] if previous else None
+    if last is not None and (last.status == "failed" or
+                             last.articles_new + last.articles_updated + last.articles_unchanged == 0):
+        return  # the streak is already reported
+    s.add(Event(kind="source_broken", created_at=utcnow(), source_id=run.source_id, run_id=run.id,
+                data={"reason": reason, "run_id": run.id}))
 
 
 def _run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
@@ -400,4 +583,4 @@ def _run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
 def _article_summary(a: Article, source: str) -> ArticleSummary:
     return ArticleSummary(a.id, source, a.url, a.title, a.lead, a.body_text, a.published_at, a.author,
                           a.credit, a.section, a.language, a.version_count, a.first_seen, a.last_seen,
-                          a.updated_at, list(a.images or []), a.extraction)
+                          a.updated_at, list(a.images or []), a.extraction, a.story_id, a.removed_at)

@@ -74,6 +74,11 @@ class Article(Base):
     images: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     extraction: Mapped[str] = mapped_column(String(16), default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    body_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    story_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stories.id"), nullable=True, index=True)
+    minhash: Mapped[Optional[bytes]] = mapped_column(LargeBinary, nullable=True)
+    shingles: Mapped[int] = mapped_column(Integer, default=0)
+    removed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
     version_count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -84,6 +89,78 @@ class Article(Base):
     )
 
     __table_args__ = (Index("ix_articles_published", "published_at"),)
+
+
+class ArticleURL(Base):
+    """Every URL identity (see crawler.urls.url_key) under which an article was seen."""
+
+    __tablename__ = "article_urls"
+    url_key: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Story(Base):
+    """One real event, as reported by one or more articles (a story cluster)."""
+
+    __tablename__ = "stories"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    size: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StoryBand(Base):
+    """One LSH band of an article's MinHash: articles sharing a band key are cluster candidates."""
+
+    __tablename__ = "story_bands"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    band_key: Mapped[str] = mapped_column(String(40))
+    day: Mapped[int] = mapped_column(Integer)  # publication day number: candidates come from a window
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    __table_args__ = (Index("ix_story_bands_key_day", "band_key", "day"),)
+
+
+class ArticleTag(Base):
+    """What an article is about: a province, a partner country, an organisation."""
+
+    __tablename__ = "article_tags"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    __table_args__ = (Index("ix_article_tags_kind_value", "kind", "value"),)
+
+
+class Event(Base):
+    """Something a person may want to know: new article, article changed or removed, source broken."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    article_id: Mapped[Optional[int]] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), nullable=True,
+                                                      index=True)
+    source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sources.id"), nullable=True)
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Delivery(Base):
+    """One event for one subscription on one channel: created once, sent once (see monitor.alerts)."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    subscription: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("event_id", "subscription", "channel", name="uq_delivery_once"),)
 
 
 class RawPage(Base):
@@ -121,6 +198,7 @@ class ArticleVersion(Base):
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    diff: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON, nullable=True)
 
     article: Mapped[Article] = relationship(back_populates="versions")
     __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version"),)

@@ -10,6 +10,7 @@ extraction on the replicas.
 from __future__ import annotations
 
 import json
+import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -106,16 +107,34 @@ def _image_pool(seeds: dict[str, Any]) -> list[dict[str, str]]:
     return [b for key in sorted(seeds) for b in seeds[key]["blocks"] if b["type"] == "img"]
 
 
+def _reword(paragraph: str, rng: random.Random) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", paragraph)
+    out = []
+    for sentence in sentences:
+        words = sentence.rstrip(".!?").split()
+        head, tail = words[:2], words[2:]
+        rng.shuffle(tail)
+        out.append(" ".join(head + tail) + ".")
+    return " ".join(out)
+
+
 def _derived(
     start_id: int, count: int, titles: list[dict[str, str]], paragraphs: list[str],
     images: list[dict[str, str]], section: tuple[str, ...], newest: datetime, stride: int,
     credit: str, authors: tuple[str, ...],
 ) -> list[ReplicaArticle]:
-    """Articles built from sidebar headlines and seed paragraphs; each body is a distinct mix."""
+    """Articles built from sidebar headlines and seed paragraphs; each body is a distinct mix.
+
+    Their words come from the seeds, but each sentence's words after the first two are
+    shuffled per article: these stand for *other* events, so they must not share the seeds'
+    phrasing (or each other's), or every synthetic article would look like a report of the
+    seeds' events to story clustering.
+    """
     out = []
     for k in range(count):
         item = titles[k]
-        picks = [paragraphs[(k * stride + j * 5) % len(paragraphs)] for j in range(4 + k % 3)]
+        rng = random.Random(start_id + k)
+        picks = [_reword(paragraphs[(k * stride + j * 5) % len(paragraphs)], rng) for j in range(4 + k % 3)]
         lead = item["summary"] or picks.pop(0)
         blocks: list[dict[str, str]] = [{"type": "p", "text": p} for p in picks]
         image = images[(k * 3) % len(images)]

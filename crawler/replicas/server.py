@@ -38,6 +38,8 @@ class Portal:
     faults: bool = False
     base: str = ""
     hits: dict[str, int] = field(default_factory=dict)
+    removed: dict[int, int] = field(default_factory=dict)  # article id → 404, 410 or 301 (to the home page)
+    edits: dict[int, ReplicaArticle] = field(default_factory=dict)  # article id → its corrected version
     _visits: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -93,6 +95,9 @@ class Handler(BaseHTTPRequestHandler):
         if route("/rss/home.rss"):
             return self._send(200, T.render_feed(p.catalog, p.base, p.feed_extra()).encode(),
                               "application/rss+xml; charset=utf-8")
+        if route("/rss/mirror.rss"):  # the same articles, linked through a mirror host name
+            mirror = p.base.replace("127.0.0.1", "localhost")
+            return self._send(200, T.render_feed(p.catalog, mirror, []).encode(), "application/rss+xml; charset=utf-8")
         if route("/sitemap.xml"):
             return self._send(200, T.render_sitemap_index(p.base).encode(), "application/xml")
         if route("/sitemaps/articles.xml"):
@@ -105,7 +110,19 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, html.encode()) if html else self._send(404, b"<h1>404</h1>")
         article = p.catalog.by_id(_article_id(path) or -1)
         if article and T.article_path(p.catalog, article) == path.split("?")[0]:
+            gone = p.removed.get(article.id)
+            if gone == 301:
+                self.send_response(301)
+                self.send_header("Location", p.base + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            if gone:
+                return self._send(gone, b"<html><body><h1>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>")
+            article = p.edits.get(article.id, article)
             return self._send(200, T.render_article(p.catalog, article, p.base, p.rng()).encode())
+        if path == "/":
+            return self._send(200, T.render_listing(p.catalog, 1, p.base, p.rng()).encode())
         return self._send(404, b"<html><body><h1>404 - Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>")
 
     def _listing_page(self, path: str) -> int | None:

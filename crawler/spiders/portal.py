@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -132,6 +133,11 @@ class PortalSpider(scrapy.Spider):
             yield PageError(response.url, "content-type",
                             f"not a text page ({response.headers.get('Content-Type', b'?').decode()})")
             return
+        if response.meta.get("redirect_urls") and urlsplit(response.url).path in ("", "/"):
+            # a portal that withdraws an article often sends its URL to the home page
+            first = response.meta["redirect_urls"][0]
+            yield PageError(first, "removed", f"redirected to the home page ({response.url})", removed=True)
+            return
         # decoded once here by our rules (UTF-8 wins over a wrong declaration); parsed once, later
         html, warning = decode(response.body, _declared_charset(response))
         if warning:
@@ -143,7 +149,8 @@ class PortalSpider(scrapy.Spider):
         role = request.meta.get("role", "page")
         if failure.check(HttpError):
             status = failure.value.response.status
-            yield PageError(request.url, "http", f"HTTP {status} ({role})")
+            yield PageError(request.url, "http", f"HTTP {status} ({role})",
+                            removed=role == "article" and status in (404, 410))
         elif failure.check(ResponseDataLossError):
             yield PageError(request.url, "truncated",
                             f"response broken off before its declared length ({role})")
