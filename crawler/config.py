@@ -68,12 +68,59 @@ class CrawlerConfig:
 
 
 @dataclass
+class MailConfig:
+    """Where alert and digest mail goes: an SMTP server, or .eml files in the outbox folder."""
+
+    smtp_host: str = ""          # empty: write to the outbox folder instead
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "HUUNGHI_SMTP_PASSWORD"  # the password comes from the environment
+    sender: str = "Huunghi <huunghi@localhost>"
+    outbox: str = "outbox"       # relative to the configuration file
+
+
+@dataclass
+class TopicConfig:
+    """A topic rule: a query (terms, "phrases", AND/OR/NOT, parentheses) plus optional filters."""
+
+    name: str
+    query: str = ""
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # "province:Thanh Hóa", "country:Lào", "org:VUFO"
+
+
+@dataclass
+class SubscriptionConfig:
+    """Which events, for which topics, to whom."""
+
+    name: str
+    events: list[str] = field(default_factory=lambda: ["new", "changed", "removed", "source_broken"])
+    topics: list[str] = field(default_factory=list)   # empty: every article
+    sources: list[str] = field(default_factory=list)  # empty: every source
+    email: list[str] = field(default_factory=list)
+    webhook: str = ""
+    secret_env: str = ""  # environment variable holding the webhook's HMAC secret
+
+
+EVENT_KINDS = ("new", "changed", "removed", "source_broken")
+
+
+@dataclass
 class Config:
     path: Path | None
     database_url: str
     crawler: CrawlerConfig
     sources: list[SourceConfig]
     problems: list[str] = field(default_factory=list)
+    mail: MailConfig = field(default_factory=MailConfig)
+    topics: list[TopicConfig] = field(default_factory=list)
+    subscriptions: list[SubscriptionConfig] = field(default_factory=list)
+
+    @property
+    def outbox(self) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.mail.outbox).resolve()
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -115,7 +162,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     """Validate a parsed TOML document; bad sources land in ``problems``, not in exceptions."""
     environ = dict(os.environ) if environ is None else environ
     where = str(path) if path else "configuration"
-    _check_keys(where, data, {"archive", "crawler", "sources"})
+    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions"})
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
     url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
@@ -147,7 +194,45 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             sources.append(src)
         except ConfigError as exc:
             problems.append(str(exc))
-    return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems)
+    mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
+    topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
+    subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
+            for i, t in enumerate(_tables(where, data, "subscriptions"))]
+    _check_rules(where, topics, subs, sources)
+    return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
+                  topics=topics, subscriptions=subs)
+
+
+def _tables(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, dict) and t.get("name") for t in value):
+        raise ConfigError(f"{where}: '{key}' must be an array of tables ([[{key}]]), each with a name")
+    return value
+
+
+def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionConfig],
+                 sources: list[SourceConfig]) -> None:
+    """Alert rules are checked whole: a typo here would silently mute an alert, so it stops the command."""
+    from storage.query import QueryError, parse_query
+
+    for topic in topics:
+        try:
+            parse_query(topic.query)
+        except QueryError as exc:
+            raise ConfigError(f"{where} [[topics]] {topic.name}.query: {exc}") from exc
+        for tag in topic.tags:
+            if ":" not in tag:
+                raise ConfigError(f"{where} [[topics]] {topic.name}.tags: {tag!r} is not kind:value")
+    known_topics = {t.name for t in topics} | {"friendship-union"}
+    for sub in subs:
+        bad = [e for e in sub.events if e not in EVENT_KINDS]
+        if bad:
+            raise ConfigError(f"{where} [[subscriptions]] {sub.name}.events: unknown {bad}; use {list(EVENT_KINDS)}")
+        missing = [t for t in sub.topics if t not in known_topics]
+        if missing:
+            raise ConfigError(f"{where} [[subscriptions]] {sub.name}.topics: no topic named {missing}")
+        if not sub.email and not sub.webhook:
+            raise ConfigError(f"{where} [[subscriptions]] {sub.name}: give email addresses or a webhook")
 
 
 def config_path(explicit: str | Path | None = None) -> Path:

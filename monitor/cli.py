@@ -92,6 +92,8 @@ def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only th
         problems = render.errors_table(runs)
         if problems:
             console.print(problems)
+    if cfg.subscriptions:
+        _alerts(cfg, json_out=False, quiet=json_out)
     if any(r.status == "failed" for r in runs):
         raise typer.Exit(1)
 
@@ -144,6 +146,74 @@ def runs(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only
     problems = render.errors_table(rows)
     if problems:
         console.print(problems)
+
+
+@app.command()
+def events(kind: list[str] = typer.Option(None, "--kind", "-k", help="new, changed, removed, source_broken."),
+           since: Optional[str] = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD, GMT+7)."),
+           limit: int = typer.Option(50, "--limit", "-n", min=1),
+           json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """What happened in the archive: new articles, corrections (with their diff), removals, broken sources."""
+    from datetime import datetime as dt
+
+    cfg = _config()
+    start = None
+    if since:
+        try:
+            start = dt.fromisoformat(since).replace(tzinfo=render.VN)
+        except ValueError:
+            err.print(f"[red]--since {since!r}: expected YYYY-MM-DD[/]")
+            raise typer.Exit(2)
+    with _archive(cfg) as archive:
+        rows = archive.events(kinds=kind or None, since=start, limit=100_000)[-limit:]
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.events_table(rows))
+
+
+alerts_app = typer.Typer(help="Change alerts: plan and send what subscriptions asked for.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
+    from .alerts import plan, send_due
+
+    with _archive(cfg) as archive:
+        planned = plan(archive, cfg)
+        sent = send_due(archive, cfg)
+    if json_out:
+        console.print_json(data={"events_read": planned.events, "planned": planned.planned, "sent": sent.sent,
+                                 "retrying": sent.retrying, "failed": sent.failed, "deferred": sent.deferred,
+                                 "errors": sent.errors})
+    elif not quiet:
+        console.print(f"alerts: {planned.events} events read, {planned.planned} deliveries planned; "
+                      f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed")
+        for line in sent.errors:
+            err.print(f"[yellow]{line}[/]")
+
+
+@alerts_app.command("send")
+def alerts_send(json_out: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Plan deliveries for new events and send every delivery that is due (safe to run any time)."""
+    cfg = _config()
+    if not cfg.subscriptions:
+        err.print("[yellow]no [[subscriptions]] in the configuration: nothing to send[/]")
+    _alerts(cfg, json_out)
+
+
+@alerts_app.command("list")
+def alerts_list(status: Optional[str] = typer.Option(None, "--status", help="pending, sending, sent or failed."),
+                limit: int = typer.Option(50, "--limit", "-n", min=1),
+                json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """Deliveries, newest first, with their state and last error."""
+    cfg = _config()
+    with _archive(cfg) as archive:
+        rows = archive.deliveries(status=status, limit=limit)
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.deliveries_table(rows))
 
 
 @app.command()

@@ -97,3 +97,29 @@ def templates_table(rows: list[dict[str, Any]]) -> Table:
         table.add_row(r["host"], str(r["pages_learned"]), str(r["template_pages"]), str(r["fallbacks"]),
                       str(r["misreads"]), str(r["slots"]), local(r["saved"]))
     return table
+
+
+def events_table(rows: list[Any]) -> Table:
+    from storage.diff import render as render_diff
+
+    table = Table(title=f"Events ({len(rows)})", title_justify="left")
+    for col in ("id", "when (GMT+7)", "kind", "source", "what"):
+        table.add_column(col, justify="right" if col == "id" else "left")
+    for e in rows:
+        what = e.data.get("title") or e.data.get("reason", "")
+        if e.kind == "changed":
+            what += "\n" + render_diff(e.data.get("diff", []), width=160)
+        elif e.kind == "removed":
+            what += f"\n{e.data.get('reason', '')}"
+        table.add_row(str(e.id), local(e.created_at), e.kind, e.source, what)
+    return table
+
+
+def deliveries_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"Deliveries ({len(rows)})", title_justify="left")
+    for col in ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"):
+        table.add_column(col, justify="right" if col in ("id", "tries") else "left")
+    for d in rows:
+        table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", d["subscription"], d["channel"], d["status"],
+                      str(d["attempts"]), local(d["sent_at"]), d["last_error"][:80])
+    return table

@@ -10,7 +10,7 @@ import enum
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from sqlalchemy import func, select, update
@@ -21,8 +21,8 @@ from .db import make_engine, upgrade
 from . import clusters
 from .diff import word_diff
 from .models import (
-    Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Event, RawPage, SiteTemplate, Source,
-    Story, StoryBand, utcnow,
+    Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Delivery, Event, RawPage, SiteTemplate,
+    Source, State, Story, StoryBand, utcnow,
 )
 from .textnorm import content_hash
 
@@ -70,6 +70,18 @@ class EventRecord:
     created_at: datetime
     article_id: int | None
     source: str
+    data: dict[str, Any]
+
+
+@dataclass
+class DeliveryRecord:
+    id: int
+    event_id: int
+    subscription: str
+    channel: str
+    attempts: int
+    kind: str
+    article_id: int | None
     data: dict[str, Any]
 
 
@@ -362,6 +374,92 @@ class Archive:
         with self.session() as s:
             return [(t.kind, t.value) for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id == article_id)
                                                          .order_by(ArticleTag.kind, ArticleTag.value))]
+
+    # -- alert deliveries -------------------------------------------------------------------
+    def get_state(self, name: str, default: str = "") -> str:
+        with self.session() as s:
+            row = s.get(State, name)
+            return row.value if row else default
+
+    def set_state(self, name: str, value: str) -> None:
+        for attempt in range(3):
+            with self.session() as s:
+                row = s.get(State, name)
+                if row is None:
+                    s.add(State(name=name, value=value))
+                else:
+                    row.value = value
+                try:
+                    s.commit()
+                    return
+                except IntegrityError:
+                    s.rollback()
+                    if attempt == 2:
+                        raise
+
+    def add_delivery(self, event_id: int, subscription: str, channel: str) -> bool:
+        """Plan one delivery; False when it was planned before (the unique key makes it once)."""
+        with self.session() as s:
+            s.add(Delivery(event_id=event_id, subscription=subscription, channel=channel, status="pending",
+                           attempts=0, next_attempt_at=utcnow(), last_error=""))
+            try:
+                s.commit()
+                return True
+            except IntegrityError:
+                s.rollback()
+                return False
+
+    def claim_deliveries(self, now: datetime, limit: int = 200, stale_after_s: int = 900) -> list[DeliveryRecord]:
+        """Due deliveries, each claimed by one sender only (pending → sending, compare-and-set).
+
+        A delivery left "sending" by a sender that died is released after ``stale_after_s``.
+        """
+        with self.session() as s:
+            s.execute(update(Delivery).where(Delivery.status == "sending",
+                                             Delivery.next_attempt_at < now - timedelta(seconds=stale_after_s))
+                      .values(status="pending"))
+            s.commit()
+            ids = list(s.scalars(select(Delivery.id).where(Delivery.status == "pending",
+                                                           Delivery.next_attempt_at <= now)
+                                 .order_by(Delivery.id).limit(limit)))
+            claimed = []
+            for delivery_id in ids:
+                done = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending")
+                                 .values(status="sending", next_attempt_at=now))
+                if done.rowcount == 1:
+                    claimed.append(delivery_id)
+            s.commit()
+            rows = s.execute(select(Delivery, Event).join(Event, Event.id == Delivery.event_id)
+                             .where(Delivery.id.in_(claimed)).order_by(Delivery.id)) if claimed else []
+            return [DeliveryRecord(d.id, d.event_id, d.subscription, d.channel, d.attempts, e.kind,
+                                   e.article_id, dict(e.data or {})) for d, e in rows]
+
+    def finish_delivery(self, delivery_id: int, ok: bool, error: str = "", retry_at: datetime | None = None,
+                        count_attempt: bool = True) -> None:
+        """sent; or back to pending until ``retry_at``; or failed for good when ``retry_at`` is None."""
+        with self.session() as s:
+            d = s.get(Delivery, delivery_id)
+            if d is None:
+                return
+            if count_attempt:
+                d.attempts += 1
+            if ok:
+                d.status, d.sent_at, d.last_error = "sent", utcnow(), ""
+            elif retry_at is not None:
+                d.status, d.next_attempt_at, d.last_error = "pending", retry_at, error[:2000]
+            else:
+                d.status, d.last_error = "failed", error[:2000]
+            s.commit()
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        with self.session() as s:
+            q = select(Delivery, Event.kind).join(Event, Event.id == Delivery.event_id).order_by(Delivery.id.desc())
+            if status:
+                q = q.where(Delivery.status == status)
+            return [{"id": d.id, "event_id": d.event_id, "event": kind, "subscription": d.subscription,
+                     "channel": d.channel, "status": d.status, "attempts": d.attempts, "last_error": d.last_error,
+                     "sent_at": d.sent_at, "next_attempt_at": d.next_attempt_at}
+                    for d, kind in s.execute(q.limit(limit))]
 
     # -- raw pages and re-extraction -----------------------------------------------------
     def raw_page(self, article_id: int) -> str | None:

@@ -163,6 +163,14 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("event_id", "subscription", "channel", name="uq_delivery_once"),)
 
 
+class State(Base):
+    """Small named values that must survive restarts (the alert planner's cursor, ...)."""
+
+    __tablename__ = "state"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
 class RawPage(Base):
     """The latest fetched HTML of an article, zlib-compressed, so a better extractor can re-read it."""
 

@@ -125,3 +125,33 @@ def test_reextract_and_templates_on_the_demo_archive(demo_dir):
     shown = huunghi("--config", str(config), "templates", "--json", cwd=demo_dir)
     rows = json.loads(shown.stdout)
     assert len(rows) == 3 and all(r["pages_learned"] >= 3 and r["slots"] > 5 for r in rows)
+
+
+def test_events_and_alerts_on_the_demo_archive(demo_dir):
+    config = demo_dir / "huunghi-demo" / "huunghi.toml"
+    result = huunghi("--config", str(config), "events", "--json", "-n", "100", cwd=demo_dir)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 25 and {r["kind"] for r in rows} == {"new"}
+    table = huunghi("--config", str(config), "events", "--kind", "new", "-n", "3", cwd=demo_dir)
+    assert table.returncode == 0 and "Events (3)" in table.stdout
+    bad = huunghi("--config", str(config), "events", "--since", "yesterday", cwd=demo_dir)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    # a subscription without SMTP writes to the outbox folder next to the configuration
+    text = config.read_text(encoding="utf-8")
+    sub = config.with_name("alerts.toml")
+    sub.write_text(text + '\n[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\n'
+                   'topics = ["friendship-union"]\n', encoding="utf-8")
+    sent = huunghi("--config", str(sub), "alerts", "send", "--json", cwd=demo_dir)
+    assert sent.returncode == 0, sent.stderr
+    report = json.loads(sent.stdout)
+    assert report["events_read"] == 25 and report["sent"] == report["planned"] > 0
+    assert len(list((config.parent / "outbox").glob("alert-*.eml"))) == report["sent"]
+    again = json.loads(huunghi("--config", str(sub), "alerts", "send", "--json", cwd=demo_dir).stdout)
+    assert again["planned"] == again["sent"] == 0
+    listed = json.loads(huunghi("--config", str(sub), "alerts", "list", "--json", cwd=demo_dir).stdout)
+    assert {d["status"] for d in listed} == {"sent"}
+    wrong = config.with_name("wrong.toml")
+    wrong.write_text(text + '\n[[subscriptions]]\nname = "x"\nemail = ["a@b"]\ntopics = ["nope"]\n', encoding="utf-8")
+    failed = huunghi("--config", str(wrong), "alerts", "send", cwd=demo_dir)
+    assert failed.returncode == 2 and "no topic named" in failed.stderr

@@ -1,29 +1,18 @@
 """End to end: replicas on localhost → the real Scrapy spider (in a child process) → the archive."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from crawler.replicas.server import FAULTS
 from storage.archive import Archive, ArticleRecord
+from tests.tomlgen import replica_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_config(path: Path, replicas, database_url: str, names=None) -> Path:
-    sources = [s for s in replicas.source_definitions() if names is None or s["name"] in names]
-    lines = [f"[archive]\nurl = {json.dumps(database_url)}\n",
-             "[crawler]\ndownload_delay = 0.0\nautothrottle = false\nconcurrent_per_host = 8\nretries = 1\n"
-             'contact = "mailto:tests@localhost"\n']
-    for src in sources:
-        lines.append("[[sources]]")
-        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in src.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return replica_config(path, replicas, database_url, names)
 
 
 def crawl(config: Path, *sources: str) -> None:

@@ -15,21 +15,12 @@ from crawler.replicas.catalog import build_catalogs
 from crawler.replicas.server import ReplicaSet
 from storage.archive import Archive
 from tests.test_crawl_e2e import crawl
+from tests.tomlgen import replica_config
 
 
 def write_config(path: Path, replicas: ReplicaSet, database_url: str, names: list[str],
                  extra: dict[str, dict[str, object]] | None = None) -> Path:
-    lines = [f"[archive]\nurl = {json.dumps(database_url)}\n",
-             "[crawler]\ndownload_delay = 0.0\nautothrottle = false\nconcurrent_per_host = 8\nretries = 0\n"]
-    for src in replicas.source_definitions():
-        if src["name"] not in names:
-            continue
-        src = {**src, **(extra or {}).get(str(src["name"]), {})}
-        lines.append("[[sources]]")
-        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in src.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return replica_config(path, replicas, database_url, names, amend=extra, retries=0)
 
 
 def _by_suffix(archive: Archive, suffix: str):

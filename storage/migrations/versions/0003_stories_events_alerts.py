@@ -90,6 +90,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "subscription", "channel", name="uq_delivery_once"),
     )
     op.create_index("ix_deliveries_event_id", "deliveries", ["event_id"])
+    op.create_table(
+        "state",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
     op.create_index("ix_deliveries_status", "deliveries", ["status"])
     # articles stored before this revision: their URL identity (scheme dropped) and body hash
     conn = op.get_bind()
@@ -103,7 +108,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("deliveries", "events", "article_tags", "story_bands", "article_urls"):
+    for table in ("state", "deliveries", "events", "article_tags", "story_bands", "article_urls"):
         op.drop_table(table)
     with op.batch_alter_table("article_versions") as batch:
         batch.drop_column("diff")
