@@ -88,6 +88,7 @@ class TopicConfig:
     query: str = ""
     sources: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)  # "province:Thanh Hóa", "country:Lào", "org:VUFO"
+    title: str = ""  # how digests name it (default: the name)
 
 
 @dataclass
@@ -103,7 +104,23 @@ class SubscriptionConfig:
     secret_env: str = ""  # environment variable holding the webhook's HMAC secret
 
 
+@dataclass
+class DigestConfig:
+    """A digest: the new stories of its topics since its last one, by e-mail on a schedule."""
+
+    name: str
+    email: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)   # empty: every article
+    sources: list[str] = field(default_factory=list)
+    schedule: str = "daily"      # "daily" or "weekly"
+    time: str = "07:00"          # Asia/Ho_Chi_Minh
+    day: str = "monday"          # for weekly digests
+    language: str = "vi"         # "vi" or "en"
+    send_empty: bool = False     # a short "nothing new" mail, or nothing
+
+
 EVENT_KINDS = ("new", "changed", "removed", "source_broken")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass
@@ -116,6 +133,7 @@ class Config:
     mail: MailConfig = field(default_factory=MailConfig)
     topics: list[TopicConfig] = field(default_factory=list)
     subscriptions: list[SubscriptionConfig] = field(default_factory=list)
+    digests: list[DigestConfig] = field(default_factory=list)
 
     @property
     def outbox(self) -> Path:
@@ -162,7 +180,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     """Validate a parsed TOML document; bad sources land in ``problems``, not in exceptions."""
     environ = dict(os.environ) if environ is None else environ
     where = str(path) if path else "configuration"
-    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions"})
+    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests"})
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
     url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
@@ -198,9 +216,35 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
     subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
             for i, t in enumerate(_tables(where, data, "subscriptions"))]
+    digests = [_typed(f"{where} [[digests]] #{i + 1}", DigestConfig, t)
+               for i, t in enumerate(_tables(where, data, "digests"))]
     _check_rules(where, topics, subs, sources)
+    _check_digests(where, digests, topics)
     return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
-                  topics=topics, subscriptions=subs)
+                  topics=topics, subscriptions=subs, digests=digests)
+
+
+def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:
+    known = {t.name for t in topics} | {"friendship-union"}
+    names: set[str] = set()
+    for d in digests:
+        label = f"{where} [[digests]] {d.name}"
+        if d.name in names:
+            raise ConfigError(f"{label}: defined twice")
+        names.add(d.name)
+        if not d.email:
+            raise ConfigError(f"{label}: give the recipients (email = [...])")
+        if d.schedule not in ("daily", "weekly"):
+            raise ConfigError(f"{label}.schedule: 'daily' or 'weekly', not {d.schedule!r}")
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", d.time):
+            raise ConfigError(f"{label}.time: HH:MM (Asia/Ho_Chi_Minh), not {d.time!r}")
+        if d.day.lower() not in WEEKDAYS:
+            raise ConfigError(f"{label}.day: one of {', '.join(WEEKDAYS)}")
+        if d.language not in ("vi", "en"):
+            raise ConfigError(f"{label}.language: 'vi' or 'en'")
+        missing = [t for t in d.topics if t not in known]
+        if missing:
+            raise ConfigError(f"{label}.topics: no topic named {missing}")
 
 
 def _tables(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -19,13 +19,11 @@ import hashlib
 import hmac
 import json
 import os
-import smtplib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +33,8 @@ from crawler.config import Config, SubscriptionConfig, TopicConfig
 from storage.archive import Archive, DeliveryRecord
 from storage.diff import render as render_diff
 from storage.query import FRIENDSHIP_UNION, Document, Node, matches, parse_query
+
+from .mail import deliver
 
 CURSOR = "alerts.planned_through_event"
 MAX_ATTEMPTS = 8
@@ -240,26 +240,4 @@ def compose(config: Config, sub: SubscriptionConfig, d: DeliveryRecord, article:
 
 
 def send_email(config: Config, sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> None:
-    msg = compose(config, sub, d, article)
-    mail = config.mail
-    if not mail.smtp_host:
-        write_outbox(config.outbox, f"alert-{d.id:08d}.eml", msg)
-        return
-    with smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=15) as smtp:
-        if mail.starttls:
-            smtp.starttls()
-        if mail.username:
-            smtp.login(mail.username, os.environ.get(mail.password_env, ""))
-        smtp.send_message(msg)
-
-
-def write_outbox(folder: Path, name: str, msg: EmailMessage) -> Path:
-    """Write a message atomically; a file that is already there was delivered before."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if target.exists():
-        return target
-    tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(bytes(msg))
-    tmp.replace(target)
-    return target
+    deliver(config, compose(config, sub, d, article), f"alert-{d.id:08d}.eml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -40,6 +41,17 @@ def _config() -> Config:
     for problem in cfg.problems:
         err.print(f"[yellow]skipped source:[/] {problem}")
     return cfg
+
+
+def _since(value: str | None) -> "datetime | None":
+    """--since YYYY-MM-DD as the start of that day in Hanoi; a clear exit 2 otherwise."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=render.VN)
+    except ValueError:
+        err.print(f"[red]--since {value!r}: expected YYYY-MM-DD[/]")
+        raise typer.Exit(2)
 
 
 def _archive(cfg: Config) -> Archive:
@@ -154,16 +166,8 @@ def events(kind: list[str] = typer.Option(None, "--kind", "-k", help="new, chang
            limit: int = typer.Option(50, "--limit", "-n", min=1),
            json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
     """What happened in the archive: new articles, corrections (with their diff), removals, broken sources."""
-    from datetime import datetime as dt
-
     cfg = _config()
-    start = None
-    if since:
-        try:
-            start = dt.fromisoformat(since).replace(tzinfo=render.VN)
-        except ValueError:
-            err.print(f"[red]--since {since!r}: expected YYYY-MM-DD[/]")
-            raise typer.Exit(2)
+    start = _since(since)
     with _archive(cfg) as archive:
         rows = archive.events(kinds=kind or None, since=start, limit=100_000)[-limit:]
     if json_out:
@@ -214,6 +218,87 @@ def alerts_list(status: Optional[str] = typer.Option(None, "--status", help="pen
         console.print_json(render.to_json(rows))
     else:
         console.print(render.deliveries_table(rows))
+
+
+digest_app = typer.Typer(help="E-mail digests: preview, send what is due, list.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("preview")
+def digest_preview(name: str = typer.Argument(..., help="A [[digests]] name from the configuration."),
+                   since: Optional[str] = typer.Option(None, "--since", help="From this date (YYYY-MM-DD, GMT+7) "
+                                                       "instead of the last digest."),
+                   output: Path = typer.Option(None, "--output", "-o", help="HTML file (default: digest-NAME.html).")
+                   ) -> None:
+    """Write the HTML a digest would have now, without sending or recording anything."""
+    from datetime import timezone as tz
+
+    from .digests import preview
+
+    cfg = _config()
+    if name not in {d.name for d in cfg.digests}:
+        err.print(f"[red]no digest named {name!r}[/] (known: {', '.join(d.name for d in cfg.digests) or 'none'})")
+        raise typer.Exit(2)
+    start = _since(since)
+    with _archive(cfg) as archive:
+        html, content = preview(archive, cfg, name, start, datetime.now(tz.utc))
+    target = output or Path(f"digest-{name}.html")
+    target.write_text(html, encoding="utf-8")
+    console.print(f"wrote {target}: {len(content.stories)} stories, {len(content.corrections)} corrections, "
+                  f"{content.articles} articles")
+
+
+@digest_app.command("send")
+def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Compose the digests whose time has come and send every composed digest that is due."""
+    from .digests import send_due
+
+    cfg = _config()
+    with _archive(cfg) as archive:
+        report = send_due(archive, cfg)
+    if json_out:
+        console.print_json(data={"composed": report.composed, "skipped_empty": report.skipped_empty,
+                                 "sent": report.sent, "retrying": report.retrying, "failed": report.failed,
+                                 "errors": report.errors})
+        return
+    console.print(f"digests: composed {', '.join(report.composed) or 'none'}; sent {report.sent}, "
+                  f"{report.retrying} to retry, {report.failed} failed"
+                  + (f"; nothing new for {', '.join(report.skipped_empty)}" if report.skipped_empty else ""))
+    for line in report.errors:
+        err.print(f"[yellow]{line}[/]")
+
+
+@digest_app.command("list")
+def digest_list(name: Optional[str] = typer.Argument(None), limit: int = typer.Option(20, "--limit", "-n", min=1),
+                json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """Composed digests, newest first, with their state."""
+    cfg = _config()
+    with _archive(cfg) as archive:
+        rows = archive.digests(name, limit=limit)
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.digests_table(rows))
+
+
+@app.command()
+def subscriptions(json_out: bool = typer.Option(False, "--json", help="JSON instead of tables.")) -> None:
+    """Alert subscriptions and digests from the configuration, with each digest's next time."""
+    from datetime import datetime as dt, timezone as tz
+
+    from .digests import last_due, period
+
+    cfg = _config()
+    now = dt.now(tz.utc)
+    alerts = [{"name": s.name, "events": s.events, "topics": s.topics or ["(all)"], "email": s.email,
+               "webhook": s.webhook} for s in cfg.subscriptions]
+    digests = [{"name": d.name, "schedule": d.schedule + (f" {d.day}" if d.schedule == "weekly" else ""),
+                "time": d.time, "language": d.language, "topics": d.topics or ["(all)"], "email": d.email,
+                "next": last_due(d, now) + period(d)} for d in cfg.digests]
+    if json_out:
+        console.print_json(render.to_json([{"alerts": alerts, "digests": digests}]))
+        return
+    console.print(render.subscriptions_tables(alerts, digests))
 
 
 @app.command()

@@ -123,3 +123,26 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
         table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", d["subscription"], d["channel"], d["status"],
                       str(d["attempts"]), local(d["sent_at"]), d["last_error"][:80])
     return table
+
+
+def digests_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"Digests ({len(rows)})", title_justify="left")
+    for col in ("id", "name", "for (GMT+7)", "stories", "status", "tries", "sent (GMT+7)", "subject / last error"):
+        table.add_column(col, justify="right" if col in ("id", "stories", "tries") else "left")
+    for d in rows:
+        table.add_row(str(d["id"]), d["name"], local(d["due_at"]), str(d["stories"]), d["status"], str(d["attempts"]),
+                      local(d["sent_at"]), d["last_error"][:60] or d["subject"])
+    return table
+
+
+def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, Any]]) -> Table:
+    table = Table(title="Subscriptions", title_justify="left")
+    for col in ("name", "kind", "when", "topics", "to"):
+        table.add_column(col)
+    for a in alerts:
+        table.add_row(a["name"], "alerts", ", ".join(a["events"]), ", ".join(a["topics"]),
+                      ", ".join(a["email"] + ([a["webhook"]] if a["webhook"] else [])))
+    for d in digests:
+        table.add_row(d["name"], f"digest ({d['language']})", f"{d['schedule']} {d['time']} · next {local(d['next'])}",
+                      ", ".join(d["topics"]), ", ".join(d["email"]))
+    return table

@@ -21,8 +21,8 @@ from .db import make_engine, upgrade
 from . import clusters
 from .diff import word_diff
 from .models import (
-    Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Delivery, Event, RawPage, SiteTemplate,
-    Source, State, Story, StoryBand, utcnow,
+    Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Delivery, Digest, DigestStory, Event,
+    RawPage, SiteTemplate, Source, State, Story, StoryBand, utcnow,
 )
 from .textnorm import content_hash
 
@@ -441,14 +441,7 @@ class Archive:
             d = s.get(Delivery, delivery_id)
             if d is None:
                 return
-            if count_attempt:
-                d.attempts += 1
-            if ok:
-                d.status, d.sent_at, d.last_error = "sent", utcnow(), ""
-            elif retry_at is not None:
-                d.status, d.next_attempt_at, d.last_error = "pending", retry_at, error[:2000]
-            else:
-                d.status, d.last_error = "failed", error[:2000]
+            _settle(d, ok, error, retry_at, count_attempt)
             s.commit()
 
     def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -460,6 +453,73 @@ class Archive:
                      "channel": d.channel, "status": d.status, "attempts": d.attempts, "last_error": d.last_error,
                      "sent_at": d.sent_at, "next_attempt_at": d.next_attempt_at}
                     for d, kind in s.execute(q.limit(limit))]
+
+    # -- digests ---------------------------------------------------------------------------
+    def max_event_id(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.max(Event.id))) or 0
+
+    def last_digest(self, name: str) -> tuple[datetime, int] | None:
+        """(scheduled time, last event covered) of the newest digest composed for ``name``."""
+        with self.session() as s:
+            row = s.execute(select(Digest.due_at, Digest.to_event).where(Digest.name == name)
+                            .order_by(Digest.due_at.desc()).limit(1)).first()
+            return (row[0], row[1]) if row else None
+
+    def digest_story_ids(self, name: str) -> set[int]:
+        with self.session() as s:
+            return set(s.scalars(select(DigestStory.story_id).where(DigestStory.name == name)))
+
+    def store_digest(self, name: str, due_at: datetime, from_event: int, to_event: int, subject: str,
+                     message: bytes, stories: list[int], status: str = "pending") -> bool:
+        """Keep a composed digest and the stories it carries; False if this one was composed already.
+
+        An empty period that sends nothing is kept as "skipped", so the next digest starts after it.
+        """
+        with self.session() as s:
+            s.add(Digest(name=name, due_at=due_at, from_event=from_event, to_event=to_event, composed_at=utcnow(),
+                         subject=subject, message=message, stories=stories, status=status, attempts=0,
+                         next_attempt_at=due_at, last_error=""))
+            s.add_all(DigestStory(name=name, story_id=sid) for sid in set(stories))
+            try:
+                s.commit()
+                return True
+            except IntegrityError:
+                s.rollback()
+                return False
+
+    def claim_digests(self, now: datetime, stale_after_s: int = 900) -> list[tuple[int, str, bytes, int]]:
+        """Due digests as (id, name, message, attempts), each claimed by one sender (pending → sending)."""
+        with self.session() as s:
+            s.execute(update(Digest).where(Digest.status == "sending",
+                                           Digest.next_attempt_at < now - timedelta(seconds=stale_after_s))
+                      .values(status="pending"))
+            ids = list(s.scalars(select(Digest.id).where(Digest.status == "pending", Digest.next_attempt_at <= now)
+                                 .order_by(Digest.id)))
+            claimed = [i for i in ids if s.execute(update(Digest).where(Digest.id == i, Digest.status == "pending")
+                                                   .values(status="sending", next_attempt_at=now)).rowcount == 1]
+            s.commit()
+            rows = s.execute(select(Digest.id, Digest.name, Digest.message, Digest.attempts)
+                             .where(Digest.id.in_(claimed)).order_by(Digest.id)) if claimed else []
+            return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def finish_digest(self, digest_id: int, ok: bool, error: str = "", retry_at: datetime | None = None) -> None:
+        with self.session() as s:
+            d = s.get(Digest, digest_id)
+            if d is None:
+                return
+            _settle(d, ok, error, retry_at)
+            s.commit()
+
+    def digests(self, name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        with self.session() as s:
+            q = select(Digest).order_by(Digest.due_at.desc(), Digest.id.desc()).limit(limit)
+            if name:
+                q = q.where(Digest.name == name)
+            return [{"id": d.id, "name": d.name, "due_at": d.due_at, "events": [d.from_event, d.to_event],
+                     "subject": d.subject, "stories": len(d.stories or []), "status": d.status,
+                     "attempts": d.attempts, "sent_at": d.sent_at, "last_error": d.last_error}
+                    for d in s.scalars(q)]
 
     # -- raw pages and re-extraction -----------------------------------------------------
     def raw_page(self, article_id: int) -> str | None:
@@ -581,6 +641,19 @@ class Archive:
                 "runs": s.scalar(select(func.count()).select_from(CrawlRun)) or 0,
                 "errors": s.scalar(select(func.count()).select_from(CrawlError)) or 0,
             }
+
+
+def _settle(row: Delivery | Digest, ok: bool, error: str, retry_at: datetime | None,
+            count_attempt: bool = True) -> None:
+    """One send attempt's outcome: sent; pending again until ``retry_at``; or failed for good."""
+    if count_attempt:
+        row.attempts += 1
+    if ok:
+        row.status, row.sent_at, row.last_error = "sent", utcnow(), ""
+    elif retry_at is not None:
+        row.status, row.next_attempt_at, row.last_error = "pending", retry_at, error[:2000]
+    else:
+        row.status, row.last_error = "failed", error[:2000]
 
 
 def _fields(rec: ArticleRecord) -> dict[str, Any]:

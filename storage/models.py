@@ -163,6 +163,35 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("event_id", "subscription", "channel", name="uq_delivery_once"),)
 
 
+class Digest(Base):
+    """One composed digest: composed once (unique per subscription and scheduled time), sent once."""
+
+    __tablename__ = "digests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    from_event: Mapped[int] = mapped_column(Integer)  # events after this one ...
+    to_event: Mapped[int] = mapped_column(Integer)    # ... up to this one
+    composed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole MIME message, as it will be sent
+    stories: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("name", "due_at", name="uq_digest_once"),)
+
+
+class DigestStory(Base):
+    """A story a subscription's digest has carried, so the next digest does not repeat it."""
+
+    __tablename__ = "digest_stories"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class State(Base):
     """Small named values that must survive restarts (the alert planner's cursor, ...)."""
 

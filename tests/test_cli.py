@@ -155,3 +155,27 @@ def test_events_and_alerts_on_the_demo_archive(demo_dir):
     wrong.write_text(text + '\n[[subscriptions]]\nname = "x"\nemail = ["a@b"]\ntopics = ["nope"]\n', encoding="utf-8")
     failed = huunghi("--config", str(wrong), "alerts", "send", cwd=demo_dir)
     assert failed.returncode == 2 and "no topic named" in failed.stderr
+
+
+def test_digest_commands_on_the_demo_archive(demo_dir, tmp_path):
+    config = demo_dir / "huunghi-demo" / "huunghi.toml"
+    cfg = config.with_name("digest.toml")
+    cfg.write_text(config.read_text(encoding="utf-8") + '\n[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\n'
+                   'topics = ["friendship-union"]\nlanguage = "en"\n', encoding="utf-8")
+    subs = huunghi("--config", str(cfg), "subscriptions", "--json", cwd=demo_dir)
+    assert subs.returncode == 0, subs.stderr
+    listed = json.loads(subs.stdout)[0]
+    assert listed["digests"][0]["name"] == "sang" and listed["digests"][0]["next"].endswith("+07:00")
+    out = tmp_path / "d.html"
+    shown = huunghi("--config", str(cfg), "digest", "preview", "sang", "--since", "2020-01-01", "-o", str(out),
+                    cwd=demo_dir)
+    assert shown.returncode == 0, shown.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "Friendship and people-to-people diplomacy" in html and "<script" not in html
+    sent = json.loads(huunghi("--config", str(cfg), "digest", "send", "--json", cwd=demo_dir).stdout)
+    assert sent["composed"] == ["sang"] and sent["sent"] == 1
+    again = json.loads(huunghi("--config", str(cfg), "digest", "send", "--json", cwd=demo_dir).stdout)
+    assert again["composed"] == [] and again["sent"] == 0
+    assert len(list((cfg.parent / "outbox").glob("digest-sang-*.eml"))) == 1
+    missing = huunghi("--config", str(cfg), "digest", "preview", "nope", cwd=demo_dir)
+    assert missing.returncode == 2 and "no digest named" in missing.stderr
