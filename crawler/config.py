@@ -39,6 +39,7 @@ class SourceConfig:
     verified: bool = False
     max_listing_pages: int = 5
     mirrors: list[str] = field(default_factory=list)  # other hosts serving the same articles
+    interval_seconds: int = 0  # how often the daemon crawls it (0: [daemon] interval_seconds)
     notes: str = ""
 
     def matches(self, url: str) -> bool:
@@ -65,6 +66,18 @@ class CrawlerConfig:
     @property
     def full_user_agent(self) -> str:
         return f"{self.user_agent} (+{self.contact})" if self.contact else self.user_agent
+
+
+@dataclass
+class DaemonConfig:
+    """The scheduler: how often each source is crawled, and the limits of one crawl."""
+
+    interval_seconds: int = 1800        # each source, unless it sets its own
+    jitter_seconds: int = 120           # spread the sources so they do not all start together
+    crawl_timeout_seconds: int = 1200   # a crawl still running after this is stopped
+    alerts_every_seconds: int = 60
+    digests_every_seconds: int = 300
+    stop_grace_seconds: int = 20        # on SIGTERM, how long a running crawl may take to close
 
 
 @dataclass
@@ -134,6 +147,7 @@ class Config:
     topics: list[TopicConfig] = field(default_factory=list)
     subscriptions: list[SubscriptionConfig] = field(default_factory=list)
     digests: list[DigestConfig] = field(default_factory=list)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
 
     @property
     def outbox(self) -> Path:
@@ -180,7 +194,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     """Validate a parsed TOML document; bad sources land in ``problems``, not in exceptions."""
     environ = dict(os.environ) if environ is None else environ
     where = str(path) if path else "configuration"
-    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests"})
+    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests",
+                              "daemon"})
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
     url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
@@ -213,6 +228,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
         except ConfigError as exc:
             problems.append(str(exc))
     mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
+    daemon = _typed(f"{where} [daemon]", DaemonConfig, data.get("daemon", {}))
     topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
     subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
             for i, t in enumerate(_tables(where, data, "subscriptions"))]
@@ -221,7 +237,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     _check_rules(where, topics, subs, sources)
     _check_digests(where, digests, topics)
     return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
-                  topics=topics, subscriptions=subs, digests=digests)
+                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon)
 
 
 def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:

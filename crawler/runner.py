@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
+import sys
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -62,7 +65,13 @@ def _wire_progress(crawler: object, name: str, progress: ProgressFn) -> None:
 
 
 def _child(config_path: str, sources: list[str] | None) -> None:
+    # Until Scrapy installs its graceful handler (after the reactor starts), SIGTERM exits cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     crawl(load_config(config_path), sources)
+
+
+RUNNING: set[multiprocessing.process.BaseProcess] = set()  # live crawl children, for a clean stop
+_RUNNING_LOCK = threading.Lock()
 
 
 def crawl_in_subprocess(config_path: str | Path, sources: list[str] | None = None,
@@ -71,9 +80,34 @@ def crawl_in_subprocess(config_path: str | Path, sources: list[str] | None = Non
     ctx = multiprocessing.get_context("spawn")
     proc = ctx.Process(target=_child, args=(str(config_path), sources), name="huunghi-crawl")
     proc.start()
-    proc.join(timeout)
+    with _RUNNING_LOCK:
+        RUNNING.add(proc)
+    try:
+        proc.join(timeout)
+        if proc.is_alive():
+            stop_child(proc, grace=10)
+            return -9
+        return proc.exitcode or 0
+    finally:
+        with _RUNNING_LOCK:
+            RUNNING.discard(proc)
+
+
+def stop_child(proc: multiprocessing.process.BaseProcess, grace: float) -> None:
+    """SIGTERM first (Scrapy closes the spider: the run is finished, no article half-written), then kill."""
+    if proc.is_alive():
+        proc.terminate()
+        proc.join(grace)
     if proc.is_alive():
         proc.kill()
         proc.join()
-        return -9
-    return proc.exitcode or 0
+
+
+def stop_all(grace: float) -> None:
+    with _RUNNING_LOCK:
+        children = list(RUNNING)
+    for proc in children:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in children:
+        stop_child(proc, grace)

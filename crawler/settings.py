@@ -22,6 +22,10 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    # after the cache/compression layers, so it sees the real status and headers
+    "crawler.conditional.ConditionalGetMiddleware": 590,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.ArchivePipeline": 800,

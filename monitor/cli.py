@@ -302,6 +302,45 @@ def subscriptions(json_out: bool = typer.Option(False, "--json", help="JSON inst
 
 
 @app.command()
+def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each job.")) -> None:
+    """Run the scheduler: every source on its interval, alerts and digests; SIGTERM stops it cleanly."""
+    import logging
+
+    from crawler.config import config_path
+
+    from .daemon import Daemon
+
+    _config()  # a broken configuration stops here, with its reason
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
+    Daemon(config_path(State.config_file)).run()
+
+
+@app.command()
+def status(json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """Sources with their last run, health and next scheduled run (from the daemon's job store)."""
+    from .daemon import next_runs
+
+    cfg = _config()
+    with _archive(cfg) as archive:
+        health = archive.source_health()
+    upcoming = next_runs(cfg)
+    rows = []
+    for src in cfg.sources:
+        h = health.get(src.name, {})
+        rows.append({"source": src.name, "enabled": src.enabled, "last_status": h.get("last_status"),
+                     "last_run": h.get("last_run"), "articles": h.get("articles", 0),
+                     "consecutive_failures": h.get("consecutive_failures", 0),
+                     "next_run": upcoming.get(f"crawl:{src.name}"),
+                     "health": "broken" if h.get("consecutive_failures", 0) else ("ok" if h else "never run")})
+    if json_out:
+        console.print_json(render.to_json(rows))
+    else:
+        console.print(render.status_table(rows, daemon_known=bool(upcoming)))
+
+
+@app.command()
 def extract(file: str = typer.Argument("-", help="JSON Lines of {\"url\", \"html\"}; '-' reads stdin."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")
             ) -> None:

@@ -146,3 +146,16 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
         table.add_row(d["name"], f"digest ({d['language']})", f"{d['schedule']} {d['time']} · next {local(d['next'])}",
                       ", ".join(d["topics"]), ", ".join(d["email"]))
     return table
+
+
+def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
+    title = "Sources" + ("" if daemon_known else " (no daemon has run: no schedule yet)")
+    table = Table(title=title, title_justify="left")
+    for col in ("source", "health", "last run (GMT+7)", "status", "failures in a row", "articles", "next run (GMT+7)"):
+        table.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
+    for r in rows:
+        style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
+        table.add_row(r["source"], f"[{style}]{r['health']}[/]", local(r["last_run"]), r["last_status"] or "—",
+                      str(r["consecutive_failures"]), str(r["articles"]),
+                      local(r["next_run"]) if r["enabled"] else "disabled")
+    return table

@@ -22,7 +22,7 @@ from . import clusters
 from .diff import word_diff
 from .models import (
     Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Delivery, Digest, DigestStory, Event,
-    RawPage, SiteTemplate, Source, State, Story, StoryBand, utcnow,
+    HttpValidator, RawPage, SiteTemplate, Source, State, Story, StoryBand, utcnow,
 )
 from .textnorm import content_hash
 
@@ -232,6 +232,38 @@ class Archive:
             s.commit()
         return self.run(run_id)
 
+    def source_health(self) -> dict[str, dict[str, Any]]:
+        """Per source: last run, its status, consecutive failed runs, stored articles."""
+        out: dict[str, dict[str, Any]] = {}
+        with self.session() as s:
+            counts = dict(s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+            for src in s.scalars(select(Source)):
+                runs = s.scalars(select(CrawlRun).where(CrawlRun.source_id == src.id, CrawlRun.status != "running")
+                                 .order_by(CrawlRun.id.desc()).limit(20)).all()
+                failures = 0
+                for run in runs:
+                    if run.status not in ("failed", "interrupted"):
+                        break
+                    failures += 1
+                out[src.name] = {"last_run": runs[0].started_at if runs else None,
+                                 "last_status": runs[0].status if runs else None,
+                                 "consecutive_failures": failures, "articles": counts.get(src.id, 0)}
+        return out
+
+    def interrupt_stale_runs(self, source: str | None = None) -> int:
+        """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted"."""
+        now = utcnow()
+        with self.session() as s:
+            q = select(CrawlRun).where(CrawlRun.status == "running")
+            if source:
+                q = q.where(CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery())
+            stale = s.scalars(q).all()
+            for run in stale:
+                run.status, run.finished_at = "interrupted", now
+                run.duration_s = (now - run.started_at).total_seconds()
+            s.commit()
+            return len(stale)
+
     def run(self, run_id: int) -> RunSummary:
         with self.session() as s:
             run = s.get(CrawlRun, run_id)
@@ -374,6 +406,25 @@ class Archive:
         with self.session() as s:
             return [(t.kind, t.value) for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id == article_id)
                                                          .order_by(ArticleTag.kind, ArticleTag.value))]
+
+    # -- conditional GET ---------------------------------------------------------------------
+    def validators(self, url: str) -> tuple[str, str] | None:
+        with self.session() as s:
+            row = s.get(HttpValidator, url[:2000])
+            return (row.etag, row.last_modified) if row else None
+
+    def put_validators(self, url: str, etag: str, last_modified: str) -> None:
+        with self.session() as s:
+            row = s.get(HttpValidator, url[:2000])
+            if row is None:
+                s.add(HttpValidator(url=url[:2000], etag=etag[:300], last_modified=last_modified[:100],
+                                    updated_at=utcnow()))
+            else:
+                row.etag, row.last_modified, row.updated_at = etag[:300], last_modified[:100], utcnow()
+            try:
+                s.commit()
+            except IntegrityError:  # saved by a concurrent crawl: theirs is as good
+                s.rollback()
 
     # -- alert deliveries -------------------------------------------------------------------
     def get_state(self, name: str, default: str = "") -> str:

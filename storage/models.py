@@ -192,6 +192,16 @@ class DigestStory(Base):
     story_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class HttpValidator(Base):
+    """The ETag / Last-Modified a feed or sitemap last answered with, for a conditional GET."""
+
+    __tablename__ = "http_validators"
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(300), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class State(Base):
     """Small named values that must survive restarts (the alert planner's cursor, ...)."""
 

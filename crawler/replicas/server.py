@@ -7,11 +7,13 @@ response, a wrong declared charset, an empty body and a 404.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -40,6 +42,8 @@ class Portal:
     hits: dict[str, int] = field(default_factory=dict)
     removed: dict[int, int] = field(default_factory=dict)  # article id → 404, 410 or 301 (to the home page)
     edits: dict[int, ReplicaArticle] = field(default_factory=dict)  # article id → its corrected version
+    delay: float = 0.0  # seconds before each article page (a slow portal)
+    extra_links: list[tuple[str, str]] = field(default_factory=list)  # (title, path) added to the feed
     _visits: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +86,24 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _send_validated(self, body: bytes, ctype: str) -> None:
+        """Feeds and sitemaps carry an ETag and answer 304 to a matching If-None-Match, as real portals do."""
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.portal.count("304 " + self.path)
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
@@ -93,15 +115,15 @@ class Handler(BaseHTTPRequestHandler):
         if route("/robots.txt"):
             return self._send(200, ROBOTS.encode(), "text/plain; charset=utf-8")
         if route("/rss/home.rss"):
-            return self._send(200, T.render_feed(p.catalog, p.base, p.feed_extra()).encode(),
-                              "application/rss+xml; charset=utf-8")
+            return self._send_validated(T.render_feed(p.catalog, p.base, p.feed_extra() + p.extra_links).encode(),
+                                        "application/rss+xml; charset=utf-8")
         if route("/rss/mirror.rss"):  # the same articles, linked through a mirror host name
             mirror = p.base.replace("127.0.0.1", "localhost")
             return self._send(200, T.render_feed(p.catalog, mirror, []).encode(), "application/rss+xml; charset=utf-8")
         if route("/sitemap.xml"):
-            return self._send(200, T.render_sitemap_index(p.base).encode(), "application/xml")
+            return self._send_validated(T.render_sitemap_index(p.base).encode(), "application/xml")
         if route("/sitemaps/articles.xml"):
-            return self._send(200, T.render_sitemap(p.catalog, p.base).encode(), "application/xml")
+            return self._send_validated(T.render_sitemap(p.catalog, p.base).encode(), "application/xml")
         if p.faults and path in FAULTS:
             return self._fault(FAULTS[path])
         page = self._listing_page(path)
@@ -120,6 +142,8 @@ class Handler(BaseHTTPRequestHandler):
             if gone:
                 return self._send(gone, b"<html><body><h1>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>")
             article = p.edits.get(article.id, article)
+            if p.delay:
+                time.sleep(p.delay)
             return self._send(200, T.render_article(p.catalog, article, p.base, p.rng()).encode())
         if path == "/":
             return self._send(200, T.render_listing(p.catalog, 1, p.base, p.rng()).encode())

@@ -63,9 +63,9 @@ class PortalSpider(scrapy.Spider):
     def _start_requests(self) -> Iterator[scrapy.Request]:
         src = self.source
         for url in src.feeds:
-            yield scrapy.Request(url, self.parse_feed, errback=self.on_error, meta={"role": "feed"})
+            yield scrapy.Request(url, self.parse_feed, errback=self.on_error, meta=_conditional("feed"))
         for url in src.sitemaps:
-            yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta={"role": "sitemap"})
+            yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
         for url in src.listings:
             yield scrapy.Request(url, self.parse_listing, errback=self.on_error,
                                  meta={"role": "listing", "page": 1})
@@ -76,6 +76,8 @@ class PortalSpider(scrapy.Spider):
 
     # -- discovery -----------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            return  # unchanged since the last crawl: nothing to parse
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
@@ -87,6 +89,8 @@ class PortalSpider(scrapy.Spider):
                 yield self._article(url, entry.published)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            return
         try:
             kind, entries = parse_sitemap(response.body)
         except DiscoveryError as exc:
@@ -95,7 +99,7 @@ class PortalSpider(scrapy.Spider):
         for entry in entries:
             url = response.urljoin(entry.url)
             if kind == "index":
-                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta={"role": "sitemap"})
+                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
             elif self.source.matches(url):
                 yield self._article(url)
 
@@ -165,6 +169,11 @@ class PortalSpider(scrapy.Spider):
                             severity="warning")
         else:
             yield PageError(request.url, failure.type.__name__.lower(), f"{failure.getErrorMessage()} ({role})")
+
+
+def _conditional(role: str) -> dict[str, Any]:
+    """Meta of a feed or sitemap request: its 304 comes to the callback, not the errback."""
+    return {"role": role, "handle_httpstatus_list": [304]}
 
 
 def _declared_charset(response: Response) -> str | None:

@@ -1,0 +1,138 @@
+"""The daemon against the replicas: scheduled runs, conditional GET, robots, a broken source that
+delays nobody, a clean SIGTERM mid-crawl, and a restart that does not duplicate jobs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+from crawler.replicas.server import ReplicaSet
+from storage.archive import Archive
+from tests.tomlgen import replica_config
+
+
+def start_daemon(config: Path, marker: str) -> subprocess.Popen:
+    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
+    return subprocess.Popen([exe, "--config", str(config), "daemon", "-v"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "HUUNGHI_TEST_MARK": marker})
+
+
+def wait_for(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def marked_processes(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"HUUNGHI_TEST_MARK={marker}".encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def runs_by_source(db: str) -> dict[str, list[str]]:
+    with Archive(db) as archive:
+        out: dict[str, list[str]] = {}
+        for run in reversed(archive.runs(limit=500)):
+            out.setdefault(run.source, []).append(run.status)
+        return out
+
+
+def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
+    db = f"sqlite:///{tmp_path / 'archive.sqlite'}"
+    marker = uuid.uuid4().hex
+    with ReplicaSet() as replicas:
+        td = replicas.portals["thoidai"]
+        td.extra_links = [("Trang quản trị", "/admin/bai-viet-an-123456.html")]  # robots.txt disallows /admin/
+        config = replica_config(tmp_path / "huunghi.toml", replicas, db, retries=0, extra=(
+            "[daemon]\ninterval_seconds = 3\njitter_seconds = 0\nalerts_every_seconds = 2\n"
+            "digests_every_seconds = 2\nstop_grace_seconds = 15\n"
+            '[[sources]]\nname = "gone"\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
+            "interval_seconds = 2\n"))
+        daemon = start_daemon(config, marker)
+        try:
+            wait_for(lambda: all(len(runs_by_source(db).get(s, [])) >= 2 for s in ("thoidai", "baotinh", "quocte")),
+                     90, "two runs of every healthy source")
+            runs = runs_by_source(db)
+            assert set(runs["gone"]) <= {"failed", "running"} and "failed" in runs["gone"]  # failing all day long ...
+            assert all(s in ("ok", "running") for name in ("thoidai", "baotinh", "quocte") for s in runs[name])
+            # ... while the others ran on time; unchanged feeds and sitemaps answered 304
+            assert td.hits.get("304 /rss/home.rss", 0) >= 1 and td.hits.get("304 /sitemap.xml", 0) >= 1
+            assert "/admin/bai-viet-an-123456.html" not in td.hits
+
+            # a new item in the feed is stored by the next scheduled run
+            base = td.catalog.articles[4]
+            fresh = dataclasses.replace(base, id=299999, title="Bài mới: giao lưu hữu nghị Việt – Lào",
+                                        lead="Sáng nay, đoàn thanh niên hữu nghị Việt – Lào giao lưu tại Hà Nội.",
+                                        blocks=tuple(reversed(base.blocks)), published=td.catalog.articles[0].published)
+            td.catalog = dataclasses.replace(td.catalog, articles=[*td.catalog.articles, fresh])
+
+            def stored() -> bool:
+                with Archive(db) as archive:
+                    return any(a.url.endswith("-299999.html") for a in archive.iter_articles("thoidai"))
+            wait_for(stored, 60, "the new feed item")
+
+            # SIGTERM while a (slowed) crawl is running: a clean stop within seconds, nothing left half-done
+            td.delay = 1.0
+
+            def crawling() -> bool:
+                return "running" in runs_by_source(db).get("thoidai", [])[-1:]
+            wait_for(crawling, 60, "a thoidai crawl in progress")
+            time.sleep(1.5)
+            started = time.monotonic()
+            daemon.send_signal(signal.SIGTERM)
+            out, _ = daemon.communicate(timeout=60)
+            assert daemon.returncode == 0, out[-3000:]
+            assert time.monotonic() - started < 30
+            assert "stopped" in out
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+                daemon.communicate()
+        time.sleep(0.5)
+        assert marked_processes(marker) == []  # no orphan crawl process
+        with Archive(db) as archive:
+            assert all(r.status != "running" for r in archive.runs(limit=500))
+            totals = archive.totals()
+            assert totals["versions"] == totals["articles"]  # every stored article is whole
+            with archive.engine.connect() as conn:
+                jobs = conn.execute(text("SELECT id FROM scheduler_jobs ORDER BY id")).scalars().all()
+        assert jobs == ["alerts", "crawl:baotinh", "crawl:gone", "crawl:quocte", "crawl:thoidai", "digests"]
+
+        # restarting finds the same jobs, adds none
+        td.delay = 0.0
+        daemon = start_daemon(config, marker)
+        try:
+            time.sleep(4)
+            daemon.send_signal(signal.SIGTERM)
+            out, _ = daemon.communicate(timeout=60)
+            assert daemon.returncode == 0, out[-3000:]
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+        with Archive(db) as archive, archive.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM scheduler_jobs")).scalar() == 6
+        status = subprocess.run([shutil.which("huunghi", path=str(Path(sys.executable).parent)), "--config",
+                                 str(config), "status", "--json"], capture_output=True, text=True, timeout=60)
+        assert status.returncode == 0, status.stderr
+        import json
+        rows = {r["source"]: r for r in json.loads(status.stdout)}
+        assert rows["gone"]["health"] == "broken" and rows["gone"]["consecutive_failures"] >= 2
+        assert rows["thoidai"]["health"] == "ok" and rows["thoidai"]["next_run"]
