@@ -62,6 +62,9 @@ class CrawlerConfig:
     timeout: float = 30.0
     retries: int = 2
     max_response_mb: int = 20
+    # fetch a known article again this many seconds after first seeing it (corrections, removals);
+    # afterwards it rests. Default: 1 h, 6 h, 24 h and 3 days.
+    revisit_after: list[int] = field(default_factory=lambda: [3600, 21600, 86400, 259200])
 
     @property
     def full_user_agent(self) -> str:
@@ -184,8 +187,11 @@ def _typed(where: str, cls: type, data: dict[str, Any]) -> Any:
         ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
         if not ok or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
-        if expected is list and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}.{key}: expected a list of strings, got {value!r}")
+        if expected is list:
+            item = int if key == "revisit_after" else str
+            if not all(isinstance(v, item) and not isinstance(v, bool) for v in value):
+                raise ConfigError(f"{where}.{key}: expected a list of {'integers' if item is int else 'strings'}, "
+                                  f"got {value!r}")
     return cls(**data)
 
 

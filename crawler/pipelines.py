@@ -74,8 +74,9 @@ class ExtractPipeline:
             self._save()
         self.crawler.stats.inc_value(f"huunghi/extracted_{art.method}")
         aliases = host_aliases(source.homepage, source.mirrors)
-        return ExtractedArticle(to_record(art, item.url, item.html, item.canonical_hint or art.canonical,
-                                          source.language, aliases))
+        record = to_record(art, item.url, item.html, item.canonical_hint or art.canonical, source.language, aliases)
+        record.revisit_after = [int(x) for x in self.crawler.settings.getlist("HUUNGHI_REVISIT_AFTER")]
+        return ExtractedArticle(record)
 
 
 def to_record(art: Extracted, url: str, html: str | None, canonical_hint: str | None,

@@ -25,6 +25,9 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # after the cache/compression layers, so it sees the real status and headers
     "crawler.conditional.ConditionalGetMiddleware": 590,
+    # retries that honour Retry-After (replaces Scrapy's own, at its place)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.politeness.RetryAfterMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
@@ -45,6 +48,7 @@ def from_config(config: "Config") -> dict:  # noqa: F821 - imported lazily to ke
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
         "DOWNLOAD_TIMEOUT": c.timeout,
         "RETRY_TIMES": c.retries,
+        "HUUNGHI_REVISIT_AFTER": list(c.revisit_after),
         "DOWNLOAD_MAXSIZE": c.max_response_mb * 1024 * 1024,
         "HUUNGHI_DATABASE_URL": config.database_url,
     }

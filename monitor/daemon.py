@@ -46,9 +46,11 @@ def crawl_job(config_path: str, source: str) -> int:
         log.warning("crawl of %s overran %d s and was stopped", source, config.daemon.crawl_timeout_seconds)
     elif code:
         log.warning("crawl of %s exited with %s", source, code)
-    if code:
-        with Archive(config.database_url) as archive:  # a run its process could not finish
-            archive.interrupt_stale_runs(source)
+    # One crawl of a source at a time (max_instances=1): once its process is gone, a run of this
+    # source still "running" is one that process could not finish (stopped, killed, crashed).
+    with Archive(config.database_url) as archive:
+        if archive.interrupt_stale_runs(source):
+            log.warning("crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code)
     return code
 
 

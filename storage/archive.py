@@ -50,6 +50,7 @@ class ArticleRecord:
     shingles: int = 0  # how many distinct shingles it has
     bands: list[str] = field(default_factory=list)  # LSH band keys of the signature
     tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): province, country, org
+    revisit_after: list[int] = field(default_factory=list)  # seconds after first seen to fetch it again
 
     def identity(self) -> str:
         return self.url_key or re.sub(r"^[a-z]+://(www\.)?", "", self.url)
@@ -242,7 +243,9 @@ class Archive:
                                  .order_by(CrawlRun.id.desc()).limit(20)).all()
                 failures = 0
                 for run in runs:
-                    if run.status not in ("failed", "interrupted"):
+                    if run.status == "interrupted":
+                        continue  # stopped by us, not a failure of the source
+                    if run.status != "failed":
                         break
                     failures += 1
                 out[src.name] = {"last_run": runs[0].started_at if runs else None,
@@ -331,6 +334,7 @@ class Archive:
             art = Article(source_id=source_id, url=rec.url, content_hash=digest, body_hash=body_hash,
                           version_count=1, first_seen=now, last_seen=now, minhash=rec.minhash,
                           shingles=rec.shingles, **fields)
+            art.visits, art.next_visit_at = 0, _next_visit(now, 0, rec.revisit_after)
             s.add(art)
             s.flush()
             s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=now))
@@ -342,6 +346,9 @@ class Archive:
             return StoreOutcome.NEW, art.id
         art.last_seen = now
         art.removed_at = None
+        if art.next_visit_at is not None and art.next_visit_at <= now:  # a scheduled revisit
+            art.visits += 1
+            art.next_visit_at = _next_visit(art.first_seen, art.visits, rec.revisit_after)
         if art.content_hash == digest:
             # not a new version, but what is not versioned follows the latest reading
             art.updated_at, art.images, art.extraction = rec.updated_at, rec.images, rec.extraction
@@ -360,6 +367,20 @@ class Archive:
         s.add(Event(kind="changed", created_at=now, article_id=art.id, source_id=source_id, run_id=run_id,
                     data={**_event_data(art), "version": art.version_count, "diff": diff}))
         return StoreOutcome.UPDATED, art.id
+
+    def visit_plan(self, source: str, now: datetime, limit: int = 2000) -> tuple[set[str], dict[str, str]]:
+        """(every known URL identity of the source, {identity: url} of the articles due a revisit)."""
+        with self.session() as s:
+            source_id = s.scalar(select(Source.id).where(Source.name == source))
+            if source_id is None:
+                return set(), {}
+            known = set(s.scalars(select(ArticleURL.url_key).join(Article, Article.id == ArticleURL.article_id)
+                                  .where(Article.source_id == source_id)))
+            due_rows = s.execute(select(ArticleURL.url_key, Article.url).join(Article, Article.id == ArticleURL.article_id)
+                                 .where(Article.source_id == source_id, Article.next_visit_at <= now,
+                                        Article.removed_at.is_(None), ArticleURL.url == Article.url)
+                                 .order_by(Article.next_visit_at).limit(limit)).all()
+            return known, {k: u for k, u in due_rows}
 
     def mark_removed(self, source_id: int, url_key: str, reason: str, run_id: int | None = None) -> bool:
         """A known article answered 404/410 or redirected home: one "removed" event, once."""
@@ -692,6 +713,11 @@ class Archive:
                 "runs": s.scalar(select(func.count()).select_from(CrawlRun)) or 0,
                 "errors": s.scalar(select(func.count()).select_from(CrawlError)) or 0,
             }
+
+
+def _next_visit(first_seen: datetime, visits: int, schedule: list[int]) -> datetime | None:
+    """The next revisit: first seen + schedule[visits]; None once the schedule is done (it rests)."""
+    return first_seen + timedelta(seconds=schedule[visits]) if visits < len(schedule) else None
 
 
 def _settle(row: Delivery | Digest, ok: bool, error: str, retry_at: datetime | None,

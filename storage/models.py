@@ -79,6 +79,8 @@ class Article(Base):
     minhash: Mapped[Optional[bytes]] = mapped_column(LargeBinary, nullable=True)
     shingles: Mapped[int] = mapped_column(Integer, default=0)
     removed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)  # revisits done
+    next_visit_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True, index=True)
     version_count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,7 +23,7 @@ def record(**kw) -> ArticleRecord:
 
 def test_migrations_create_the_models_schema(archive_url):
     with Archive(archive_url) as archive:
-        assert current_revision(archive.engine) == head_revision() == "0005"
+        assert current_revision(archive.engine) == head_revision() == "0006"
         with archive.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == []

@@ -7,13 +7,18 @@ from pathlib import Path
 from typing import Any
 
 FAST_CRAWLER = ("[crawler]\ndownload_delay = 0.0\nautothrottle = false\nconcurrent_per_host = 8\nretries = {retries}\n"
-                'timeout = 5.0\ncontact = "mailto:tests@localhost"\n')
+                'timeout = 5.0\ncontact = "mailto:tests@localhost"\nrevisit_after = {revisits}\n')
+# Tests crawl the same replicas again and again to see corrections and removals: every crawl
+# revisits every known article (a real schedule spreads them over days; tests/test_daemon.py
+# checks that one).
+ALWAYS = [0] * 100
 
 
 def replica_config(path: Path, replicas: Any, database_url: str, names: list[str] | None = None,
-                   amend: dict[str, dict[str, object]] | None = None, extra: str = "", retries: int = 1) -> Path:
+                   amend: dict[str, dict[str, object]] | None = None, extra: str = "", retries: int = 1,
+                   revisits: list[int] | None = None) -> Path:
     """Write a configuration crawling the named replica portals (all by default) into ``database_url``."""
-    lines = [f"[archive]\nurl = {json.dumps(database_url)}\n", FAST_CRAWLER.format(retries=retries), extra]
+    lines = [f"[archive]\nurl = {json.dumps(database_url)}\n", FAST_CRAWLER.format(retries=retries, revisits=json.dumps(ALWAYS if revisits is None else revisits)), extra]
     for src in replicas.source_definitions():
         if names is not None and src["name"] not in names:
             continue

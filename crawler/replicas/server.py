@@ -44,6 +44,8 @@ class Portal:
     edits: dict[int, ReplicaArticle] = field(default_factory=dict)  # article id → its corrected version
     delay: float = 0.0  # seconds before each article page (a slow portal)
     extra_links: list[tuple[str, str]] = field(default_factory=list)  # (title, path) added to the feed
+    throttled: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # id → (status, Retry-After) answers first
+    hit_times: dict[str, list[float]] = field(default_factory=dict)
     _visits: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,6 +56,7 @@ class Portal:
     def count(self, path: str) -> None:
         with self._lock:
             self.hits[path] = self.hits.get(path, 0) + 1
+            self.hit_times.setdefault(path, []).append(time.monotonic())
 
     def fault_article(self) -> ReplicaArticle:
         """The article served under the wrong-charset fault: a real one, so it can be stored."""
@@ -132,6 +135,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, html.encode()) if html else self._send(404, b"<h1>404</h1>")
         article = p.catalog.by_id(_article_id(path) or -1)
         if article and T.article_path(p.catalog, article) == path.split("?")[0]:
+            queue = p.throttled.get(article.id)
+            if queue:
+                status, retry_after = queue.pop(0)
+                self.send_response(status)
+                self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
             gone = p.removed.get(article.id)
             if gone == 301:
                 self.send_response(301)

@@ -7,7 +7,7 @@ item, so it is recorded on the crawl run and the rest of the crawl goes on.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
@@ -26,6 +26,8 @@ from crawler.settings import from_config as settings_from_config
 from crawler.discovery import DiscoveryError, parse_feed, parse_sitemap
 from crawler.htmlparse import decode
 from crawler.items import FetchedPage, PageError
+from crawler.urls import canonical_url, host_aliases, url_key
+from storage.archive import Archive
 
 NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
 
@@ -57,8 +59,22 @@ class PortalSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._plan_visits()
+        for url in self.due.values():  # scheduled revisits, whether or not still listed anywhere
+            yield self._article(url, revisit=True)
         for request in self._start_requests():
             yield request
+
+    def _plan_visits(self) -> None:
+        """Known articles are fetched again only when their revisit is due; new ones always."""
+        self.aliases = host_aliases(self.source.homepage, self.source.mirrors)
+        self.known: set[str] = set()
+        self.due: dict[str, str] = {}
+        self.requested: set[str] = set()
+        url = getattr(self, "database_url", None) or self.settings.get("HUUNGHI_DATABASE_URL")
+        if url:
+            with Archive(url) as archive:
+                self.known, self.due = archive.visit_plan(self.source.name, datetime.now(timezone.utc))
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         src = self.source
@@ -70,7 +86,12 @@ class PortalSpider(scrapy.Spider):
             yield scrapy.Request(url, self.parse_listing, errback=self.on_error,
                                  meta={"role": "listing", "page": 1})
 
-    def _article(self, url: str, feed_date: datetime | None = None) -> scrapy.Request:
+    def _article(self, url: str, feed_date: datetime | None = None, revisit: bool = False) -> scrapy.Request | None:
+        key = url_key(canonical_url(url, None, self.aliases), self.aliases)
+        if key in self.requested or (not revisit and key in self.known and key not in self.due):
+            self.crawler.stats.inc_value("huunghi/known_skipped")
+            return None
+        self.requested.add(key)
         return scrapy.Request(url, self.parse_article, errback=self.on_error,
                               meta={"role": "article", "feed_date": feed_date})
 
@@ -85,8 +106,8 @@ class PortalSpider(scrapy.Spider):
             return
         for entry in entries:
             url = response.urljoin(entry.url)
-            if self.source.matches(url):
-                yield self._article(url, entry.published)
+            if self.source.matches(url) and (request := self._article(url, entry.published)):
+                yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
@@ -100,8 +121,8 @@ class PortalSpider(scrapy.Spider):
             url = response.urljoin(entry.url)
             if kind == "index":
                 yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
-            elif self.source.matches(url):
-                yield self._article(url)
+            elif self.source.matches(url) and (request := self._article(url)):
+                yield request
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -109,8 +130,8 @@ class PortalSpider(scrapy.Spider):
             return
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href)
-            if self.source.matches(url):
-                yield self._article(url)
+            if self.source.matches(url) and (request := self._article(url)):
+                yield request
         page = response.meta.get("page", 1)
         nxt = self._next_page(response)
         if nxt and page < self.source.max_listing_pages:
