@@ -73,6 +73,9 @@ class ExtractPipeline:
         if self.pages % self.SAVE_EVERY == 0:
             self._save()
         self.crawler.stats.inc_value(f"huunghi/extracted_{art.method}")
+        saw = getattr(self.crawler.spider, "saw_published", None)
+        if saw is not None:
+            saw(art.published)
         aliases = host_aliases(source.homepage, source.mirrors)
         record = to_record(art, item.url, item.html, item.canonical_hint or art.canonical, source.language, aliases)
         record.revisit_after = [int(x) for x in self.crawler.settings.getlist("HUUNGHI_REVISIT_AFTER")]

@@ -11,6 +11,7 @@ import multiprocessing
 import signal
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -36,7 +37,7 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> Settings:
 
 
 def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn | None = None,
-          log_level: str = "WARNING") -> list[RunSummary]:
+          log_level: str = "WARNING", since: datetime | None = None) -> list[RunSummary]:
     """Crawl the given (or all enabled) sources once, concurrently; returns one summary each."""
     chosen = config.enabled_sources(sources)
     process = CrawlerProcess(scrapy_settings(config, log_level))
@@ -50,7 +51,7 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
         crawler = process.create_crawler(PortalSpider)
         if progress:
             _wire_progress(crawler, src.name, progress)
-        process.crawl(crawler, source=src, database_url=config.database_url)
+        process.crawl(crawler, source=src, database_url=config.database_url, since=since)
         crawlers.append(crawler)
     process.start()
     with Archive(config.database_url) as archive:

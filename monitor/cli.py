@@ -78,6 +78,8 @@ def init(path: Path = typer.Argument(None, help="Where to write it (default: the
 @app.command()
 def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Scrapy's log."),
+          since: Optional[str] = typer.Option(None, "--since", help="Backfill: walk listings and sitemaps back to "
+                                              "this date (YYYY-MM-DD, GMT+7)."),
           json_out: bool = typer.Option(False, "--json", help="Print the run summaries as JSON.")) -> None:
     """Crawl the configured sources once and store what is new or changed."""
     from crawler.runner import crawl as run_crawl
@@ -95,11 +97,12 @@ def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only th
         raise typer.Exit(1)
     _archive(cfg).close()  # create or upgrade the schema once, before the spiders start
     if json_out:
-        runs = run_crawl(cfg, chosen, log_level="INFO" if verbose else "ERROR")
+        runs = run_crawl(cfg, chosen, log_level="INFO" if verbose else "ERROR", since=_since(since))
         console.print_json(render.to_json(runs))
     else:
         with CrawlProgress(console, chosen) as progress:
-            runs = run_crawl(cfg, chosen, progress=progress.update, log_level="INFO" if verbose else "ERROR")
+            runs = run_crawl(cfg, chosen, progress=progress.update, log_level="INFO" if verbose else "ERROR",
+                             since=_since(since))
         console.print(render.runs_table(runs))
         problems = render.errors_table(runs)
         if problems:
@@ -110,9 +113,56 @@ def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only th
         raise typer.Exit(1)
 
 
-@app.command()
-def sources(json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
-    """List the configured sources with their last crawl."""
+sources_app = typer.Typer(help="Configured sources: list them, or probe a new one.", invoke_without_command=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("add")
+def sources_add(url: str = typer.Argument(..., help="The portal's home page."),
+                name: Optional[str] = typer.Option(None, "--name", help="Source name (default: from the host)."),
+                save: bool = typer.Option(False, "--save", help="Append the proposal to the configuration file."),
+                json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON.")) -> None:
+    """Probe a home page (httpx): find its feeds and sitemaps, guess its article URLs, propose a source."""
+    import dataclasses
+
+    import httpx
+
+    from crawler.config import config_path
+    from crawler.probe import probe
+
+    path = config_path(State.config_file)
+    cfg = _config() if path.exists() else None
+    agent = cfg.crawler.full_user_agent if cfg else "Huunghi/0.1 news monitor"
+    try:
+        proposal = probe(url, agent)
+    except httpx.HTTPError as exc:
+        err.print(f"[red]cannot read {url}:[/] {exc}")
+        raise typer.Exit(1)
+    if name:
+        proposal.name = name
+    if json_out:
+        console.print_json(data=dataclasses.asdict(proposal))
+    else:
+        console.print(proposal.toml(), markup=False)
+    if save:
+        if cfg is None:
+            err.print(f"[red]{path} does not exist[/]: run 'huunghi init' first")
+            raise typer.Exit(2)
+        if any(s.name == proposal.name for s in cfg.sources):
+            err.print(f"[red]a source named {proposal.name!r} exists[/]; pass --name")
+            raise typer.Exit(2)
+        with path.open("a", encoding="utf-8") as f:
+            f.write("\n" + proposal.toml())
+        load_config(path)  # what was written must read back
+        err.print(f"saved to {path} (verified = false until someone checks it)")
+
+
+@sources_app.callback()
+def sources(ctx: typer.Context,
+            json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """List the configured sources with their last crawl (or: sources add URL)."""
+    if ctx.invoked_subcommand:
+        return
     cfg = _config()
     with _archive(cfg) as archive:
         known = {s.name: s for s in archive.sources_overview()}

@@ -116,13 +116,20 @@ class Handler(BaseHTTPRequestHandler):
         p.count(path)
         route: Callable[[str], bool] = lambda prefix: path == prefix
         if route("/robots.txt"):
-            return self._send(200, ROBOTS.encode(), "text/plain; charset=utf-8")
+            return self._send(200, (ROBOTS + f"Sitemap: {p.base}/sitemap.xml\n").encode(), "text/plain; charset=utf-8")
         if route("/rss/home.rss"):
             return self._send_validated(T.render_feed(p.catalog, p.base, p.feed_extra() + p.extra_links).encode(),
                                         "application/rss+xml; charset=utf-8")
         if route("/rss/mirror.rss"):  # the same articles, linked through a mirror host name
             mirror = p.base.replace("127.0.0.1", "localhost")
             return self._send(200, T.render_feed(p.catalog, mirror, []).encode(), "application/rss+xml; charset=utf-8")
+        if path.startswith("/rss/bench.rss"):  # N article URLs (?v=i variants of the catalogue), for bench/crawl.py
+            n = int(path.partition("n=")[2] or 100)
+            arts = p.catalog.articles
+            items = "".join(f"<item><title>{i}</title><link>{p.base}{T.article_path(p.catalog, arts[i % len(arts)])}"
+                            f"?v={i}</link></item>" for i in range(n))
+            return self._send(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}'
+                                   "</channel></rss>".encode(), "application/rss+xml; charset=utf-8")
         if route("/sitemap.xml"):
             return self._send_validated(T.render_sitemap_index(p.base).encode(), "application/xml")
         if route("/sitemaps/articles.xml"):
@@ -133,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         if page is not None:
             html = T.render_listing(p.catalog, page, p.base, p.rng())
             return self._send(200, html.encode()) if html else self._send(404, b"<h1>404</h1>")
-        article = p.catalog.by_id(_article_id(path) or -1)
+        article = p.catalog.by_id(_article_id(path.split("?")[0]) or -1)
         if article and T.article_path(p.catalog, article) == path.split("?")[0]:
             queue = p.throttled.get(article.id)
             if queue:

@@ -35,10 +35,15 @@ NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›",
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
+    BACKFILL_MAX_PAGES = 500  # listing pages walked back at most, even with --since
+
     def __init__(self, source: str | SourceConfig | None = None, config: str | None = None,
-                 database_url: str | None = None, **kwargs: Any) -> None:
+                 database_url: str | None = None, since: datetime | str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.database_url = database_url
+        # backfill: walk listings past max_listing_pages until articles older than this appear
+        self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if isinstance(since, str) else since
+        self.oldest_seen: datetime | None = None
         self.loaded: Config | None = None
         if isinstance(source, SourceConfig):
             self.source = source
@@ -121,6 +126,8 @@ class PortalSpider(scrapy.Spider):
             url = response.urljoin(entry.url)
             if kind == "index":
                 yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
+            elif self.since is not None and entry.published is not None and entry.published < self.since:
+                continue  # older than the backfill reaches
             elif self.source.matches(url) and (request := self._article(url)):
                 yield request
 
@@ -134,9 +141,20 @@ class PortalSpider(scrapy.Spider):
                 yield request
         page = response.meta.get("page", 1)
         nxt = self._next_page(response)
-        if nxt and page < self.source.max_listing_pages:
+        if nxt and self._more_listing_pages(page):
             yield scrapy.Request(nxt, self.parse_listing, errback=self.on_error,
                                  meta={"role": "listing", "page": page + 1})
+
+    def _more_listing_pages(self, page: int) -> bool:
+        if self.since is None:
+            return page < self.source.max_listing_pages
+        reached = self.oldest_seen is not None and self.oldest_seen < self.since
+        return not reached and page < self.BACKFILL_MAX_PAGES
+
+    def saw_published(self, when: datetime | None) -> None:
+        """Called by the extract pipeline: how far back the crawl has reached."""
+        if when is not None and (self.oldest_seen is None or when < self.oldest_seen):
+            self.oldest_seen = when
 
     @staticmethod
     def _next_page(response: TextResponse) -> str | None:
