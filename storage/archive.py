@@ -799,6 +799,14 @@ def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
     s.add_all(ArticleTag(article_id=article_id, kind=k, value=v[:200]) for k, v in sorted(set(tags)))
 
 
+def _yield(s: Session, run: CrawlRun) -> float | None:
+    """Share of a run's article pages that gave an article (None when it read fewer than five)."""
+    stored = run.articles_new + run.articles_updated + run.articles_unchanged
+    unread = s.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run.id,
+                                                                          CrawlError.kind == "not-article")) or 0
+    return stored / (stored + unread) if stored + unread >= 5 else None
+
+
 def _health_event(s: Session, run: CrawlRun) -> None:
     """A failed run, or an empty one after runs that stored articles: one "source broken" event
     at the start of each bad streak (not one per run)."""
@@ -811,6 +819,14 @@ def _health_event(s: Session, run: CrawlRun) -> None:
         reason = f"crawl failed ({run.error_count} errors)"
     elif stored == 0 and any(p.articles_new + p.articles_updated + p.articles_unchanged for p in previous):
         reason = "empty run: no article found where earlier runs found some"
+    else:
+        now_yield, before = _yield(s, run), [y for y in (_yield(s, p) for p in previous) if y is not None]
+        if now_yield is not None and before and min(before) >= 0.8 and now_yield < 0.4:
+            reason = (f"extraction yield dropped to {now_yield:.0%} of article pages (was "
+                      f"{min(before):.0%} or more): has the site's layout changed?")
+            s.add(Event(kind="source_broken", created_at=utcnow(), source_id=run.source_id, run_id=run.id,
+                        data={"reason": reason, "run_id": run.id}))
+            return
     if not reason:
         return
     last = previous[0] if previous else None

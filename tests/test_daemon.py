@@ -61,6 +61,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
     with ReplicaSet() as replicas:
         td = replicas.portals["thoidai"]
         td.extra_links = [("Trang quản trị", "/admin/bai-viet-an-123456.html")]  # robots.txt disallows /admin/
+        replicas.portals["quocte"].down = True  # this host answers 500 all day
         config = replica_config(tmp_path / "huunghi.toml", replicas, db, retries=0, extra=(
             "[daemon]\ninterval_seconds = 3\njitter_seconds = 0\nalerts_every_seconds = 2\n"
             "digests_every_seconds = 2\nstop_grace_seconds = 15\n"
@@ -70,10 +71,11 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
         try:
             wait_for(lambda: all(len([r for r in runs_by_source(db).get(s, []) if r != "running"]) >= 2
                                  for s in ("thoidai", "baotinh", "quocte")),
-                     90, "two finished runs of every healthy source")
+                     90, "two finished runs of every source")
             runs = runs_by_source(db)
-            assert set(runs["gone"]) <= {"failed", "running"} and "failed" in runs["gone"]  # failing all day long ...
-            assert all(s in ("ok", "running") for name in ("thoidai", "baotinh", "quocte") for s in runs[name])
+            for broken in ("gone", "quocte"):  # refused connections, HTTP 500: failing all day long ...
+                assert set(runs[broken]) <= {"failed", "running"} and "failed" in runs[broken]
+            assert all(s in ("ok", "running") for name in ("thoidai", "baotinh") for s in runs[name])
             # ... while the others ran on time; unchanged feeds and sitemaps answered 304
             assert td.hits.get("304 /rss/home.rss", 0) >= 1 and td.hits.get("304 /sitemap.xml", 0) >= 1
             assert "/admin/bai-viet-an-123456.html" not in td.hits
@@ -136,6 +138,10 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
         import json
         rows = {r["source"]: r for r in json.loads(status.stdout)}
         assert rows["gone"]["health"] == "broken" and rows["gone"]["consecutive_failures"] >= 2
+        assert rows["quocte"]["health"] == "broken"
+        with Archive(db) as archive:
+            broken = sorted(e.source for e in archive.events(limit=10_000) if e.kind == "source_broken")
+        assert broken == ["gone", "quocte"]  # one event per bad streak, not one per failed run
         assert rows["thoidai"]["health"] == "ok" and rows["thoidai"]["next_run"]
 
 
@@ -156,7 +162,7 @@ def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(tmp_path):
         crawl(config)
         polite_path = T.article_path(qt.catalog, polite)
         times = qt.hit_times[polite_path]
-        assert len(times) == 2 and times[1] - times[0] >= 1.9  # asked to wait 2 s: waited
+        assert len(times) >= 2 and times[1] - times[0] >= 1.9  # asked to wait 2 s: waited
         assert qt.hits[T.article_path(qt.catalog, patient)] == 1  # an hour is not waited for
         with Archive(db) as archive:
             urls = {a.url.rsplit("/", 1)[1] for a in archive.iter_articles()}

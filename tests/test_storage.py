@@ -90,3 +90,22 @@ def test_latest_articles_orders_by_publication_and_filters_by_source(archive_url
         archive.store_article(a, record(url="https://a/3", published_at=None))
         assert [x.url for x in archive.latest_articles()] == ["https://b/2", "https://a/1", "https://a/3"]
         assert [x.url for x in archive.latest_articles(source="a")] == ["https://a/1", "https://a/3"]
+
+
+def test_a_drop_in_extraction_yield_raises_source_broken_once(archive_url):
+    with Archive(archive_url) as archive:
+        source = archive.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
+        n = 0
+        for good in (True, True, False, False):
+            run = archive.start_run(source)
+            for _ in range(6):
+                n += 1
+                if good:
+                    archive.store_article(source, record(url=f"http://tinh.test/a-{n}.htm", body_text=f"Bài {n}."), run)
+                else:
+                    archive.record_error(run, f"http://tinh.test/a-{n}.htm", "not-article", "too little text")
+            if not good:
+                archive.store_article(source, record(url=f"http://tinh.test/b-{n}.htm", body_text=f"Bài {n}b."), run)
+            archive.finish_run(run, pages_fetched=6)
+        broken = [e for e in archive.events(limit=100) if e.kind == "source_broken"]
+        assert len(broken) == 1 and "yield dropped" in broken[0].data["reason"]

@@ -43,6 +43,7 @@ class Portal:
     removed: dict[int, int] = field(default_factory=dict)  # article id → 404, 410 or 301 (to the home page)
     edits: dict[int, ReplicaArticle] = field(default_factory=dict)  # article id → its corrected version
     delay: float = 0.0  # seconds before each article page (a slow portal)
+    down: bool = False  # answer HTTP 500 to everything but robots.txt (a host broken all day)
     extra_links: list[tuple[str, str]] = field(default_factory=list)  # (title, path) added to the feed
     throttled: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # id → (status, Retry-After) answers first
     hit_times: dict[str, list[float]] = field(default_factory=dict)
@@ -120,6 +121,8 @@ class Handler(BaseHTTPRequestHandler):
         if route("/rss/home.rss"):
             return self._send_validated(T.render_feed(p.catalog, p.base, p.feed_extra() + p.extra_links).encode(),
                                         "application/rss+xml; charset=utf-8")
+        if p.down:
+            return self._send(500, b"<h1>500 Internal Server Error</h1>")
         if route("/rss/mirror.rss"):  # the same articles, linked through a mirror host name
             mirror = p.base.replace("127.0.0.1", "localhost")
             return self._send(200, T.render_feed(p.catalog, mirror, []).encode(), "application/rss+xml; charset=utf-8")
