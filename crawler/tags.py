@@ -70,54 +70,97 @@ def _fold_case(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _alternation(names: tuple[str, ...] | list[str]) -> str:
-    forms = sorted({re.escape(_fold_case(n)).replace(r"\ ", r"\s+") for n in names}, key=len, reverse=True)
-    return "|".join(forms)
+_TOKEN = re.compile(r"\w+")
+UNION = ("Lien", "hiep", "cac", "to", "chuc", "huu", "nghi")
+FRIENDS = ("Hoi", "huu", "nghi", "Viet", "Nam")
+QUALIFIERS = (("tinh",), ("thanh", "pho"), ("TP",), ("Thanh", "pho"), ("Tinh",))
+CONTEXTS = (("nuoc",), ("Lien", "bang"), ("LB",), ("Cong", "hoa"), ("Vuong", "quoc"), ("Dai", "su", "quan"),
+            ("Dai", "su"), ("Viet", "Nam"), ("Viet",), ("nhan", "dan"))
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(_fold_case(text)))
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, str, re.Pattern[str]]]:
-    out: list[tuple[str, str, re.Pattern[str]]] = []
+def _lexicon() -> tuple[dict[tuple[str, ...], list[tuple[str, str]]], dict[tuple[str, ...], str],
+                        dict[tuple[str, ...], str], dict[tuple[str, ...], str], int]:
+    """Phrase → tags, and the name tables the organisation and context rules use."""
+    phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    places: dict[tuple[str, ...], str] = {}   # a province name (current or former) → its display name
+    partners: dict[tuple[str, ...], str] = {}  # a country name → the country
+    context_only: dict[tuple[str, ...], str] = {}
     for unit, former in PROVINCES.items():
-        names = list(PROVINCE_VARIANTS.get(unit, (unit,)))
-        out.append(("province", unit, re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w)")))
+        for name in PROVINCE_VARIANTS.get(unit, (unit,)):
+            phrases.setdefault(_tokens(name), []).append(("province", unit))
+            places[_tokens(name)] = unit
         for old in former:
-            pat = re.compile(rf"(?<!\w)(?:{_alternation([old])})(?!\w)")
-            out.append(("province", unit, pat))
-            out.append(("former_province", old.replace(" – ", " - "), pat))
-    lao_cai = _fold_case("Lào Cai")
+            phrases.setdefault(_tokens(old), []).extend([("province", unit), ("former_province", old.replace(" – ", " - "))])
+            places[_tokens(old)] = old.replace(" – ", " - ")
     for country, names in COUNTRIES.items():
+        for name in names:
+            phrases.setdefault(_tokens(name), []).append(("country", country))
+        for name in (*names, country):
+            partners[_tokens(name)] = country
         if country in CONTEXT_ONLY:
-            word = re.escape(_fold_case(CONTEXT_ONLY[country]))
-            pat = rf"{_fold_case(COUNTRY_CONTEXT)}{word}(?!\w)|(?<!\w){word}\s*[-–]\s*Viet Nam(?!\w)"
-            if names:
-                pat += rf"|(?<!\w)(?:{_alternation(names)})(?!\w)"
-            out.append(("country", country, re.compile(pat)))
-            continue
-        guard = rf"(?!\s+{lao_cai.split()[1]})" if country == "Lào" else ""
-        out.append(("country", country, re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w){guard}")))
+            context_only[_tokens(CONTEXT_ONLY[country])] = country
     for org, names in ORGS.items():
-        out.append(("org", org, re.compile(rf"(?<!\w)(?:{_alternation(names)})(?!\w)")))
-    # provincial unions and bilateral associations, named after their place or partner
-    union = _fold_case("Liên hiệp các tổ chức hữu nghị").replace(" ", r"\s+")
-    for unit, former in PROVINCES.items():
-        for name in (unit, *former):
-            names = PROVINCE_VARIANTS.get(name, (name,))
-            out.append(("org", f"Liên hiệp các tổ chức hữu nghị {name.replace(' – ', ' - ')}", re.compile(
-                rf"(?<!\w){union}\s+(?:tinh|thanh pho|TP\.?)?\s*(?:{_alternation(names)})(?!\w)")))
-    friends = _fold_case("Hội hữu nghị Việt Nam").replace(" ", r"\s+")
-    for country, names in COUNTRIES.items():
-        forms = list(names) or [country]
-        out.append(("org", f"Hội hữu nghị Việt Nam - {country}", re.compile(
-            rf"(?<!\w){friends}\s*[-–]\s*(?:{_alternation(forms + [country])})(?!\w)")))
-    return out
+        for name in names:
+            phrases.setdefault(_tokens(name), []).append(("org", org))
+    longest = max(len(k) for k in (*phrases, *places, *partners))
+    return phrases, places, partners, context_only, longest
+
+
+@lru_cache(maxsize=1)
+def _starts() -> frozenset[str]:
+    """First words of every phrase and rule: other positions need no look-up at all."""
+    phrases, _places, _partners, context_only, _n = _lexicon()
+    return frozenset(k[0] for k in (*phrases, *context_only)) | {UNION[0], FRIENDS[0]}
+
+
+def _name_at(tokens: tuple[str, ...], i: int, table: dict[tuple[str, ...], str], longest: int) -> str | None:
+    for n in range(min(longest, len(tokens) - i), 0, -1):
+        hit = table.get(tokens[i:i + n])
+        if hit is not None and (i + n == len(tokens) or not (hit == "Lào" and tokens[i + n] == "Cai")):
+            return hit
+    return None
 
 
 def find_tags(*texts: str) -> list[tuple[str, str]]:
-    """(kind, value) pairs found in the texts: province, former_province, country, org."""
-    folded = _fold_case(" ".join(t for t in texts if t))
+    """(kind, value) pairs found in the texts: province, former_province, country, org.
+
+    One pass over the folded words with phrase look-ups: its cost grows with the article, not
+    with the number of names known.
+    """
+    phrases, places, partners, context_only, longest = _lexicon()
+    tokens = _tokens(" ".join(t for t in texts if t))
     found: set[tuple[str, str]] = set()
-    for kind, value, pattern in _patterns():
-        if pattern.search(folded):
-            found.add((kind, value))
+    n_tokens = len(tokens)
+    starts = _starts()
+    for i in range(n_tokens):
+        if tokens[i] not in starts:
+            continue
+        for n in range(1, min(longest, n_tokens - i) + 1):
+            key = tokens[i:i + n]
+            for kind, value in phrases.get(key, ()):
+                if value == "Lào" and i + n < n_tokens and tokens[i + n] == "Cai":
+                    continue  # Lào Cai is a province, not Laos
+                found.add((kind, value))
+            country = context_only.get(key)
+            if country and (any(tokens[max(0, i - len(c)):i] == c for c in CONTEXTS)
+                            or tokens[i + n:i + n + 2] == ("Viet", "Nam")):
+                found.add(("country", country))
+        if tokens[i:i + len(UNION)] == UNION:
+            j = i + len(UNION)
+            for q in QUALIFIERS:
+                if tokens[j:j + len(q)] == q:
+                    j += len(q)
+                    break
+            place = _name_at(tokens, j, places, longest)
+            if place:
+                found.add(("org", f"Liên hiệp các tổ chức hữu nghị {place}"))
+        if tokens[i:i + len(FRIENDS)] == FRIENDS:
+            partner = _name_at(tokens, i + len(FRIENDS), partners, longest)
+            if partner:
+                found.add(("org", f"Hội hữu nghị Việt Nam - {partner}"))
     return sorted(found)

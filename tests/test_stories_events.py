@@ -131,3 +131,16 @@ def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
         assert [r.status for r in runs] == ["failed", "failed"]
         broken = [e for e in archive.events() if e.kind == "source_broken"]
         assert len(broken) == 1 and broken[0].source == "dead" and "failed" in broken[0].data["reason"]
+
+
+def test_tags_know_provinces_old_and_new_countries_in_context_and_organisations():
+    from crawler.tags import find_tags
+
+    tags = find_tags("Chủ tịch Hồ Chí Minh bàn về hòa bình; chị Thu Nga và anh Minh Đức; Liên bang Nga; "
+                     "Hội hữu nghị Việt Nam – Lào họp ở tỉnh Lào Cai; Hòa Bình cũ; Đại sứ quán Đức; TP.HCM; "
+                     "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hoá")
+    assert tags == [("country", "Lào"), ("country", "Nga"), ("country", "Đức"), ("former_province", "Hòa Bình"),
+                    ("org", "Hội hữu nghị Việt Nam - Lào"), ("org", "Liên hiệp các tổ chức hữu nghị Thanh Hóa"),
+                    ("province", "Lào Cai"), ("province", "Phú Thọ"), ("province", "TP Hồ Chí Minh"),
+                    ("province", "Thanh Hóa")]
+    assert find_tags("hòa bình, thu nga, minh đức") == []
