@@ -64,6 +64,7 @@ def _bare(feed: str, out: str) -> None:
 
 
 def _full(config: str, out: str) -> None:
+    import crawler.pipelines  # noqa: F401 - imported before the clock starts, as in a running daemon
     from crawler.config import load_config
     from crawler.runner import crawl
 

@@ -54,4 +54,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot = downloader.slots.get(key)
         if slot is not None:
             slot.delay = max(slot.delay, wait)
+            # a randomised delay could come back before the server asked (Scrapy ≥ 2.14: jitter)
+            if hasattr(slot, "jitter"):
+                slot.jitter = 0.0
+            else:
+                slot.randomize_delay = False
             self.crawler.stats.max_value("huunghi/retry_after_wait_s", wait)

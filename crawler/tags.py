@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from storage.textnorm import normalize
+from storage.textnorm import _COMBINING, normalize
 
 # current unit: former units merged into it (PORTALS.md)
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -67,7 +67,7 @@ ORGS: dict[str, tuple[str, ...]] = {
 def _fold_case(text: str) -> str:
     """No diacritics, đ → d, tone placement irrelevant; case kept."""
     decomposed = unicodedata.normalize("NFD", normalize(text).replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", decomposed)
 
 
 _TOKEN = re.compile(r"\w+")

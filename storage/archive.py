@@ -61,6 +61,7 @@ class ArticleRecord:
         return content_hash(self.title, self.lead, self.body_text, when)
 
 
+MAX_CANDIDATES = 500  # the newest sharers of a band in the window; a bound on one placement's cost
 MIN_DEDUP_BODY = 200  # shorter bodies (stubs, notices) are too alike to merge by content alone
 
 
@@ -768,25 +769,23 @@ def _place_in_story(s: Session, art: Article, rec: ArticleRecord) -> None:
     """Join the story of the closest candidate sharing an LSH band in the window, or start one."""
     day = _day(art)
     if rec.bands and rec.minhash:
-        candidates = set(s.scalars(
-            select(StoryBand.article_id).where(StoryBand.band_key.in_(rec.bands),
-                                               StoryBand.day.between(day - clusters.WINDOW_DAYS,
-                                                                     day + clusters.WINDOW_DAYS),
-                                               StoryBand.article_id != art.id).distinct()))
+        window = (day - clusters.WINDOW_DAYS, day + clusters.WINDOW_DAYS)
+        candidates = (select(StoryBand.article_id).where(StoryBand.band_key.in_(rec.bands),
+                                                         StoryBand.day.between(*window),
+                                                         StoryBand.article_id != art.id)
+                      .distinct().order_by(StoryBand.article_id.desc()).limit(MAX_CANDIDATES))
         mine = clusters.signature(rec.minhash)
-        best: tuple[float, Article] | None = None
-        for other in s.scalars(select(Article).where(Article.id.in_(candidates))) if candidates else ():
-            j = clusters.jaccard(mine, clusters.signature(other.minhash))
-            if other.story_id is not None and clusters.same_story(j, rec.shingles, other.shingles):
-                if best is None or j > best[0]:
-                    best = (j, other)
-        s.add_all(StoryBand(band_key=k, day=day, article_id=art.id) for k in rec.bands)
+        best: tuple[float, int] | None = None
+        rows = s.execute(select(Article.story_id, Article.minhash, Article.shingles)
+                         .where(Article.id.in_(candidates.scalar_subquery()), Article.story_id.is_not(None)))
+        for story_id, blob, shingles in rows:
+            j = clusters.jaccard(mine, clusters.signature(blob))
+            if clusters.same_story(j, rec.shingles, shingles) and (best is None or j > best[0]):
+                best = (j, story_id)
+        s.execute(StoryBand.__table__.insert(), [{"band_key": k, "day": day, "article_id": art.id} for k in rec.bands])
         if best is not None:
-            art.story_id = best[1].story_id
-            story = s.get(Story, art.story_id)
-            if story is not None:
-                story.size += 1
-                story.updated_at = utcnow()
+            art.story_id = best[1]
+            s.execute(update(Story).where(Story.id == best[1]).values(size=Story.size + 1, updated_at=utcnow()))
             return
     story = Story(title=art.title, created_at=utcnow(), updated_at=utcnow(), size=1)
     s.add(story)

@@ -19,6 +19,7 @@ _OLD_TONE = re.compile(
     rf"([oO])([{_TONES}])([aAeE])(?![\w\u0300-\u036f])|([uU])([{_TONES}])([yY])(?![\w\u0300-\u036f])"
 )
 _SPACE = re.compile(r"\s+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _move_tone(m: re.Match[str]) -> str:
@@ -36,7 +37,7 @@ def normalize(text: str) -> str:
 def fold(text: str) -> str:
     """Lower case, no diacritics, đ → d: what diacritic-insensitive search compares."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return _COMBINING.sub("", decomposed).lower()
 
 
 def squash(text: str) -> str:

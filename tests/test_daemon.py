@@ -158,7 +158,7 @@ def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(tmp_path):
         qt = replicas.portals["quocte"]
         polite, patient = qt.catalog.articles[1], qt.catalog.articles[2]
         qt.throttled = {polite.id: [(429, "2")], patient.id: [(503, "3600")]}
-        config = replica_config(tmp_path / "huunghi.toml", replicas, db, ["quocte"], retries=2)
+        config = replica_config(tmp_path / "huunghi.toml", replicas, db, ["quocte"], retries=2, timeout=30.0)
         crawl(config)
         polite_path = T.article_path(qt.catalog, polite)
         times = qt.hit_times[polite_path]
