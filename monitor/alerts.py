@@ -23,7 +23,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 
 import httpx
@@ -34,7 +33,7 @@ from storage.archive import Archive, DeliveryRecord
 from storage.diff import render as render_diff
 from storage.query import FRIENDSHIP_UNION, Document, Node, matches, parse_query
 
-from .mail import deliver
+from .mail import deliver, new_message
 
 CURSOR = "alerts.planned_through_event"
 MAX_ATTEMPTS = 8
@@ -226,14 +225,8 @@ def compose(config: Config, sub: SubscriptionConfig, d: DeliveryRecord, article:
     diff = d.data.get("diff", []) if d.kind == "changed" else []
     context = dict(subject=subject, label=label, article=article, published=published, diff=render_diff(diff),
                    changes=diff, reason=d.data.get("reason", ""), subscription=sub.name)
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = config.mail.sender
-    msg["To"] = ", ".join(sub.email)
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(idstring=f"delivery-{d.id}", domain="huunghi")
-    msg["X-Huunghi-Delivery"] = str(d.id)
-    msg["X-Huunghi-Event"] = d.kind
+    msg = new_message(config, subject, sub.email, f"delivery-{d.id}", X_Huunghi_Delivery=str(d.id),
+                      X_Huunghi_Event=d.kind)
     msg.set_content(_ENV.get_template("alert.txt").render(**context))
     msg.add_alternative(_ENV.get_template("alert.html").render(**context), subtype="html")
     return msg

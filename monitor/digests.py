@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from storage.diff import render as render_diff
 from storage.query import Document
 
 from .alerts import backoff, topics_of
-from .mail import deliver
+from .mail import deliver, new_message
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ATTEMPTS = 10
@@ -264,14 +264,9 @@ def render(config: Config, digest: DigestConfig, content: Content, due_at: datet
 def compose(config: Config, digest: DigestConfig, content: Content, due_at: datetime) -> EmailMessage:
     subject, text, html = render(config, digest, content, due_at)
     sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = config.mail.sender
-    msg["To"] = ", ".join(digest.email)
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(idstring=f"digest-{digest.name}-{int(due_at.timestamp())}", domain="huunghi")
-    msg["List-Unsubscribe"] = f"<mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}>"
-    msg["X-Huunghi-Digest"] = digest.name
+    msg = new_message(config, subject, digest.email, f"digest-{digest.name}-{int(due_at.timestamp())}",
+                      List_Unsubscribe=f"<mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}>",
+                      X_Huunghi_Digest=digest.name)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg

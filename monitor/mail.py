@@ -7,9 +7,23 @@ import os
 import smtplib
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from crawler.config import Config
+
+
+def new_message(config: Config, subject: str, to: list[str], identity: str, **headers: str) -> EmailMessage:
+    """A message with the headers every Huunghi mail carries; ``identity`` makes its Message-ID stable."""
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = config.mail.sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(idstring=identity, domain="huunghi")
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    return msg
 
 
 def deliver(config: Config, msg: EmailMessage | bytes, outbox_name: str) -> None:

@@ -475,12 +475,7 @@ class Archive:
         with self.session() as s:
             s.add(Delivery(event_id=event_id, subscription=subscription, channel=channel, status="pending",
                            attempts=0, next_attempt_at=utcnow(), last_error=""))
-            try:
-                s.commit()
-                return True
-            except IntegrityError:
-                s.rollback()
-                return False
+            return _commit_once(s)
 
     def claim_deliveries(self, now: datetime, limit: int = 200, stale_after_s: int = 900) -> list[DeliveryRecord]:
         """Due deliveries, each claimed by one sender only (pending → sending, compare-and-set).
@@ -554,12 +549,7 @@ class Archive:
                          subject=subject, message=message, stories=stories, status=status, attempts=0,
                          next_attempt_at=due_at, last_error=""))
             s.add_all(DigestStory(name=name, story_id=sid) for sid in set(stories))
-            try:
-                s.commit()
-                return True
-            except IntegrityError:
-                s.rollback()
-                return False
+            return _commit_once(s)
 
     def claim_digests(self, now: datetime, stale_after_s: int = 900) -> list[tuple[int, str, bytes, int]]:
         """Due digests as (id, name, message, attempts), each claimed by one sender (pending → sending)."""
@@ -719,6 +709,16 @@ class Archive:
 def _next_visit(first_seen: datetime, visits: int, schedule: list[int]) -> datetime | None:
     """The next revisit: first seen + schedule[visits]; None once the schedule is done (it rests)."""
     return first_seen + timedelta(seconds=schedule[visits]) if visits < len(schedule) else None
+
+
+def _commit_once(s: Session) -> bool:
+    """Commit rows whose unique key says "once": False (and nothing written) if they exist already."""
+    try:
+        s.commit()
+        return True
+    except IntegrityError:
+        s.rollback()
+        return False
 
 
 def _settle(row: Delivery | Digest, ok: bool, error: str, retry_at: datetime | None,
