@@ -25,7 +25,7 @@ from lxml.html import HtmlElement
 from crawler import metadata as M
 from crawler.blocks import Block, segment
 from crawler.htmlparse import NotAnArticle, parse
-from crawler.template import SiteTemplate, TemplateBook
+from crawler.template import TemplateBook
 
 __all__ = ["Extracted", "Extractor", "NotAnArticle", "extract", "MIN_WORDS"]
 
@@ -263,9 +263,3 @@ def extract(html: str | bytes, url: str = "", feed_date: datetime | None = None,
             now: datetime | None = None, default_language: str = "") -> Extracted:
     """One page on its own, without site templates (see Extractor for crawl-order learning)."""
     return _GENERIC.extract(html, url, feed_date=feed_date, now=now, default_language=default_language)
-
-
-def template_stats(site: SiteTemplate) -> dict[str, int]:
-    """How a site's template is doing, for operators."""
-    return {"pages": site.pages, "template_pages": site.template_pages, "fallbacks": site.fallbacks,
-            "slots": len(site.slots)}

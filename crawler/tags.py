@@ -10,10 +10,9 @@ province) is not "hòa bình" (peace), and names that are also common words or g
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
-from storage.textnorm import _COMBINING, normalize
+from storage.textnorm import normalize, unaccent
 
 # current unit: former units merged into it (PORTALS.md)
 PROVINCES: dict[str, tuple[str, ...]] = {
@@ -66,8 +65,7 @@ ORGS: dict[str, tuple[str, ...]] = {
 
 def _fold_case(text: str) -> str:
     """No diacritics, đ → d, tone placement irrelevant; case kept."""
-    decomposed = unicodedata.normalize("NFD", normalize(text).replace("đ", "d").replace("Đ", "D"))
-    return _COMBINING.sub("", decomposed)
+    return unaccent(normalize(text))
 
 
 _TOKEN = re.compile(r"\w+")

@@ -56,6 +56,10 @@ class Decision:
     coverage: float = 0.0
 
 
+def _url_key(url: str) -> int:
+    return zlib.crc32(url.encode("utf-8", "surrogatepass"))
+
+
 def _text_key(sig: str, text: str) -> int:
     return zlib.crc32(f"{sig}\x00{text}".encode("utf-8", "surrogatepass"))
 
@@ -81,12 +85,12 @@ class SiteTemplate:
         return self.template_pages < AUDIT_FIRST or self.template_pages % AUDIT_EVERY == 0
 
     def observe(self, blocks: Sequence[Block], url: str) -> None:
-        """Count recurring short texts of a page read by the template itself.
+        """Count the recurring short texts of a page; alone, for a page read by the template itself.
 
         Slot shares are learned only from independent (generic) readings: learning them from the
         template's own output would only confirm its mistakes.
         """
-        url_key = zlib.crc32(url.encode("utf-8", "surrogatepass"))
+        url_key = _url_key(url)
         for block in blocks:
             if len(block.text) <= RECUR_MAX_CHARS:
                 urls = self.recurring.setdefault(_text_key(block.sig, block.text), [])
@@ -99,7 +103,6 @@ class SiteTemplate:
         page = self.pages
         self.pages += 1
         self.dirty = True
-        url_key = zlib.crc32(url.encode("utf-8", "surrogatepass"))
         content_chars = 0
         for block, is_content in zip(blocks, content):
             n = len(block.text)
@@ -114,10 +117,7 @@ class SiteTemplate:
                 sig = sig[:cut]
                 self._add(self.prefixes, sig, n, c, page)
                 cut = sig.rfind(">")
-            if n <= RECUR_MAX_CHARS:
-                urls = self.recurring.setdefault(_text_key(block.sig, block.text), [])
-                if url_key not in urls and len(urls) < URLS_PER_TEXT:
-                    urls.append(url_key)
+        self.observe(blocks, url)
         if content_chars:
             self.content_sizes.append(content_chars)
             del self.content_sizes[:-50]
@@ -170,11 +170,11 @@ class SiteTemplate:
         st = self.slots.get(sig)
         return st is not None and st.pages >= MIN_SLOT_PAGES
 
-    def recurs(self, block: Block, url: str) -> bool:
+    def recurs(self, block: Block, url_key: int) -> bool:
+        """Whether the block's text sat in its slot on RECUR_PAGES other URLs (furniture)."""
         if len(block.text) > RECUR_MAX_CHARS:
             return False
         urls = self.recurring.get(_text_key(block.sig, block.text), ())
-        url_key = zlib.crc32(url.encode("utf-8", "surrogatepass"))
         return sum(1 for u in urls if u != url_key) >= RECUR_PAGES
 
     def decide(self, blocks: Sequence[Block], url: str) -> Decision:
@@ -182,6 +182,7 @@ class SiteTemplate:
         if not self.ready:
             return Decision(None, f"template not learned yet ({self.pages}/{MIN_PAGES} pages)")
         total = known = kept_chars = 0
+        url_key = _url_key(url)
         keep: list[bool] = []
         ratios: dict[str, float | None] = {}  # many blocks share a slot (rails, lists)
         for block in blocks:
@@ -194,7 +195,7 @@ class SiteTemplate:
                 keep.append(False)
                 continue
             known += n
-            is_content = ratio >= CONTENT_RATIO and not self.recurs(block, url)
+            is_content = ratio >= CONTENT_RATIO and not self.recurs(block, url_key)
             if is_content and block.link_density >= 0.5 and not self._seen(block.sig):
                 is_content = False  # an unseen slot of links (inline "related" lists) is not borrowed in
             keep.append(is_content)

@@ -34,10 +34,15 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", _OLD_TONE.sub(_move_tone, decomposed))
 
 
+def unaccent(text: str) -> str:
+    """No diacritics and đ → d, case kept (tags tell "Hòa Bình" the province from "hòa bình")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return _COMBINING.sub("", decomposed)
+
+
 def fold(text: str) -> str:
     """Lower case, no diacritics, đ → d: what diacritic-insensitive search compares."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return _COMBINING.sub("", decomposed).lower()
+    return unaccent(text).lower()
 
 
 def squash(text: str) -> str:
