@@ -164,6 +164,14 @@ class Config:
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"no source named {name!r} in {self.path or 'the configuration'} (known: {known})")
 
+    def topic_rules(self) -> dict[str, "TopicConfig"]:
+        """[[topics]] by name, plus the built-in "friendship-union" unless the file redefines it."""
+        from storage.query import FRIENDSHIP_UNION
+
+        out = {t.name: t for t in self.topics}
+        out.setdefault("friendship-union", TopicConfig(name="friendship-union", query=FRIENDSHIP_UNION))
+        return out
+
     def enabled_sources(self, names: list[str] | None = None) -> list[SourceConfig]:
         if names:
             return [self.source(n) for n in names]

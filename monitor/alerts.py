@@ -28,10 +28,10 @@ from typing import Any
 import httpx
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from crawler.config import Config, SubscriptionConfig, TopicConfig
+from crawler.config import Config, SubscriptionConfig
 from storage.archive import Archive, DeliveryRecord
 from storage.diff import render as render_diff
-from storage.query import FRIENDSHIP_UNION, Document, Node, matches, parse_query
+from storage.query import Document, Node, matches, parse_query
 
 from .mail import deliver, new_message
 
@@ -64,11 +64,9 @@ class Topic:
 
 def topics_of(config: Config) -> dict[str, Topic]:
     """The configured topics, plus the built-in "friendship-union" one unless redefined."""
-    raw = list(config.topics)
-    if not any(t.name == "friendship-union" for t in raw):
-        raw.append(TopicConfig(name="friendship-union", query=FRIENDSHIP_UNION))
     return {t.name: Topic(t.name, parse_query(t.query), set(t.sources),
-                          {tuple(x.split(":", 1)) for x in t.tags}) for t in raw}  # type: ignore[misc]
+                          {tuple(x.split(":", 1)) for x in t.tags})  # type: ignore[misc]
+            for t in config.topic_rules().values()}
 
 
 def channels(sub: SubscriptionConfig) -> list[str]:

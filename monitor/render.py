@@ -159,3 +159,117 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
                       str(r["consecutive_failures"]), str(r["articles"]),
                       local(r["next_run"]) if r["enabled"] else "disabled")
     return table
+
+
+def _marked(html_snippet: str) -> "Text":
+    """A snippet's <mark>…</mark> spans as bold yellow, the rest as plain text (no markup read)."""
+    import html
+    import re
+
+    from rich.text import Text
+
+    out = Text()
+    for i, part in enumerate(re.split(r"</?mark>", html_snippet)):
+        out.append(html.unescape(part), style="bold yellow" if i % 2 else "")
+    return out
+
+
+def hits_table(result: Any) -> Table:
+    """Search hits: id, source, time, title with the match marked and a snippet under it."""
+    from rich.text import Text
+
+    shown = f"{result.query.offset + 1}–{result.query.offset + len(result.hits)}" if result.hits else "0"
+    how = "by date" if result.query.order == "date" else "by relevance"
+    note = " (relevance among the newest matches)" if result.windowed else ""
+    table = Table(title=f"{result.total_label} found · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
+                  title_justify="left")
+    table.add_column("id", justify="right", style="dim")
+    table.add_column("source", style="cyan")
+    table.add_column("published (GMT+7)", no_wrap=True)
+    table.add_column("title / snippet")
+    for h in result.hits:
+        cell = _marked(h.title_html)
+        cell.stylize("bold")
+        cell.append("\n")
+        cell.append_text(_marked(h.snippet_html))
+        if h.article.removed_at:
+            cell.append("\n[removed]", style="red")
+        table.add_row(str(h.article.id), h.article.source, local(h.article.published_at), cell)
+    if not result.hits:
+        table.add_row("", "", "", Text("nothing matches", style="dim"))
+    return table
+
+
+def hits_csv(result: Any, out: Any) -> None:
+    import csv
+
+    writer = csv.writer(out)
+    writer.writerow(["id", "source", "published", "title", "url", "section", "story", "score", "tags", "snippet"])
+    for h in result.hits:
+        a = h.article
+        writer.writerow([a.id, a.source, a.published_at.astimezone(VN).isoformat() if a.published_at else "",
+                         a.title, a.url, a.section, a.story_id or "", "" if h.score is None else f"{h.score:.4f}",
+                         "; ".join(f"{k}:{v}" for k, v in h.tags), h.snippet])
+
+
+def print_article(console: Any, d: dict[str, Any]) -> None:
+    """One article as ``huunghi show`` prints it: text, tags, story, history with diffs."""
+    from rich.rule import Rule
+
+    from storage.diff import render as render_diff
+
+    when = d["published_at"][:16].replace("T", " ") if d["published_at"] else "—"
+    console.print(Rule(f"#{d['id']} · {d['source']}"))
+    console.print(f"[bold]{d['title']}[/bold]", markup=True, highlight=False)
+    console.print(f"[dim]{when} GMT+7 · {d['section'] or '—'} · {d['author'] or '—'}"
+                  f"{' · ' + d['credit'] if d['credit'] else ''}[/dim]\n[link]{d['url']}[/link]", highlight=False)
+    if d["removed_at"]:
+        console.print(f"[red]removed {d['removed_at'][:16]}[/]")
+    console.print()
+    console.print(d["lead"], style="italic", markup=False, highlight=False)
+    console.print()
+    console.print(d["body_text"], markup=False, highlight=False)
+    for img in d["images"]:
+        console.print(f"[dim]image:[/dim] {img.get('src', '')} — {img.get('caption', '')}", highlight=False)
+    if d["tags"]:
+        console.print("\n[bold]Tags:[/bold] " + ", ".join(d["tags"]), highlight=False)
+    table = Table(title="Story: the same event in other sources", title_justify="left")
+    for col in ("id", "source", "published (GMT+7)", "title"):
+        table.add_column(col)
+    for o in d["story"]:
+        table.add_row(str(o["id"]), o["source"], (o["published_at"] or "—")[:16].replace("T", " "), o["title"])
+    console.print(table if d["story"] else "\n[dim]No other source reported this story.[/dim]")
+    history = Table(title=f"History ({len(d['history'])} versions)", title_justify="left")
+    for col in ("version", "fetched (GMT+7)", "change"):
+        history.add_column(col)
+    for v in d["history"]:
+        change = render_diff(v["diff"], width=120) if v["diff"] else ("first version" if v["version"] == 1 else "—")
+        history.add_row(str(v["version"]), v["fetched_at"][:16].replace("T", " "), change)
+    console.print(history)
+
+
+def stats_tables(data: dict[str, Any]) -> list[Table]:
+    """Articles per source and day, events per kind and day, source health."""
+    days = data["days"]
+    articles = Table(title=f"Articles per source and day (GMT+7), last {len(days)} days", title_justify="left")
+    articles.add_column("source", style="cyan")
+    for d in days:
+        articles.add_column(d[5:], justify="right")
+    articles.add_column("total", justify="right", style="bold")
+    for source, per_day in data["articles"].items():
+        articles.add_row(source, *[str(per_day.get(d, 0) or "·") for d in days], str(sum(per_day.values())))
+    events = Table(title="Events per kind and day", title_justify="left")
+    events.add_column("kind")
+    for d in days:
+        events.add_column(d[5:], justify="right")
+    events.add_column("total", justify="right", style="bold")
+    for kind, per_day in data["events"].items():
+        events.add_row(kind, *[str(per_day.get(d, 0) or "·") for d in days], str(sum(per_day.values())))
+    health = Table(title="Source health", title_justify="left")
+    for col in ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"):
+        health.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
+    for source, h in data["health"].items():
+        style = "red" if h["consecutive_failures"] else "green"
+        health.add_row(source, str(h["articles"]), (h["last_run"] or "—")[:16].replace("T", " "),
+                       f"[{style}]{h['last_status'] or '—'}[/]", str(h["consecutive_failures"]))
+    return [articles, events, health]

@@ -11,20 +11,24 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_engine, upgrade
-from . import clusters
+from . import clusters, searchindex
 from .diff import word_diff
 from .models import (
     Article, ArticleTag, ArticleURL, ArticleVersion, CrawlError, CrawlRun, Delivery, Digest, DigestStory, Event,
     HttpValidator, RawPage, SiteTemplate, Source, State, Story, StoryBand, utcnow,
 )
 from .textnorm import content_hash
+
+if TYPE_CHECKING:
+    from .search import SearchQuery, SearchResult
 
 
 @dataclass
@@ -342,6 +346,7 @@ class Archive:
             s.add(_version(art, 1, digest, now, run_id, None))
             _place_in_story(s, art, rec)
             _set_tags(s, art.id, rec.tags)
+            _index(s, art, rec.tags)
             s.add(Event(kind="new", created_at=now, article_id=art.id, source_id=source_id, run_id=run_id,
                         data=_event_data(art)))
             return StoreOutcome.NEW, art.id
@@ -365,6 +370,7 @@ class Archive:
         if art.story_id is None:
             _place_in_story(s, art, rec)
         _set_tags(s, art.id, rec.tags)
+        _index(s, art, rec.tags)
         s.add(Event(kind="changed", created_at=now, article_id=art.id, source_id=source_id, run_id=run_id,
                     data={**_event_data(art), "version": art.version_count, "diff": diff}))
         return StoreOutcome.UPDATED, art.id
@@ -399,6 +405,12 @@ class Archive:
     def known_url(self, url_key: str) -> bool:
         with self.session() as s:
             return s.get(ArticleURL, url_key) is not None
+
+    def search(self, query: "SearchQuery") -> "SearchResult":
+        """Full-text search with filters; the same results on SQLite and PostgreSQL (storage.search)."""
+        from .search import search
+
+        return search(self, query)
 
     # -- events and stories ----------------------------------------------------------------
     def events(self, after_id: int = 0, kinds: list[str] | None = None, limit: int = 100,
@@ -622,6 +634,7 @@ class Archive:
                 s.execute(StoryBand.__table__.delete().where(StoryBand.article_id == art.id))
                 s.add_all(StoryBand(band_key=k, day=_day(art), article_id=art.id) for k in rec.bands)
             _set_tags(s, art.id, rec.tags)
+            _index(s, art, rec.tags)  # tags may move even when the text does not
             s.commit()
             return changed
 
@@ -667,13 +680,31 @@ class Archive:
             row = s.execute(select(Article, Source.name).join(Source).where(Article.id == article_id)).first()
             return _article_summary(*row) if row else None
 
-    def iter_articles(self, source: str | None = None) -> Iterator[ArticleSummary]:
+    def iter_articles(self, source: str | None = None, sources: list[str] | None = None,
+                      since: datetime | None = None, until: datetime | None = None,
+                      with_tags: bool = False) -> Iterator[Any]:
+        """Articles in the order they were stored; ``since``/``until`` bound the publication time
+        (first seen when unknown); ``with_tags`` yields (article, tags) pairs."""
+        names = ([source] if source else []) + list(sources or [])
         with self.session() as s:
             q = select(Article, Source.name).join(Source).order_by(Article.id)
-            if source:
-                q = q.where(Source.name == source)
-            for a, name in s.execute(q):
-                yield _article_summary(a, name)
+            if names:
+                q = q.where(Source.name.in_(names))
+            if since is not None:
+                q = q.where(or_(Article.published_at >= since,
+                                and_(Article.published_at.is_(None), Article.first_seen >= since)))
+            if until is not None:
+                q = q.where(or_(Article.published_at < until,
+                                and_(Article.published_at.is_(None), Article.first_seen < until)))
+            for chunk in s.execute(q.execution_options(yield_per=500)).partitions():
+                tags: dict[int, list[tuple[str, str]]] = {}
+                if with_tags:
+                    for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id.in_([a.id for a, _ in chunk]))
+                                       .order_by(ArticleTag.kind, ArticleTag.value)):
+                        tags.setdefault(t.article_id, []).append((t.kind, t.value))
+                for a, name in chunk:
+                    summary = _article_summary(a, name)
+                    yield (summary, tags.get(a.id, [])) if with_tags else summary
 
     def versions(self, article_id: int) -> list[dict[str, Any]]:
         with self.session() as s:
@@ -694,6 +725,50 @@ class Archive:
                 out.append(SourceOverview(src.name, src.title, src.homepage, counts.get(src.id, 0),
                                           _run_summary(last, with_errors=False) if last else None))
             return out
+
+    def filter_choices(self, most: int = 40) -> dict[str, Any]:
+        """What the web page offers to filter by: every source, and the most used sections and
+        tags (per kind), each with its article count."""
+        with self.session() as s:
+            counts = dict(s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+            sources = [{"name": src.name, "articles": counts.get(src.id, 0)}
+                       for src in s.scalars(select(Source).order_by(Source.name))]
+            sections = [{"name": name, "articles": n} for name, n in s.execute(
+                select(Article.section, func.count().label("n")).where(Article.section != "")
+                .group_by(Article.section).order_by(func.count().desc(), Article.section).limit(most))]
+            tags: dict[str, list[dict[str, Any]]] = {}
+            for kind, value, n in s.execute(select(ArticleTag.kind, ArticleTag.value, func.count())
+                                            .group_by(ArticleTag.kind, ArticleTag.value)
+                                            .order_by(ArticleTag.kind, func.count().desc(), ArticleTag.value)):
+                if len(tags.setdefault(kind, [])) < most:
+                    tags[kind].append({"value": value, "articles": n})
+        return {"sources": sources, "sections": sections, "tags": tags}
+
+    def activity(self, days: int = 14, now: datetime | None = None) -> dict[str, Any]:
+        """Articles per source and day, events per kind and day (days on the Hanoi clock, the
+        newest last), and each source's health: what ``huunghi stats`` shows."""
+        hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+        today = (now or utcnow()).astimezone(hanoi).date()
+        labels = [(today - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+        since = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), hanoi)
+        articles: dict[str, dict[str, int]] = {}
+        events: dict[str, dict[str, int]] = {}
+        with self.session() as s:
+            rows = s.execute(select(Source.name, Article.published_at, Article.first_seen).join(Source)
+                             .where(or_(Article.published_at >= since,
+                                        and_(Article.published_at.is_(None), Article.first_seen >= since))))
+            for name, published, first_seen in rows:
+                label = (published or first_seen).astimezone(hanoi).date().isoformat()
+                per_day = articles.setdefault(name, {})
+                per_day[label] = per_day.get(label, 0) + 1
+            for kind, created in s.execute(select(Event.kind, Event.created_at).where(Event.created_at >= since)):
+                label = created.astimezone(hanoi).date().isoformat()
+                per_day = events.setdefault(kind, {})
+                per_day[label] = per_day.get(label, 0) + 1
+        health = {name: {**h, "last_run": h["last_run"].astimezone(hanoi).isoformat() if h["last_run"] else None}
+                  for name, h in sorted(self.source_health().items())}
+        return {"days": labels, "articles": dict(sorted(articles.items())), "events": dict(sorted(events.items())),
+                "health": health}
 
     def totals(self) -> dict[str, int]:
         with self.session() as s:
@@ -796,6 +871,13 @@ def _place_in_story(s: Session, art: Article, rec: ArticleRecord) -> None:
 def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
     s.execute(ArticleTag.__table__.delete().where(ArticleTag.article_id == article_id))
     s.add_all(ArticleTag(article_id=article_id, kind=k, value=v[:200]) for k, v in sorted(set(tags)))
+
+
+def _index(s: Session, art: Article, tags: list[tuple[str, str]]) -> None:
+    """The article's words and facets into the full-text index, in the same transaction."""
+    searchindex.put(s, [searchindex.IndexRow(art.id, art.published_at or art.first_seen, art.title, art.lead,
+                                             art.body_text, art.source_id, art.section, tuple(tags),
+                                             art.story_id)])
 
 
 def _yield(s: Session, run: CrawlRun) -> float | None:

@@ -250,7 +250,8 @@ class ArticleVersion(Base):
     diff: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON, nullable=True)
 
     article: Mapped[Article] = relationship(back_populates="versions")
-    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version"),)
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version"),
+                      Index("ix_article_versions_fetched_at", "fetched_at"))
 
 
 class CrawlRun(Base):

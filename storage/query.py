@@ -55,8 +55,9 @@ def parse_query(text: str) -> Node:
             tokens.append(("NOT", minus))
         elif word in ("AND", "OR", "NOT"):
             tokens.append((word, word))
-        else:
+        elif _WORD.search(fold(normalize(word))):
             tokens.append(("words", word))
+        # a bare token with no word in it (";", "--", "&") is punctuation typed along: skipped
     if not tokens:
         return ALL
     parser = _Parser(tokens)

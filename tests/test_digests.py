@@ -32,7 +32,7 @@ def store(archive: Archive, name: str, articles, extractor: Extractor) -> None:
         archive.store_article(source, to_record(extractor.extract(html, url), url, None, None))
 
 
-def config_file(tmp_path: Path, db: str, port: int) -> Path:
+def config_file(tmp_path: Path, db: str, port: int, weekly_day: str = "monday") -> Path:
     path = tmp_path / "huunghi.toml"
     path.write_text(f'''[archive]
 url = "{db}"
@@ -52,7 +52,7 @@ topics = ["friendship-union"]
 name = "weekly-en"
 email = ["board@vufo.test"]
 schedule = "weekly"
-day = "monday"
+day = "{weekly_day}"
 time = "08:00"
 language = "en"
 send_empty = true
@@ -89,8 +89,16 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
     smtp.start()
     catalogs = build_catalogs()
     extractor = Extractor()
+    # a fixed place in the schedules, whatever the clock says when the test runs: 10:00 in Hanoi
+    # on the first day whose 07:00 is still ahead, the weekly digest due the day before
+    here = datetime.now(VN)
+    seven = here.replace(hour=7, minute=0, second=0, microsecond=0)
+    seven += timedelta(days=1) if seven <= here else timedelta(0)
+    now = (seven + timedelta(hours=3)).astimezone(timezone.utc)
+    weekly_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                  "sunday")[(seven - timedelta(days=1)).weekday()]
     try:
-        config = load_config(config_file(tmp_path, db, port))
+        config = load_config(config_file(tmp_path, db, port, weekly_day))
         with Archive(db) as archive:
             store(archive, "thoidai", catalogs["thoidai"].articles, extractor)
             store(archive, "baotinh", catalogs["baotinh"].articles, extractor)
@@ -100,7 +108,6 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
                                     body_text="Đối ngoại nhân dân. " * 20,
                                     published_at=datetime(2026, 1, 10, 9, 0, tzinfo=VN))
             archive.store_article(archive.source_id("thoidai"), hostile)
-            now = datetime.now(timezone.utc) + timedelta(days=1)
             report = send_due(archive, config, now)
         assert sorted(report.composed) == ["sang", "weekly-en"] and report.skipped_empty == ["quiet"]
         assert report.sent == 2 and not report.errors

@@ -23,9 +23,12 @@ def record(**kw) -> ArticleRecord:
 
 def test_migrations_create_the_models_schema(archive_url):
     with Archive(archive_url) as archive:
-        assert current_revision(archive.engine) == head_revision() == "0006"
+        assert current_revision(archive.engine) == head_revision() == "0007"
         with archive.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            # the search tables differ per backend and are made by migration 0007, not declared
+            context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, _parent: not (
+                kind == "table" and (name or "").startswith("search_"))})
+            diff = compare_metadata(context, Base.metadata)
         assert diff == []
     with Archive(archive_url) as again:  # opening an up-to-date archive changes nothing
         assert again.totals()["articles"] == 0

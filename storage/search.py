@@ -1,0 +1,269 @@
+"""Search the archive: one interface, the same results in the same order on SQLite (FTS5) and
+PostgreSQL.
+
+Matching is exact and identical on both backends (see ``fulltext``). By date: newest first
+(published time, first seen when unknown). By relevance: among the newest ``RANK_WINDOW``
+matches, the articles whose headline holds the typed words together ("thanh hoa" as in
+"Thanh Hóa") come first, then those whose headline alone satisfies the query, then headline
+and lead, then the rest, newest first within each tier. For a press desk the
+headline is the strongest sign an article is *about* the query, and recency the next; and
+every tier is an index walk that stops after one page, so a ranked query on a million
+articles costs about what it costs on a thousand. When more articles match than the window
+(one common word over years of archive), the result says so (``windowed``) and its total
+reads "1,000+".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from . import fulltext, snippets
+from .models import Article, ArticleTag, Source, UTCDateTime
+from .query import ALL, Node, parse_query
+
+if TYPE_CHECKING:
+    from .archive import Archive, ArticleSummary
+
+RANK_WINDOW = 1000
+COUNT_CAP = RANK_WINDOW
+SNIPPET_SCAN = 6000                        # characters of lead + body searched for the snippet
+ORDERS = ("relevance", "date")
+# (score, where the query must hold, as typed words must stand together): Vietnamese writes a
+# word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before "thanh niên … Hoa Kỳ"
+TIERS = ((4.0, ("title",), True), (3.0, ("title",), False), (2.0, ("title", "lead"), False),
+         (1.0, fulltext.COLUMNS, False))
+
+
+@dataclass
+class SearchQuery:
+    """What people ask: words (``storage.query`` syntax) and filters, all optional."""
+
+    text: str = ""
+    sources: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)         # "Hữu nghị" also finds "Hữu nghị › …"
+    tags: list[tuple[str, str]] = field(default_factory=list)  # every one of them
+    tags_any: list[tuple[str, str]] = field(default_factory=list)  # at least one of them (topic rules)
+    story_id: int | None = None
+    date_from: datetime | None = None   # published (first seen when unknown) at or after
+    date_to: datetime | None = None     # ... and before
+    changed_since: datetime | None = None  # a new version (correction) stored since
+    order: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass
+class Hit:
+    article: "ArticleSummary"
+    score: float | None
+    title_html: str
+    snippet: str
+    snippet_html: str
+    tags: list[tuple[str, str]]
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    total: int
+    total_exact: bool
+    windowed: bool  # relevance ranked the newest RANK_WINDOW matches only
+    hits: list[Hit]
+    took_ms: float
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}" + ("" if self.total_exact else "+")
+
+
+def search(archive: "Archive", q: SearchQuery) -> SearchResult:
+    """Run ``q``; a query that cannot be read raises ``QueryError`` saying where."""
+    if q.order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {q.order!r}")
+    started = time.perf_counter()
+    node = parse_query(q.text)
+    with archive.session() as s:
+        plan = _Plan(s, node, q)
+        if plan.empty:
+            keys: list[tuple[int, float | None]] = []
+            total, exact, windowed = 0, True, False
+        elif node is ALL or q.order == "date":
+            keys = [(k, None) for k, in s.execute(plan.select(limit=q.offset + q.limit), plan.params)][q.offset:]
+            total, exact = _count(s, plan, q.offset + len(keys), len(keys) < q.limit)
+            windowed = False
+        else:
+            keys, total, exact, windowed = _ranked(s, plan, q)
+        hits = _hits(s, keys, fulltext.positive_terms(node) if node is not ALL else [])
+    return SearchResult(q, total, exact, windowed, hits, (time.perf_counter() - started) * 1000)
+
+
+def _count(s: Session, plan: "_Plan", seen: int, complete: bool) -> tuple[int, bool]:
+    """Exact when the rows already read were all there is; else counted up to COUNT_CAP."""
+    if complete:
+        return seen, True
+    sql = f"SELECT count(*) FROM ({plan.select_sql(limit=COUNT_CAP + 1)}) AS m"
+    n = s.execute(text(sql).bindparams(*plan.binds), plan.params).scalar() or 0
+    return min(n, COUNT_CAP), n <= COUNT_CAP
+
+
+def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, float | None]], int, bool, bool]:
+    """Relevance: among the newest RANK_WINDOW matches, those the headline alone satisfies
+    (score 3), then headline and lead (2), then the rest (1); newest first within each.
+    Each tier is an index walk that stops after a page, so a query costs about the same
+    on a million articles as on a thousand, and both backends give the same order."""
+    sql = f"SELECT min(w.k), count(*) FROM ({plan.select_sql(limit=RANK_WINDOW, order=True)}) AS w"
+    low, n = s.execute(text(sql).bindparams(*plan.binds), plan.params).one()
+    if not n:
+        return [], 0, True, False
+    need = q.offset + q.limit
+    ordered: list[tuple[int, float | None]] = []
+    seen: set[int] = set()
+    together = _as_phrase(plan.node)
+    for score, columns, as_phrase in TIERS:
+        if len(ordered) >= need:
+            break
+        if as_phrase and together is None:
+            continue
+        params = {**plan.params, "match": plan.match(columns, together if as_phrase else None), "low": low}
+        for k, in s.execute(plan.select(limit=need + len(seen), low=True), params):
+            if k not in seen:
+                seen.add(k)
+                ordered.append((k, score))
+    windowed = n >= RANK_WINDOW
+    return ordered[q.offset:need], n, not windowed, windowed
+
+
+def _as_phrase(node: Node) -> Node | None:
+    """Plain words typed one after another ("thanh hoa"), as the phrase they may mean; None for
+    a single word or a query with operators."""
+    parts = node.children if node.op == "and" else (node,)
+    if len(parts) < 2 or any(p.op != "words" or len(p.words) != 1 or p.words[0].endswith("*") for p in parts):
+        return None
+    return Node("words", words=tuple(p.words[0] for p in parts))
+
+
+class _Plan:
+    """The SQL of one search on one backend. Words and filters (as facet tokens, see
+    ``fulltext.facets``) are one full-text condition; dates are a range of the sort key."""
+
+    def __init__(self, s: Session, node: Any, q: SearchQuery) -> None:
+        self.sqlite = s.get_bind().dialect.name == "sqlite"
+        self.node, self.q = node, q
+        self.params: dict[str, Any] = {}
+        self.binds: list[Any] = []
+        self.where: list[str] = []
+        self.empty = False  # a filter names something that does not exist: nothing can match
+        self.groups = self._facet_groups(s, q)
+        if node is ALL and not self.groups:
+            self.key, self.from_ = "d.sort_key", "search_docs AS d"
+        elif self.sqlite:
+            self.key, self.from_ = "search_fts.rowid", "search_fts"
+            self.where.append("search_fts MATCH :match")
+            self.params["match"] = self.match()
+        else:
+            self.key, self.from_ = "d.sort_key", "search_docs AS d"
+            self.where.append("d.tsv @@ CAST(:match AS tsquery)")
+            self.params["match"] = self.match()
+        self._ranges(q)
+
+    def match(self, columns: tuple[str, ...] = fulltext.COLUMNS, narrow: Node | None = None) -> str:
+        """The full-text condition: the words (also looked for in ``columns`` only, when those
+        are fewer than all, or ``narrow`` there instead) and every filter group."""
+        words = [] if self.node is ALL else [self._words(self.node, fulltext.COLUMNS)]
+        if words and (columns != fulltext.COLUMNS or narrow is not None):
+            words.append(self._words(narrow or self.node, columns))
+        if self.sqlite:
+            return " AND ".join(words + ["facets : (" + " OR ".join(f'"{fulltext.PAIR}{t}"' for t in g) + ")"
+                                         for g in self.groups])
+        return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
+
+    def _words(self, node: Node, columns: tuple[str, ...]) -> str:
+        return fulltext.to_fts5(node, columns) if self.sqlite else fulltext.to_tsquery(node, columns)
+
+    def _facet_groups(self, s: Session, q: SearchQuery) -> list[list[str]]:
+        """Each filter as a group of facet tokens, any of which will do; groups all must hold."""
+        groups: list[list[str]] = []
+        if q.sources:
+            ids = list(s.scalars(select(Source.id).where(Source.name.in_(q.sources))))
+            self.empty |= not ids
+            groups.append([f"s{i}" for i in ids])
+        if q.sections:
+            groups.append([fulltext.section_facet(x) for x in q.sections])
+        groups += [[fulltext.tag_facet(kind, value)] for kind, value in q.tags]
+        if q.tags_any:
+            groups.append([fulltext.tag_facet(kind, value) for kind, value in q.tags_any])
+        if q.story_id is not None:
+            groups.append([f"y{int(q.story_id)}"])
+        return groups
+
+    def _ranges(self, q: SearchQuery) -> None:
+        lo, hi = fulltext.key_bounds(q.date_from, q.date_to)
+        if lo is not None:
+            self.where.append(f"{self.key} >= :key_lo")
+            self.params["key_lo"] = lo
+        if hi is not None:
+            self.where.append(f"{self.key} <= :key_hi")
+            self.params["key_hi"] = hi
+        if q.changed_since is not None:
+            self.where.append(f"{self.key} IN (SELECT c.sort_key FROM search_docs AS c WHERE c.article_id IN "
+                              "(SELECT v.article_id FROM article_versions AS v WHERE v.version > 1 "
+                              "AND v.fetched_at >= :changed))")
+            self.params["changed"] = q.changed_since
+            self.binds.append(bindparam("changed", type_=UTCDateTime()))
+
+    def select_sql(self, limit: int | None = None, order: bool = False, low: bool = False) -> str:
+        where = self.where + ([f"{self.key} >= :low"] if low else [])
+        sql = f"SELECT {self.key} AS k FROM {self.from_}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        if order:
+            sql += f" ORDER BY {self.key} DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return sql
+
+    def select(self, limit: int, low: bool = False) -> Any:
+        """Keys newest first, at most ``limit``; ``low``: none older than the :low key."""
+        return text(self.select_sql(limit=limit, order=True, low=low)).bindparams(*self.binds)
+
+
+_HIT_COLUMNS = (Article.id, Source.name, Article.url, Article.title, Article.lead, Article.published_at,
+                Article.author, Article.credit, Article.section, Article.language, Article.version_count,
+                Article.first_seen, Article.last_seen, Article.updated_at, Article.images, Article.extraction,
+                Article.story_id, Article.removed_at)
+
+
+def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext.Term]) -> list[Hit]:
+    """The articles behind the keys, with highlighted title and snippet. A hit's ``body_text``
+    is left empty (the snippet stands for it), so a page of hits never loads whole bodies."""
+    from .archive import ArticleSummary
+
+    ids = [fulltext.article_id_of(k) for k, _ in keys]
+    if not ids:
+        return []
+    query = (select(*_HIT_COLUMNS, func.substr(Article.body_text, 1, SNIPPET_SCAN))
+             .join(Source, Source.id == Article.source_id).where(Article.id.in_(ids)))
+    rows = {r[0]: r for r in s.execute(query)}
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id.in_(ids))
+                       .order_by(ArticleTag.kind, ArticleTag.value)):
+        tags.setdefault(t.article_id, []).append((t.kind, t.value))
+    hits = []
+    for (_key, score), article_id in zip(keys, ids):
+        if article_id not in rows:  # deleted between the two reads
+            continue
+        (id_, source, url, title, lead, published, author, credit, section, language, versions, first_seen,
+         last_seen, updated, images, extraction, story_id, removed, body) = rows[article_id]
+        summary = ArticleSummary(id_, source, url, title, lead, "", published, author, credit, section, language,
+                                 versions, first_seen, last_seen, updated, list(images or []), extraction,
+                                 story_id, removed)
+        cut = snippets.snippet(lead + " " + (body or ""), terms)
+        hits.append(Hit(summary, score, snippets.highlight(title, terms).html(), cut.plain(), cut.html(),
+                        tags.get(article_id, [])))
+    return hits

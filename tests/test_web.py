@@ -1,0 +1,178 @@
+"""``huunghi serve``: the real server in its own process, its JSON API, its pages in headless
+Chromium (Debian's chromium and chromium-driver, driven by Selenium)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import httpx
+import pytest
+
+from storage.archive import Archive
+from tests.conftest import REQUIRE
+from tests.searchdata import SEED_000, correct_seed_000, fill
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def huunghi(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
+    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "160"})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """An archive (replicas + crafted articles + a correction) served by `huunghi serve`."""
+    work = tmp_path_factory.mktemp("web")
+    db = f"sqlite:///{work / 'archive.sqlite'}"
+    with Archive(db) as archive:
+        ids = fill(archive)
+        correct_seed_000(archive)
+    config = work / "huunghi.toml"
+    config.write_text(f'[archive]\nurl = "{db}"\n[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa"\'\n'
+                      'title = "Thanh Hóa"\n', encoding="utf-8")
+    port = free_port()
+    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
+    proc = subprocess.Popen([exe, "--config", str(config), "serve", "--port", str(port)], cwd=work,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base + "/api/stats", timeout=2)
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError("huunghi serve did not start: " + proc.stdout.read().decode()[-2000:])
+            time.sleep(0.2)
+    yield base, ids, config, work
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_api_search_answers_as_the_cli_does(site):
+    base, ids, config, work = site
+    api = httpx.get(base + "/api/search", params={"q": "Thanh Hoá", "source": "thoidai", "limit": 50}).json()
+    cli = json.loads(huunghi("--config", str(config), "search", "thanh hoa", "-s", "thoidai", "-n", "50", "--json",
+                             cwd=work).stdout)
+    assert api["total"] == cli["total"] > 3
+    assert [h["id"] for h in api["hits"]] == [h["id"] for h in cli["hits"]]
+    assert all(h["source"] == "thoidai" for h in api["hits"])
+    assert ids[SEED_000] in [h["id"] for h in api["hits"]]
+    assert "<mark>" in api["hits"][0]["title_html"] + api["hits"][0]["snippet_html"]
+    bad = httpx.get(base + "/api/search", params={"q": "-vufo"})
+    assert bad.status_code == 400 and "NOT" in bad.json()["error"]
+    assert httpx.get(base + "/api/search", params={"from": "yesterday"}).status_code == 400
+
+
+def test_api_article_has_story_and_history(site):
+    base, ids, _config, _work = site
+    detail = httpx.get(f"{base}/api/articles/{ids[SEED_000]}").json()
+    assert [v["version"] for v in detail["history"]] == [1, 2]
+    assert detail["history"][1]["diff"][0]["new"] == "Đồng Nai"
+    assert [o["id"] for o in detail["story"]] == [ids["-276512.html"]]  # seed 002, the same event
+    assert httpx.get(f"{base}/api/articles/999999").status_code == 404
+
+
+def test_read_only_escaped_and_locked_down(site):
+    base, ids, _config, _work = site
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        assert httpx.request(method, base + "/api/search").status_code == 405
+        assert httpx.request(method, base + "/").status_code == 405
+    page = httpx.get(base + "/", params={"q": "script alert"})
+    assert page.status_code == 200
+    assert "<script>" not in page.text and "&lt;<mark>script</mark>&gt;" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]  # no script may run at all
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    article = httpx.get(f"{base}/articles/{ids['-900005.html']}")
+    assert "<script>alert" not in article.text and "&lt;script&gt;alert" in article.text
+    assert httpx.get(base + "/", params={"q": "(unclosed"}).status_code == 400
+
+
+def test_atom_feed_per_topic(site):
+    base, ids, _config, _work = site
+    feed = httpx.get(base + "/topics/thanh-hoa.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(feed.content)
+    entries = root.findall(f"{ATOM}entry")
+    assert entries and root.find(f"{ATOM}title").text == "Huunghi — Thanh Hóa"
+    assert f"urn:huunghi:article:{ids[SEED_000]}" in [e.find(f"{ATOM}id").text for e in entries]
+    updated = [e.find(f"{ATOM}updated").text for e in entries]
+    assert all(u for u in updated)
+    builtin = ET.fromstring(httpx.get(base + "/topics/friendship-union.atom").content)
+    assert builtin.findall(f"{ATOM}entry")
+    assert httpx.get(base + "/topics/nope.atom").status_code == 404
+
+
+def _browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        message = "Debian's chromium and chromium-driver are needed for the browser test"
+        if REQUIRE:
+            pytest.fail(message + " (HUUNGHI_REQUIRE_SERVICES=1)")
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1100,1400"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.mark.browser
+def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, ids, _config, _work = site
+    browser = _browser()
+    try:
+        browser.get(base + "/")
+        assert browser.find_elements(By.CSS_SELECTOR, "#latest li")  # the newest articles before any search
+        box = browser.find_element(By.ID, "q")
+        box.send_keys("thanh hoa")
+        browser.find_element(By.ID, "go").click()
+        hits = browser.find_elements(By.CSS_SELECTOR, "#hits li.hit")
+        assert len(hits) >= 10
+        assert browser.find_elements(By.CSS_SELECTOR, "#hits mark")  # the matches are marked
+        everything = browser.find_element(By.ID, "summary").text
+
+        Select(browser.find_element(By.ID, "f-source")).select_by_value("thoidai")
+        browser.find_element(By.ID, "go").click()
+        metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#hits li.hit .meta")]
+        assert metas and all(m.startswith("thoidai") for m in metas)
+        assert browser.find_element(By.ID, "summary").text != everything
+        assert browser.find_element(By.ID, "q").get_attribute("value") == "thanh hoa"  # the form remembers
+
+        link = next(a for a in browser.find_elements(By.CSS_SELECTOR, "#hits a.title")
+                    if a.get_attribute("href").endswith(f"/articles/{ids[SEED_000]}"))
+        link.click()
+        assert "Thanh Hóa, Đồng Nai" in browser.find_element(By.ID, "title").text
+        versions = browser.find_elements(By.CSS_SELECTOR, "#history li.version")
+        assert len(versions) == 2
+        assert browser.find_element(By.CSS_SELECTOR, "#v2 del").text == "Thanh Hóa"
+        assert browser.find_element(By.CSS_SELECTOR, "#v2 ins").text == "Đồng Nai"
+        story = browser.find_element(By.ID, "story").text
+        assert "baotinh" in story
+    finally:
+        browser.quit()
