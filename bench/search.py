@@ -133,6 +133,7 @@ def build(url: str, n: int, batch: int = 5000) -> None:
             pg = conn.dialect.name == "postgresql"
             if pg:  # one GIN build at the end instead of a million incremental inserts
                 conn.exec_driver_sql("DROP INDEX ix_search_docs_tsv")
+                conn.exec_driver_sql("DROP INDEX ix_search_docs_head")
         started = time.perf_counter()
         rows, tags = [], []
         for row, row_tags in synthetic(n):
@@ -149,6 +150,7 @@ def build(url: str, n: int, batch: int = 5000) -> None:
             if pg:
                 conn.exec_driver_sql("SET maintenance_work_mem = '1GB'")
                 conn.exec_driver_sql("CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)")
+                conn.exec_driver_sql("CREATE INDEX ix_search_docs_head ON search_docs USING gin (head)")
                 conn.exec_driver_sql("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
         with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE" if pg else "PRAGMA optimize")

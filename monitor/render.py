@@ -248,23 +248,23 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     console.print(history)
 
 
+def _per_day(title: str, label: str, days: list[str], rows: dict[str, dict[str, int]], style: str = "") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(label, style=style)
+    for d in days:
+        table.add_column(d[5:], justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for name, per_day in rows.items():
+        table.add_row(name, *[str(per_day.get(d, 0) or "·") for d in days], str(sum(per_day.values())))
+    return table
+
+
 def stats_tables(data: dict[str, Any]) -> list[Table]:
     """Articles per source and day, events per kind and day, source health."""
     days = data["days"]
-    articles = Table(title=f"Articles per source and day (GMT+7), last {len(days)} days", title_justify="left")
-    articles.add_column("source", style="cyan")
-    for d in days:
-        articles.add_column(d[5:], justify="right")
-    articles.add_column("total", justify="right", style="bold")
-    for source, per_day in data["articles"].items():
-        articles.add_row(source, *[str(per_day.get(d, 0) or "·") for d in days], str(sum(per_day.values())))
-    events = Table(title="Events per kind and day", title_justify="left")
-    events.add_column("kind")
-    for d in days:
-        events.add_column(d[5:], justify="right")
-    events.add_column("total", justify="right", style="bold")
-    for kind, per_day in data["events"].items():
-        events.add_row(kind, *[str(per_day.get(d, 0) or "·") for d in days], str(sum(per_day.values())))
+    articles = _per_day(f"Articles per source and publication day (GMT+7), last {len(days)} days", "source", days,
+                        data["articles"], style="cyan")
+    events = _per_day("Events per kind and day", "kind", days, data["events"])
     health = Table(title="Source health", title_justify="left")
     for col in ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"):
         health.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .query import Node, QueryError
-from .textnorm import fold, normalize
+from .textnorm import fold
 
 _WORD = re.compile(r"[^\W_]+")
 MAX_WORD = 100
@@ -40,8 +40,9 @@ ID_MASK = (1 << ID_BITS) - 1
 
 
 def words(text: str) -> list[str]:
-    """Folded words of ``text``, as both indexes store them and queries look for them."""
-    return [w[:MAX_WORD] for w in _WORD.findall(fold(normalize(text or "")))]
+    """Folded words of ``text``, as both indexes store them and queries look for them (folding
+    drops every mark, so the tone placement that ``normalize`` settles cannot matter here)."""
+    return [w[:MAX_WORD] for w in _WORD.findall(fold(text or ""))]
 
 
 def sort_key(when: datetime, article_id: int) -> int:
@@ -85,12 +86,12 @@ def fts5_row(title: str, lead: str, body: str) -> tuple[str, str, str]:
     return t, l, b
 
 
-def tsvector_literal(title: str, lead: str, body: str, facet_tokens: Sequence[str] = ()) -> str:
-    """A ``tsvector`` literal with the same tokens, weighted A (title), B (lead), C (body), and
+def tsvector_literal(fields_words: list[list[str]], facet_tokens: Sequence[str] = ()) -> str:
+    """A ``tsvector`` literal of ``fields()``' tokens, weighted A (title), B (lead), C (body), and
     the facets as ``'#token'`` lexemes (no word or pair can hold a '#')."""
     positions: dict[str, list[str]] = {}
     pos = 0
-    for weight, ws in zip("ABC", fields(title, lead, body)):
+    for weight, ws in zip("ABC", fields_words):
         for tokens in (ws, pairs(ws)):  # a pair sits at its first word: consecutive pairs, consecutive positions
             for i, token in enumerate(tokens):
                 slot = positions.setdefault(token, [])

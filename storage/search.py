@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from . import fulltext, snippets
+from . import fulltext, searchindex, snippets
 from .models import Article, ArticleTag, Source, UTCDateTime
 from .query import ALL, Node, parse_query
 
@@ -36,8 +36,7 @@ SNIPPET_SCAN = 6000                        # characters of lead + body searched 
 ORDERS = ("relevance", "date")
 # (score, where the query must hold, as typed words must stand together): Vietnamese writes a
 # word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before "thanh niên … Hoa Kỳ"
-TIERS = ((4.0, ("title",), True), (3.0, ("title",), False), (2.0, ("title", "lead"), False),
-         (1.0, fulltext.COLUMNS, False))
+TIERS = ((4.0, ("title",), True), (3.0, ("title",), False), (2.0, ("title", "lead"), False))
 
 
 @dataclass
@@ -90,11 +89,17 @@ def search(archive: "Archive", q: SearchQuery) -> SearchResult:
     node = parse_query(q.text)
     with archive.session() as s:
         plan = _Plan(s, node, q)
+        if not plan.sqlite and "match" in plan.params:
+            # GIN bitmaps, one quarter at a time: words and two-word phrases are answered by the index
+            # alone; only longer phrases read the candidates' tsvectors back to check positions
+            for setting in ("enable_indexscan", "enable_seqscan"):
+                s.execute(text(f"SET LOCAL {setting} = off"))
+            s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         if plan.empty:
             keys: list[tuple[int, float | None]] = []
             total, exact, windowed = 0, True, False
         elif node is ALL or q.order == "date":
-            keys = [(k, None) for k, in s.execute(plan.select(limit=q.offset + q.limit), plan.params)][q.offset:]
+            keys = [(k, None) for k in plan.newest(s, q.offset + q.limit)][q.offset:]
             total, exact = _count(s, plan, q.offset + len(keys), len(keys) < q.limit)
             windowed = False
         else:
@@ -107,36 +112,40 @@ def _count(s: Session, plan: "_Plan", seen: int, complete: bool) -> tuple[int, b
     """Exact when the rows already read were all there is; else counted up to COUNT_CAP."""
     if complete:
         return seen, True
-    sql = f"SELECT count(*) FROM ({plan.select_sql(limit=COUNT_CAP + 1)}) AS m"
-    n = s.execute(text(sql).bindparams(*plan.binds), plan.params).scalar() or 0
+    n = len(plan.newest(s, COUNT_CAP + 1))
     return min(n, COUNT_CAP), n <= COUNT_CAP
 
 
 def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, float | None]], int, bool, bool]:
-    """Relevance: among the newest RANK_WINDOW matches, those the headline alone satisfies
-    (score 3), then headline and lead (2), then the rest (1); newest first within each.
-    Each tier is an index walk that stops after a page, so a query costs about the same
-    on a million articles as on a thousand, and both backends give the same order."""
-    sql = f"SELECT min(w.k), count(*) FROM ({plan.select_sql(limit=RANK_WINDOW, order=True)}) AS w"
-    low, n = s.execute(text(sql).bindparams(*plan.binds), plan.params).one()
-    if not n:
+    """Relevance: the newest RANK_WINDOW matches (one index walk), then in tier order those
+    whose headline holds the typed words together (4), whose headline satisfies the query
+    (3), whose headline and lead do (2), then the rest (1); newest first within each. A tier
+    looks only at the headline and lead (small on every backend) from the window's oldest key
+    on, and keeps what is in the window, so a ranked query on a million articles costs about
+    what it costs on a thousand, and both backends give the same order."""
+    keys = plan.newest(s, RANK_WINDOW)
+    if not keys:
         return [], 0, True, False
-    need = q.offset + q.limit
+    window, low, need = set(keys), keys[-1], q.offset + q.limit
     ordered: list[tuple[int, float | None]] = []
     seen: set[int] = set()
     together = _as_phrase(plan.node)
     for score, columns, as_phrase in TIERS:
-        if len(ordered) >= need:
-            break
-        if as_phrase and together is None:
+        if len(ordered) >= need or (as_phrase and together is None):
             continue
-        params = {**plan.params, "match": plan.match(columns, together if as_phrase else None), "low": low}
-        for k, in s.execute(plan.select(limit=need + len(seen), low=True), params):
-            if k not in seen:
-                seen.add(k)
-                ordered.append((k, score))
-    windowed = n >= RANK_WINDOW
-    return ordered[q.offset:need], n, not windowed, windowed
+        limit, params = need, {**plan.params, "tier": plan.tier(columns, together if as_phrase else plan.node),
+                               "low": low}
+        while True:  # a candidate outside the window (a NOT met in the body) does not count: read on
+            rows = [k for k, in s.execute(plan.tier_select(limit), params)]
+            found = [k for k in rows if k in window and k not in seen]
+            if len(ordered) + len(found) >= need or len(rows) < limit or limit >= 4 * RANK_WINDOW:
+                break
+            limit *= 4
+        seen.update(found)
+        ordered += [(k, score) for k in found]
+    ordered += [(k, 1.0) for k in keys if k not in seen][:max(0, need - len(ordered))]
+    windowed = len(keys) >= RANK_WINDOW
+    return ordered[q.offset:need], len(keys), not windowed, windowed
 
 
 def _as_phrase(node: Node) -> Node | None:
@@ -172,19 +181,31 @@ class _Plan:
             self.params["match"] = self.match()
         self._ranges(q)
 
-    def match(self, columns: tuple[str, ...] = fulltext.COLUMNS, narrow: Node | None = None) -> str:
-        """The full-text condition: the words (also looked for in ``columns`` only, when those
-        are fewer than all, or ``narrow`` there instead) and every filter group."""
-        words = [] if self.node is ALL else [self._words(self.node, fulltext.COLUMNS)]
-        if words and (columns != fulltext.COLUMNS or narrow is not None):
-            words.append(self._words(narrow or self.node, columns))
+    def match(self) -> str:
+        """The full-text condition: the words and every filter group."""
+        return self._join([] if self.node is ALL else [self._words(self.node, fulltext.COLUMNS)])
+
+    def tier(self, columns: tuple[str, ...], node: Node) -> str:
+        """The condition of a relevance tier: ``node`` in ``columns`` (title, or title and lead),
+        and the filters. On PostgreSQL it is matched against ``head``, which holds only those."""
+        if self.sqlite:
+            return self._join([self._words(node, columns)])
+        return self._join([self._words(node, columns if columns == ("title",) else fulltext.COLUMNS)])
+
+    def _words(self, node: Node, columns: tuple[str, ...]) -> str:
+        return fulltext.to_fts5(node, columns) if self.sqlite else fulltext.to_tsquery(node, columns)
+
+    def _join(self, words: list[str]) -> str:
         if self.sqlite:
             return " AND ".join(words + ["facets : (" + " OR ".join(f'"{fulltext.PAIR}{t}"' for t in g) + ")"
                                          for g in self.groups])
         return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
 
-    def _words(self, node: Node, columns: tuple[str, ...]) -> str:
-        return fulltext.to_fts5(node, columns) if self.sqlite else fulltext.to_tsquery(node, columns)
+    def tier_select(self, limit: int) -> Any:
+        """Keys of a tier's candidates, newest first, none older than :low."""
+        cond = "search_fts MATCH :tier" if self.sqlite else "d.head @@ CAST(:tier AS tsquery)"
+        return text(f"SELECT {self.key} FROM {self.from_} WHERE {cond} AND {self.key} >= :low "
+                    f"ORDER BY {self.key} DESC LIMIT {int(limit)}")
 
     def _facet_groups(self, s: Session, q: SearchQuery) -> list[list[str]]:
         """Each filter as a group of facet tokens, any of which will do; groups all must hold."""
@@ -217,8 +238,8 @@ class _Plan:
             self.params["changed"] = q.changed_since
             self.binds.append(bindparam("changed", type_=UTCDateTime()))
 
-    def select_sql(self, limit: int | None = None, order: bool = False, low: bool = False) -> str:
-        where = self.where + ([f"{self.key} >= :low"] if low else [])
+    def select_sql(self, limit: int | None = None, order: bool = False, extra: list[str] | None = None) -> str:
+        where = self.where + (extra or [])
         sql = f"SELECT {self.key} AS k FROM {self.from_}"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -228,9 +249,31 @@ class _Plan:
             sql += f" LIMIT {int(limit)}"
         return sql
 
-    def select(self, limit: int, low: bool = False) -> Any:
-        """Keys newest first, at most ``limit``; ``low``: none older than the :low key."""
-        return text(self.select_sql(limit=limit, order=True, low=low)).bindparams(*self.binds)
+    def newest(self, s: Session, limit: int) -> list[int]:
+        """The keys of the newest ``limit`` matches. On PostgreSQL the four newest quarters one by
+        one, then all the rest in one statement, stopping once there are enough: a common word
+        reads one quarter, not ten years, and a rare one costs five small statements."""
+        if self.sqlite or "match" not in self.params:
+            sql = self.select_sql(limit=limit, order=True)
+            return [k for k, in s.execute(text(sql).bindparams(*self.binds), self.params)]
+        quarters = self._quarters(s)
+        out: list[int] = []
+        for chunk in [quarters[i:i + 1] for i in range(min(4, len(quarters)))] + [quarters[4:]]:
+            if not chunk or len(out) >= limit:
+                continue
+            sql = self.select_sql(limit=limit - len(out), order=True,
+                                  extra=[f"{self.key} >= :part_lo", f"{self.key} < :part_hi"])
+            params = {**self.params, "part_lo": chunk[-1][1], "part_hi": chunk[0][2]}
+            out += [k for k, in s.execute(text(sql).bindparams(*self.binds), params)]
+        return out
+
+    def _quarters(self, s: Session) -> list[tuple[str, int, int]]:
+        """The partitions a search may need as (name, first key, end key), newest first."""
+        names = s.execute(text("SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
+                               "WHERE i.inhparent = CAST('search_docs' AS regclass)")).scalars()
+        lo, hi = self.params.get("key_lo"), self.params.get("key_hi")
+        parts = sorted((searchindex.quarter_of_name(n) for n in names), key=lambda p: p[1], reverse=True)
+        return [p for p in parts if (lo is None or p[2] > lo) and (hi is None or p[1] <= hi)]
 
 
 _HIT_COLUMNS = (Article.id, Source.name, Article.url, Article.title, Article.lead, Article.published_at,

@@ -1,16 +1,19 @@
 """Keeping the full-text index in step with the articles, on SQLite (FTS5) or PostgreSQL.
 
-``search_docs`` maps each article to its sort key (see ``fulltext.sort_key``); on SQLite the
-words live in the FTS5 table ``search_fts`` (rowid = sort key), on PostgreSQL in
-``search_docs.tsv`` under a GIN index. Both tables are dialect-specific, so they are made by
-migration 0007 rather than declared as models. Every write happens in the caller's
-transaction: an article and its index entry are stored together or not at all.
+``search_docs`` maps each article to its sort key (see ``fulltext.sort_key``). On SQLite the
+words live in the FTS5 table ``search_fts`` (rowid = sort key: its doclists are already in
+date order). On PostgreSQL they live in ``search_docs.tsv`` (everything) and ``head`` (title
+and lead: small, so headline tiers never read whole bodies), under GIN indexes, in one
+partition per quarter of the sort key, so "the newest matches" reads the newest partitions
+only. Partitions are made as articles of a new quarter arrive. Both layouts are
+dialect-specific, so migration 0007 makes them rather than models. Every write happens in
+the caller's transaction: an article and its index entry are stored together or not at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable
 
 from sqlalchemy import Connection, bindparam, text
@@ -27,9 +30,12 @@ SQLITE_DDL = [
     "BEGIN DELETE FROM search_fts WHERE rowid = old.sort_key; END",
 ]
 POSTGRES_DDL = [
-    "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
-    "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, tsv tsvector NOT NULL)",
+    "CREATE TABLE search_docs (article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE, "
+    "sort_key BIGINT NOT NULL, tsv tsvector NOT NULL, head tsvector NOT NULL, PRIMARY KEY (sort_key)) "
+    "PARTITION BY RANGE (sort_key)",
+    "CREATE INDEX ix_search_docs_article ON search_docs (article_id)",
     "CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)",
+    "CREATE INDEX ix_search_docs_head ON search_docs USING gin (head)",
 ]
 DROP = ["DROP TRIGGER IF EXISTS search_docs_gone", "DROP TABLE IF EXISTS search_fts",
         "DROP TABLE IF EXISTS search_docs"]
@@ -80,8 +86,46 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
                   cols)
     else:
         for r, d in zip(rows, docs):
-            d["v"] = fulltext.tsvector_literal(r.title, r.lead, r.body, r.facets())
-        s.execute(text("INSERT INTO search_docs (article_id, sort_key, tsv) VALUES (:id, :k, CAST(:v AS tsvector)) "
-                       "ON CONFLICT (article_id) DO UPDATE SET sort_key = excluded.sort_key, tsv = excluded.tsv"),
-                  docs)
+            facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
+            d["v"] = fulltext.tsvector_literal(fw, facets)
+            d["h"] = fulltext.tsvector_literal(fw[:2], facets)
+        _partitions(s, {d["k"] for d in docs})
+        s.execute(text("DELETE FROM search_docs WHERE article_id IN :ids")
+                  .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
+        s.execute(text("INSERT INTO search_docs (article_id, sort_key, tsv, head) "
+                       "VALUES (:id, :k, CAST(:v AS tsvector), CAST(:h AS tsvector))"), docs)
     return len(rows)
+
+
+def quarter(key: int) -> tuple[str, int, int]:
+    """The partition holding a sort key: (name, first key, first key of the next quarter)."""
+    when = datetime.fromtimestamp(key >> fulltext.ID_BITS, timezone.utc)
+    first = datetime(when.year, 3 * ((when.month - 1) // 3) + 1, 1, tzinfo=timezone.utc)
+    months = first.month - 1 + 3
+    after = datetime(first.year + months // 12, months % 12 + 1, 1, tzinfo=timezone.utc)
+    lo, hi = fulltext.key_bounds(first, after)
+    return f"search_docs_p{first.year}q{(first.month + 2) // 3}", lo or 0, (hi or 0) + 1
+
+
+def quarter_of_name(name: str) -> tuple[str, int, int]:
+    """(name, first key, end key) of a partition named by ``quarter``."""
+    year, q = name.rsplit("_p", 1)[1].split("q")
+    first = datetime(int(year), 3 * (int(q) - 1) + 1, 1, tzinfo=timezone.utc)
+    return quarter(fulltext.sort_key(first, 1))
+
+
+def _partitions(s: Session | Connection, keys: set[int]) -> None:
+    """Make the quarters' partitions these keys need (another writer may make one first: fine)."""
+    wanted = {quarter(k) for k in keys}
+    names = [name for name, _lo, _hi in wanted]
+    missing = set(s.execute(text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL"),
+                            {"names": names}).scalars())
+    for name, lo, hi in sorted(wanted):
+        if name in missing:
+            nested = s.begin_nested()
+            try:
+                s.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF search_docs "
+                               f"FOR VALUES FROM ({lo}) TO ({hi})"))
+                nested.commit()
+            except Exception:  # made meanwhile by a concurrent writer
+                nested.rollback()

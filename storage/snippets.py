@@ -94,10 +94,21 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
     return merged
 
 
+def _joined(text: str, spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Marks with only spaces between them become one ("Thanh" "Hóa" → "Thanh Hóa")."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and text[out[-1][1]:start].isspace():
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
 def highlight(text: str, terms: list[Term]) -> Snippet:
     """The whole text with every match marked (titles)."""
     text = unicodedata.normalize("NFC", text or "")
-    return Snippet(text, tuple((s, e) for s, e, _ in _matches(text, terms)))
+    return Snippet(text, _joined(text, [(s, e) for s, e, _ in _matches(text, terms)]))
 
 
 def snippet(text: str, terms: list[Term], width: int = 240) -> Snippet:
@@ -129,5 +140,6 @@ def _clip(text: str, start: int, width: int, found: list[tuple[int, int, int]] |
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > start + width // 2 else end
-    spans = tuple((s - start, e - start) for s, e, _ in found if s >= start and e <= end)
-    return Snippet(text[start:end], spans, start > 0, end < len(text))
+    piece = text[start:end]
+    spans = _joined(piece, [(s - start, e - start) for s, e, _ in found if s >= start and e <= end])
+    return Snippet(piece, spans, start > 0, end < len(text))

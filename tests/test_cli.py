@@ -179,3 +179,51 @@ def test_digest_commands_on_the_demo_archive(demo_dir, tmp_path):
     assert len(list((cfg.parent / "outbox").glob("digest-sang-*.eml"))) == 1
     missing = huunghi("--config", str(cfg), "digest", "preview", "nope", cwd=demo_dir)
     assert missing.returncode == 2 and "no digest named" in missing.stderr
+
+
+def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    config = str(demo_dir / "huunghi-demo" / "huunghi.toml")
+    found = huunghi("--config", config, "search", "Thanh Hoá", "--json", "-n", "50", cwd=demo_dir)
+    assert found.returncode == 0, found.stderr
+    result = json.loads(found.stdout)
+    titles = [h["title"] for h in result["hits"]]
+    assert "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hóa, Đồng Nai triển khai nhiệm vụ năm 2026" in titles
+    assert result["hits"][0]["score"] == 4.0 and "<mark>Thanh Hóa</mark>" in result["hits"][0]["title_html"]
+    assert set(titles) == {h["title"] for h in json.loads(huunghi(
+        "--config", config, "search", "thanh hoa", "--json", "-n", "50", cwd=demo_dir).stdout)["hits"]}
+    table = huunghi("--config", config, "search", '"đối ngoại nhân dân"', "-s", "quocte", "--by-date", cwd=demo_dir)
+    assert table.returncode == 0 and "found" in table.stdout and "quocte" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(huunghi("--config", config, "search", "paccom OR lhhn", "--csv",
+                                                    cwd=demo_dir).stdout)))
+    assert rows and {"id", "source", "title", "url", "snippet"} <= set(rows[0])
+    bad = huunghi("--config", config, "search", "(thanh", cwd=demo_dir)
+    assert bad.returncode == 2 and "never closed" in bad.stderr
+
+    seed = next(h for h in result["hits"] if h["url"].endswith("-218974.html"))
+    shown = json.loads(huunghi("--config", config, "show", str(seed["id"]), "--json", cwd=demo_dir).stdout)
+    assert shown["history"][0]["version"] == 1 and "baotinh" in {o["source"] for o in shown["story"]}
+    text = huunghi("--config", config, "show", str(seed["id"]), cwd=demo_dir).stdout
+    assert "Story: the same event in other sources" in text and "History (1 versions)" in text
+    assert huunghi("--config", config, "show", "99999", cwd=demo_dir).returncode == 1
+
+    stats = json.loads(huunghi("--config", config, "stats", "--days", "3", "--json", cwd=demo_dir).stdout)
+    assert len(stats["days"]) == 3 and stats["health"]["thoidai"]["last_status"] == "ok"
+    assert sum(stats["events"].get("new", {}).values()) == 25  # every article arrived today
+    assert "Source health" in huunghi("--config", config, "stats", cwd=demo_dir).stdout
+
+    lines = huunghi("--config", config, "export", "--since", "2026-01-01", cwd=demo_dir).stdout.splitlines()
+    exported = [json.loads(line) for line in lines]
+    assert exported and all(e["published_at"] >= "2026-01-01" for e in exported)
+    assert len(exported) < 25 and {"body_text", "tags", "story_id"} <= set(exported[0])
+    out = demo_dir / "all.csv"
+    done = huunghi("--config", config, "export", "--format", "csv", "-o", str(out), cwd=demo_dir)
+    assert done.returncode == 0 and "wrote 25 articles" in done.stderr
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 25
+    atom = huunghi("--config", config, "export", "--format", "atom", "--topic", "friendship-union", cwd=demo_dir)
+    entries = ET.fromstring(atom.stdout.encode()).findall("{http://www.w3.org/2005/Atom}entry")
+    assert entries and len(entries) < 25
+    assert huunghi("--config", config, "export", "--format", "atom", cwd=demo_dir).returncode == 2
