@@ -56,7 +56,9 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     problems = errors_table(runs)
     if problems:
         console.print(problems)
-    console.print(f"Try: [bold]huunghi --config {workdir / 'huunghi.toml'} articles[/] "
+    config_arg = f"--config {workdir / 'huunghi.toml'}"
+    console.print(f"Try: [bold]huunghi {config_arg} search \"thanh hoa\"[/], "
+                  f"[bold]huunghi {config_arg} show 3[/], or [bold]huunghi {config_arg} serve[/] for the web page "
                   "(the replicas are gone once the demo ends; the archive stays).")
     _write_config(workdir, config.database_url, runs)
     return runs
