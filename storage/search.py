@@ -126,7 +126,7 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     keys = plan.newest(s, RANK_WINDOW)
     if not keys:
         return [], 0, True, False
-    window, low, need = set(keys), keys[-1], q.offset + q.limit
+    window, need = set(keys), q.offset + q.limit
     ordered: list[tuple[int, float | None]] = []
     seen: set[int] = set()
     together = _as_phrase(plan.node)
@@ -134,7 +134,7 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
         if len(ordered) >= need or (as_phrase and together is None):
             continue
         limit, params = need, {**plan.params, "tier": plan.tier(columns, together if as_phrase else plan.node),
-                               "low": low}
+                               "low": keys[-1], "high": keys[0]}
         while True:  # a candidate outside the window (a NOT met in the body) does not count: read on
             rows = [k for k, in s.execute(plan.tier_select(limit), params)]
             found = [k for k in rows if k in window and k not in seen]
@@ -202,9 +202,9 @@ class _Plan:
         return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
 
     def tier_select(self, limit: int) -> Any:
-        """Keys of a tier's candidates, newest first, none older than :low."""
+        """Keys of a tier's candidates within the window's span (:low to :high), newest first."""
         cond = "search_fts MATCH :tier" if self.sqlite else "d.head @@ CAST(:tier AS tsquery)"
-        return text(f"SELECT {self.key} FROM {self.from_} WHERE {cond} AND {self.key} >= :low "
+        return text(f"SELECT {self.key} FROM {self.from_} WHERE {cond} AND {self.key} BETWEEN :low AND :high "
                     f"ORDER BY {self.key} DESC LIMIT {int(limit)}")
 
     def _facet_groups(self, s: Session, q: SearchQuery) -> list[list[str]]:
