@@ -691,17 +691,11 @@ class Archive:
             if names:
                 q = q.where(Source.name.in_(names))
             if since is not None:
-                q = q.where(or_(Article.published_at >= since,
-                                and_(Article.published_at.is_(None), Article.first_seen >= since)))
+                q = q.where(_dated(since, after=True))
             if until is not None:
-                q = q.where(or_(Article.published_at < until,
-                                and_(Article.published_at.is_(None), Article.first_seen < until)))
+                q = q.where(_dated(until, after=False))
             for chunk in s.execute(q.execution_options(yield_per=500)).partitions():
-                tags: dict[int, list[tuple[str, str]]] = {}
-                if with_tags:
-                    for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id.in_([a.id for a, _ in chunk]))
-                                       .order_by(ArticleTag.kind, ArticleTag.value)):
-                        tags.setdefault(t.article_id, []).append((t.kind, t.value))
+                tags = tags_by_article(s, [a.id for a, _ in chunk]) if with_tags else {}
                 for a, name in chunk:
                     summary = _article_summary(a, name)
                     yield (summary, tags.get(a.id, [])) if with_tags else summary
@@ -755,8 +749,7 @@ class Archive:
         events: dict[str, dict[str, int]] = {}
         with self.session() as s:
             rows = s.execute(select(Source.name, Article.published_at, Article.first_seen).join(Source)
-                             .where(or_(Article.published_at >= since,
-                                        and_(Article.published_at.is_(None), Article.first_seen >= since))))
+                             .where(_dated(since, after=True)))
             for name, published, first_seen in rows:
                 label = (published or first_seen).astimezone(hanoi).date().isoformat()
                 per_day = articles.setdefault(name, {})
@@ -871,6 +864,22 @@ def _place_in_story(s: Session, art: Article, rec: ArticleRecord) -> None:
 def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
     s.execute(ArticleTag.__table__.delete().where(ArticleTag.article_id == article_id))
     s.add_all(ArticleTag(article_id=article_id, kind=k, value=v[:200]) for k, v in sorted(set(tags)))
+
+
+def _dated(when: datetime, after: bool) -> Any:
+    """Published at or after ``when`` (``after``) or before it; first seen when the date is unknown."""
+    published, seen = (Article.published_at >= when, Article.first_seen >= when) if after else \
+        (Article.published_at < when, Article.first_seen < when)
+    return or_(published, and_(Article.published_at.is_(None), seen))
+
+
+def tags_by_article(s: Session, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The tags of these articles, each list sorted by kind and value."""
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id.in_(ids))
+                       .order_by(ArticleTag.kind, ArticleTag.value)):
+        tags.setdefault(t.article_id, []).append((t.kind, t.value))
+    return tags
 
 
 def _index(s: Session, art: Article, tags: list[tuple[str, str]]) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from . import fulltext, searchindex, snippets
-from .models import Article, ArticleTag, Source, UTCDateTime
+from .models import Article, Source, UTCDateTime
 from .query import ALL, Node, parse_query
 
 if TYPE_CHECKING:
@@ -285,7 +285,7 @@ _HIT_COLUMNS = (Article.id, Source.name, Article.url, Article.title, Article.lea
 def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext.Term]) -> list[Hit]:
     """The articles behind the keys, with highlighted title and snippet. A hit's ``body_text``
     is left empty (the snippet stands for it), so a page of hits never loads whole bodies."""
-    from .archive import ArticleSummary
+    from .archive import ArticleSummary, tags_by_article
 
     ids = [fulltext.article_id_of(k) for k, _ in keys]
     if not ids:
@@ -293,10 +293,7 @@ def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext
     query = (select(*_HIT_COLUMNS, func.substr(Article.body_text, 1, SNIPPET_SCAN))
              .join(Source, Source.id == Article.source_id).where(Article.id.in_(ids)))
     rows = {r[0]: r for r in s.execute(query)}
-    tags: dict[int, list[tuple[str, str]]] = {}
-    for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id.in_(ids))
-                       .order_by(ArticleTag.kind, ArticleTag.value)):
-        tags.setdefault(t.article_id, []).append((t.kind, t.value))
+    tags = tags_by_article(s, ids)
     hits = []
     for (_key, score), article_id in zip(keys, ids):
         if article_id not in rows:  # deleted between the two reads
