@@ -99,11 +99,11 @@ def _shuffled(sentence: str, rng: random.Random) -> str:
     return " ".join(head + tail)
 
 
-def synthetic(n: int, start: int = 1):
+def synthetic(n: int, start: int = 1, years: int = 10):
     """Yield (article row, tags) for articles start .. start + n - 1, deterministically."""
     titles, sentences = vocabulary()
     newest = datetime(2026, 11, 1, tzinfo=VN)
-    span = 10 * 365 * 86400
+    span = years * 365 * 86400
     for i in range(start, start + n):
         rng = random.Random(i)
         provinces = rng.sample(PROVINCES, rng.randint(1, 3))
@@ -126,7 +126,7 @@ def synthetic(n: int, start: int = 1):
         yield row, tags
 
 
-def build(url: str, n: int, batch: int = 5000) -> None:
+def build(url: str, n: int, years: int, batch: int = 5000) -> None:
     with Archive(url) as archive:
         with archive.engine.begin() as conn:
             conn.execute(insert(Source), [dict(id=k + 1, name=name, title=name) for k, name in enumerate(SOURCES)])
@@ -136,7 +136,7 @@ def build(url: str, n: int, batch: int = 5000) -> None:
                 conn.exec_driver_sql("DROP INDEX ix_search_docs_head")
         started = time.perf_counter()
         rows, tags = [], []
-        for row, row_tags in synthetic(n):
+        for row, row_tags in synthetic(n, years=years):
             rows.append(row)
             tags += [dict(article_id=row["id"], kind=k, value=v) for k, v in row_tags]
             if len(rows) == batch:
@@ -172,19 +172,20 @@ def _write(archive: Archive, rows: list[dict], tags: list[dict]) -> None:
                                for r in rows])
 
 
-def open_archive(backend: str, n: int, rebuild: bool) -> Archive:
+def open_archive(backend: str, n: int, rebuild: bool, years: int = 10) -> Archive:
+    tag = f"{n}" + ("" if years == 10 else f"_y{years}")
     if backend == "sqlite":
         CACHE.mkdir(parents=True, exist_ok=True)
-        path = CACHE / f"search-{n}.sqlite"
+        path = CACHE / f"search-{tag}.sqlite"
         if rebuild or not path.exists():
-            for p in CACHE.glob(f"search-{n}.sqlite*"):
+            for p in CACHE.glob(f"search-{tag}.sqlite*"):
                 p.unlink()
             print(f"building {path} ...", flush=True)
-            build(f"sqlite:///{path}", n)
+            build(f"sqlite:///{path}", n, years)
         return Archive(f"sqlite:///{path}")
     import psycopg
 
-    name = f"huunghi_bench_search_{n}"
+    name = f"huunghi_bench_search_{tag}"
     base = PG_ADMIN.rsplit("/", 1)[0]
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -195,7 +196,7 @@ def open_archive(backend: str, n: int, rebuild: bool) -> Archive:
             conn.execute(f'CREATE DATABASE "{name}"')
             print(f"building PostgreSQL database {name} ...", flush=True)
             try:
-                build(f"{base}/{name}", n)
+                build(f"{base}/{name}", n, years)
             except BaseException:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 raise
@@ -227,11 +228,13 @@ def main() -> None:
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--years", type=int, default=10,
+                    help="span of publication times; a tenth of the articles over one year has a million's density")
     args = ap.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     summary = []
     for backend in backends:
-        archive = open_archive(backend, args.articles, args.rebuild)
+        archive = open_archive(backend, args.articles, args.rebuild, args.years)
         try:
             total = archive.search(SearchQuery(text="", limit=1)).total_label
             print(f"\n{backend}: {args.articles:,} articles (search sees {total})")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,9 +80,39 @@ def pairs(ws: list[str]) -> list[str]:
     return [PAIR + a + PAIR + b for a, b in zip(ws, ws[1:])]
 
 
-def fts5_row(title: str, lead: str, body: str) -> tuple[str, str, str]:
-    """FTS5's title, lead and body columns: words then pairs, separated by single spaces."""
-    t, l, b = (" ".join(ws + pairs(ws)) for ws in fields(title, lead, body))
+FIELD_MARK = "|"  # between fields in ``phrase_text``: no word holds it, so no phrase runs across
+
+
+def phrase_text(fields_words: list[list[str]]) -> str:
+    """The folded words of title, lead and body as one line (" thanh hoa | ... | ... "), where
+    a phrase is a substring (" hoi huu nghi "): PostgreSQL checks long phrases here, a couple of
+    kilobytes, instead of reading back a tsvector five times that size."""
+    return " " + f" {FIELD_MARK} ".join(" ".join(ws) for ws in fields_words) + " "
+
+
+def to_phrase_sql(node: Node, column: str, params: dict[str, str]) -> str:
+    """A SQL condition meaning ``node`` over ``phrase_text`` in ``column``: every word, phrase and
+    prefix a ``strpos`` of its spaced form; its patterns are added to ``params`` (never inlined)."""
+    _check(node)
+    return _phrase_sql(node, column, params)
+
+
+def _phrase_sql(node: Node, column: str, params: dict[str, str]) -> str:
+    if node.op == "words":
+        term = _term(node)
+        name = f"ph{len(params)}"
+        params[name] = " " + " ".join(term.words) + ("" if term.prefix else " ")
+        return f'strpos({column} COLLATE "C", :{name}) > 0'
+    if node.op == "or":
+        return "(" + " OR ".join(_phrase_sql(c, column, params) for c in node.children) + ")"
+    pos, neg = _split(node)
+    return "(" + " AND ".join([_phrase_sql(c, column, params) for c in pos]
+                              + [f"NOT {_phrase_sql(n, column, params)}" for n in neg]) + ")"
+
+
+def fts5_row(fields_words: list[list[str]]) -> tuple[str, str, str]:
+    """FTS5's title, lead and body columns of ``fields()``: words then pairs, separated by single spaces."""
+    t, l, b = (" ".join(ws + pairs(ws)) for ws in fields_words)
     return t, l, b
 
 
@@ -187,42 +217,66 @@ COLUMNS = ("title", "lead", "body")
 WEIGHTS = {"title": "A", "lead": "B", "body": "C"}
 
 
-def to_fts5(node: Node, columns: Sequence[str] = COLUMNS) -> str:
+def to_fts5(node: Node, columns: Sequence[str] = COLUMNS, expand: Mapping[str, Sequence[str]] | None = None) -> str:
     """An FTS5 MATCH expression, its words looked for in ``columns``; every word quoted, so no
-    word is read as an operator."""
+    word is read as an operator. ``expand`` maps a prefix ("huu") to the indexed words that
+    start with it: such a one-word prefix becomes their OR, which means the same."""
     _check(node)
-    return _fts5(node, "{" + " ".join(columns) + "}")
+    return _fts5(node, "{" + " ".join(columns) + "}", expand or {})
 
 
-def _fts5(node: Node, cols: str) -> str:
+def prefixes(node: Node) -> list[str]:
+    """The one-word prefixes of a query ("hữu*" → "huu"), which ``to_fts5`` may expand."""
     if node.op == "words":
         term = _term(node)
+        return [term.words[0]] if term.prefix and len(term.words) == 1 else []
+    return [p for c in node.children for p in prefixes(c)]
+
+
+def _fts5(node: Node, cols: str, expand: Mapping[str, Sequence[str]]) -> str:
+    if node.op == "words":
+        term = _term(node)
+        if term.prefix and len(term.words) == 1 and expand.get(term.words[0]):
+            return f"({cols} : (" + " OR ".join(f'"{w}"' for w in expand[term.words[0]]) + "))"
         return f'({cols} : "{" ".join(term.tokens())}"' + (" *)" if term.prefix else ")")
     if node.op == "or":
-        return "(" + " OR ".join(_fts5(c, cols) for c in node.children) + ")"
+        return "(" + " OR ".join(_fts5(c, cols, expand) for c in node.children) + ")"
     pos, neg = _split(node)
-    expr = "(" + " AND ".join(_fts5(c, cols) for c in pos) + ")"
+    expr = "(" + " AND ".join(_fts5(c, cols, expand) for c in pos) + ")"
     for n in neg:
-        expr = f"({expr} NOT {_fts5(n, cols)})"
+        expr = f"({expr} NOT {_fts5(n, cols, expand)})"
     return expr
 
 
-def to_tsquery(node: Node, columns: Sequence[str] = COLUMNS) -> str:
+def to_tsquery(node: Node, columns: Sequence[str] = COLUMNS, loose: bool = False) -> str:
     """A ``tsquery`` literal meaning the same as ``to_fts5(node, columns)`` (cast, never
-    re-parsed); restricted to some columns, lexemes carry those columns' weight labels."""
+    re-parsed); restricted to some columns, lexemes carry those columns' weight labels.
+
+    ``loose``: a superset without positions, which a GIN index answers alone: a long phrase's
+    pairs need only all be there, and a NOT of a long phrase is left out. PostgreSQL must read
+    an article's tsvector back to check positions; the loose query first narrows that to the
+    newest candidates (see ``search._Plan.newest``)."""
     _check(node)
     labels = "" if tuple(columns) == COLUMNS else "".join(WEIGHTS[c] for c in columns)
-    return _tsq(node, labels)
+    return _tsq(node, labels, loose)
 
 
-def _tsq(node: Node, labels: str) -> str:
+def needs_positions(node: Node) -> bool:
+    """Whether matching ``node`` checks word positions (a phrase of three words or more)."""
+    if node.op == "words":
+        return len(_term(node).tokens()) > 1
+    return any(needs_positions(c) for c in node.children)
+
+
+def _tsq(node: Node, labels: str, loose: bool = False) -> str:
     if node.op == "words":
         term = _term(node)
         tokens = [f"'{t}'" + (":" + labels if labels else "") for t in term.tokens()]
         if term.prefix:
             tokens[-1] = f"'{term.tokens()[-1]}':*{labels}"
-        return "(" + " <-> ".join(tokens) + ")"
+        return "(" + (" & " if loose else " <-> ").join(tokens) + ")"
     if node.op == "or":
-        return "(" + " | ".join(_tsq(c, labels) for c in node.children) + ")"
+        return "(" + " | ".join(_tsq(c, labels, loose) for c in node.children) + ")"
     pos, neg = _split(node)
-    return "(" + " & ".join([_tsq(c, labels) for c in pos] + [f"!{_tsq(n, labels)}" for n in neg]) + ")"
+    return "(" + " & ".join([_tsq(c, labels, loose) for c in pos]
+                            + [f"!{_tsq(n, labels)}" for n in neg if not (loose and needs_positions(n))]) + ")"

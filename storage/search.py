@@ -99,21 +99,16 @@ def search(archive: "Archive", q: SearchQuery) -> SearchResult:
             keys: list[tuple[int, float | None]] = []
             total, exact, windowed = 0, True, False
         elif node is ALL or q.order == "date":
-            keys = [(k, None) for k in plan.newest(s, q.offset + q.limit)][q.offset:]
-            total, exact = _count(s, plan, q.offset + len(keys), len(keys) < q.limit)
+            # one read serves the page and the count (exact up to COUNT_CAP)
+            want = max(q.offset + q.limit, COUNT_CAP + 1)
+            found = plan.newest(s, want)
+            keys = [(k, None) for k in found[q.offset:q.offset + q.limit]]
+            total, exact = (len(found), True) if len(found) < want else (COUNT_CAP, False)
             windowed = False
         else:
             keys, total, exact, windowed = _ranked(s, plan, q)
         hits = _hits(s, keys, fulltext.positive_terms(node) if node is not ALL else [])
     return SearchResult(q, total, exact, windowed, hits, (time.perf_counter() - started) * 1000)
-
-
-def _count(s: Session, plan: "_Plan", seen: int, complete: bool) -> tuple[int, bool]:
-    """Exact when the rows already read were all there is; else counted up to COUNT_CAP."""
-    if complete:
-        return seen, True
-    n = len(plan.newest(s, COUNT_CAP + 1))
-    return min(n, COUNT_CAP), n <= COUNT_CAP
 
 
 def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, float | None]], int, bool, bool]:
@@ -136,7 +131,7 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
         limit, params = need, {**plan.params, "tier": plan.tier(columns, together if as_phrase else plan.node),
                                "low": keys[-1], "high": keys[0]}
         while True:  # a candidate outside the window (a NOT met in the body) does not count: read on
-            rows = [k for k, in s.execute(plan.tier_select(limit), params)]
+            rows = plan.keys(s, plan.tier_sql(limit), params)
             found = [k for k in rows if k in window and k not in seen]
             if len(ordered) + len(found) >= need or len(rows) < limit or limit >= 4 * RANK_WINDOW:
                 break
@@ -169,6 +164,8 @@ class _Plan:
         self.where: list[str] = []
         self.empty = False  # a filter names something that does not exist: nothing can match
         self.groups = self._facet_groups(s, q)
+        self.expand = (searchindex.expansions(s, fulltext.prefixes(node))
+                       if self.sqlite and node is not ALL else {})
         if node is ALL and not self.groups:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
         elif self.sqlite:
@@ -179,11 +176,18 @@ class _Plan:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
             self.where.append("d.tsv @@ CAST(:match AS tsquery)")
             self.params["match"] = self.match()
+            if node is not ALL and fulltext.needs_positions(node):
+                self.params["loose"] = self.match(loose=True)
         self._ranges(q)
 
-    def match(self) -> str:
-        """The full-text condition: the words and every filter group."""
-        return self._join([] if self.node is ALL else [self._words(self.node, fulltext.COLUMNS)])
+    def match(self, loose: bool = False) -> str:
+        """The full-text condition: the words and every filter group (``loose``: see
+        ``fulltext.to_tsquery``)."""
+        if self.node is ALL:
+            return self._join([])
+        if loose:
+            return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
+        return self._join([self._words(self.node, fulltext.COLUMNS)])
 
     def tier(self, columns: tuple[str, ...], node: Node) -> str:
         """The condition of a relevance tier: ``node`` in ``columns`` (title, or title and lead),
@@ -193,7 +197,7 @@ class _Plan:
         return self._join([self._words(node, columns if columns == ("title",) else fulltext.COLUMNS)])
 
     def _words(self, node: Node, columns: tuple[str, ...]) -> str:
-        return fulltext.to_fts5(node, columns) if self.sqlite else fulltext.to_tsquery(node, columns)
+        return fulltext.to_fts5(node, columns, self.expand) if self.sqlite else fulltext.to_tsquery(node, columns)
 
     def _join(self, words: list[str]) -> str:
         if self.sqlite:
@@ -201,11 +205,11 @@ class _Plan:
                                          for g in self.groups])
         return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
 
-    def tier_select(self, limit: int) -> Any:
+    def tier_sql(self, limit: int) -> str:
         """Keys of a tier's candidates within the window's span (:low to :high), newest first."""
         cond = "search_fts MATCH :tier" if self.sqlite else "d.head @@ CAST(:tier AS tsquery)"
-        return text(f"SELECT {self.key} FROM {self.from_} WHERE {cond} AND {self.key} BETWEEN :low AND :high "
-                    f"ORDER BY {self.key} DESC LIMIT {int(limit)}")
+        return (f"SELECT {self.key} FROM {self.from_} WHERE {cond} AND {self.key} BETWEEN :low AND :high "
+                f"ORDER BY {self.key} DESC LIMIT {int(limit)}")
 
     def _facet_groups(self, s: Session, q: SearchQuery) -> list[list[str]]:
         """Each filter as a group of facet tokens, any of which will do; groups all must hold."""
@@ -255,17 +259,53 @@ class _Plan:
         reads one quarter, not ten years, and a rare one costs five small statements."""
         if self.sqlite or "match" not in self.params:
             sql = self.select_sql(limit=limit, order=True)
-            return [k for k, in s.execute(text(sql).bindparams(*self.binds), self.params)]
+            return self.keys(s, sql, self.params)
         quarters = self._quarters(s)
         out: list[int] = []
         for chunk in [quarters[i:i + 1] for i in range(min(4, len(quarters)))] + [quarters[4:]]:
             if not chunk or len(out) >= limit:
                 continue
+            params = {**self.params, "part_lo": chunk[-1][1], "part_hi": chunk[0][2]}
+            if "loose" in self.params:
+                out += self._verified(s, limit - len(out), params)
+                continue
             sql = self.select_sql(limit=limit - len(out), order=True,
                                   extra=[f"{self.key} >= :part_lo", f"{self.key} < :part_hi"])
-            params = {**self.params, "part_lo": chunk[-1][1], "part_hi": chunk[0][2]}
-            out += [k for k, in s.execute(text(sql).bindparams(*self.binds), params)]
+            out += self.keys(s, sql, params)
         return out
+
+    def _verified(self, s: Session, limit: int, params: dict[str, Any]) -> list[int]:
+        """PostgreSQL, a query with phrases of three words or more: the newest candidates of the
+        loose query (GIN alone), then the query itself checked on those candidates' lines of
+        words (``search_text``), a batch at a time. A GIN bitmap of the exact query would read
+        back the tsvector (about 11 kB) of every candidate in the quarter to check positions."""
+        where = [w for w in self.where if ":match" not in w]
+        where += ["d.tsv @@ CAST(:loose AS tsquery)", "d.sort_key >= :part_lo", "d.sort_key < :part_hi"]
+        patterns: dict[str, str] = {}
+        check = fulltext.to_phrase_sql(self.node, "t.words", patterns)
+        out: list[int] = []
+        batch, before = limit + limit // 4 + 20, params["part_hi"]
+        while len(out) < limit:
+            cands = self.keys(s, f"SELECT d.sort_key FROM search_docs AS d WHERE {' AND '.join(where)} "
+                                 f"AND d.sort_key < :before ORDER BY d.sort_key DESC LIMIT {int(batch)}",
+                              {**params, "before": before})
+            if not cands:
+                break
+            out += self.keys(s, f"SELECT t.sort_key FROM search_text AS t WHERE t.sort_key = ANY(:keys) "
+                                f"AND {check} ORDER BY t.sort_key DESC", {"keys": cands, **patterns})
+            if len(cands) < batch:
+                break
+            before, batch = cands[-1], batch * 4
+        return out[:limit]
+
+    def keys(self, s: Session, sql: str, params: dict[str, Any]) -> list[int]:
+        """The keys ``sql`` selects (its one column), newest first. PostgreSQL hands them over as
+        one array: a thousand rows one by one cost more in Python than the query in the server."""
+        binds = [b for b in self.binds if f":{b.key}" in sql]
+        if self.sqlite:
+            return list(s.execute(text(sql).bindparams(*binds), params).scalars())
+        wrapped = f"SELECT coalesce(array_agg(q.k ORDER BY q.k DESC), '{{}}') FROM ({sql}) AS q(k)"
+        return list(s.execute(text(wrapped).bindparams(*binds), params).scalar_one())
 
     def _quarters(self, s: Session) -> list[tuple[str, int, int]]:
         """The partitions a search may need as (name, first key, end key), newest first."""

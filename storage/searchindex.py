@@ -21,6 +21,11 @@ from sqlalchemy.orm import Session
 
 from . import fulltext
 
+# every word ever indexed (never pruned: a word no article holds any more expands to nothing)
+VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
+# PostgreSQL: each article's folded words as one line, where long phrases are checked (fulltext.phrase_text)
+TEXT_DDL = ("CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
+            "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, words TEXT NOT NULL)")
 SQLITE_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
@@ -28,6 +33,7 @@ SQLITE_DDL = [
     # an article deleted (by hand or by cascade) takes its words with it
     "CREATE TRIGGER search_docs_gone AFTER DELETE ON search_docs "
     "BEGIN DELETE FROM search_fts WHERE rowid = old.sort_key; END",
+    VOCAB_DDL,
 ]
 POSTGRES_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE, "
@@ -36,9 +42,11 @@ POSTGRES_DDL = [
     "CREATE INDEX ix_search_docs_article ON search_docs (article_id)",
     "CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)",
     "CREATE INDEX ix_search_docs_head ON search_docs USING gin (head)",
+    TEXT_DDL,
 ]
 DROP = ["DROP TRIGGER IF EXISTS search_docs_gone", "DROP TABLE IF EXISTS search_fts",
-        "DROP TABLE IF EXISTS search_docs"]
+        "DROP TABLE IF EXISTS search_vocab", "DROP TABLE IF EXISTS search_text", "DROP TABLE IF EXISTS search_docs"]
+EXPAND_MAX = 64  # a prefix with more words than this is left to FTS5's own prefix scan
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def create(conn: Connection) -> None:
 
 
 def drop(conn: Connection) -> None:
-    for ddl in DROP if conn.dialect.name == "sqlite" else DROP[2:]:
+    for ddl in DROP if conn.dialect.name == "sqlite" else DROP[3:]:
         conn.exec_driver_sql(ddl)
 
 
@@ -80,21 +88,71 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
         s.execute(text("DELETE FROM search_docs WHERE article_id IN :ids")
                   .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
         s.execute(text("INSERT INTO search_docs (article_id, sort_key) VALUES (:id, :k)"), docs)
-        cols = [dict(zip(("t", "l", "b"), fulltext.fts5_row(r.title, r.lead, r.body)), k=d["k"],
-                     f=" ".join(fulltext.PAIR + f for f in r.facets())) for r, d in zip(rows, docs)]
+        cols, vocab = [], set()
+        for r, d in zip(rows, docs):
+            fw = fulltext.fields(r.title, r.lead, r.body)
+            vocab.update(*fw)
+            cols.append(dict(zip(("t", "l", "b"), fulltext.fts5_row(fw)), k=d["k"],
+                             f=" ".join(fulltext.PAIR + f for f in r.facets())))
         s.execute(text("INSERT INTO search_fts (rowid, title, lead, body, facets) VALUES (:k, :t, :l, :b, :f)"),
                   cols)
+        if vocab:
+            s.execute(text("INSERT OR IGNORE INTO search_vocab (term) VALUES (:t)"), [{"t": t} for t in vocab])
     else:
         for r, d in zip(rows, docs):
             facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
             d["v"] = fulltext.tsvector_literal(fw, facets)
             d["h"] = fulltext.tsvector_literal(fw[:2], facets)
+            d["w"] = fulltext.phrase_text(fw)
         _partitions(s, {d["k"] for d in docs})
-        s.execute(text("DELETE FROM search_docs WHERE article_id IN :ids")
-                  .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
+        for table in ("search_docs", "search_text"):
+            s.execute(text(f"DELETE FROM {table} WHERE article_id IN :ids")
+                      .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
         s.execute(text("INSERT INTO search_docs (article_id, sort_key, tsv, head) "
                        "VALUES (:id, :k, CAST(:v AS tsvector), CAST(:h AS tsvector))"), docs)
+        s.execute(text("INSERT INTO search_text (article_id, sort_key, words) VALUES (:id, :k, :w)"), docs)
     return len(rows)
+
+
+def expansions(s: Session | Connection, prefixes: Iterable[str]) -> dict[str, list[str]]:
+    """SQLite: the indexed words starting with each prefix, where there are at most
+    ``EXPAND_MAX``. FTS5 without a prefix index reads a prefix's whole doclist before it can
+    return one row (most of a second for "huu*" in a million articles); an OR of the words it
+    stands for is read lazily, newest first, like any other word."""
+    out: dict[str, list[str]] = {}
+    for p in set(prefixes):
+        if not p:
+            continue
+        after = p[:-1] + chr(ord(p[-1]) + 1)  # the first string past every word starting with p
+        terms = list(s.execute(text(f"SELECT term FROM search_vocab WHERE term >= :p AND term < :q "
+                                    f"ORDER BY term LIMIT {EXPAND_MAX + 1}"), {"p": p, "q": after}).scalars())
+        if len(terms) <= EXPAND_MAX:
+            out[p] = terms
+    return out
+
+
+def fill_vocab(conn: Connection) -> None:
+    """Fill ``search_vocab`` from what FTS5 already holds (migration 0008)."""
+    conn.exec_driver_sql(VOCAB_DDL)
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.search_fts_terms USING fts5vocab(main, search_fts, 'row')")
+    try:
+        conn.execute(text("INSERT OR IGNORE INTO search_vocab (term) SELECT term FROM temp.search_fts_terms "
+                          "WHERE term NOT LIKE :pair"), {"pair": fulltext.PAIR + "%"})
+    finally:
+        conn.exec_driver_sql("DROP TABLE temp.search_fts_terms")
+
+
+def fill_text(conn: Connection) -> None:
+    """PostgreSQL: make ``search_text`` and give it every indexed article it lacks (migration 0008)."""
+    conn.exec_driver_sql(TEXT_DDL)
+    rows = conn.execute(text(
+        "SELECT a.id, d.sort_key, a.title, a.lead, a.body_text FROM articles AS a "
+        "JOIN search_docs AS d ON d.article_id = a.id LEFT JOIN search_text AS t ON t.article_id = a.id "
+        "WHERE t.article_id IS NULL ORDER BY a.id")).all()
+    for i in range(0, len(rows), 500):
+        conn.execute(text("INSERT INTO search_text (article_id, sort_key, words) VALUES (:id, :k, :w)"),
+                     [{"id": r.id, "k": r.sort_key, "w": fulltext.phrase_text(
+                         fulltext.fields(r.title or "", r.lead or "", r.body_text or ""))} for r in rows[i:i + 500]])
 
 
 def quarter(key: int) -> tuple[str, int, int]:

@@ -47,10 +47,11 @@ def fill(archive: Archive) -> dict[str, int]:
     return ids
 
 
-def correct_seed_000(archive: Archive) -> int:
-    """The editors fix seed 000's lead (trap 4): Thanh Hóa's second mention becomes Đồng Nai."""
+def correct_seed_000(archive: Archive, extra: str = "") -> int:
+    """The editors fix seed 000's lead (trap 4): Thanh Hóa's second mention becomes Đồng Nai
+    (and ``extra`` is appended to it)."""
     a = next(x for x in archive.iter_articles() if x.url.endswith(SEED_000))
-    lead = a.lead.replace("Thanh Hóa", "Đồng Nai", 2).replace("Đồng Nai", "Thanh Hóa", 1)
+    lead = a.lead.replace("Thanh Hóa", "Đồng Nai", 2).replace("Đồng Nai", "Thanh Hóa", 1) + extra
     assert lead != a.lead
     sid = archive.source_id(a.source)
     assert sid is not None

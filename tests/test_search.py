@@ -10,12 +10,12 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from storage import db
+from storage import db, fulltext, searchindex
 from storage.archive import Archive
 from storage.query import Document, QueryError, matches, parse_query
 from storage.search import SearchQuery
 from storage.snippets import highlight, snippet
-from storage.fulltext import Term, fts5_row
+from storage.fulltext import Term, fields, fts5_row
 from tests.searchdata import SEED_000, correct_seed_000, fill
 
 VN = timezone(timedelta(hours=7))
@@ -27,7 +27,8 @@ QUERIES = [
     "dong nai", "Đồng Nai", NFD("ĐỒNG NAI"), '"dong nai"', "đồng", "dong",
     '"đối ngoại nhân dân"', '"doi ngoai nhan dan"', "hữu nghị -lào", "hữu nghị NOT lào",
     "(lào OR campuchia) hữu nghị", "vufo OR paccom OR lhhn", "hữu*", "huu* lao", '"bù gia mập"', "bu gia map",
-    '"hội hữu nghị"', "nhật bản", "thuỷ", "thủy", "script", "drop table", "1=1", "not-a-word-anywhere",
+    '"hội hữu nghị"', '"hội hữu nghị" -campuchia', '"hội hữu nghị việt*" OR "thanh hoá"', '"nhân dân" -"hữu nghị việt nam"',
+    '(hội -"hữu nghị việt") "nhân dân"', "nhật bản", "thuỷ", "thủy", "script", "drop table", "1=1", "not-a-word-anywhere",
 ]
 
 
@@ -92,7 +93,7 @@ def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(ar
         hits = archive.search(SearchQuery(text="thanh hoa", limit=50)).hits
         scores = [h.score for h in hits]
         assert scores == sorted(scores, reverse=True) and scores[0] == 4.0
-        assert all("·thanh·hoa" in " ".join(fts5_row(h.article.title, "", "")) for h in hits if h.score == 4.0)
+        assert all("·thanh·hoa" in " ".join(fts5_row(fields(h.article.title, "", ""))) for h in hits if h.score == 4.0)
         headline = [h for h in hits if h.score >= 3.0]
         assert all({"thanh", "hoa"} <= Document(h.article.title).vocab for h in headline)
         assert any(not {"thanh", "hoa"} <= Document(h.article.title).vocab for h in hits)
@@ -180,6 +181,48 @@ def test_the_migration_indexes_articles_stored_before_search_existed(tmp_path):
     with Archive(url) as archive:  # opening upgrades to 0007, which indexes what is there
         assert _ids(archive, "thanh hoa") == [7]
         assert _ids(archive, "", sections=["Hữu nghị"]) == [7]
+
+
+def test_sqlite_prefixes_read_as_the_words_they_stand_for(archives, monkeypatch):
+    made, _ = archives
+    lite = made["sqlite"]
+    with lite.engine.connect() as conn:
+        words = searchindex.expansions(conn, ["huu", "dong", "zzzq"])
+    assert "huu" in words["huu"] and all(w.startswith("huu") for w in words["huu"])
+    assert {"dong"} <= set(words["dong"]) and words["zzzq"] == []
+    assert fulltext.to_fts5(parse_query("hữu* lào"), expand=words).startswith('(({title lead body} : ("huu"')
+    expanded = {q: _ids(lite, q) for q in ("hữu*", "huu* lao", "dong* -nai", "zzzq*")}
+    monkeypatch.setattr(searchindex, "EXPAND_MAX", 0)  # too many words: FTS5's own prefix scan, same answer
+    assert {q: _ids(lite, q) for q in expanded} == expanded and expanded["hữu*"]
+
+
+def test_a_word_first_seen_in_a_correction_is_found_by_its_prefix(tmp_path):
+    with Archive(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        ids = fill(archive)
+        assert _ids(archive, "dongnaiq*") == []
+        correct_seed_000(archive, extra=" Dongnaiquê.")
+        assert _ids(archive, "dongnaiq*") == [ids[SEED_000]]
+
+
+def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
+    queries = ("hữu* lào", '"đối ngoại nhân dân"', '"hội hữu nghị" -campuchia', '"hội hữu nghị việt*"')
+    with Archive(archive_url) as archive:
+        fill(archive)
+        expected = {q: _ids(archive, q) for q in queries}
+    sqlite = archive_url.startswith("sqlite")
+    engine = db.make_engine(archive_url)
+    with engine.begin() as conn:  # as 0007 left it, before these tables existed
+        conn.execute(text("DROP TABLE search_vocab" if sqlite else "DROP TABLE search_text"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+    engine.dispose()
+    with Archive(archive_url) as archive:  # opening upgrades to 0008
+        with archive.engine.connect() as conn:
+            if sqlite:
+                assert conn.execute(text("SELECT count(*) FROM search_vocab WHERE term LIKE '%·%'")).scalar() == 0
+                assert "huu" in searchindex.expansions(conn, ["huu"])["huu"]
+            else:
+                assert conn.execute(text("SELECT count(*) FROM search_text")).scalar() == archive.totals()["articles"]
+        assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 
 def test_snippets_mark_the_text_as_published():

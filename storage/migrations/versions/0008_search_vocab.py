@@ -1,0 +1,29 @@
+"""Search helpers: on SQLite every indexed word (search_vocab), so a prefix query can name the
+words it stands for; on PostgreSQL each article's folded words as one line (search_text), where
+long phrases are checked.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-24
+"""
+
+from alembic import op
+
+from storage import searchindex
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    if conn.dialect.name == "sqlite":
+        searchindex.fill_vocab(conn)
+    else:
+        searchindex.fill_text(conn)
+
+
+def downgrade() -> None:
+    """Kept: the index writer fills these tables from 0007 on (it is the same code)."""
