@@ -80,6 +80,13 @@ def pairs(ws: list[str]) -> list[str]:
     return [PAIR + a + PAIR + b for a, b in zip(ws, ws[1:])]
 
 
+def triples(ws: list[str]) -> list[str]:
+    """PostgreSQL only: tokens of three adjacent words ("·hoi·huu·nghi"). A GIN index knows
+    which articles hold a token but not where, so a three-word phrase as one token needs no
+    position check, and a longer one's triples narrow its candidates to nearly its matches."""
+    return [PAIR + a + PAIR + b + PAIR + c for a, b, c in zip(ws, ws[1:], ws[2:])]
+
+
 FIELD_MARK = "|"  # between fields in ``phrase_text``: no word holds it, so no phrase runs across
 
 
@@ -122,7 +129,7 @@ def tsvector_literal(fields_words: list[list[str]], facet_tokens: Sequence[str] 
     positions: dict[str, list[str]] = {}
     pos = 0
     for weight, ws in zip("ABC", fields_words):
-        for tokens in (ws, pairs(ws)):  # a pair sits at its first word: consecutive pairs, consecutive positions
+        for tokens in (ws, pairs(ws), triples(ws)):  # at its first word's position: consecutive tokens, consecutive positions
             for i, token in enumerate(tokens):
                 slot = positions.setdefault(token, [])
                 if len(slot) < MAX_POSITIONS:
@@ -165,6 +172,10 @@ class Term:
     def tokens(self) -> list[str]:
         """The tokens a match holds at consecutive positions: the word, or the phrase's pairs."""
         return list(self.words) if len(self.words) == 1 else pairs(list(self.words))
+
+    def pg_tokens(self) -> list[str]:
+        """The same in PostgreSQL's vector: the word, the pair, or the phrase's triples."""
+        return self.tokens() if len(self.words) < 3 else triples(list(self.words))
 
 
 def _term(node: Node) -> Term:
@@ -262,18 +273,18 @@ def to_tsquery(node: Node, columns: Sequence[str] = COLUMNS, loose: bool = False
 
 
 def needs_positions(node: Node) -> bool:
-    """Whether matching ``node`` checks word positions (a phrase of three words or more)."""
+    """Whether matching ``node`` on PostgreSQL checks word positions (a phrase of four words or more)."""
     if node.op == "words":
-        return len(_term(node).tokens()) > 1
+        return len(_term(node).pg_tokens()) > 1
     return any(needs_positions(c) for c in node.children)
 
 
 def _tsq(node: Node, labels: str, loose: bool = False) -> str:
     if node.op == "words":
         term = _term(node)
-        tokens = [f"'{t}'" + (":" + labels if labels else "") for t in term.tokens()]
+        tokens = [f"'{t}'" + (":" + labels if labels else "") for t in term.pg_tokens()]
         if term.prefix:
-            tokens[-1] = f"'{term.tokens()[-1]}':*{labels}"
+            tokens[-1] = f"'{term.pg_tokens()[-1]}':*{labels}"
         return "(" + (" & " if loose else " <-> ").join(tokens) + ")"
     if node.op == "or":
         return "(" + " | ".join(_tsq(c, labels, loose) for c in node.children) + ")"

@@ -275,7 +275,7 @@ class _Plan:
         return out
 
     def _verified(self, s: Session, limit: int, params: dict[str, Any]) -> list[int]:
-        """PostgreSQL, a query with phrases of three words or more: the newest candidates of the
+        """PostgreSQL, a query with phrases of four words or more: the newest candidates of the
         loose query (GIN alone), then the query itself checked on those candidates' lines of
         words (``search_text``), a batch at a time. A GIN bitmap of the exact query would read
         back the tsvector (about 11 kB) of every candidate in the quarter to check positions."""

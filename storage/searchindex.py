@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Integer, Text, bindparam, column, select, table, text
 from sqlalchemy.orm import Session
 
 from . import fulltext
+from .models import UTCDateTime
 
 # every word ever indexed (never pruned: a word no article holds any more expands to nothing)
 VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
@@ -142,17 +143,24 @@ def fill_vocab(conn: Connection) -> None:
         conn.exec_driver_sql("DROP TABLE temp.search_fts_terms")
 
 
-def fill_text(conn: Connection) -> None:
-    """PostgreSQL: make ``search_text`` and give it every indexed article it lacks (migration 0008)."""
-    conn.exec_driver_sql(TEXT_DDL)
-    rows = conn.execute(text(
-        "SELECT a.id, d.sort_key, a.title, a.lead, a.body_text FROM articles AS a "
-        "JOIN search_docs AS d ON d.article_id = a.id LEFT JOIN search_text AS t ON t.article_id = a.id "
-        "WHERE t.article_id IS NULL ORDER BY a.id")).all()
-    for i in range(0, len(rows), 500):
-        conn.execute(text("INSERT INTO search_text (article_id, sort_key, words) VALUES (:id, :k, :w)"),
-                     [{"id": r.id, "k": r.sort_key, "w": fulltext.phrase_text(
-                         fulltext.fields(r.title or "", r.lead or "", r.body_text or ""))} for r in rows[i:i + 500]])
+def index_stored(conn: Connection) -> None:
+    """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL)."""
+    articles = table("articles", column("id", Integer), column("published_at", UTCDateTime),
+                     column("first_seen", UTCDateTime), column("title", Text), column("lead", Text),
+                     column("body_text", Text), column("source_id", Integer), column("section", Text),
+                     column("story_id", Integer))
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for article_id, kind, value in conn.execute(text("SELECT article_id, kind, value FROM article_tags")):
+        tags.setdefault(article_id, []).append((kind, value))
+    batch = []
+    for row in conn.execute(select(articles).order_by(articles.c.id)):
+        batch.append(IndexRow(row.id, row.published_at or row.first_seen, row.title or "", row.lead or "",
+                              row.body_text or "", row.source_id, row.section or "", tuple(tags.get(row.id, ())),
+                              row.story_id))
+        if len(batch) == 500:
+            put(conn, batch)
+            batch = []
+    put(conn, batch)
 
 
 def quarter(key: int) -> tuple[str, int, int]:

@@ -1,6 +1,6 @@
-"""Search helpers: on SQLite every indexed word (search_vocab), so a prefix query can name the
-words it stands for; on PostgreSQL each article's folded words as one line (search_text), where
-long phrases are checked.
+"""Search, second layout: on SQLite every indexed word (search_vocab), so a prefix query can name
+the words it stands for; on PostgreSQL word triples in the vectors and each article's folded
+words as one line (search_text), where long phrases are checked: every article is indexed again.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,7 +22,8 @@ def upgrade() -> None:
     if conn.dialect.name == "sqlite":
         searchindex.fill_vocab(conn)
     else:
-        searchindex.fill_text(conn)
+        conn.exec_driver_sql(searchindex.TEXT_DDL)
+        searchindex.index_stored(conn)
 
 
 def downgrade() -> None:
