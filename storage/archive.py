@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from .db import make_engine, upgrade
 from . import clusters, searchindex
@@ -294,13 +294,17 @@ class Archive:
         (a mirror, a print view, a re-published URL), not a new one.
         """
         digest = rec.content_hash()
-        raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6) if rec.raw_html else None
+        raw: bytes | None = None
         for attempt in range(3):
             with self.session() as s:
                 try:
                     outcome, article_id = self._upsert(s, source_id, rec, digest, run_id)
-                    if raw is not None:
-                        _put_raw(s, article_id, rec.url, raw, len(rec.raw_html or ""))
+                    # the raw page kept is the one the stored version was read from: a re-crawl that
+                    # changes nothing does not rewrite tens of kilobytes
+                    if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED or s.scalar(
+                            select(RawPage.article_id).where(RawPage.article_id == article_id)) is None):
+                        raw = raw or zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6)
+                        _put_raw(s, article_id, rec.url, raw, len(rec.raw_html))
                     if run_id is not None:
                         column = {StoreOutcome.NEW: CrawlRun.articles_new,
                                   StoreOutcome.UPDATED: CrawlRun.articles_updated,
@@ -317,13 +321,15 @@ class Archive:
 
     @staticmethod
     def _find(s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str) -> Article | None:
+        # the bulky columns load only if a new version needs them (most re-crawls change nothing)
+        light = (defer(Article.body_text), defer(Article.body_html), defer(Article.minhash))
         art = s.scalar(select(Article).join(ArticleURL, ArticleURL.article_id == Article.id)
-                       .where(ArticleURL.url_key == key))
+                       .where(ArticleURL.url_key == key).options(*light))
         if art is None:
-            art = s.scalar(select(Article).where(Article.url == rec.url))
+            art = s.scalar(select(Article).where(Article.url == rec.url).options(*light))
         if art is None and len(rec.body_text) >= MIN_DEDUP_BODY:
             art = s.scalar(select(Article).where(Article.source_id == source_id, Article.body_hash == body_hash)
-                           .order_by(Article.id).limit(1))
+                           .order_by(Article.id).limit(1).options(*light))
         if art is not None and s.get(ArticleURL, key) is None:
             s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=utcnow()))
         return art
@@ -809,11 +815,12 @@ def _fields(rec: ArticleRecord) -> dict[str, Any]:
 
 
 def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> None:
-    row = s.get(RawPage, article_id)
-    if row is None:
-        s.add(RawPage(article_id=article_id, url=url, fetched_at=utcnow(), size=size, html_z=raw))
-    else:
-        row.url, row.fetched_at, row.size, row.html_z = url, utcnow(), size, raw
+    """Replace the article's raw page without loading the old one (tens of kilobytes a page)."""
+    values = dict(url=url, fetched_at=utcnow(), size=size, html_z=raw)
+    done = s.execute(update(RawPage).where(RawPage.article_id == article_id).values(**values)
+                     .execution_options(synchronize_session=False))
+    if not done.rowcount:
+        s.execute(insert(RawPage).values(article_id=article_id, **values))
 
 
 def _version(art: Article, number: int, digest: str, now: datetime, run_id: int | None,

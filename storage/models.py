@@ -213,7 +213,8 @@ class State(Base):
 
 
 class RawPage(Base):
-    """The latest fetched HTML of an article, zlib-compressed, so a better extractor can re-read it."""
+    """The HTML an article's stored version was read from (the latest fetch that changed it, or its
+    first), zlib-compressed, so a better extractor can re-read it."""
 
     __tablename__ = "raw_pages"
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)

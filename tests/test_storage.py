@@ -59,6 +59,25 @@ def test_upsert_is_idempotent_and_versions_only_real_changes(archive_url):
         assert archive.totals() == {"sources": 1, "articles": 1, "versions": 2, "runs": 1, "errors": 0}
 
 
+def test_the_raw_page_kept_is_the_one_the_stored_version_was_read_from(archive_url):
+    with Archive(archive_url) as archive:
+        sid = archive.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        page = "<html><h1>Liên hiệp tỉnh Thanh Hóa</h1><aside>Đọc nhiều {}</aside></html>"
+        assert archive.store_article(sid, record(raw_html=None)) is StoreOutcome.NEW
+        aid = archive.latest_articles()[0].id
+        assert archive.raw_page(aid) is None
+        # unchanged, but no page was kept yet: this one is
+        assert archive.store_article(sid, record(raw_html=page.format(1))) is StoreOutcome.UNCHANGED
+        assert archive.raw_page(aid) == page.format(1)
+        # a re-crawl with new sidebars only changes nothing stored
+        assert archive.store_article(sid, record(raw_html=page.format(2))) is StoreOutcome.UNCHANGED
+        assert archive.raw_page(aid) == page.format(1)
+        # a correction keeps the page it was read from
+        fixed = record(lead="Ngày 15/01, hội nghị tại Đồng Nai.", raw_html=page.format(3))
+        assert archive.store_article(sid, fixed) is StoreOutcome.UPDATED
+        assert archive.raw_page(aid) == page.format(3)
+
+
 def test_times_round_trip_as_aware_utc(archive_url):
     with Archive(archive_url) as archive:
         sid = archive.ensure_source("s")
