@@ -128,8 +128,13 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     for score, columns, as_phrase in TIERS:
         if len(ordered) >= need or (as_phrase and together is None):
             continue
-        limit, params = need, {**plan.params, "tier": plan.tier(columns, together if as_phrase else plan.node),
-                               "low": keys[-1], "high": keys[0]}
+        node = together if as_phrase else plan.node
+        if not plan.sqlite and columns == ("title",):
+            found = [k for k in plan.in_titles(s, node, keys) if k not in seen]
+            seen.update(found)
+            ordered += [(k, score) for k in found]
+            continue
+        limit, params = need, {**plan.params, "tier": plan.tier(columns, node), "low": keys[-1], "high": keys[0]}
         while True:  # a candidate outside the window (a NOT met in the body) does not count: read on
             rows = plan.keys(s, plan.tier_sql(limit), params)
             found = [k for k in rows if k in window and k not in seen]
@@ -191,10 +196,9 @@ class _Plan:
 
     def tier(self, columns: tuple[str, ...], node: Node) -> str:
         """The condition of a relevance tier: ``node`` in ``columns`` (title, or title and lead),
-        and the filters. On PostgreSQL it is matched against ``head``, which holds only those."""
-        if self.sqlite:
-            return self._join([self._words(node, columns)])
-        return self._join([self._words(node, columns if columns == ("title",) else fulltext.COLUMNS)])
+        and the filters. On PostgreSQL (title and lead) it is matched against ``head``, which
+        holds only those, unlabelled, so GIN alone answers it."""
+        return self._join([self._words(node, columns if self.sqlite else fulltext.COLUMNS)])
 
     def _words(self, node: Node, columns: tuple[str, ...]) -> str:
         return fulltext.to_fts5(node, columns, self.expand) if self.sqlite else fulltext.to_tsquery(node, columns)
@@ -204,6 +208,16 @@ class _Plan:
             return " AND ".join(words + ["facets : (" + " OR ".join(f'"{fulltext.PAIR}{t}"' for t in g) + ")"
                                          for g in self.groups])
         return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
+
+    def in_titles(self, s: Session, node: Node, window: list[int]) -> list[int]:
+        """PostgreSQL: the window's keys whose headline satisfies ``node``, newest first, read off
+        the headline line of ``search_text`` (a few dozen bytes). A GIN index cannot tell a
+        headline word from a lead word, and checking weight labels reads every candidate's
+        vector back."""
+        patterns: dict[str, str] = {}
+        check = fulltext.to_phrase_sql(node, "t.title", patterns)
+        sql = f"SELECT t.sort_key FROM search_text AS t WHERE t.sort_key = ANY(:window) AND {check}"
+        return self.keys(s, sql, {"window": window, **patterns})
 
     def tier_sql(self, limit: int) -> str:
         """Keys of a tier's candidates within the window's span (:low to :high), newest first."""

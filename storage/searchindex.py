@@ -24,9 +24,11 @@ from .models import UTCDateTime
 
 # every word ever indexed (never pruned: a word no article holds any more expands to nothing)
 VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
-# PostgreSQL: each article's folded words as one line, where long phrases are checked (fulltext.phrase_text)
+# PostgreSQL: each article's folded words as one line, where long phrases are checked, and its headline's
+# apart, where the headline tiers are (fulltext.phrase_text)
 TEXT_DDL = ("CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
-            "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, words TEXT NOT NULL)")
+            "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, "
+            "words TEXT NOT NULL)")
 SQLITE_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
@@ -104,14 +106,14 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
             d["v"] = fulltext.tsvector_literal(fw, facets)
             d["h"] = fulltext.tsvector_literal(fw[:2], facets)
-            d["w"] = fulltext.phrase_text(fw)
+            d["w"], d["t"] = fulltext.phrase_text(fw), fulltext.phrase_text(fw[:1])
         _partitions(s, {d["k"] for d in docs})
         for table in ("search_docs", "search_text"):
             s.execute(text(f"DELETE FROM {table} WHERE article_id IN :ids")
                       .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
         s.execute(text("INSERT INTO search_docs (article_id, sort_key, tsv, head) "
                        "VALUES (:id, :k, CAST(:v AS tsvector), CAST(:h AS tsvector))"), docs)
-        s.execute(text("INSERT INTO search_text (article_id, sort_key, words) VALUES (:id, :k, :w)"), docs)
+        s.execute(text("INSERT INTO search_text (article_id, sort_key, title, words) VALUES (:id, :k, :t, :w)"), docs)
     return len(rows)
 
 
