@@ -321,8 +321,7 @@ class Archive:
 
     @staticmethod
     def _find(s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str) -> Article | None:
-        # the bulky columns load only if a new version needs them (most re-crawls change nothing)
-        light = (defer(Article.body_text), defer(Article.body_html), defer(Article.minhash))
+        light = _LIGHT
         art = s.scalar(select(Article).join(ArticleURL, ArticleURL.article_id == Article.id)
                        .where(ArticleURL.url_key == key).options(*light))
         if art is None:
@@ -806,6 +805,10 @@ def _settle(row: Delivery | Digest, ok: bool, error: str, retry_at: datetime | N
         row.status, row.next_attempt_at, row.last_error = "pending", retry_at, error[:2000]
     else:
         row.status, row.last_error = "failed", error[:2000]
+
+
+# an article as a re-crawl loads it: the bulky columns load only if a new version needs them
+_LIGHT = (defer(Article.body_text), defer(Article.body_html), defer(Article.minhash))
 
 
 def _fields(rec: ArticleRecord) -> dict[str, Any]:
