@@ -97,24 +97,28 @@ def phrase_text(fields_words: list[list[str]]) -> str:
     return " " + f" {FIELD_MARK} ".join(" ".join(ws) for ws in fields_words) + " "
 
 
-def to_phrase_sql(node: Node, column: str, params: dict[str, str]) -> str:
-    """A SQL condition meaning ``node`` over ``phrase_text`` in ``column``: every word, phrase and
-    prefix a ``strpos`` of its spaced form; its patterns are added to ``params`` (never inlined)."""
+def to_phrase_sql(node: Node, column: str, params: dict[str, str], sqlite: bool = False) -> str:
+    """A SQL condition meaning ``node`` over a line of spaced folded words in ``column``
+    (``phrase_text``, or FTS5's stored column, whose pair tokens start with ``PAIR`` and so
+    never continue a word or a phrase): every word, phrase and prefix a substring search of
+    its spaced form (``strpos``, ``instr`` on SQLite); its patterns are added to ``params``
+    (never inlined)."""
     _check(node)
-    return _phrase_sql(node, column, params)
+    find = "instr({}, :{}) > 0" if sqlite else 'strpos({} COLLATE "C", :{}) > 0'
+    return _phrase_sql(node, column, params, find)
 
 
-def _phrase_sql(node: Node, column: str, params: dict[str, str]) -> str:
+def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str) -> str:
     if node.op == "words":
         term = _term(node)
         name = f"ph{len(params)}"
         params[name] = " " + " ".join(term.words) + ("" if term.prefix else " ")
-        return f'strpos({column} COLLATE "C", :{name}) > 0'
+        return find.format(column, name)
     if node.op == "or":
-        return "(" + " OR ".join(_phrase_sql(c, column, params) for c in node.children) + ")"
+        return "(" + " OR ".join(_phrase_sql(c, column, params, find) for c in node.children) + ")"
     pos, neg = _split(node)
-    return "(" + " AND ".join([_phrase_sql(c, column, params) for c in pos]
-                              + [f"NOT {_phrase_sql(n, column, params)}" for n in neg]) + ")"
+    return "(" + " AND ".join([_phrase_sql(c, column, params, find) for c in pos]
+                              + [f"NOT {_phrase_sql(n, column, params, find)}" for n in neg]) + ")"
 
 
 def fts5_row(fields_words: list[list[str]]) -> tuple[str, str, str]:

@@ -15,6 +15,7 @@ reads "1,000+".
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,26 +116,29 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     """Relevance: the newest RANK_WINDOW matches (one index walk), then in tier order those
     whose headline holds the typed words together (4), whose headline satisfies the query
     (3), whose headline and lead do (2), then the rest (1); newest first within each. A tier
-    looks only at the headline and lead (small on every backend) from the window's oldest key
-    on, and keeps what is in the window, so a ranked query on a million articles costs about
-    what it costs on a thousand, and both backends give the same order."""
+    looks only at the headline and lead (small on every backend), of the window's keys
+    (SQLite: ``scored``, all tiers in one read; PostgreSQL: ``in_titles``) or, for headline
+    and lead on PostgreSQL, through the ``head`` index from the window's oldest key on,
+    keeping what is in the window. So a ranked query on a million articles costs about what
+    it costs on a thousand, and both backends give the same order."""
     keys = plan.newest(s, RANK_WINDOW)
     if not keys:
         return [], 0, True, False
     window, need = set(keys), q.offset + q.limit
-    ordered: list[tuple[int, float | None]] = []
-    seen: set[int] = set()
     together = _as_phrase(plan.node)
-    for score, columns, as_phrase in TIERS:
-        if len(ordered) >= need or (as_phrase and together is None):
-            continue
-        node = together if as_phrase else plan.node
-        if not plan.sqlite and columns == ("title",):
+    tiers = [(score, columns, together if as_phrase else plan.node) for score, columns, as_phrase in TIERS
+             if not (as_phrase and together is None)]
+    ordered: list[tuple[int, float | None]] = plan.scored(s, keys, tiers, need) if plan.sqlite else []
+    seen: set[int] = {k for k, _ in ordered}
+    for score, columns, node in tiers if not plan.sqlite else ():
+        if len(ordered) >= need:
+            break
+        if columns == ("title",):
             found = [k for k in plan.in_titles(s, node, keys) if k not in seen]
             seen.update(found)
             ordered += [(k, score) for k in found]
             continue
-        limit, params = need, {**plan.params, "tier": plan.tier(columns, node), "low": keys[-1], "high": keys[0]}
+        limit, params = need, {**plan.params, "tier": plan.tier(node), "low": keys[-1], "high": keys[0]}
         while True:  # a candidate outside the window (a NOT met in the body) does not count: read on
             rows = plan.keys(s, plan.tier_sql(limit), params)
             found = [k for k in rows if k in window and k not in seen]
@@ -194,11 +198,10 @@ class _Plan:
             return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
         return self._join([self._words(self.node, fulltext.COLUMNS)])
 
-    def tier(self, columns: tuple[str, ...], node: Node) -> str:
-        """The condition of a relevance tier: ``node`` in ``columns`` (title, or title and lead),
-        and the filters. On PostgreSQL (title and lead) it is matched against ``head``, which
-        holds only those, unlabelled, so GIN alone answers it."""
-        return self._join([self._words(node, columns if self.sqlite else fulltext.COLUMNS)])
+    def tier(self, node: Node) -> str:
+        """PostgreSQL, the headline-and-lead tier: ``node`` and the filters, matched against
+        ``head``, which holds only those two fields, unlabelled, so GIN alone answers it."""
+        return self._join([fulltext.to_tsquery(node, fulltext.COLUMNS)])
 
     def _words(self, node: Node, columns: tuple[str, ...]) -> str:
         return fulltext.to_fts5(node, columns, self.expand) if self.sqlite else fulltext.to_tsquery(node, columns)
@@ -208,6 +211,35 @@ class _Plan:
             return " AND ".join(words + ["facets : (" + " OR ".join(f'"{fulltext.PAIR}{t}"' for t in g) + ")"
                                          for g in self.groups])
         return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
+
+    def scored(self, s: Session, window: list[int], tiers: list[tuple[float, tuple[str, ...], Node]],
+               need: int) -> list[tuple[int, float | None]]:
+        """SQLite: the window's keys in a headline or lead tier, best tier first, newest first
+        within each, read off the title (then, if the headline tiers do not fill the page, the
+        lead) FTS5 keeps in its content table: a few hundred bytes an article. Walking the index
+        for a tier instead (``{title}: huu AND {title}: nhat`` within the window's span) reads
+        the positions of common words across the span: on a million articles ten times the
+        cost, and unbounded."""
+        out: list[tuple[int, float | None]] = []
+        seen: set[int] = set()
+        window_json = json.dumps(window)
+        for columns in (("title",), ("title", "lead")):
+            arms, patterns = [], {}
+            for score, cols, node in tiers:
+                if cols == columns:
+                    line = " || ' | ' || ".join(f"c.c{fulltext.COLUMNS.index(c)}" for c in cols)
+                    check = fulltext.to_phrase_sql(node, f"(' ' || {line} || ' ')", patterns, sqlite=True)
+                    arms.append(f"WHEN {check} THEN {float(score)!r}")
+            if not arms or len(out) >= need:
+                continue
+            sql = (f"SELECT k, score FROM (SELECT c.id AS k, CASE {' '.join(arms)} END AS score "
+                   "FROM search_fts_content AS c WHERE c.id IN (SELECT value FROM json_each(:window))) "
+                   "WHERE score IS NOT NULL ORDER BY score DESC, k DESC")
+            for k, score in s.execute(text(sql), {"window": window_json, **patterns}):
+                if k not in seen:
+                    seen.add(k)
+                    out.append((k, score))
+        return out
 
     def in_titles(self, s: Session, node: Node, window: list[int]) -> list[int]:
         """PostgreSQL: the window's keys whose headline satisfies ``node``, newest first, read off
@@ -220,10 +252,9 @@ class _Plan:
         return self.keys(s, sql, {"window": window, **patterns})
 
     def tier_sql(self, limit: int) -> str:
-        """Keys of a tier's candidates within the window's span (:low to :high), newest first."""
-        cond = "search_fts MATCH :tier" if self.sqlite else "d.head @@ CAST(:tier AS tsquery)"
-        return (f"SELECT {self.key} FROM {self.from_} WHERE {cond} AND {self.key} BETWEEN :low AND :high "
-                f"ORDER BY {self.key} DESC LIMIT {int(limit)}")
+        """PostgreSQL: keys of a tier's candidates within the window's span (:low to :high), newest first."""
+        return (f"SELECT {self.key} FROM {self.from_} WHERE d.head @@ CAST(:tier AS tsquery) "
+                f"AND {self.key} BETWEEN :low AND :high ORDER BY {self.key} DESC LIMIT {int(limit)}")
 
     def _facet_groups(self, s: Session, q: SearchQuery) -> list[list[str]]:
         """Each filter as a group of facet tokens, any of which will do; groups all must hold."""
