@@ -62,6 +62,7 @@ class CrawlerConfig:
     timeout: float = 30.0
     retries: int = 2
     max_response_mb: int = 20
+    read_in_worker: bool = True  # read pages in a worker process beside the crawl's reactor (two cores)
     # fetch a known article again this many seconds after first seeing it (corrections, removals);
     # afterwards it rests. Default: 1 h, 6 h, 24 h and 3 days.
     revisit_after: list[int] = field(default_factory=lambda: [3600, 21600, 86400, 259200])

@@ -8,6 +8,8 @@ USER_AGENT = "Huunghi/0.1 news monitor"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# an article page yields one item; Scrapy starts this many tasks for every response's output
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
@@ -50,5 +52,6 @@ def from_config(config: "Config") -> dict:  # noqa: F821 - imported lazily to ke
         "RETRY_TIMES": c.retries,
         "HUUNGHI_REVISIT_AFTER": list(c.revisit_after),
         "DOWNLOAD_MAXSIZE": c.max_response_mb * 1024 * 1024,
+        "HUUNGHI_READ_IN_WORKER": c.read_in_worker,
         "HUUNGHI_DATABASE_URL": config.database_url,
     }

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -59,10 +59,32 @@ class ArticleRecord:
     def identity(self) -> str:
         return self.url_key or re.sub(r"^[a-z]+://(www\.)?", "", self.url)
 
+    # (key of the hashed fields, content hash, body hash), computed where the page was read
+    sealed: tuple[int, str, str] | None = field(default=None, repr=False, compare=False)
+
     def content_hash(self) -> str:
         """What decides "changed": title, lead, body and date, normalised (never sidebars)."""
+        if self.sealed is not None and self.sealed[0] == self._key():
+            return self.sealed[1]
         when = self.published_at.isoformat() if self.published_at else ""
         return content_hash(self.title, self.lead, self.body_text, when)
+
+    def body_hash(self) -> str:
+        """The body alone, normalised: an unknown URL with a known body is an alias."""
+        if self.sealed is not None and self.sealed[0] == self._key():
+            return self.sealed[2]
+        return content_hash(self.body_text)
+
+    def seal(self) -> "ArticleRecord":
+        """Compute both hashes now: the crawl reads pages in a worker process and stores them
+        in another, so the normalising (a millisecond an article) is done by the reader. A
+        field changed afterwards makes the hashes be computed again."""
+        self.sealed = None
+        self.sealed = (self._key(), self.content_hash(), self.body_hash())
+        return self
+
+    def _key(self) -> int:
+        return hash((self.title, self.lead, self.body_text, self.published_at))
 
 
 MAX_CANDIDATES = 500  # the newest sharers of a band in the window; a bound on one placement's cost
@@ -293,43 +315,74 @@ class Archive:
         An unknown URL whose body is already stored for this source is an alias of that article
         (a mirror, a print view, a re-published URL), not a new one.
         """
-        digest = rec.content_hash()
-        raw: bytes | None = None
         for attempt in range(3):
-            with self.session() as s:
-                try:
-                    outcome, article_id = self._upsert(s, source_id, rec, digest, run_id)
-                    # the raw page kept is the one the stored version was read from: a re-crawl that
-                    # changes nothing does not rewrite tens of kilobytes
-                    if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED or s.scalar(
-                            select(RawPage.article_id).where(RawPage.article_id == article_id)) is None):
-                        raw = raw or zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6)
-                        _put_raw(s, article_id, rec.url, raw, len(rec.raw_html))
-                    if run_id is not None:
-                        column = {StoreOutcome.NEW: CrawlRun.articles_new,
-                                  StoreOutcome.UPDATED: CrawlRun.articles_updated,
-                                  StoreOutcome.UNCHANGED: CrawlRun.articles_unchanged}[outcome]
-                        s.execute(update(CrawlRun).where(CrawlRun.id == run_id)
-                                  .values({column.key: column + 1}))
-                    s.commit()
-                    return outcome
-                except IntegrityError:  # a concurrent writer inserted the same URL: update it
-                    s.rollback()
-                    if attempt == 2:
-                        raise
+            try:
+                return self._store(source_id, [rec], run_id)[0]
+            except IntegrityError:  # a concurrent writer inserted the same URL: update it
+                if attempt == 2:
+                    raise
         raise AssertionError("unreachable")
+
+    def store_articles(self, source_id: int, recs: list[ArticleRecord],
+                       run_id: int | None = None) -> list[StoreOutcome | Exception]:
+        """``store_article`` for several articles in one transaction: a crawl hands its articles
+        over in small batches, one commit instead of one per article. If any of them fails, the
+        batch is stored again one article per transaction, and the one that failed gets its
+        exception in its place: one bad article never costs the others."""
+        if not recs:
+            return []
+        try:
+            return list(self._store(source_id, recs, run_id))
+        except Exception:
+            if len(recs) == 1:
+                return [self._one(source_id, recs[0], run_id)]
+        return [self._one(source_id, rec, run_id) for rec in recs]
+
+    def _one(self, source_id: int, rec: ArticleRecord, run_id: int | None) -> StoreOutcome | Exception:
+        try:
+            return self.store_article(source_id, rec, run_id)
+        except Exception as exc:
+            return exc
+
+    def _store(self, source_id: int, recs: list[ArticleRecord], run_id: int | None) -> list[StoreOutcome]:
+        outcomes: list[StoreOutcome] = []
+        with self.session() as s:
+            for rec in recs:
+                outcome, article_id = self._upsert(s, source_id, rec, rec.content_hash(), run_id)
+                # the raw page kept is the one the stored version was read from: a re-crawl that
+                # changes nothing does not rewrite tens of kilobytes
+                if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED or s.scalar(
+                        select(RawPage.article_id).where(RawPage.article_id == article_id)) is None):
+                    raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6)
+                    _put_raw(s, article_id, rec.url, raw, len(rec.raw_html))
+                outcomes.append(outcome)
+            if run_id is not None:
+                counts = {column.key: column + sum(o is outcome for o in outcomes)
+                          for outcome, column in ((StoreOutcome.NEW, CrawlRun.articles_new),
+                                                  (StoreOutcome.UPDATED, CrawlRun.articles_updated),
+                                                  (StoreOutcome.UNCHANGED, CrawlRun.articles_unchanged))
+                          if outcome in outcomes}
+                s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(counts))
+            s.commit()
+        return outcomes
 
     @staticmethod
     def _find(s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str) -> Article | None:
-        light = _LIGHT
-        art = s.scalar(select(Article).join(ArticleURL, ArticleURL.article_id == Article.id)
-                       .where(ArticleURL.url_key == key).options(*light))
-        if art is None:
-            art = s.scalar(select(Article).where(Article.url == rec.url).options(*light))
-        if art is None and len(rec.body_text) >= MIN_DEDUP_BODY:
-            art = s.scalar(select(Article).where(Article.source_id == source_id, Article.body_hash == body_hash)
-                           .order_by(Article.id).limit(1).options(*light))
-        if art is not None and s.get(ArticleURL, key) is None:
+        """The stored article this record is: by identity (its URL key), else by URL, else (an
+        unknown URL whose body this source already has: a mirror, a print view) by body, the
+        oldest such. One statement, since a crawl asks this for every page it stores."""
+        by_key = select(ArticleURL.article_id).where(ArticleURL.url_key == key).scalar_subquery()
+        found = [Article.id == by_key, Article.url == rec.url]
+        if len(rec.body_text) >= MIN_DEDUP_BODY:
+            # "+ 0": look the body up by its hash, not through every article of the source
+            found.append(and_(Article.body_hash == body_hash, Article.source_id + 0 == source_id))
+        how = case((Article.id == by_key, 0), (Article.url == rec.url, 1), else_=2)
+        row = s.execute(select(Article, how).where(or_(*found)).order_by(how, Article.id).limit(1)
+                        .options(*_LIGHT)).first()
+        if row is None:
+            return None
+        art, how_found = row
+        if how_found != 0 and s.get(ArticleURL, key) is None:  # a new address of a known article
             s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=utcnow()))
         return art
 
@@ -337,7 +390,7 @@ class Archive:
                 run_id: int | None) -> tuple[StoreOutcome, int]:
         now = utcnow()
         key = rec.identity()
-        body_hash = content_hash(rec.body_text)
+        body_hash = rec.body_hash()
         art = self._find(s, source_id, rec, key, body_hash)
         fields = _fields(rec)
         if art is None:

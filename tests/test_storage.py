@@ -78,6 +78,35 @@ def test_the_raw_page_kept_is_the_one_the_stored_version_was_read_from(archive_u
         assert archive.raw_page(aid) == page.format(3)
 
 
+def test_a_batch_is_one_transaction_and_one_bad_article_costs_only_itself(archive_url):
+    with Archive(archive_url) as archive:
+        sid = archive.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        run = archive.start_run(sid)
+        first = record()
+        again = record(title="Liên hiệp tỉnh  Thanh Hoá")  # the same article, read a second time in the batch
+        other = record(url="https://thoidai.com.vn/b-218975.html", title="Giao lưu hữu nghị Việt – Lào",
+                       body_text="Một bài khác hẳn.")
+        broken = record(url="https://thoidai.com.vn/c-218976.html", published_at="hôm qua")  # not a time
+        got = archive.store_articles(sid, [first, again, broken, other], run)
+        assert got[:2] == [StoreOutcome.NEW, StoreOutcome.UNCHANGED] and got[3] is StoreOutcome.NEW
+        assert isinstance(got[2], Exception)
+        assert sorted(a.title for a in archive.latest_articles()) == ["Giao lưu hữu nghị Việt – Lào",
+                                                                       "Liên hiệp tỉnh Thanh Hóa"]
+        summary = archive.finish_run(run, pages_fetched=4)
+        assert (summary.articles_new, summary.articles_updated, summary.articles_unchanged) == (2, 0, 1)
+        totals = archive.totals()
+        assert totals["articles"] == totals["versions"] == 2
+        assert archive.store_articles(sid, []) == []
+
+
+def test_hashes_computed_by_the_reader_are_dropped_when_a_field_changes():
+    sealed = record().seal()
+    assert sealed.content_hash() == record().content_hash() and sealed.body_hash() == record().body_hash()
+    sealed.lead = "Ngày 16/01, hội nghị."
+    assert sealed.content_hash() == record(lead="Ngày 16/01, hội nghị.").content_hash()
+    assert sealed.content_hash() != record().content_hash()
+
+
 def test_times_round_trip_as_aware_utc(archive_url):
     with Archive(archive_url) as archive:
         sid = archive.ensure_source("s")
