@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -351,8 +351,8 @@ class Archive:
                 outcome, article_id = self._upsert(s, source_id, rec, rec.content_hash(), run_id)
                 # the raw page kept is the one the stored version was read from: a re-crawl that
                 # changes nothing does not rewrite tens of kilobytes
-                if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED or s.scalar(
-                        select(RawPage.article_id).where(RawPage.article_id == article_id)) is None):
+                if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED
+                                     or s.scalar(_HAS_RAW, {"article_id": article_id}) is None):
                     raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6)
                     _put_raw(s, article_id, rec.url, raw, len(rec.raw_html))
                 outcomes.append(outcome)
@@ -370,15 +370,9 @@ class Archive:
     def _find(s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str) -> Article | None:
         """The stored article this record is: by identity (its URL key), else by URL, else (an
         unknown URL whose body this source already has: a mirror, a print view) by body, the
-        oldest such. One statement, since a crawl asks this for every page it stores."""
-        by_key = select(ArticleURL.article_id).where(ArticleURL.url_key == key).scalar_subquery()
-        found = [Article.id == by_key, Article.url == rec.url]
-        if len(rec.body_text) >= MIN_DEDUP_BODY:
-            # "+ 0": look the body up by its hash, not through every article of the source
-            found.append(and_(Article.body_hash == body_hash, Article.source_id + 0 == source_id))
-        how = case((Article.id == by_key, 0), (Article.url == rec.url, 1), else_=2)
-        row = s.execute(select(Article, how).where(or_(*found)).order_by(how, Article.id).limit(1)
-                        .options(*_LIGHT)).first()
+        oldest such. One prepared statement, since a crawl asks this for every page it stores."""
+        row = s.execute(_FIND, {"key": key, "url": rec.url, "source_id": source_id,
+                                "body_hash": body_hash if len(rec.body_text) >= MIN_DEDUP_BODY else None}).first()
         if row is None:
             return None
         art, how_found = row
@@ -862,6 +856,22 @@ def _settle(row: Delivery | Digest, ok: bool, error: str, retry_at: datetime | N
 
 # an article as a re-crawl loads it: the bulky columns load only if a new version needs them
 _LIGHT = (defer(Article.body_text), defer(Article.body_html), defer(Article.minhash))
+
+
+def _find_statement() -> Any:
+    """``Archive._find``'s statement, built once (building it costs more than running it)."""
+    key, url = bindparam("key"), bindparam("url")
+    by_key = select(ArticleURL.article_id).where(ArticleURL.url_key == key).scalar_subquery()
+    how = case((Article.id == by_key, 0), (Article.url == url, 1), else_=2)
+    # a NULL body hash (a body too short to tell articles apart) matches nothing; "+ 0": look the
+    # body up by its hash, not through every article of the source
+    by_body = and_(Article.body_hash == bindparam("body_hash"), Article.source_id + 0 == bindparam("source_id"))
+    return (select(Article, how).where(or_(Article.id == by_key, Article.url == url, by_body))
+            .order_by(how, Article.id).limit(1).options(*_LIGHT))
+
+
+_FIND = _find_statement()
+_HAS_RAW = select(RawPage.article_id).where(RawPage.article_id == bindparam("article_id"))
 
 
 def _fields(rec: ArticleRecord) -> dict[str, Any]:
