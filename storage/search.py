@@ -117,9 +117,8 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     whose headline holds the typed words together (4), whose headline satisfies the query
     (3), whose headline and lead do (2), then the rest (1); newest first within each. A tier
     looks only at the headline and lead (small on every backend), of the window's keys
-    (SQLite: ``scored``, all tiers in one read; PostgreSQL: ``in_titles``) or, for headline
-    and lead on PostgreSQL, through the ``head`` index from the window's oldest key on,
-    keeping what is in the window. So a ranked query on a million articles costs about what
+    (``scored``: the headline tiers in one read) or, for headline and lead on PostgreSQL,
+    through the ``head`` index from the window's oldest key on, keeping what is in the window. So a ranked query on a million articles costs about what
     it costs on a thousand, and both backends give the same order."""
     keys = plan.newest(s, RANK_WINDOW)
     if not keys:
@@ -128,16 +127,12 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     together = _as_phrase(plan.node)
     tiers = [(score, columns, together if as_phrase else plan.node) for score, columns, as_phrase in TIERS
              if not (as_phrase and together is None)]
-    ordered: list[tuple[int, float | None]] = plan.scored(s, keys, tiers, need) if plan.sqlite else []
+    lines = [t for t in tiers if plan.sqlite or t[1] == ("title",)]  # PostgreSQL keeps a headline line only
+    ordered: list[tuple[int, float | None]] = plan.scored(s, keys, lines, need)
     seen: set[int] = {k for k, _ in ordered}
-    for score, columns, node in tiers if not plan.sqlite else ():
+    for score, _columns, node in [t for t in tiers if t not in lines]:  # PostgreSQL: headline and lead
         if len(ordered) >= need:
             break
-        if columns == ("title",):
-            found = [k for k in plan.in_titles(s, node, keys) if k not in seen]
-            seen.update(found)
-            ordered += [(k, score) for k in found]
-            continue
         limit, params = need, {**plan.params, "tier": plan.tier(node), "low": keys[-1], "high": keys[0]}
         while True:  # a candidate outside the window (a NOT met in the body) does not count: read on
             rows = plan.keys(s, plan.tier_sql(limit), params)
@@ -214,42 +209,41 @@ class _Plan:
 
     def scored(self, s: Session, window: list[int], tiers: list[tuple[float, tuple[str, ...], Node]],
                need: int) -> list[tuple[int, float | None]]:
-        """SQLite: the window's keys in a headline or lead tier, best tier first, newest first
-        within each, read off the title (then, if the headline tiers do not fill the page, the
-        lead) FTS5 keeps in its content table: a few hundred bytes an article. Walking the index
-        for a tier instead (``{title}: huu AND {title}: nhat`` within the window's span) reads
-        the positions of common words across the span: on a million articles ten times the
-        cost, and unbounded."""
+        """The window's keys in these tiers, best tier first, newest first within each, decided
+        on lines of folded words read by key: the headline (then, if the headline tiers do not
+        fill the page, headline and lead) as FTS5 keeps them in its content table on SQLite,
+        the headline line of ``search_text`` on PostgreSQL; a few hundred bytes an article.
+        Walking an index for a tier instead reads the positions of common words across the
+        window's span (``{title}: huu AND {title}: nhat``; on PostgreSQL, weight labels in
+        every candidate's vector): on a million articles ten times the cost, and unbounded."""
         out: list[tuple[int, float | None]] = []
         seen: set[int] = set()
-        window_json = json.dumps(window)
         for columns in (("title",), ("title", "lead")):
             arms, patterns = [], {}
             for score, cols, node in tiers:
-                if cols == columns:
+                if cols != columns:
+                    continue
+                if self.sqlite:
                     line = " || ' | ' || ".join(f"c.c{fulltext.COLUMNS.index(c)}" for c in cols)
                     check = fulltext.to_phrase_sql(node, f"(' ' || {line} || ' ')", patterns, sqlite=True)
-                    arms.append(f"WHEN {check} THEN {float(score)!r}")
+                else:
+                    check = fulltext.to_phrase_sql(node, "c.title", patterns)
+                arms.append(f"WHEN {check} THEN {float(score)!r}")
             if not arms or len(out) >= need:
                 continue
-            sql = (f"SELECT k, score FROM (SELECT c.id AS k, CASE {' '.join(arms)} END AS score "
-                   "FROM search_fts_content AS c WHERE c.id IN (SELECT value FROM json_each(:window))) "
+            if self.sqlite:  # the window as one JSON array: a thousand bound values cost more to bind
+                source, params = ("SELECT c.id AS k, {} AS score FROM search_fts_content AS c "
+                                  "WHERE c.id IN (SELECT value FROM json_each(:window))"), {"window": json.dumps(window)}
+            else:
+                source, params = ("SELECT c.sort_key AS k, {} AS score FROM search_text AS c "
+                                  "WHERE c.sort_key = ANY(:window)"), {"window": window}
+            sql = (f"SELECT k, score FROM ({source.format('CASE ' + ' '.join(arms) + ' END')}) AS x "
                    "WHERE score IS NOT NULL ORDER BY score DESC, k DESC")
-            for k, score in s.execute(text(sql), {"window": window_json, **patterns}):
+            for k, score in s.execute(text(sql), {**params, **patterns}):
                 if k not in seen:
                     seen.add(k)
                     out.append((k, score))
         return out
-
-    def in_titles(self, s: Session, node: Node, window: list[int]) -> list[int]:
-        """PostgreSQL: the window's keys whose headline satisfies ``node``, newest first, read off
-        the headline line of ``search_text`` (a few dozen bytes). A GIN index cannot tell a
-        headline word from a lead word, and checking weight labels reads every candidate's
-        vector back."""
-        patterns: dict[str, str] = {}
-        check = fulltext.to_phrase_sql(node, "t.title", patterns)
-        sql = f"SELECT t.sort_key FROM search_text AS t WHERE t.sort_key = ANY(:window) AND {check}"
-        return self.keys(s, sql, {"window": window, **patterns})
 
     def tier_sql(self, limit: int) -> str:
         """PostgreSQL: keys of a tier's candidates within the window's span (:low to :high), newest first."""
