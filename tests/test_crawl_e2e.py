@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from crawler.replicas.server import FAULTS
 from storage.archive import Archive, ArticleRecord
 from tests.tomlgen import replica_config
@@ -84,9 +86,12 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
         assert archive.totals()["versions"] == sum(expected.values())  # a better reading is not an edit
 
 
-def test_scrapy_crawl_portal_works_as_scrapy_users_expect(replicas, tmp_path):
+@pytest.mark.parametrize("in_worker", [True, False], ids=["read-in-worker", "read-in-process"])
+def test_scrapy_crawl_portal_works_as_scrapy_users_expect(replicas, tmp_path, in_worker):
     db = tmp_path / "a.sqlite"
     config = write_config(tmp_path / "huunghi.toml", replicas, f"sqlite:///{db}", names={"quocte"})
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[crawler]\n", f"[crawler]\nread_in_worker = {str(in_worker).lower()}\n"), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "source=quocte", "-a", f"config={config}",
          "-s", "LOG_LEVEL=WARNING"],
