@@ -139,6 +139,19 @@ def _browser():
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
+def _follow(browser, element) -> None:
+    """Click and wait for the next page: elements read before it loads belong to the old one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait = WebDriverWait(browser, 30)
+    wait.until(EC.staleness_of(old))
+    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 @pytest.mark.browser
 def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
     from selenium.webdriver.common.by import By
@@ -151,14 +164,14 @@ def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
         assert browser.find_elements(By.CSS_SELECTOR, "#latest li")  # the newest articles before any search
         box = browser.find_element(By.ID, "q")
         box.send_keys("thanh hoa")
-        browser.find_element(By.ID, "go").click()
+        _follow(browser, browser.find_element(By.ID, "go"))
         hits = browser.find_elements(By.CSS_SELECTOR, "#hits li.hit")
         assert len(hits) >= 10
         assert browser.find_elements(By.CSS_SELECTOR, "#hits mark")  # the matches are marked
         everything = browser.find_element(By.ID, "summary").text
 
         Select(browser.find_element(By.ID, "f-source")).select_by_value("thoidai")
-        browser.find_element(By.ID, "go").click()
+        _follow(browser, browser.find_element(By.ID, "go"))
         metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#hits li.hit .meta")]
         assert metas and all(m.startswith("thoidai") for m in metas)
         assert browser.find_element(By.ID, "summary").text != everything
@@ -166,7 +179,7 @@ def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
 
         link = next(a for a in browser.find_elements(By.CSS_SELECTOR, "#hits a.title")
                     if a.get_attribute("href").endswith(f"/articles/{ids[SEED_000]}"))
-        link.click()
+        _follow(browser, link)
         assert "Thanh Hóa, Đồng Nai" in browser.find_element(By.ID, "title").text
         versions = browser.find_elements(By.CSS_SELECTOR, "#history li.version")
         assert len(versions) == 2
