@@ -153,7 +153,10 @@ def _worker_start(database_url: str | None, parent: int) -> None:
 
 def _worker_read(job: PageJob) -> Reading:
     assert _READER is not None
-    return _READER.read(job)
+    reading = _READER.read(job)
+    if reading.record is not None:  # the parent has the page already: do not send it back
+        reading.record.raw_html = None
+    return reading
 
 
 def _worker_close() -> None:
@@ -185,7 +188,10 @@ class ReadingWorker:
             self.start()
         pool = self._pool()
         try:
-            return await asyncio.wrap_future(pool.submit(_worker_read, job))
+            reading = await asyncio.wrap_future(pool.submit(_worker_read, job))
+            if reading.record is not None:
+                reading.record.raw_html = job.html
+            return reading
         except BrokenProcessPool as exc:
             if self.pool is pool:  # the first page to hear of it; the next page starts another worker
                 log.error("the reading worker died (reading %s or a page before it)", job.url)

@@ -49,6 +49,7 @@ def test_pages_are_read_in_order_by_one_worker_that_learns_and_saves_the_site_te
         readings = asyncio.run(read_all())
         assert [r.record.title for r in readings] == [title for title, _ in pages]
         assert all(r.record.minhash and r.record.sealed and r.record.revisit_after == [3600] for r in readings)
+        assert [r.record.raw_html for r in readings] == [job.html for _, job in pages]  # kept for re-extraction
         assert readings[-1].method == "template"  # learned from the pages before it, in the worker
     finally:
         worker.close()
