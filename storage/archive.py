@@ -680,7 +680,7 @@ class Archive:
             changed = [k for k, v in fields.items() if k != "extraction" and getattr(art, k) != v]
             for key, value in fields.items():
                 setattr(art, key, value)
-            art.content_hash, art.body_hash = rec.content_hash(), content_hash(rec.body_text)
+            art.content_hash, art.body_hash = rec.content_hash(), rec.body_hash()
             if rec.minhash:
                 art.minhash, art.shingles = rec.minhash, rec.shingles
                 s.execute(StoryBand.__table__.delete().where(StoryBand.article_id == art.id))
