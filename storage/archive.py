@@ -334,9 +334,7 @@ class Archive:
         try:
             return list(self._store(source_id, recs, run_id))
         except Exception:
-            if len(recs) == 1:
-                return [self._one(source_id, recs[0], run_id)]
-        return [self._one(source_id, rec, run_id) for rec in recs]
+            return [self._one(source_id, rec, run_id) for rec in recs]
 
     def _one(self, source_id: int, rec: ArticleRecord, run_id: int | None) -> StoreOutcome | Exception:
         try:

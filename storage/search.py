@@ -118,8 +118,9 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     (3), whose headline and lead do (2), then the rest (1); newest first within each. A tier
     looks only at the headline and lead (small on every backend), of the window's keys
     (``scored``: the headline tiers in one read) or, for headline and lead on PostgreSQL,
-    through the ``head`` index from the window's oldest key on, keeping what is in the window. So a ranked query on a million articles costs about what
-    it costs on a thousand, and both backends give the same order."""
+    through the ``head`` index from the window's oldest key on, keeping what is in the window.
+    So a ranked query on a million articles costs about what it costs on a thousand, and both
+    backends give the same order."""
     keys = plan.newest(s, RANK_WINDOW)
     if not keys:
         return [], 0, True, False
@@ -191,14 +192,15 @@ class _Plan:
             return self._join([])
         if loose:
             return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
-        return self._join([self._words(self.node, fulltext.COLUMNS)])
+        return self._join([self._words(self.node)])
 
     def tier(self, node: Node) -> str:
         """PostgreSQL, the headline-and-lead tier: ``node`` and the filters, matched against
         ``head``, which holds only those two fields, unlabelled, so GIN alone answers it."""
-        return self._join([fulltext.to_tsquery(node, fulltext.COLUMNS)])
+        return self._join([self._words(node)])
 
-    def _words(self, node: Node, columns: tuple[str, ...]) -> str:
+    def _words(self, node: Node) -> str:
+        columns = fulltext.COLUMNS
         return fulltext.to_fts5(node, columns, self.expand) if self.sqlite else fulltext.to_tsquery(node, columns)
 
     def _join(self, words: list[str]) -> str:
