@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.replicas.server import ReplicaSet  # noqa: E402
-from tests.tomlgen import replica_config  # noqa: E402
+from huunghi.replicas.server import ReplicaSet  # noqa: E402
+from tests.fixtures.tomlgen import replica_config  # noqa: E402
 
 LOG_LEVEL = "ERROR"
 
@@ -37,7 +37,7 @@ def _bare(feed: str, out: str) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.discovery import parse_feed
+    from huunghi.crawler.discovery.parsing import parse_feed
 
     counts = {"pages": 0}
 
@@ -64,9 +64,9 @@ def _bare(feed: str, out: str) -> None:
 
 
 def _full(config: str, out: str) -> None:
-    import crawler.pipelines  # noqa: F401 - imported before the clock starts, as in a running daemon
-    from crawler.config import load_config
-    from crawler.runner import crawl
+    import huunghi.crawler.pipelines  # noqa: F401 - imported before the clock starts, as in a running daemon
+    from huunghi.config import load_config
+    from huunghi.crawler.runner import crawl
 
     start = time.perf_counter()
     runs = crawl(load_config(config), ["quocte"], log_level="ERROR")
@@ -108,7 +108,7 @@ def throughput(pages: int, work: Path, replicas: ReplicaSet, repeat: int = 3) ->
 
 
 def memory(cycles: int, work: Path, replicas: ReplicaSet) -> dict[str, object]:
-    from monitor.daemon import alerts_job, crawl_job
+    from huunghi.monitor.daemon import alerts_job, crawl_job
 
     config = replica_config(work / "mem.toml", replicas, f"sqlite:///{work / 'mem.sqlite'}", ["baotinh"],
                             retries=0, revisits=[0] * 5)

@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from crawler.dedup import BANDS, NUM_PERM, ROWS, signature  # noqa: E402
-from crawler.replicas.catalog import build_catalogs  # noqa: E402
-from storage import clusters  # noqa: E402
-from storage.archive import Archive, ArticleRecord  # noqa: E402
-from storage.models import Article, Source, Story, StoryBand  # noqa: E402
+from huunghi.crawler.extract.signature import BANDS, NUM_PERM, ROWS, signature  # noqa: E402
+from huunghi.replicas.catalog import build_catalogs  # noqa: E402
+from huunghi.storage import clusters  # noqa: E402
+from huunghi.storage.archive import Archive, ArticleRecord  # noqa: E402
+from huunghi.storage.models import Article, Source, Story, StoryBand  # noqa: E402
 
 PER_DAY = 55
 TOPICS = 40

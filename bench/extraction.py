@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from crawler.extract import Extractor, NotAnArticle  # noqa: E402
-from crawler.metric import f1, page_pr  # noqa: E402
+from huunghi.crawler.extract.extractor import Extractor, NotAnArticle  # noqa: E402
+from bench.metric import f1, page_pr  # noqa: E402
 
 
 @dataclass
@@ -128,8 +128,8 @@ VISITS = 3  # the crawler revisits recent articles (issue 4); sidebars rotate on
 
 def load_replicas() -> list[list[Page]]:
     """Each replica article as fetched on VISITS visits, each with freshly rotated sidebars."""
-    from crawler.replicas import templates as T
-    from crawler.replicas.catalog import build_catalogs
+    from huunghi.replicas import templates as T
+    from huunghi.replicas.catalog import build_catalogs
 
     batches = []
     for name, catalog in build_catalogs().items():
@@ -202,8 +202,8 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
 
 def huge_page() -> dict[str, object]:
     """A replica article with a 20+ MB rail: Huunghi bounds its input, trafilatura reads it all."""
-    from crawler.replicas import templates as T
-    from crawler.replicas.catalog import build_catalogs
+    from huunghi.replicas import templates as T
+    from huunghi.replicas.catalog import build_catalogs
 
     catalog = build_catalogs()["thoidai"]
     page = T.render_article(catalog, catalog.articles[0], "http://p", random.Random(1))

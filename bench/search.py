@@ -6,7 +6,7 @@ The archive is made from the seeds' vocabulary: each article takes a title from 
 headlines, a lead and a body from their sentences (words after the second shuffled, as the
 replicas do), one to three provinces and up to two partner countries, a source out of twelve
 and a publication time over ten years. It is written with the archive's own index writer
-(``storage.searchindex.put``) through the real schema (Alembic migrations), and kept between
+(``huunghi.storage.search.index.put``) through the real schema (Alembic migrations), and kept between
 runs (``bench/.cache`` and the PostgreSQL database ``huunghi_bench_search_<N>``).
 
 Each query of a fixed set runs once to warm up, then ``--repeat`` times; latency is the whole
@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from crawler.replicas.catalog import build_catalogs, load_seeds  # noqa: E402
-from storage import search as search_module  # noqa: E402
-from storage import searchindex  # noqa: E402
-from storage.archive import Archive  # noqa: E402
-from storage.models import Article, ArticleTag, Source  # noqa: E402
-from storage.search import SearchQuery  # noqa: E402
+from huunghi.replicas.catalog import build_catalogs, load_seeds  # noqa: E402
+from huunghi.storage.search import engine as search_module  # noqa: E402
+from huunghi.storage.search import index as searchindex  # noqa: E402
+from huunghi.storage.archive import Archive  # noqa: E402
+from huunghi.storage.models import Article, ArticleTag, Source  # noqa: E402
+from huunghi.storage.search.engine import SearchQuery  # noqa: E402
 
 VN = timezone(timedelta(hours=7))
 PG_ADMIN = os.environ.get("HUUNGHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replicas.server import ReplicaSet
+from huunghi.replicas.server import ReplicaSet
 
 PG_ADMIN = os.environ.get("HUUNGHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE = os.environ.get("HUUNGHI_REQUIRE_SERVICES") == "1"

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from crawler.config import load_config
-from crawler.replicas.server import ReplicaSet
-from monitor.alerts import plan, send_due
-from storage.archive import Archive
-from storage.query import Document, parse_query
+from huunghi.config import load_config
+from huunghi.replicas.server import ReplicaSet
+from huunghi.monitor.alerts import plan, send_due
+from huunghi.storage.archive import Archive
+from huunghi.text.query import Document, parse_query
 from tests.test_crawl_e2e import crawl
-from tests.tomlgen import replica_config
+from tests.fixtures.tomlgen import replica_config
 
 SECRET = "s3cret-for-tests"
 
@@ -96,7 +96,7 @@ def _ids(messages) -> list[str]:
 
 def _expected(archive: Archive, query: str, kinds=("new",)) -> set[int]:
     node = parse_query(query)
-    from storage.query import matches
+    from huunghi.text.query import matches
     out = set()
     for e in archive.events(limit=10_000):
         if e.kind in kinds and e.article_id:
@@ -203,10 +203,10 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
 def test_without_smtp_mail_goes_to_the_outbox_once(tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with Archive(db) as archive:
-        from crawler.extract import Extractor
-        from crawler.pipelines import to_record
-        from crawler.replicas import templates as T
-        from crawler.replicas.catalog import build_catalogs
+        from huunghi.crawler.extract.extractor import Extractor
+        from huunghi.crawler.pipelines import to_record
+        from huunghi.replicas import templates as T
+        from huunghi.replicas.catalog import build_catalogs
         import random
 
         catalog = build_catalogs()["thoidai"]
@@ -240,6 +240,6 @@ def test_without_smtp_mail_goes_to_the_outbox_once(tmp_path):
     ("d", "đ", True),
 ])
 def test_rules_are_diacritic_insensitive_with_boolean_operators(query, text, expected):
-    from storage.query import matches
+    from huunghi.text.query import matches
 
     assert matches(parse_query(query), Document(text)) is expected

@@ -74,9 +74,9 @@ def test_a_broken_config_is_a_clear_error_not_a_traceback(tmp_path):
 def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path):
     import random
 
-    from crawler.metric import f1, page_pr
-    from crawler.replicas import templates as T
-    from crawler.replicas.catalog import build_catalogs
+    from bench.metric import f1, page_pr
+    from huunghi.replicas import templates as T
+    from huunghi.replicas.catalog import build_catalogs
 
     lines, truths = [], []
     rng = random.Random(5)

@@ -2,8 +2,8 @@ import tomllib
 
 import pytest
 
-from crawler.config import ConfigError, load_config, parse_config
-from monitor.starter import STARTER
+from huunghi.config import ConfigError, load_config, parse_config
+from huunghi.monitor.starter import STARTER
 
 
 def test_starter_config_lists_the_real_portals_unverified(tmp_path):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replicas.server import FAULTS
-from storage.archive import Archive, ArticleRecord
-from tests.tomlgen import replica_config
+from huunghi.replicas.server import FAULTS
+from huunghi.storage.archive import Archive, ArticleRecord
+from tests.fixtures.tomlgen import replica_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +18,7 @@ def write_config(path: Path, replicas, database_url: str, names=None) -> Path:
 
 
 def crawl(config: Path, *sources: str) -> None:
-    from crawler.runner import crawl_in_subprocess
+    from huunghi.crawler.runner import crawl_in_subprocess
 
     assert crawl_in_subprocess(config, list(sources) or None, timeout=240) == 0
 
@@ -70,7 +70,7 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
         assert methods.count("template") >= len(methods) * 0.6, methods
 
         # re-extraction with the same extractor changes nothing; a damaged article is repaired
-        from crawler.batch import reextract
+        from huunghi.crawler.batch import reextract
         report = reextract(archive)
         assert report.pages == sum(expected.values()) and report.changed == 0 and not report.problems
         seed = next(a for a in archive.latest_articles(limit=100) if a.url.endswith("-218974.html"))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from crawler.replicas.server import ReplicaSet
-from storage.archive import Archive
-from tests.tomlgen import replica_config
+from huunghi.replicas.server import ReplicaSet
+from huunghi.storage.archive import Archive
+from tests.fixtures.tomlgen import replica_config
 
 
 def start_daemon(config: Path, marker: str) -> subprocess.Popen:
@@ -146,8 +146,8 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
 
 
 def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(tmp_path):
-    from crawler.politeness import retry_after_seconds
-    from crawler.replicas import templates as T
+    from huunghi.crawler.middlewares import retry_after_seconds
+    from huunghi.replicas import templates as T
     from tests.test_crawl_e2e import crawl
 
     assert retry_after_seconds(b"120") == 120.0
@@ -176,8 +176,8 @@ def test_known_articles_rest_until_their_revisit_is_due(tmp_path):
 
     from sqlalchemy import update
 
-    from crawler.replicas import templates as T
-    from storage.models import Article
+    from huunghi.replicas import templates as T
+    from huunghi.storage.models import Article
     from tests.test_crawl_e2e import crawl
 
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from crawler.config import DigestConfig, load_config
-from crawler.extract import Extractor
-from crawler.pipelines import to_record
-from crawler.replicas import templates as T
-from crawler.replicas.catalog import build_catalogs
-from monitor.digests import last_due, send_due
-from storage.archive import Archive, ArticleRecord
+from huunghi.config import DigestConfig, load_config
+from huunghi.crawler.extract.extractor import Extractor
+from huunghi.crawler.pipelines import to_record
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
+from huunghi.monitor.digests import last_due, send_due
+from huunghi.storage.archive import Archive, ArticleRecord
 from tests.test_alerts import Inbox, free_port
 
 VN = timezone(timedelta(hours=7))

@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.discovery import DiscoveryError, parse_feed, parse_sitemap
-from crawler.urls import canonical_url
+from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
+from huunghi.crawler.urls import canonical_url
 
 MALFORMED_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T\xe1\xbb\x9di \xc4\x90\xe1\xba\xa1i</title>

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.extract import NotAnArticle, extract
-from crawler.metric import f1, page_pr
-from crawler.replicas import templates as T
-from crawler.replicas.catalog import build_catalogs
+from huunghi.crawler.extract.extractor import NotAnArticle, extract
+from bench.metric import f1, page_pr
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
 
 VN = timezone(timedelta(hours=7))
 
@@ -70,7 +70,7 @@ def test_pages_without_articles_give_a_reason(html):
 def test_a_page_sent_in_nfd_hashes_like_nfc_and_is_stored_as_published():
     import unicodedata
 
-    from crawler.pipelines import to_record
+    from huunghi.crawler.pipelines import to_record
 
     catalog = build_catalogs()["thoidai"]
     article = catalog.articles[0]

@@ -11,10 +11,10 @@ import textwrap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import Extracted, Extractor, NotAnArticle
-from crawler.htmlparse import MAX_HTML_CHARS, bound, decode
-from crawler.replicas import templates as T
-from crawler.replicas.catalog import build_catalogs
+from huunghi.crawler.extract.extractor import Extracted, Extractor, NotAnArticle
+from huunghi.crawler.extract.html import MAX_HTML_CHARS, bound, decode
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
 
 CATALOG = build_catalogs()["thoidai"]
 PAGE = T.render_article(CATALOG, CATALOG.articles[0], "http://portal.test", random.Random(2))
@@ -87,9 +87,9 @@ def test_a_20_mb_page_is_bounded_in_memory():
     script = textwrap.dedent(f"""
         import json, random, resource, sys
         sys.path.insert(0, {json.dumps(str(__import__('pathlib').Path(__file__).resolve().parents[1]))})
-        from crawler.extract import Extractor, NotAnArticle
-        from crawler.replicas import templates as T
-        from crawler.replicas.catalog import build_catalogs
+        from huunghi.crawler.extract.extractor import Extractor, NotAnArticle
+        from huunghi.replicas import templates as T
+        from huunghi.replicas.catalog import build_catalogs
         cat = build_catalogs()["thoidai"]
         page = T.render_article(cat, cat.articles[0], "http://p", random.Random(1))
         rail = "".join(f"<li><a href='/x{{i}}'>Tin bài liên quan số {{i}}</a></li>" for i in range(400_000))

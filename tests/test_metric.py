@@ -1,4 +1,4 @@
-from crawler.metric import f1, page_pr, shingles
+from bench.metric import f1, page_pr, shingles
 
 
 def test_shingles_keep_multiplicity():

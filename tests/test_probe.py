@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.config import load_config
-from crawler.replicas.server import ReplicaSet
-from storage.archive import Archive
+from huunghi.config import load_config
+from huunghi.replicas.server import ReplicaSet
+from huunghi.storage.archive import Archive
 from tests.test_crawl_e2e import crawl
 
 
@@ -43,7 +43,7 @@ def test_sources_add_proposes_and_saves_a_source_that_crawls(tmp_path):
 
 
 def test_crawl_since_walks_listings_back_past_their_usual_depth(tmp_path):
-    from tests.tomlgen import replica_config
+    from tests.fixtures.tomlgen import replica_config
 
     exe = shutil.which("huunghi", path=str(Path(sys.executable).parent))
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"

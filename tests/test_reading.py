@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.reading import PageJob, ReadingWorker
-from crawler.replicas import templates as T
-from crawler.replicas.catalog import build_catalogs
-from storage.archive import Archive
+from huunghi.crawler.reading import PageJob, ReadingWorker
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
+from huunghi.storage.archive import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +75,7 @@ def test_a_worker_that_dies_costs_the_page_it_was_reading_and_a_new_one_reads_th
 
 
 def test_the_worker_never_outlives_a_crawl_process_that_was_killed():
-    script = ("import sys, time\nsys.path.insert(0, %r)\nfrom crawler.reading import ReadingWorker\n"
+    script = ("import sys, time\nsys.path.insert(0, %r)\nfrom huunghi.crawler.reading import ReadingWorker\n"
               "w = ReadingWorker(None)\nw.start()\nprint(w.pid, flush=True)\ntime.sleep(60)\n" % str(ROOT))
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:

@@ -10,13 +10,15 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from storage import db, fulltext, searchindex
-from storage.archive import Archive
-from storage.query import Document, QueryError, matches, parse_query
-from storage.search import SearchQuery
-from storage.snippets import highlight, snippet
-from storage.fulltext import Term, fields, fts5_row
-from tests.searchdata import SEED_000, correct_seed_000, fill
+from huunghi.storage import db
+from huunghi.storage.search import index as searchindex
+from huunghi.storage.search import tokens as fulltext
+from huunghi.storage.archive import Archive
+from huunghi.text.query import Document, QueryError, matches, parse_query
+from huunghi.storage.search.engine import SearchQuery
+from huunghi.storage.search.snippets import highlight, snippet
+from huunghi.storage.search.tokens import Term, fields, fts5_row
+from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 
 VN = timezone(timedelta(hours=7))
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731

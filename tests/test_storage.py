@@ -6,9 +6,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage.archive import Archive, ArticleRecord, StoreOutcome
-from storage.db import current_revision, head_revision
-from storage.models import Base
+from huunghi.storage.archive import Archive, ArticleRecord, StoreOutcome
+from huunghi.storage.db import current_revision, head_revision
+from huunghi.storage.models import Base
 
 VN = timezone(timedelta(hours=7))
 

@@ -8,14 +8,14 @@ import json
 import random
 from pathlib import Path
 
-from crawler.extract import Extractor
-from crawler.pipelines import to_record
-from crawler.replicas import templates as T
-from crawler.replicas.catalog import build_catalogs
-from crawler.replicas.server import ReplicaSet
-from storage.archive import Archive
+from huunghi.crawler.extract.extractor import Extractor
+from huunghi.crawler.pipelines import to_record
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
+from huunghi.replicas.server import ReplicaSet
+from huunghi.storage.archive import Archive
 from tests.test_crawl_e2e import crawl
-from tests.tomlgen import replica_config
+from tests.fixtures.tomlgen import replica_config
 
 
 def write_config(path: Path, replicas: ReplicaSet, database_url: str, names: list[str],
@@ -134,7 +134,7 @@ def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
 
 
 def test_tags_know_provinces_old_and_new_countries_in_context_and_organisations():
-    from crawler.tags import find_tags
+    from huunghi.crawler.extract.tags import find_tags
 
     tags = find_tags("Chủ tịch Hồ Chí Minh bàn về hòa bình; chị Thu Nga và anh Minh Đức; Liên bang Nga; "
                      "Hội hữu nghị Việt Nam – Lào họp ở tỉnh Lào Cai; Hòa Bình cũ; Đại sứ quán Đức; TP.HCM; "

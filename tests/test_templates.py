@@ -7,13 +7,13 @@ import random
 
 import pytest
 
-from crawler.blocks import segment
-from crawler.extract import Extractor
-from crawler.htmlparse import parse
-from crawler.metric import f1, page_pr
-from crawler.replicas import templates as T
-from crawler.replicas.catalog import build_catalogs
-from crawler.template import MIN_PAGES, SiteTemplate, TemplateBook
+from huunghi.crawler.extract.blocks import segment
+from huunghi.crawler.extract.extractor import Extractor
+from huunghi.crawler.extract.html import parse
+from bench.metric import f1, page_pr
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
+from huunghi.crawler.extract.template import MIN_PAGES, SiteTemplate, TemplateBook
 
 
 def _pages(name: str, base: str = "http://portal.test", visits: int = 1, seed: int = 3):

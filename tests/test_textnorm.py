@@ -1,6 +1,6 @@
 import unicodedata
 
-from storage.textnorm import content_hash, fold, normalize
+from huunghi.text.normalize import content_hash, fold, normalize
 
 
 def test_tone_placement_and_nfd_normalise_to_one_form():

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from storage.archive import Archive
+from huunghi.storage.archive import Archive
 from tests.conftest import REQUIRE
-from tests.searchdata import SEED_000, correct_seed_000, fill
+from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

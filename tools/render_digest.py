@@ -29,9 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not Path(args.chromium).exists():
         parser.error(f"{args.chromium} not found: apt-get install chromium")
-    from crawler.replicas.server import ReplicaSet
-    from crawler.runner import crawl_in_subprocess
-    from tests.tomlgen import replica_config
+    from huunghi.replicas.server import ReplicaSet
+    from huunghi.crawler.runner import crawl_in_subprocess
+    from tests.fixtures.tomlgen import replica_config
 
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, ReplicaSet() as replicas:

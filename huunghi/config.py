@@ -1,0 +1,327 @@
+"""``huunghi.toml``: one file for the whole tool, plus environment overrides for secrets.
+
+A file that cannot be read stops everything with a clear message (nothing can be trusted);
+a single bad source definition is reported in ``Config.problems`` and skipped, so one typo
+never stops the other sources.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = "huunghi.toml"
+ENV_CONFIG = "HUUNGHI_CONFIG"
+ENV_DATABASE = "HUUNGHI_DATABASE_URL"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class SourceConfig:
+    """Where to find one portal's articles."""
+
+    name: str
+    title: str = ""
+    homepage: str = ""
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+    article_pattern: str = r"-\d+\.html?$"
+    language: str = "vi"
+    enabled: bool = True
+    verified: bool = False
+    max_listing_pages: int = 5
+    mirrors: list[str] = field(default_factory=list)  # other hosts serving the same articles
+    interval_seconds: int = 0  # how often the daemon crawls it (0: [daemon] interval_seconds)
+    notes: str = ""
+
+    def matches(self, url: str) -> bool:
+        return re.search(self.article_pattern, url) is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class CrawlerConfig:
+    """Politeness and limits, shared by every source."""
+
+    user_agent: str = "Huunghi/0.1 news monitor"
+    contact: str = ""
+    concurrent_per_host: int = 2
+    download_delay: float = 1.0
+    autothrottle: bool = True
+    obey_robots: bool = True
+    timeout: float = 30.0
+    retries: int = 2
+    max_response_mb: int = 20
+    read_in_worker: bool = True  # read pages in a worker process beside the crawl's reactor (two cores)
+    # fetch a known article again this many seconds after first seeing it (corrections, removals);
+    # afterwards it rests. Default: 1 h, 6 h, 24 h and 3 days.
+    revisit_after: list[int] = field(default_factory=lambda: [3600, 21600, 86400, 259200])
+
+    @property
+    def full_user_agent(self) -> str:
+        return f"{self.user_agent} (+{self.contact})" if self.contact else self.user_agent
+
+
+@dataclass
+class DaemonConfig:
+    """The scheduler: how often each source is crawled, and the limits of one crawl."""
+
+    interval_seconds: int = 1800        # each source, unless it sets its own
+    jitter_seconds: int = 120           # spread the sources so they do not all start together
+    crawl_timeout_seconds: int = 1200   # a crawl still running after this is stopped
+    alerts_every_seconds: int = 60
+    digests_every_seconds: int = 300
+    stop_grace_seconds: int = 20        # on SIGTERM, how long a running crawl may take to close
+
+
+@dataclass
+class MailConfig:
+    """Where alert and digest mail goes: an SMTP server, or .eml files in the outbox folder."""
+
+    smtp_host: str = ""          # empty: write to the outbox folder instead
+    smtp_port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "HUUNGHI_SMTP_PASSWORD"  # the password comes from the environment
+    sender: str = "Huunghi <huunghi@localhost>"
+    outbox: str = "outbox"       # relative to the configuration file
+
+
+@dataclass
+class TopicConfig:
+    """A topic rule: a query (terms, "phrases", AND/OR/NOT, parentheses) plus optional filters."""
+
+    name: str
+    query: str = ""
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # "province:Thanh Hóa", "country:Lào", "org:VUFO"
+    title: str = ""  # how digests name it (default: the name)
+
+
+@dataclass
+class SubscriptionConfig:
+    """Which events, for which topics, to whom."""
+
+    name: str
+    events: list[str] = field(default_factory=lambda: ["new", "changed", "removed", "source_broken"])
+    topics: list[str] = field(default_factory=list)   # empty: every article
+    sources: list[str] = field(default_factory=list)  # empty: every source
+    email: list[str] = field(default_factory=list)
+    webhook: str = ""
+    secret_env: str = ""  # environment variable holding the webhook's HMAC secret
+
+
+@dataclass
+class DigestConfig:
+    """A digest: the new stories of its topics since its last one, by e-mail on a schedule."""
+
+    name: str
+    email: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)   # empty: every article
+    sources: list[str] = field(default_factory=list)
+    schedule: str = "daily"      # "daily" or "weekly"
+    time: str = "07:00"          # Asia/Ho_Chi_Minh
+    day: str = "monday"          # for weekly digests
+    language: str = "vi"         # "vi" or "en"
+    send_empty: bool = False     # a short "nothing new" mail, or nothing
+
+
+EVENT_KINDS = ("new", "changed", "removed", "source_broken")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass
+class Config:
+    path: Path | None
+    database_url: str
+    crawler: CrawlerConfig
+    sources: list[SourceConfig]
+    problems: list[str] = field(default_factory=list)
+    mail: MailConfig = field(default_factory=MailConfig)
+    topics: list[TopicConfig] = field(default_factory=list)
+    subscriptions: list[SubscriptionConfig] = field(default_factory=list)
+    digests: list[DigestConfig] = field(default_factory=list)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+
+    @property
+    def outbox(self) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.mail.outbox).resolve()
+
+    def source(self, name: str) -> SourceConfig:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} in {self.path or 'the configuration'} (known: {known})")
+
+    def topic_rules(self) -> dict[str, "TopicConfig"]:
+        """[[topics]] by name, plus the built-in "friendship-union" unless the file redefines it."""
+        from huunghi.text.query import FRIENDSHIP_UNION
+
+        out = {t.name: t for t in self.topics}
+        out.setdefault("friendship-union", TopicConfig(name="friendship-union", query=FRIENDSHIP_UNION))
+        return out
+
+    def enabled_sources(self, names: list[str] | None = None) -> list[SourceConfig]:
+        if names:
+            return [self.source(n) for n in names]
+        return [s for s in self.sources if s.enabled]
+
+
+def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _typed(where: str, cls: type, data: dict[str, Any]) -> Any:
+    """Build a dataclass from a table, checking names and the type of each value."""
+    defaults = cls.__dataclass_fields__
+    _check_keys(where, data, set(defaults))
+    probe = cls(**{"name": "x"}) if "name" in defaults else cls()
+    for key, value in data.items():
+        expected = type(getattr(probe, key))
+        ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
+        if expected is list:
+            item = int if key == "revisit_after" else str
+            if not all(isinstance(v, item) and not isinstance(v, bool) for v in value):
+                raise ConfigError(f"{where}.{key}: expected a list of {'integers' if item is int else 'strings'}, "
+                                  f"got {value!r}")
+    return cls(**data)
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None,
+                 environ: dict[str, str] | None = None) -> Config:
+    """Validate a parsed TOML document; bad sources land in ``problems``, not in exceptions."""
+    environ = dict(os.environ) if environ is None else environ
+    where = str(path) if path else "configuration"
+    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests",
+                              "daemon"})
+    archive = data.get("archive", {})
+    _check_keys(f"{where} [archive]", archive, {"url"})
+    url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and path is not None:
+        # a relative SQLite path is relative to the config file, not to the current folder
+        url = "sqlite:///" + str((path.parent / url[len("sqlite:///"):]).resolve())
+    crawler = _typed(f"{where} [crawler]", CrawlerConfig, data.get("crawler", {}))
+    sources: list[SourceConfig] = []
+    problems: list[str] = []
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
+    for i, raw in enumerate(raw_sources):
+        label = f"{where} [[sources]] #{i + 1} ({raw.get('name', '?') if isinstance(raw, dict) else '?'})"
+        try:
+            if not isinstance(raw, dict) or not raw.get("name"):
+                raise ConfigError(f"{label}: every source needs a name")
+            src = _typed(label, SourceConfig, raw)
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", src.name):
+                raise ConfigError(f"{label}: name must be lower-case letters, digits, '-', '_' or '.'")
+            if not (src.feeds or src.sitemaps or src.listings):
+                raise ConfigError(f"{label}: give at least one of feeds, sitemaps, listings")
+            try:
+                re.compile(src.article_pattern)
+            except re.error as exc:
+                raise ConfigError(f"{label}.article_pattern: not a regular expression ({exc})") from exc
+            if any(s.name == src.name for s in sources):
+                raise ConfigError(f"{label}: a source named {src.name!r} is defined twice")
+            sources.append(src)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
+    daemon = _typed(f"{where} [daemon]", DaemonConfig, data.get("daemon", {}))
+    topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
+    subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
+            for i, t in enumerate(_tables(where, data, "subscriptions"))]
+    digests = [_typed(f"{where} [[digests]] #{i + 1}", DigestConfig, t)
+               for i, t in enumerate(_tables(where, data, "digests"))]
+    _check_rules(where, topics, subs, sources)
+    _check_digests(where, digests, topics)
+    return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
+                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon)
+
+
+def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:
+    known = {t.name for t in topics} | {"friendship-union"}
+    names: set[str] = set()
+    for d in digests:
+        label = f"{where} [[digests]] {d.name}"
+        if d.name in names:
+            raise ConfigError(f"{label}: defined twice")
+        names.add(d.name)
+        if not d.email:
+            raise ConfigError(f"{label}: give the recipients (email = [...])")
+        if d.schedule not in ("daily", "weekly"):
+            raise ConfigError(f"{label}.schedule: 'daily' or 'weekly', not {d.schedule!r}")
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", d.time):
+            raise ConfigError(f"{label}.time: HH:MM (Asia/Ho_Chi_Minh), not {d.time!r}")
+        if d.day.lower() not in WEEKDAYS:
+            raise ConfigError(f"{label}.day: one of {', '.join(WEEKDAYS)}")
+        if d.language not in ("vi", "en"):
+            raise ConfigError(f"{label}.language: 'vi' or 'en'")
+        missing = [t for t in d.topics if t not in known]
+        if missing:
+            raise ConfigError(f"{label}.topics: no topic named {missing}")
+
+
+def _tables(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, dict) and t.get("name") for t in value):
+        raise ConfigError(f"{where}: '{key}' must be an array of tables ([[{key}]]), each with a name")
+    return value
+
+
+def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionConfig],
+                 sources: list[SourceConfig]) -> None:
+    """Alert rules are checked whole: a typo here would silently mute an alert, so it stops the command."""
+    from huunghi.text.query import QueryError, parse_query
+
+    for topic in topics:
+        try:
+            parse_query(topic.query)
+        except QueryError as exc:
+            raise ConfigError(f"{where} [[topics]] {topic.name}.query: {exc}") from exc
+        for tag in topic.tags:
+            if ":" not in tag:
+                raise ConfigError(f"{where} [[topics]] {topic.name}.tags: {tag!r} is not kind:value")
+    known_topics = {t.name for t in topics} | {"friendship-union"}
+    for sub in subs:
+        bad = [e for e in sub.events if e not in EVENT_KINDS]
+        if bad:
+            raise ConfigError(f"{where} [[subscriptions]] {sub.name}.events: unknown {bad}; use {list(EVENT_KINDS)}")
+        missing = [t for t in sub.topics if t not in known_topics]
+        if missing:
+            raise ConfigError(f"{where} [[subscriptions]] {sub.name}.topics: no topic named {missing}")
+        if not sub.email and not sub.webhook:
+            raise ConfigError(f"{where} [[subscriptions]] {sub.name}: give email addresses or a webhook")
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    return Path(explicit or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    path = config_path(explicit)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file; run 'huunghi init' to write a starter configuration")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
+    return parse_config(data, path.resolve())

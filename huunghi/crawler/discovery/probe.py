@@ -1,0 +1,97 @@
+"""`huunghi sources add URL`: look at a portal's home page and propose a source definition.
+
+httpx fetches the home page, robots.txt and each candidate; only feeds and sitemaps that really
+parse are proposed. The article URL pattern is read off the home page's own links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from lxml import html as lxml_html
+
+from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
+
+PATTERNS = (  # most specific first: what news portals' article URLs end with
+    r"-\d{5,}\.html$", r"-\d{5,}\.htm$", r"-\d{5,}\.html?$", r"/\d{4}/\d{2}/\d{2}/[^/]+$", r"-\d{4,}$", r"/\d{6,}/?$",
+)
+FEED_GUESSES = ("/rss", "/rss.xml", "/feed", "/rss/home.rss", "/rss/tin-moi-nhat.rss")
+SITEMAP_GUESSES = ("/sitemap.xml", "/sitemap_index.xml", "/sitemaps.xml")
+
+
+@dataclass
+class Proposal:
+    name: str
+    title: str
+    homepage: str
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+    article_pattern: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def toml(self) -> str:
+        def arr(values: list[str]) -> str:
+            return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+        return "\n".join([
+            "[[sources]]", f'name = "{self.name}"', f'title = "{self.title}"', f'homepage = "{self.homepage}"',
+            f"feeds = {arr(self.feeds)}", f"sitemaps = {arr(self.sitemaps)}", f"listings = {arr(self.listings)}",
+            f"article_pattern = '{self.article_pattern}'", "verified = false",
+            *(f"# {note}" for note in self.notes), ""])
+
+
+def _name(host: str) -> str:
+    if re.fullmatch(r"[\d.:]+", host):
+        return "site-" + host.replace(".", "-").replace(":", "-")
+    host = re.sub(r"^(www\d?|m)\.", "", host.lower())
+    return re.sub(r"[^a-z0-9]+", "-", host.split(".")[0]).strip("-") or "source"
+
+
+def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float = 10.0) -> Proposal:
+    """Fetch and read; raises httpx.HTTPError (with the reason) when the home page cannot be had."""
+    with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout, follow_redirects=True) as client:
+        home = client.get(url)
+        home.raise_for_status()
+        base = str(home.url)
+        tree = lxml_html.fromstring(home.content or b"<html/>")
+        title = " ".join(" ".join(tree.xpath("//title//text()")).split()) or urlsplit(base).hostname or ""
+        host = urlsplit(base).hostname or ""
+        proposal = Proposal(_name(host), re.split(r"\s+[|–-]\s+", title)[0], base, listings=[base])
+
+        def works(candidate: str, kind: str) -> bool:
+            try:
+                r = client.get(candidate)
+                if r.status_code != 200:
+                    return False
+                (parse_feed(r.content, str(r.url)) if kind == "feed" else parse_sitemap(r.content))
+                return True
+            except (httpx.HTTPError, DiscoveryError):
+                return False
+
+        declared = [urljoin(base, h) for h in tree.xpath(
+            '//link[@rel="alternate"][contains(@type,"rss") or contains(@type,"atom")]/@href')]
+        linked = [urljoin(base, h) for h in tree.xpath("//a/@href") if re.search(r"(rss|feed|atom)", h, re.I)]
+        for candidate in dict.fromkeys(declared + linked[:10] + [urljoin(base, g) for g in FEED_GUESSES]):
+            if len(proposal.feeds) < 5 and works(candidate, "feed"):
+                proposal.feeds.append(candidate)
+        robots = client.get(urljoin(base, "/robots.txt"))
+        from_robots = re.findall(r"(?im)^\s*sitemap:\s*(\S+)", robots.text) if robots.status_code == 200 else []
+        for candidate in dict.fromkeys(from_robots + [urljoin(base, g) for g in SITEMAP_GUESSES]):
+            if len(proposal.sitemaps) < 3 and works(candidate, "sitemap"):
+                proposal.sitemaps.append(candidate)
+        links = [urljoin(base, h) for h in tree.xpath("//a/@href")]
+        same_site = [u for u in links if (urlsplit(u).hostname or "") == host]
+        counts = Counter(p for p in PATTERNS for u in same_site if re.search(p, u.split("?")[0].split("#")[0]))
+        best = next((p for p in PATTERNS if counts[p] >= 3), None)
+        proposal.article_pattern = best or r"-\d+\.html?$"
+        proposal.notes.append(f"article_pattern matches {counts.get(best, 0)} of the {len(same_site)} links "
+                              "on the home page" if best else "no article URL shape found on the home page: check it")
+        if not proposal.feeds:
+            proposal.notes.append("no working RSS/Atom feed found")
+        if not proposal.sitemaps:
+            proposal.notes.append("no working sitemap found")
+        return proposal

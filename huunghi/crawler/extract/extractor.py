@@ -1,0 +1,265 @@
+"""Clean articles: the site's learned template where it fits, generic extraction where not.
+
+One parse per page (crawler.htmlparse), one segmentation into slot-tagged blocks
+(crawler.blocks). If the site's template (crawler.template) is learned and covers the page, the
+body is the blocks in its article slots, read without any generic extractor. Otherwise
+trafilatura reads the body from the same tree, and the result teaches the template which slots
+held the article. Title, lead, times, author, credit, section and images come from
+crawler.metadata either way. A page gives an Extracted or a NotAnArticle with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html import escape
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+from huunghi.crawler.extract import metadata as M
+from huunghi.crawler.extract.blocks import Block, segment
+from huunghi.crawler.extract.html import NotAnArticle, parse
+from huunghi.crawler.extract.template import TemplateBook
+
+__all__ = ["Extracted", "Extractor", "NotAnArticle", "extract", "MIN_WORDS"]
+
+MIN_WORDS = 25  # a shorter page is a stub, a gallery shell or navigation, not a news article
+MAX_IMAGES = 30
+# Dropped right after the metadata is read. Scripts and styles hold no text; aside, nav, menu and
+# footer are discarded by trafilatura itself (its MANUALLY_CLEANED), so its labels never mark them
+# as article and the template never keeps them: removing them once makes every pass cheaper.
+STRIP_TAGS = ("script", "style", "noscript", "template", "svg", "aside", "nav", "menu", "footer")
+
+AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
+_WORD = re.compile(r"\w+")
+_IMAGE_HREF = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
+
+
+@dataclass
+class Extracted:
+    title: str
+    lead: str
+    body_text: str
+    body_html: str
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str = ""
+    credit: str = ""
+    section: str = ""
+    language: str = ""
+    images: list[dict[str, str]] = field(default_factory=list)
+    canonical: str | None = None
+    method: str = "generic"  # "template" when the site's learned template read the body
+
+    @property
+    def text(self) -> str:
+        """The article as read: lead then body, paragraphs separated by blank lines."""
+        return "\n\n".join(p for p in (self.lead, self.body_text) if p)
+
+
+def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
+    """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
+    try:
+        doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True, include_comments=False,
+                                          include_tables=True, with_metadata=False, deduplicate=False)
+    except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
+        return []
+    text = (doc.text if doc is not None else "") or ""
+    return [p for p in (M.clean(line) for line in text.split("\n")) if p]
+
+
+def _label(blocks: Sequence[Block], paragraphs: Sequence[str]) -> list[bool]:
+    """Which blocks the generic extractor took as the article (whitespace-blind matching)."""
+    blob = "\n".join(_key(p) for p in paragraphs)
+    lines = set(blob.split("\n"))
+    out = []
+    for block in blocks:
+        key = _key(block.text)
+        out.append(bool(key) and (key in lines or (len(key) >= 20 and key in blob)))
+    return out
+
+
+def _agreement(a: Sequence[Block], b: Sequence[Block]) -> float:
+    """Share of text two readings of one page have in common (Jaccard over block characters)."""
+    ia, ib = {x.index: len(x.text) for x in a}, {x.index: len(x.text) for x in b}
+    both = sum(n for i, n in ia.items() if i in ib)
+    union = sum(ia.values()) + sum(ib.values()) - both
+    return both / union if union else 1.0
+
+
+def _site_key(url: str) -> str:
+    """The template key of a page: its host, with the port when there is one (local replicas)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port}" if parts.port and host else host
+    except ValueError:
+        return ""
+
+
+def _key(text: str) -> str:
+    return "".join(text.split())
+
+
+def _words(*texts: str) -> int:
+    return sum(len(_WORD.findall(t)) for t in texts)
+
+
+class Extractor:
+    """Extracts pages in crawl order, learning each site's template as pages arrive."""
+
+    def __init__(self, book: TemplateBook | None = None, learn: bool = True) -> None:
+        self.book = book if book is not None else TemplateBook()
+        self.learn = learn
+
+    def extract(self, html: str | bytes, url: str = "", feed_date: datetime | None = None,
+                now: datetime | None = None, default_language: str = "") -> Extracted:
+        """One article, or NotAnArticle with the reason; never any other exception for bad input."""
+        now = now or datetime.now(timezone.utc)
+        tree = parse(html)
+        metas = M.meta_table(tree)
+        ld = M.json_ld(tree)
+        etree.strip_elements(tree, *STRIP_TAGS, with_tail=False)
+        blocks, images = segment(tree)
+        if not blocks:
+            raise NotAnArticle("no text on the page")
+        host = _site_key(url)
+        site = self.book.get(host) if (host and self.learn) else None
+        title = M.title(tree, metas)
+
+        body: list[Block] | None = None
+        generic_body: list[Block] = []
+        paragraphs: list[str] = []
+        method = "generic"
+        audit = site is not None
+        if site is not None:
+            decision = site.decide(blocks, url)
+            if decision.keep is not None:
+                body = [b for b, k in zip(blocks, decision.keep) if k]
+                method = "template"
+                audit = site.needs_audit()
+        if audit or body is None:
+            paragraphs = _generic_paragraphs(tree, url)
+            generic_body = [b for b, k in zip(blocks, _label(blocks, paragraphs)) if k]
+            if body is not None and _agreement(body, generic_body) < AGREEMENT:
+                body, method = None, "generic"  # the template misread this page: trust the generic reading
+                site.misreads += 1  # type: ignore[union-attr]
+            if body is None:
+                body = generic_body
+                if site is not None and site.ready:
+                    site.fallbacks += 1
+        if method == "template":
+            paragraphs = [b.text for b in body]
+        body = [b for b in body if b.text != title]  # the headline is not body text
+        first = body[0].index if body else len(blocks)
+        last = body[-1].index if body else len(blocks)
+        lead_block = M.lead(blocks, first, title)
+        lead = lead_block.text if lead_block is not None else ""
+        pictures = self._images(images, first, last, url)
+        paragraphs = self._tidy(self._without_captions(paragraphs, pictures, blocks[first:last + 2]), title, lead)
+        author, credit = M.author_credit(blocks, first, last, metas, ld)
+        credit = credit or M.credit_in(paragraphs)
+        paragraphs = [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
+        if not paragraphs:
+            raise NotAnArticle("no article text found")
+        words = _words(lead, *paragraphs)
+        if words < MIN_WORDS:
+            raise NotAnArticle(f"too little text for an article ({words} words)")
+
+        if site is not None:
+            if audit:
+                kept = {b.index for b in generic_body}
+                if lead_block is not None:
+                    kept.add(lead_block.index)
+                site.learn(blocks, [b.index in kept for b in blocks], url)
+            else:
+                site.observe(blocks, url)
+            if method == "template":
+                site.template_pages += 1
+
+        body_text = "\n\n".join(paragraphs)
+        return Extracted(
+            title=title or (paragraphs[0][:200] if paragraphs else ""), lead=lead, body_text=body_text,
+            body_html=self._html(paragraphs, body if method == "template" else None),
+            published=M.published(tree, metas, ld, blocks, first, feed_date, now),
+            updated=M.updated(metas, ld, now), author=author, credit=credit, section=M.section(blocks, first, metas),
+            language=M.language(tree, metas, body_text, default_language),
+            images=pictures, canonical=M.canonical(tree), method=method,
+        )
+
+    @staticmethod
+    def _without_captions(paragraphs: list[str], pictures: Sequence[dict[str, str]],
+                          span: Sequence[Block]) -> list[str]:
+        """Captions belong to their images: drop them from the body, unless the page also has the
+        same words as a paragraph of its own (then that paragraph stays, once)."""
+        captions = Counter(p["caption"] for p in pictures if p["caption_source"] == "caption")
+        if not captions:
+            return paragraphs
+        allowed = {c: sum(1 for b in span if b.text == c) - n for c, n in captions.items()}
+        out = []
+        for p in paragraphs:
+            key = p.strip(" |")
+            if key in allowed:
+                allowed[key] -= 1
+                if allowed[key] < 0:
+                    continue
+            out.append(p)
+        return out
+
+    @staticmethod
+    def _tidy(paragraphs: list[str], title: str, lead: str) -> list[str]:
+        """Drop the title and lead from the body, and a paragraph repeated right after itself."""
+        out: list[str] = []
+        for p in paragraphs:
+            if p in (title, lead) or (out and out[-1] == p):
+                continue
+            if lead and not out and len(p) > 20 and lead.startswith(p):
+                continue
+            out.append(p)
+        return out
+
+    @staticmethod
+    def _html(paragraphs: Sequence[str], body: Sequence[Block] | None) -> str:
+        heading = {b.text for b in body or () if b.element.tag in ("h2", "h3", "h4", "h5", "h6")}
+        return "".join(f"<h3>{escape(p)}</h3>" if p in heading else f"<p>{escape(p)}</p>" for p in paragraphs)
+
+    @staticmethod
+    def _images(images: Sequence[tuple[int, HtmlElement]], first: int, last: int, url: str) -> list[dict[str, str]]:
+        """Images inside the article's span of blocks, each with one caption, not thumbnails of links."""
+        out: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for pos, img in images:
+            if not first <= pos <= last + 1:
+                continue
+            src = (img.get("data-src") or img.get("data-original") or img.get("src") or "").strip()
+            if not src or src.startswith("data:"):
+                continue
+            link = next((a for a in img.iterancestors("a", "li", "aside", "nav")), None)
+            if link is not None and not (link.tag == "a" and _IMAGE_HREF.search(link.get("href", ""))):
+                continue
+            src = urljoin(url, src) if url else src
+            if src in seen:
+                continue
+            seen.add(src)
+            caption, visible = M.image_caption(img)
+            out.append({"src": src, "caption": caption, "caption_source": "caption" if visible else "alt"})
+            if len(out) >= MAX_IMAGES:
+                break
+        return out
+
+
+_GENERIC = Extractor(learn=False)
+
+
+def extract(html: str | bytes, url: str = "", feed_date: datetime | None = None,
+            now: datetime | None = None, default_language: str = "") -> Extracted:
+    """One page on its own, without site templates (see Extractor for crawl-order learning)."""
+    return _GENERIC.extract(html, url, feed_date=feed_date, now=now, default_language=default_language)

@@ -1,0 +1,295 @@
+"""What a page says about its article besides the body: title, lead, times, people, section.
+
+Read from the page itself (meta tags, JSON-LD, the visible time line, breadcrumbs, sapo blocks)
+because generic extractors skip Vietnamese portals' sapo and misread `10:08 | 16/01/2026 GMT+7`.
+Every function takes the one parsed tree; none re-parses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from huunghi.clock import HANOI as VN_TZ
+
+from lxml.html import HtmlElement
+
+from huunghi.crawler.extract.blocks import Block
+
+LEAD_CLASS = re.compile(r"sapo|lead|summary|chapeau|excerpt|description|intro|standfirst|teaser|deck", re.I)
+TIME_LINE = re.compile(r"(\d{1,2}):(\d{2})\s*\|\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*GMT\s*([+-]\d{1,2}))?")
+DMY_HM = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s*[-,|]?\s*(\d{1,2})[:h](\d{2})")
+HM_DMY = re.compile(r"(\d{1,2})[:h](\d{2})\s*(?:\(?GMT\s*([+-]\d{1,2})\)?)?\s*[-,|]?\s*(?:\w+\s*,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})")
+PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished", "pubdate",
+                  "publishdate", "dc.date.issued", "date", "parsely-pub-date", "sailthru.date")
+UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod", "last-modified")
+CREDIT = re.compile(r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng|Đài|Thông tấn)\b.*)$")
+_VI_CHARS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+_WORDS = re.compile(r"[a-zà-ÿ]+", re.I)
+_EN = frozenset("the and of to in is that for with was on said".split())
+_FR = frozenset("le la les des et est une dans pour que qui sur du".split())
+
+
+def clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+Metas = dict[str, str]
+
+
+def meta_table(tree: HtmlElement) -> Metas:
+    """Every <meta> of the page by its property/name/itemprop/http-equiv, read in one pass."""
+    table: Metas = {}
+    for node in tree.iter("meta"):
+        content = (node.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = node.get(attr)
+            if key:
+                table.setdefault(key.strip().lower(), content)
+    return table
+
+
+def meta(metas: Metas, *names: str) -> str:
+    for name in names:
+        value = metas.get(name.lower())
+        if value:
+            return value
+    return ""
+
+
+def json_ld(tree: HtmlElement) -> dict[str, object]:
+    """The page's schema.org Article object, if any (also inside @graph)."""
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        for item in list(items):
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list):
+                items.extend(item["@graph"])
+        for item in items:
+            if isinstance(item, dict) and "Article" in str(item.get("@type", "")):
+                return item
+    return {}
+
+
+def _safe(y: int, mo: int, d: int, hh: int, mm: int, tz: timezone | ZoneInfo) -> datetime | None:
+    try:
+        return datetime(y, mo, d, hh, mm, tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def _zone(offset: str | None) -> timezone | ZoneInfo:
+    return timezone(timedelta(hours=int(offset))) if offset else VN_TZ
+
+
+def parse_when(text: str, now: datetime) -> datetime | None:
+    """A time from ISO or Vietnamese forms; portal-local (GMT+7) when no zone; never future."""
+    text = text.strip()
+    if not text:
+        return None
+    when: datetime | None = None
+    m = TIME_LINE.search(text)
+    if m:
+        hh, mm, d, mo, y, off = m.groups()
+        when = _safe(int(y), int(mo), int(d), int(hh), int(mm), _zone(off))
+    if when is None:
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=VN_TZ)
+        except ValueError:
+            m = DMY_HM.search(text)
+            if m:
+                d, mo, y, hh, mm = (int(g) for g in m.groups())
+                when = _safe(y, mo, d, hh, mm, VN_TZ)
+            else:
+                m2 = HM_DMY.search(text)
+                if m2:
+                    hh, mm, off, d, mo, y = m2.groups()
+                    when = _safe(int(y), int(mo), int(d), int(hh), int(mm), _zone(off))
+    if when is not None and when > now + timedelta(minutes=10):
+        return None
+    return when
+
+
+def marked(block: Block, pattern: re.Pattern[str]) -> bool:
+    """Whether the block's element or its parent carries a class or id matching ``pattern``."""
+    return bool(pattern.search(block.sig[block.sig.rfind(">", 0, block.sig.rfind(">")) + 1:]))
+
+
+_TIME_MARK = re.compile(r"[.#][\w-]*(time|date)", re.I)
+_AUTHOR_MARK = re.compile(r"[.#][\w-]*(author|byline|tac-?gia)", re.I)
+_CREDIT_MARK = re.compile(r"[.#][\w-]*(source|credit|nguon)", re.I)
+_CRUMB_MARK = re.compile(r"breadcrumb", re.I)
+_CATE_MARK = re.compile(r"[.#][\w-]*cate", re.I)
+
+
+def published(tree: HtmlElement, metas: Metas, ld: dict[str, object], blocks: Sequence[Block], first_body: int,
+              feed_date: datetime | None, now: datetime) -> datetime | None:
+    """Meta tags, JSON-LD, the time line above the article, date/time elements, then the feed."""
+    candidates = [meta(metas, *PUBLISHED_META), str(ld.get("datePublished", "") or "")]
+    head = blocks[max(0, first_body - 15): first_body + 2]
+    candidates += [b.text for b in head if len(b.text) < 120 and TIME_LINE.search(b.text)]
+    candidates += [t.get("datetime", "") for t in tree.iter("time")][:3]
+    candidates += [b.text for b in head if len(b.text) < 80 and marked(b, _TIME_MARK)]
+    for text in candidates:
+        if text:
+            when = parse_when(str(text), now)
+            if when:
+                return when
+    if feed_date and feed_date <= now:
+        return feed_date
+    return None
+
+
+def updated(metas: Metas, ld: dict[str, object], now: datetime) -> datetime | None:
+    for text in (meta(metas, *UPDATED_META), str(ld.get("dateModified", "") or "")):
+        when = parse_when(text, now) if text else None
+        if when:
+            return when
+    return None
+
+
+def title(tree: HtmlElement, metas: Metas) -> str:
+    for value in (meta(metas, "og:title"), " ".join(tree.xpath("(//h1)[1]//text()"))):
+        if clean(value):
+            return clean(value)
+    raw = clean(" ".join(tree.xpath("//title//text()")))
+    return re.split(r"\s+[|–-]\s+", raw)[0] if raw else ""
+
+
+def lead(blocks: Sequence[Block], first_body: int, title_text: str) -> Block | None:
+    """The sapo: a block marked as a lead by its class, just above the body and beside it.
+
+    "Beside" means the lead's parent also holds the body. A summary further away (a header's
+    standfirst, a teaser in a hero box) is usually not part of the article text.
+    """
+    if first_body >= len(blocks):
+        return None
+    body_ancestors = set(blocks[first_body].element.iterancestors())
+    for block in blocks[max(0, first_body - 12): first_body + 1]:
+        if ">li" in block.sig or "aside" in block.sig:
+            continue
+        if len(block.text) <= 40 or block.text == title_text or block.link_density >= 0.5:
+            continue
+        element = block.element
+        for _ in range(2):  # the block itself, or its wrapper (<div class="sapo"><p>...</p></div>)
+            parent = element.getparent()
+            if LEAD_CLASS.search(f'{element.get("class", "")} {element.get("id", "")}'):
+                if parent is not None and parent in body_ancestors:
+                    return block
+            element = parent
+            if element is None:
+                break
+    return None
+
+
+def section(blocks: Sequence[Block], first_body: int, metas: Metas) -> str:
+    """The breadcrumb (without "home"), else the category label above the article, else meta."""
+    names: list[str] = []
+    for block in blocks[:first_body + 1]:
+        if _CRUMB_MARK.search(block.sig):
+            names += [n for n in (clean(x) for x in re.split(r"\s[›»>/|]\s", block.text)) if n]
+        elif names:
+            break
+    names = [n for n in names if n.lower() not in ("trang chủ", "home", "trang chu")]
+    if not names:
+        names = [b.text for b in blocks[max(0, first_body - 15): first_body] if marked(b, _CATE_MARK)
+                 and len(b.text) < 60][:1]
+    if not names:
+        names = [meta(metas, "article:section")]
+    return " › ".join(n for n in names if n)
+
+
+def author_credit(blocks: Sequence[Block], first_body: int, last_body: int, metas: Metas,
+                  ld: dict[str, object]) -> tuple[str, str]:
+    """The author line and source credit near the article, else JSON-LD and meta for the author."""
+    near = list(blocks[max(0, first_body - 15): first_body]) + list(blocks[last_body + 1: last_body + 8])
+    author = next((b.text for b in near if len(b.text) < 120 and marked(b, _AUTHOR_MARK)), "")
+    if not author:
+        who = ld.get("author")
+        who = who[0] if isinstance(who, list) and who else who
+        if isinstance(who, dict):
+            author = clean(str(who.get("name", "")))
+        elif isinstance(who, str):
+            author = clean(who)
+    if not author:
+        author = meta(metas, "author", "article:author")
+        author = "" if author.startswith("http") else author
+    credit = next((b.text for b in near + list(blocks[first_body:last_body + 1])
+                   if len(b.text) < 200 and marked(b, _CREDIT_MARK) and CREDIT.match(b.text)), "")
+    return author, credit
+
+
+def credit_in(paragraphs: Sequence[str]) -> str:
+    """A trailing 'Nguồn: ...' / 'Theo Báo ...' line of the body, when no element holds it."""
+    for text in reversed(paragraphs[-3:]):
+        if len(text) < 200 and CREDIT.match(text):
+            return text
+    return ""
+
+
+def language(tree: HtmlElement, metas: Metas, text: str, default: str) -> str:
+    """The declared language, else a cheap guess from the text, else the source's default."""
+    declared = (tree.get("lang") or meta(metas, "og:locale", "language", "content-language") or "")
+    declared = declared.replace("_", "-").split("-")[0].strip().lower()
+    if declared and len(declared) <= 3:
+        return declared
+    sample = text[:3000]
+    if sample and len(_VI_CHARS.findall(sample)) > len(sample) * 0.02:
+        return "vi"
+    words = [w.lower() for w in _WORDS.findall(sample)]
+    if words:
+        en = sum(w in _EN for w in words)
+        fr = sum(w in _FR for w in words)
+        if max(en, fr) > len(words) * 0.05:
+            return "en" if en >= fr else "fr"
+    return default
+
+
+def canonical(tree: HtmlElement) -> str | None:
+    found = tree.xpath('//link[@rel="canonical"]/@href')
+    return found[0].strip() if found and found[0].strip() else None
+
+
+_CAPTION_CLASS = re.compile(r"caption|desc|chuthich|chu-thich|legend|note|credit", re.I)
+
+
+def image_caption(img: HtmlElement) -> tuple[str, bool]:
+    """One caption for an image: figcaption, a caption cell or block beside it, else its alt.
+
+    Returns (caption, True) for a visible caption, (alt text, False) otherwise.
+    """
+    node = img
+    for _ in range(5):
+        for n, sib in enumerate(node.itersiblings()):
+            if n >= 2:
+                break
+            if isinstance(sib.tag, str) and _CAPTION_CLASS.search(sib.get("class", "")):
+                text = clean(sib.text_content())
+                if text:
+                    return text, True
+        parent = node.getparent()
+        if parent is None:
+            break
+        if parent.tag == "figure":
+            cap = parent.find(".//figcaption")
+            if cap is not None and clean(cap.text_content()):
+                return clean(cap.text_content()), True
+        if parent.tag == "table":
+            for cell in parent.iter("td", "th", "caption"):
+                if img not in cell.iter("img"):
+                    text = clean(cell.text_content())
+                    if text:
+                        return text, True
+            break
+        node = parent
+    return clean(img.get("alt") or img.get("title")), False

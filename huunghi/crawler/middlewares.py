@@ -1,0 +1,114 @@
+"""Huunghi's downloader middlewares (Scrapy wires them by ``DOWNLOADER_MIDDLEWARES``).
+
+- ``RetryAfterMiddleware``: retries that listen: a 429 or 503 with Retry-After slows that host down for the rest of the
+  crawl and retries after the wait; a wait longer than MAX_RETRY_AFTER is not waited for (the
+  page is recorded as failed with the server's own words, and the next scheduled crawl tries again).
+- ``ConditionalGetMiddleware``: conditional GET for feeds and sitemaps: send back the ETag / Last-Modified they last gave,
+  so an unchanged feed answers 304 and costs neither a download nor a parse.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+
+from huunghi.storage.archive import Archive
+
+MAX_RETRY_AFTER = 300.0
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    def process_response(self, request: Request, response: Response, spider: object = None) -> Request | Response:
+        if response.status in (429, 503) and not request.meta.get("dont_retry", False):
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None:
+                self.crawler.stats.inc_value("huunghi/retry_after")
+                if wait > MAX_RETRY_AFTER:
+                    return response  # recorded as HTTP 429/503; the next scheduled crawl tries again
+                self._slow_down(request, wait)
+                return self._retry(request, f"{response.status} with Retry-After {wait:.0f} s") or response
+        return super().process_response(request, response)
+
+    def _slow_down(self, request: Request, wait: float) -> None:
+        """The host's download slot waits at least ``wait`` between requests from now on."""
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None) if engine else None
+        if downloader is None:
+            return
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, wait)
+            # a randomised delay could come back before the server asked (Scrapy ≥ 2.14: jitter)
+            if hasattr(slot, "jitter"):
+                slot.jitter = 0.0
+            else:
+                slot.randomize_delay = False
+            self.crawler.stats.max_value("huunghi/retry_after_wait_s", wait)
+
+
+ROLES = ("feed", "sitemap")
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ConditionalGetMiddleware":
+        return cls(crawler)
+
+    def archive(self) -> Archive | None:
+        if self._archive is None:
+            url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
+            self._archive = Archive(url) if url else None
+        return self._archive
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if request.meta.get("role") not in ROLES or (archive := self.archive()) is None:
+            return None
+        known = archive.validators(request.url)
+        if known:
+            etag, last_modified = known
+            if etag:
+                request.headers.setdefault("If-None-Match", etag)
+            if last_modified:
+                request.headers.setdefault("If-Modified-Since", last_modified)
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if request.meta.get("role") not in ROLES or (archive := self.archive()) is None:
+            return response
+        if response.status == 304:
+            self.crawler.stats.inc_value("huunghi/not_modified")
+        elif response.status == 200:
+            etag = response.headers.get("ETag", b"").decode("latin-1")
+            last_modified = response.headers.get("Last-Modified", b"").decode("latin-1")
+            if etag or last_modified:
+                archive.put_validators(request.url, etag, last_modified)
+        return response

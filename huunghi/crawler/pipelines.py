@@ -1,0 +1,154 @@
+"""Item pipelines: extract fetched pages, then store articles and record errors in the archive."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from huunghi.crawler.items import ExtractedArticle, FetchedPage, PageError
+from huunghi.crawler.reading import PageJob, Reader, ReadingWorker, to_record
+from huunghi.crawler.urls import canonical_url, host_aliases, url_key
+from huunghi.storage.archive import Archive, ArticleRecord, StoreOutcome
+
+__all__ = ["ArchivePipeline", "ExtractPipeline", "to_record"]
+
+log = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """FetchedPage → ExtractedArticle, or a PageError with the reason (never an exception).
+
+    Pages are read in crawl order by one ``reading.Reader`` whose site templates are loaded
+    from the archive and saved back, so what one crawl learned makes the next one cleaner and
+    faster. The reader runs in a worker process (``HUUNGHI_READ_IN_WORKER``, on by default) so
+    that fetching and storing go on while a page is read.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.reader: Reader | ReadingWorker | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
+        if self.crawler.settings.getbool("HUUNGHI_READ_IN_WORKER", True):
+            self.reader = ReadingWorker(url)
+            self.reader.start()
+        else:
+            self.reader = Reader(url)
+
+    def close_spider(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        assert self.reader is not None
+        source = self.crawler.spider.source  # type: ignore[union-attr]
+        job = PageJob(item.url, item.html, item.feed_date, item.canonical_hint, source.language,
+                      host_aliases(source.homepage, source.mirrors),
+                      tuple(int(x) for x in self.crawler.settings.getlist("HUUNGHI_REVISIT_AFTER")))
+        if isinstance(self.reader, ReadingWorker):
+            reading = await self.reader.read(job)
+        else:
+            reading = self.reader.read(job)
+        if reading.record is None:
+            assert reading.error is not None
+            return reading.error
+        self.crawler.stats.inc_value(f"huunghi/extracted_{reading.method}")
+        saw = getattr(self.crawler.spider, "saw_published", None)
+        if saw is not None:
+            saw(reading.published)
+        return ExtractedArticle(reading.record)
+
+
+class ArchivePipeline:
+    """Opens a crawl run for the spider's source, stores articles, records errors, closes the run.
+
+    Articles are stored in small batches (up to BATCH, or what arrived within BATCH_WAIT
+    seconds), one transaction each: an item is passed on only once its article is committed,
+    and a crawl stopped at any point leaves whole articles or none.
+    """
+
+    BATCH = 32
+    BATCH_WAIT = 0.05
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.archive: Archive | None = None
+        self.source_id = 0
+        self.run_id = 0
+        self.pending: list[tuple[ArticleRecord, asyncio.Future[StoreOutcome | Exception]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(spider, "database_url", None)
+        if not url:
+            raise RuntimeError("no archive configured: set HUUNGHI_DATABASE_URL or [archive] url")
+        self.archive = Archive(url)
+        src = spider.source  # type: ignore[union-attr]
+        self.source_id = self.archive.ensure_source(src.name, src.title, src.homepage, src.as_dict())
+        self.run_id = self.archive.start_run(self.source_id)
+        spider.run_id = self.run_id  # type: ignore[union-attr]
+
+    async def process_item(self, item: Any) -> Any:
+        assert self.archive is not None
+        if isinstance(item, PageError):
+            self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
+            if item.removed:
+                src = self.crawler.spider.source  # type: ignore[union-attr]
+                aliases = host_aliases(src.homepage, src.mirrors)
+                key = url_key(canonical_url(item.url, None, aliases), aliases)
+                self.archive.mark_removed(self.source_id, key, item.reason, self.run_id)
+            if item.severity == "error":
+                raise DropItem(f"{item.kind}: {item.reason}")
+            return item
+        if isinstance(item, ExtractedArticle):
+            loop = asyncio.get_running_loop()
+            stored: asyncio.Future[StoreOutcome | Exception] = loop.create_future()
+            self.pending.append((item.record, stored))
+            if len(self.pending) >= self.BATCH:
+                self._flush()
+            elif self.timer is None:
+                self.timer = loop.call_later(self.BATCH_WAIT, self._flush)
+            outcome = await stored
+            if isinstance(outcome, Exception):
+                raise outcome
+            self.crawler.stats.inc_value(f"huunghi/articles_{outcome.value}")
+        return item
+
+    def _flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.pending = self.pending, []
+        if not batch or self.archive is None:
+            return
+        try:
+            outcomes = self.archive.store_articles(self.source_id, [rec for rec, _ in batch], self.run_id)
+        except Exception as exc:  # the archive itself is unusable: every waiting item fails with it
+            outcomes = [exc] * len(batch)
+        for (_, stored), outcome in zip(batch, outcomes):
+            if not stored.done():
+                stored.set_result(outcome)
+
+    def close_spider(self) -> None:
+        if self.archive is None:
+            return
+        self._flush()
+        pages = self.crawler.stats.get_value("response_received_count", 0)
+        self.archive.finish_run(self.run_id, pages)
+        self.archive.close()

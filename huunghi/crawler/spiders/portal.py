@@ -1,0 +1,222 @@
+"""The generic ``portal`` spider: one source definition in, article pages and page errors out.
+
+``scrapy crawl portal -a source=NAME [-a config=huunghi.toml]`` works as Scrapy users expect;
+``huunghi.crawler.runner`` passes the loaded source directly. Every failure becomes a ``PageError``
+item, so it is recorded on the crawl run and the rest of the crawl goes on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from huunghi.config import Config, SourceConfig, load_config
+from huunghi.crawler.settings import from_config as settings_from_config
+from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
+from huunghi.crawler.extract.html import decode
+from huunghi.crawler.items import FetchedPage, PageError
+from huunghi.crawler.urls import canonical_url, host_aliases, url_key
+from huunghi.storage.archive import Archive
+
+NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    BACKFILL_MAX_PAGES = 500  # listing pages walked back at most, even with --since
+
+    def __init__(self, source: str | SourceConfig | None = None, config: str | None = None,
+                 database_url: str | None = None, since: datetime | str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.database_url = database_url
+        # backfill: walk listings past max_listing_pages until articles older than this appear
+        self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if isinstance(since, str) else since
+        self.oldest_seen: datetime | None = None
+        self.loaded: Config | None = None
+        if isinstance(source, SourceConfig):
+            self.source = source
+        else:
+            if not source:
+                raise ValueError("portal spider needs a source: scrapy crawl portal -a source=NAME")
+            self.loaded = load_config(config)
+            self.source = self.loaded.source(source)
+            self.database_url = database_url or self.loaded.database_url
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
+        """Under ``scrapy crawl``, apply huunghi.toml's [crawler] table; ``-s`` still wins."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.loaded is not None and not crawler.settings.frozen:
+            crawler.settings.setdict(settings_from_config(spider.loaded), priority="spider")
+        return spider
+
+    # -- start ---------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._plan_visits()
+        for url in self.due.values():  # scheduled revisits, whether or not still listed anywhere
+            yield self._article(url, revisit=True)
+        for request in self._start_requests():
+            yield request
+
+    def _plan_visits(self) -> None:
+        """Known articles are fetched again only when their revisit is due; new ones always."""
+        self.aliases = host_aliases(self.source.homepage, self.source.mirrors)
+        self.known: set[str] = set()
+        self.due: dict[str, str] = {}
+        self.requested: set[str] = set()
+        url = getattr(self, "database_url", None) or self.settings.get("HUUNGHI_DATABASE_URL")
+        if url:
+            with Archive(url) as archive:
+                self.known, self.due = archive.visit_plan(self.source.name, datetime.now(timezone.utc))
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        src = self.source
+        for url in src.feeds:
+            yield scrapy.Request(url, self.parse_feed, errback=self.on_error, meta=_conditional("feed"))
+        for url in src.sitemaps:
+            yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
+        for url in src.listings:
+            yield scrapy.Request(url, self.parse_listing, errback=self.on_error,
+                                 meta={"role": "listing", "page": 1})
+
+    def _article(self, url: str, feed_date: datetime | None = None, revisit: bool = False) -> scrapy.Request | None:
+        key = url_key(canonical_url(url, None, self.aliases), self.aliases)
+        if key in self.requested or (not revisit and key in self.known and key not in self.due):
+            self.crawler.stats.inc_value("huunghi/known_skipped")
+            return None
+        self.requested.add(key)
+        return scrapy.Request(url, self.parse_article, errback=self.on_error,
+                              meta={"role": "article", "feed_date": feed_date})
+
+    # -- discovery -----------------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            return  # unchanged since the last crawl: nothing to parse
+        try:
+            entries = parse_feed(response.body, response.url)
+        except DiscoveryError as exc:
+            yield PageError(response.url, "feed", str(exc))
+            return
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if self.source.matches(url) and (request := self._article(url, entry.published)):
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            return
+        try:
+            kind, entries = parse_sitemap(response.body)
+        except DiscoveryError as exc:
+            yield PageError(response.url, "sitemap", str(exc))
+            return
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if kind == "index":
+                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
+            elif self.since is not None and entry.published is not None and entry.published < self.since:
+                continue  # older than the backfill reaches
+            elif self.source.matches(url) and (request := self._article(url)):
+                yield request
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            yield PageError(response.url, "listing", "listing page is not HTML")
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if self.source.matches(url) and (request := self._article(url)):
+                yield request
+        page = response.meta.get("page", 1)
+        nxt = self._next_page(response)
+        if nxt and self._more_listing_pages(page):
+            yield scrapy.Request(nxt, self.parse_listing, errback=self.on_error,
+                                 meta={"role": "listing", "page": page + 1})
+
+    def _more_listing_pages(self, page: int) -> bool:
+        if self.since is None:
+            return page < self.source.max_listing_pages
+        reached = self.oldest_seen is not None and self.oldest_seen < self.since
+        return not reached and page < self.BACKFILL_MAX_PAGES
+
+    def saw_published(self, when: datetime | None) -> None:
+        """Called by the extract pipeline: how far back the crawl has reached."""
+        if when is not None and (self.oldest_seen is None or when < self.oldest_seen):
+            self.oldest_seen = when
+
+    @staticmethod
+    def _next_page(response: TextResponse) -> str | None:
+        href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
+        if not href:
+            for link in response.css("a"):
+                text = " ".join(link.css("::text").getall()).strip().lower()
+                if text in NEXT_TEXTS and link.attrib.get("href"):
+                    href = link.attrib["href"]
+                    break
+        return response.urljoin(href) if href else None
+
+    # -- articles ------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        if not response.body.strip():
+            yield PageError(response.url, "empty", f"HTTP {response.status} with an empty body")
+            return
+        if not isinstance(response, TextResponse):
+            yield PageError(response.url, "content-type",
+                            f"not a text page ({response.headers.get('Content-Type', b'?').decode()})")
+            return
+        if response.meta.get("redirect_urls") and urlsplit(response.url).path in ("", "/"):
+            # a portal that withdraws an article often sends its URL to the home page
+            first = response.meta["redirect_urls"][0]
+            yield PageError(first, "removed", f"redirected to the home page ({response.url})", removed=True)
+            return
+        # decoded once here by our rules (UTF-8 wins over a wrong declaration); parsed once, later
+        html, warning = decode(response.body, _declared_charset(response))
+        if warning:
+            yield PageError(response.url, "charset", warning, severity="warning")
+        yield FetchedPage(url=response.url, html=html, feed_date=response.meta.get("feed_date"))
+
+    def on_error(self, failure: Failure) -> Iterator[PageError]:
+        request = failure.request  # type: ignore[attr-defined]
+        role = request.meta.get("role", "page")
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            yield PageError(request.url, "http", f"HTTP {status} ({role})",
+                            removed=role == "article" and status in (404, 410))
+        elif failure.check(ResponseDataLossError):
+            yield PageError(request.url, "truncated",
+                            f"response broken off before its declared length ({role})")
+        elif failure.check(CannotResolveHostError):
+            yield PageError(request.url, "dns", f"host not found ({role})")
+        elif failure.check(DownloadTimeoutError):
+            yield PageError(request.url, "timeout", f"timed out ({role})")
+        elif failure.check(DownloadConnectionRefusedError):
+            yield PageError(request.url, "network", f"connection refused ({role})")
+        elif failure.check(IgnoreRequest):
+            yield PageError(request.url, "skipped", f"{failure.getErrorMessage() or 'request ignored'} ({role})",
+                            severity="warning")
+        else:
+            yield PageError(request.url, failure.type.__name__.lower(), f"{failure.getErrorMessage()} ({role})")
+
+
+def _conditional(role: str) -> dict[str, Any]:
+    """Meta of a feed or sitemap request: its 304 comes to the callback, not the errback."""
+    return {"role": role, "handle_httpstatus_list": [304]}
+
+
+def _declared_charset(response: Response) -> str | None:
+    """The charset the server declared in Content-Type, if any (the page's <meta> is read later)."""
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    _, _, charset = ctype.partition("charset=")
+    return charset.split(";")[0].strip().strip('"') or None

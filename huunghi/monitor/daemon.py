@@ -1,0 +1,151 @@
+"""`huunghi daemon`: keeps the archive current by itself, for weeks, without attention.
+
+APScheduler 3 with its job store in the archive's own database, so a restart (or a second
+machine on PostgreSQL) finds the same jobs instead of adding new ones. Each source is one job
+on its own interval with jitter; a job never runs twice at once (max_instances=1); runs missed
+while the daemon was down are coalesced into one. Each crawl runs in its own process (the
+Twisted reactor cannot be restarted) with a time limit, so a source that hangs or answers 500
+all day costs its own job only. Alerts and digests are jobs too.
+
+SIGTERM or SIGINT: no new job starts, running crawls get SIGTERM (Scrapy closes the spider, the
+pipelines finish the run) and are killed after stop_grace_seconds; then the daemon exits.
+Every article is stored in its own transaction, so a stop never leaves one half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from huunghi.config import Config, load_config
+from huunghi.crawler.runner import crawl_in_subprocess, stop_all
+from huunghi.storage.archive import Archive
+from huunghi.storage.db import make_engine
+
+log = logging.getLogger("huunghi.daemon")
+JOB_TABLE = "scheduler_jobs"
+
+
+def jobstore(config: Config) -> SQLAlchemyJobStore:
+    return SQLAlchemyJobStore(engine=make_engine(config.database_url), tablename=JOB_TABLE)
+
+
+# -- jobs (module-level functions: the job store keeps them by reference) --------------------
+def crawl_job(config_path: str, source: str) -> int:
+    config = load_config(config_path)
+    code = crawl_in_subprocess(config_path, [source], timeout=config.daemon.crawl_timeout_seconds)
+    if code == -9:
+        log.warning("crawl of %s overran %d s and was stopped", source, config.daemon.crawl_timeout_seconds)
+    elif code:
+        log.warning("crawl of %s exited with %s", source, code)
+    # One crawl of a source at a time (max_instances=1): once its process is gone, a run of this
+    # source still "running" is one that process could not finish (stopped, killed, crashed).
+    with Archive(config.database_url) as archive:
+        if archive.interrupt_stale_runs(source):
+            log.warning("crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code)
+    return code
+
+
+def alerts_job(config_path: str) -> None:
+    from huunghi.monitor.alerts import plan, send_due
+
+    config = load_config(config_path)
+    if not config.subscriptions:
+        return
+    with Archive(config.database_url) as archive:
+        plan(archive, config)
+        report = send_due(archive, config)
+    for line in report.errors:
+        log.warning("alert: %s", line)
+
+
+def digests_job(config_path: str) -> None:
+    from huunghi.monitor.digests import send_due
+
+    config = load_config(config_path)
+    if not config.digests:
+        return
+    with Archive(config.database_url) as archive:
+        report = send_due(archive, config)
+    for line in report.errors:
+        log.warning("digest: %s", line)
+
+
+class Daemon:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path.resolve()
+        self.config = load_config(self.config_path)
+        self.stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": jobstore(self.config)},
+            executors={"default": ThreadPoolExecutor(max_workers=max(4, len(self.config.sources) + 2))},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            timezone=timezone.utc,
+        )
+
+    def plan_jobs(self) -> list[str]:
+        """Add or update one job per enabled source, plus alerts and digests; drop stale jobs."""
+        cfg, path = self.config, str(self.config_path)
+        wanted: dict[str, dict[str, Any]] = {}
+        for src in cfg.enabled_sources():
+            wanted[f"crawl:{src.name}"] = dict(func=crawl_job, args=[path, src.name], trigger="interval",
+                                               seconds=src.interval_seconds or cfg.daemon.interval_seconds,
+                                               jitter=cfg.daemon.jitter_seconds or None)
+        wanted["alerts"] = dict(func=alerts_job, args=[path], trigger="interval",
+                                seconds=cfg.daemon.alerts_every_seconds)
+        wanted["digests"] = dict(func=digests_job, args=[path], trigger="interval",
+                                 seconds=cfg.daemon.digests_every_seconds)
+        existing = {job.id: job for job in self.scheduler.get_jobs()}
+        for job_id in set(existing) - set(wanted):
+            self.scheduler.remove_job(job_id)
+        now = datetime.now(timezone.utc)
+        for job_id, spec in wanted.items():
+            # a new job runs at once; a known one keeps its schedule (replace_existing keeps the id unique)
+            first = existing[job_id].next_run_time if job_id in existing else now
+            self.scheduler.add_job(id=job_id, name=job_id, replace_existing=True, next_run_time=first, **spec)
+        return sorted(wanted)
+
+    def stop(self, signum: int | None = None, _frame: Any = None) -> None:
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        log.info("stopping (signal %s): no new job starts, running crawls are closing", signum)
+
+    def _shutdown(self) -> None:
+        self.scheduler.pause()
+        stop_all(self.config.daemon.stop_grace_seconds)
+        self.scheduler.shutdown(wait=True)
+        log.info("stopped")
+
+    def run(self) -> None:
+        with Archive(self.config.database_url) as archive:
+            interrupted = archive.interrupt_stale_runs()
+        if interrupted:
+            log.warning("%d crawl runs left 'running' by an earlier process marked interrupted", interrupted)
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.scheduler.start(paused=True)
+        jobs = self.plan_jobs()
+        log.info("daemon started with %d jobs: %s", len(jobs), ", ".join(jobs))
+        self.scheduler.resume()
+        while not self.stopping.wait(1.0):
+            pass
+        self._shutdown()
+
+
+def next_runs(config: Config) -> dict[str, datetime | None]:
+    """job id → next run time, read from the job store (for `huunghi status`)."""
+    try:
+        store = jobstore(config)
+        store.start(None, "default")  # type: ignore[arg-type]
+        return {job.id: job.next_run_time for job in store.get_all_jobs()}
+    except Exception:  # no daemon ever ran: no table yet
+        return {}

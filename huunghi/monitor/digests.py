@@ -1,0 +1,340 @@
+"""E-mail digests: the new stories of a subscription's topics since its last digest, read in two minutes.
+
+A digest covers the events after the previous digest's last one (so nothing falls between two
+digests, whatever the clock does) and leaves out stories an earlier digest carried. It is
+composed once — the message is stored, unique per digest name and scheduled time — and then
+sent like an alert delivery: claimed by one sender, retried with backoff while SMTP fails.
+Everything that comes from a portal goes through nh3 before the (autoescaping) template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import nh3
+from jinja2 import DictLoader, Environment, select_autoescape
+
+from huunghi.clock import HANOI as VN
+from huunghi.config import WEEKDAYS, Config, DigestConfig
+from huunghi.storage.archive import Archive, ArticleSummary
+from huunghi.text.diff import render as render_diff
+from huunghi.text.query import Document
+
+from huunghi.monitor.alerts import backoff, topics_of
+from huunghi.monitor.mail import deliver, new_message
+
+MAX_ATTEMPTS = 10
+LABELS = {
+    "vi": {"subject": "Bản tin Huunghi {date}: {n} tin mới", "empty_subject": "Bản tin Huunghi {date}: không có tin mới",
+           "intro": "Tin mới từ {start} đến {end} (giờ Hà Nội)", "corrections": "Bài được đính chính",
+           "other": "Khác", "all": "Tất cả", "footer": "{articles} bài · {stories} sự kiện · {sources} nguồn",
+           "broken": "Nguồn đang lỗi", "nothing": "Không có tin mới trong kỳ này.", "read": "Đọc bài",
+           "unsubscribe": "Hủy nhận bản tin"},
+    "en": {"subject": "Huunghi digest {date}: {n} new stories", "empty_subject": "Huunghi digest {date}: nothing new",
+           "intro": "New from {start} to {end} (Hanoi time)", "corrections": "Corrected articles",
+           "other": "Other", "all": "All", "footer": "{articles} articles · {stories} stories · {sources} sources",
+           "broken": "Sources failing", "nothing": "Nothing new in this period.", "read": "Read",
+           "unsubscribe": "Unsubscribe"},
+}
+
+
+def clean(text: str | None) -> str:
+    """Portal text as plain text: no markup of any kind survives (nh3), whitespace tidied."""
+    return " ".join(nh3.clean(text or "", tags=set(), attributes={}).split())
+
+
+def safe_url(url: str | None) -> str:
+    return url if url and urlsplit(url).scheme in ("http", "https") else ""
+
+
+def excerpt(article: ArticleSummary, limit: int = 320) -> str:
+    """Two or three sentences: the lead, or the start of the body."""
+    text = clean(article.lead or article.body_text.split("\n\n")[0])
+    out = ""
+    for sentence in re.split(r"(?<=[.!?…])\s+", text)[:3]:
+        if out and len(out) + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out if len(out) <= limit + 40 else out[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def last_due(digest: DigestConfig, now: datetime) -> datetime:
+    """The latest scheduled time at or before ``now`` (Asia/Ho_Chi_Minh wall clock)."""
+    hh, mm = (int(x) for x in digest.time.split(":"))
+    local = now.astimezone(VN)
+    due = local.replace(hour=hh, minute=mm, second=0, microsecond=0)
+    if digest.schedule == "weekly":
+        due -= timedelta(days=(local.weekday() - WEEKDAYS.index(digest.day.lower())) % 7)
+        if due > local:
+            due -= timedelta(days=7)
+    elif due > local:
+        due -= timedelta(days=1)
+    return due.astimezone(timezone.utc)
+
+
+def period(digest: DigestConfig) -> timedelta:
+    return timedelta(days=7 if digest.schedule == "weekly" else 1)
+
+
+@dataclass
+class Entry:
+    story_id: int
+    title: str
+    url: str
+    when: datetime | None
+    excerpt: str
+    sources: list[str]
+
+
+@dataclass
+class Correction:
+    title: str
+    url: str
+    source: str
+    gist: str                                  # one line per change, for the text part
+    changes: list[dict[str, str]] = field(default_factory=list)  # the same, for <del>/<ins> in HTML
+
+
+@dataclass
+class Content:
+    name: str
+    language: str
+    start: datetime | None
+    end: datetime
+    groups: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
+    corrections: list[Correction] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+    articles: int = 0
+    sources: set[str] = field(default_factory=set)
+
+    @property
+    def stories(self) -> list[int]:
+        return [e.story_id for places in self.groups.values() for entries in places.values() for e in entries]
+
+    @property
+    def empty(self) -> bool:
+        return not self.stories and not self.corrections
+
+
+def build(archive: Archive, config: Config, digest: DigestConfig, from_event: int, to_event: int,
+          now: datetime) -> Content:
+    """What a digest says about the events (from_event, to_event]."""
+    words = LABELS[digest.language]
+    topics = topics_of(config)
+    chosen = [topics[t] for t in digest.topics]
+    carried = archive.digest_story_ids(digest.name)
+    titles = {s.name: s.title or s.name for s in archive.sources_overview()}
+    events = [e for e in archive.events(after_id=from_event, limit=1_000_000) if e.id <= to_event]
+    content = Content(digest.name, digest.language, events[0].created_at if events else None, now)
+    groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
+    seen_stories: set[int] = set()
+    corrected: dict[int, Correction] = {}
+    for event in events:
+        if event.kind == "source_broken":
+            reason = clean(event.data.get("reason", ""))
+            content.broken.append(f"{titles.get(event.source, event.source)}: {reason}")
+            continue
+        if event.kind not in ("new", "changed") or not event.article_id:
+            continue
+        article = archive.article(event.article_id)
+        if article is None or (digest.sources and article.source not in digest.sources):
+            continue
+        doc = Document(article.title, article.lead, article.body_text)
+        tags = set(archive.tags(article.id))
+        topic = next((t.name for t in chosen if t.matches(doc, article.source, tags)), None) if chosen else words["all"]
+        if topic is None:
+            continue
+        if event.kind == "changed":
+            diff = event.data.get("diff", [])[:3]
+            changes = [{k: clean(str(v))[:200] for k, v in d.items()} for d in diff]
+            corrected[article.id] = Correction(clean(article.title), safe_url(article.url),
+                                               titles.get(article.source, article.source),
+                                               clean(render_diff(diff, width=220)), changes)
+            continue
+        story = article.story_id or -article.id
+        if story in carried or story in seen_stories:
+            continue
+        seen_stories.add(story)
+        members = archive.story_of(article.id) or [article]
+        content.articles += len(members)
+        content.sources |= {m.source for m in members}
+        first = min(members, key=lambda m: (m.published_at or m.first_seen))
+        story_tags = Counter(t for m in members for t in archive.tags(m.id))
+        place = next((v for (k, v), _n in story_tags.most_common() if k == "province"), None) or \
+            next((v for (k, v), _n in story_tags.most_common() if k == "country"), None) or words["other"]
+        groups[topic][place].append(Entry(
+            story, clean(first.title), safe_url(first.url), first.published_at, excerpt(first),
+            list(dict.fromkeys(titles.get(m.source, m.source) for m in members))))
+    for topic in ([t.name for t in chosen] if chosen else [words["all"]]):
+        if topic in groups:
+            places = groups[topic]
+            content.groups[topic] = {p: sorted(places[p], key=lambda e: e.when or now, reverse=True)
+                                     for p in sorted(places, key=lambda p: (p == words["other"], p))}
+    content.corrections = list(corrected.values())
+    return content
+
+
+_ENV = Environment(loader=DictLoader({
+    "digest.txt": """{{ w.intro.format(start=start, end=end) }}
+{% for topic, places in c.groups.items() %}
+== {{ topic_title(topic) }} ==
+{% for place, entries in places.items() %}
+-- {{ place }} --
+{% for e in entries %}
+* {{ e.title }}
+  {{ e.sources | join(", ") }} · {{ when(e.when) }}
+  {{ e.excerpt }}
+  {{ e.url }}
+{% endfor %}{% endfor %}{% endfor %}{% if c.empty %}
+{{ w.nothing }}
+{% endif %}{% if c.corrections %}
+== {{ w.corrections }} ==
+{% for k in c.corrections %}* {{ k.title }} ({{ k.source }})
+  {{ k.gist }}
+  {{ k.url }}
+{% endfor %}{% endif %}
+{{ w.footer.format(articles=c.articles, stories=c.stories|length, sources=c.sources|length) }}
+{% if c.broken %}{{ w.broken }}: {{ c.broken | join("; ") }}
+{% endif %}
+{{ w.unsubscribe }}: {{ unsubscribe }}
+""",
+    "digest.html": """<!doctype html>
+<html lang="{{ c.language }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ subject }}</title></head>
+<body style="margin:0;padding:0;background:#f3f4f6">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6"><tr><td align="center" style="padding:12px 8px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;background:#ffffff;border-radius:6px;font-family:Arial,Helvetica,sans-serif;color:#1f2937">
+<tr><td style="padding:18px 20px 8px;border-bottom:3px solid #b91c1c">
+<div style="font-size:20px;font-weight:bold;color:#b91c1c">Huunghi</div>
+<div style="font-size:13px;color:#6b7280;margin-top:2px">{{ w.intro.format(start=start, end=end) }}</div></td></tr>
+{% for topic, places in c.groups.items() %}
+<tr><td style="padding:16px 20px 0"><div style="font-size:16px;font-weight:bold;color:#111827">{{ topic_title(topic) }}</div></td></tr>
+{% for place, entries in places.items() %}
+<tr><td style="padding:10px 20px 0"><div style="font-size:13px;font-weight:bold;color:#b91c1c">{{ place }}</div></td></tr>
+{% for e in entries %}
+<tr><td style="padding:8px 20px 10px;border-bottom:1px solid #e5e7eb">
+<div style="font-size:16px;line-height:1.35;font-weight:bold">{% if e.url %}<a href="{{ e.url }}" style="color:#1d4ed8;text-decoration:none">{{ e.title }}</a>{% else %}{{ e.title }}{% endif %}</div>
+<div style="font-size:12px;color:#6b7280;margin:3px 0 5px">{{ e.sources | join(", ") }} · {{ when(e.when) }}</div>
+<div style="font-size:14px;line-height:1.5;color:#374151">{{ e.excerpt }}</div></td></tr>
+{% endfor %}{% endfor %}{% endfor %}
+{% if c.empty %}<tr><td style="padding:18px 20px;font-size:15px;color:#374151">{{ w.nothing }}</td></tr>{% endif %}
+{% if c.corrections %}<tr><td style="padding:16px 20px 0"><div style="font-size:16px;font-weight:bold;color:#111827">{{ w.corrections }}</div></td></tr>
+{% for k in c.corrections %}<tr><td style="padding:8px 20px;border-bottom:1px solid #e5e7eb">
+<div style="font-size:14px;font-weight:bold">{% if k.url %}<a href="{{ k.url }}" style="color:#1d4ed8;text-decoration:none">{{ k.title }}</a>{% else %}{{ k.title }}{% endif %} <span style="font-weight:normal;color:#6b7280;font-size:12px">{{ k.source }}</span></div>
+{% for d in k.changes %}<div style="font-size:14px;line-height:1.5;color:#374151;margin-top:3px">…{{ d.before }} {% if d.old %}<del style="background:#fde2e2;color:#991b1b">{{ d.old }}</del>{% endif %} {% if d.new %}<ins style="background:#dcfce7;color:#166534;text-decoration:none">{{ d.new }}</ins>{% endif %} {{ d.after }}…</div>{% endfor %}</td></tr>{% endfor %}{% endif %}
+<tr><td style="padding:14px 20px 18px;font-size:12px;color:#6b7280">{{ w.footer.format(articles=c.articles, stories=c.stories|length, sources=c.sources|length) }}
+{% if c.broken %}<div style="color:#b91c1c;margin-top:6px">{{ w.broken }}: {{ c.broken | join("; ") }}</div>{% endif %}
+<div style="margin-top:8px"><a href="{{ unsubscribe }}" style="color:#6b7280">{{ w.unsubscribe }}</a></div></td></tr>
+</table></td></tr></table></body></html>"""}), autoescape=select_autoescape(["html"]))
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(VN).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+BUILTIN_TITLES = {"friendship-union": {"vi": "Hữu nghị và đối ngoại nhân dân",
+                                       "en": "Friendship and people-to-people diplomacy"}}
+
+
+def render(config: Config, digest: DigestConfig, content: Content, due_at: datetime) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a digest."""
+    words = LABELS[digest.language]
+    date = due_at.astimezone(VN).strftime("%d/%m/%Y")
+    n = len(content.stories)
+    subject = (words["subject"] if not content.empty else words["empty_subject"]).format(date=date, n=n)
+    sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
+    unsubscribe = f"mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}"
+    titles = {t.name: t.title for t in config.topics if t.title}
+
+    def topic_title(name: str) -> str:
+        return titles.get(name) or BUILTIN_TITLES.get(name, {}).get(digest.language) or name
+
+    ctx = dict(c=content, w=words, when=_when, subject=subject, unsubscribe=unsubscribe, topic_title=topic_title,
+               start=_when(content.start) or "—", end=_when(content.end))
+    return subject, _ENV.get_template("digest.txt").render(**ctx), _ENV.get_template("digest.html").render(**ctx)
+
+
+def compose(config: Config, digest: DigestConfig, content: Content, due_at: datetime) -> EmailMessage:
+    subject, text, html = render(config, digest, content, due_at)
+    sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
+    msg = new_message(config, subject, digest.email, f"digest-{digest.name}-{int(due_at.timestamp())}",
+                      List_Unsubscribe=f"<mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}>",
+                      X_Huunghi_Digest=digest.name)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+@dataclass
+class DigestReport:
+    composed: list[str] = field(default_factory=list)
+    skipped_empty: list[str] = field(default_factory=list)
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def compose_due(archive: Archive, config: Config, now: datetime, report: DigestReport) -> None:
+    for digest in config.digests:
+        due = last_due(digest, now)
+        last = archive.last_digest(digest.name)
+        if last is not None and last[0] >= due:
+            continue  # this period's digest exists already (here or in another daemon)
+        if last is not None:
+            from_event = last[1]
+        else:
+            earlier = archive.events(since=due - period(digest), limit=1)
+            from_event = earlier[0].id - 1 if earlier else archive.max_event_id()
+        to_event = archive.max_event_id()
+        content = build(archive, config, digest, from_event, to_event, now)
+        if content.empty and not digest.send_empty:
+            if archive.store_digest(digest.name, due, from_event, to_event, "", b"", [], status="skipped"):
+                report.skipped_empty.append(digest.name)
+            continue
+        msg = compose(config, digest, content, due)
+        if archive.store_digest(digest.name, due, from_event, to_event, str(msg["Subject"]), bytes(msg),
+                                [s for s in content.stories if s > 0]):
+            report.composed.append(digest.name)
+
+
+def send_due(archive: Archive, config: Config, now: datetime | None = None) -> DigestReport:
+    """Compose the digests whose time has come, then send every composed digest that is due."""
+    now = now or datetime.now(timezone.utc)
+    report = DigestReport()
+    compose_due(archive, config, now, report)
+    for digest_id, name, message, attempts in archive.claim_digests(now):
+        try:
+            deliver(config, message, f"digest-{name}-{digest_id:06d}.eml")
+        except Exception as exc:  # recorded on the digest; retried later
+            error = f"{type(exc).__name__}: {exc}"
+            report.errors.append(f"{name} #{digest_id}: {error}")
+            if attempts + 1 >= MAX_ATTEMPTS:
+                archive.finish_digest(digest_id, False, error)
+                report.failed += 1
+            else:
+                archive.finish_digest(digest_id, False, error, now + backoff(attempts + 1))
+                report.retrying += 1
+            continue
+        archive.finish_digest(digest_id, True)
+        report.sent += 1
+    return report
+
+
+def preview(archive: Archive, config: Config, name: str, since: datetime | None, now: datetime) -> tuple[str, Any]:
+    """The HTML a digest would have now, without recording anything."""
+    digest = next(d for d in config.digests if d.name == name)
+    if since is not None:
+        earlier = archive.events(since=since, limit=1)
+        from_event = earlier[0].id - 1 if earlier else archive.max_event_id()
+    else:
+        last = archive.last_digest(name)
+        from_event = last[1] if last else 0
+    content = build(archive, config, digest, from_event, archive.max_event_id(), now)
+    return render(config, digest, content, now)[2], content

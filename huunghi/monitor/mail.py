@@ -1,0 +1,55 @@
+"""Mail transport shared by alerts and digests: SMTP from the config (STARTTLS, login with the
+password from the environment), or .eml files in the outbox folder when no SMTP host is set."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from huunghi.config import Config
+
+
+def new_message(config: Config, subject: str, to: list[str], identity: str, **headers: str) -> EmailMessage:
+    """A message with the headers every Huunghi mail carries; ``identity`` makes its Message-ID stable."""
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = config.mail.sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(idstring=identity, domain="huunghi")
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    return msg
+
+
+def deliver(config: Config, msg: EmailMessage | bytes, outbox_name: str) -> None:
+    """Send one message; raises on failure (the caller records it and schedules a retry)."""
+    if isinstance(msg, bytes):
+        msg = message_from_bytes(msg, policy=policy.default)  # type: ignore[assignment]
+    assert isinstance(msg, EmailMessage)
+    mail = config.mail
+    if not mail.smtp_host:
+        write_outbox(config.outbox, outbox_name, msg)
+        return
+    with smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=15) as smtp:
+        if mail.starttls:
+            smtp.starttls()
+        if mail.username:
+            smtp.login(mail.username, os.environ.get(mail.password_env, ""))
+        smtp.send_message(msg)
+
+
+def write_outbox(folder: Path, name: str, msg: EmailMessage) -> Path:
+    """Write a message atomically; a file that is already there was delivered before."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if target.exists():
+        return target
+    tmp = folder / f".{name}.tmp"
+    tmp.write_bytes(bytes(msg))
+    tmp.replace(target)
+    return target

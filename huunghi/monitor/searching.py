@@ -1,0 +1,115 @@
+"""What the CLI and the web page share about search: reading filters as people type them,
+and one JSON shape for results and articles (so ``huunghi search --json`` and ``/api/search``
+answer alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from huunghi.storage.archive import Archive, ArticleSummary
+from huunghi.text.query import QueryError, parse_query
+from huunghi.storage.search.engine import ORDERS, Hit, SearchQuery, SearchResult
+
+from huunghi.clock import HANOI as VN
+
+MAX_LIMIT = 200
+
+
+class BadRequest(ValueError):
+    """A filter that cannot be read; the message says which and why."""
+
+
+def day(value: str | None, name: str, end: bool = False) -> datetime | None:
+    """YYYY-MM-DD as a day on the Hanoi clock; ``end``: the start of the next day (an inclusive "to")."""
+    if not value:
+        return None
+    try:
+        start = datetime.fromisoformat(value.strip()).replace(tzinfo=VN)
+    except ValueError:
+        raise BadRequest(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    return start + timedelta(days=1) if end and len(value.strip()) <= 10 else start
+
+
+def tag(value: str) -> tuple[str, str]:
+    kind, sep, name = value.partition(":")
+    if not sep or not kind.strip() or not name.strip():
+        raise BadRequest(f"tag {value!r}: expected kind:value, as in province:Thanh Hóa or country:Lào")
+    return kind.strip(), name.strip()
+
+
+def build_query(text: str = "", sources: list[str] | None = None, sections: list[str] | None = None,
+                tags: list[str] | None = None, story: int | None = None, date_from: str | None = None,
+                date_to: str | None = None, changed_since: str | None = None, order: str = "relevance",
+                limit: int = 20, offset: int = 0) -> SearchQuery:
+    """A SearchQuery from strings as typed; ``BadRequest`` for anything that cannot be read."""
+    if order not in ORDERS:
+        raise BadRequest(f"order: {order!r} is not one of {', '.join(ORDERS)}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit: {limit} is not between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise BadRequest("offset: must not be negative")
+    try:
+        parse_query(text)
+    except QueryError as exc:
+        raise BadRequest(f"query {text!r}: {exc}") from None
+    return SearchQuery(text=text or "", sources=[s for s in sources or [] if s],
+                       sections=[s for s in sections or [] if s], tags=[tag(t) for t in tags or [] if t],
+                       story_id=story, date_from=day(date_from, "from"), date_to=day(date_to, "to", end=True),
+                       changed_since=day(changed_since, "changed since"), order=order, limit=limit, offset=offset)
+
+
+def run(archive: Archive, q: SearchQuery) -> SearchResult:
+    try:
+        return archive.search(q)
+    except QueryError as exc:  # a query the engines cannot run (e.g. only a NOT)
+        raise BadRequest(f"query {q.text!r}: {exc}") from None
+
+
+def iso(when: datetime | None) -> str | None:
+    return when.astimezone(VN).isoformat() if when else None
+
+
+def article_json(a: ArticleSummary, with_body: bool = True) -> dict[str, Any]:
+    out = {"id": a.id, "source": a.source, "url": a.url, "title": a.title, "lead": a.lead,
+           "published_at": iso(a.published_at), "updated_at": iso(a.updated_at), "author": a.author,
+           "credit": a.credit, "section": a.section, "language": a.language, "versions": a.versions,
+           "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen), "story_id": a.story_id,
+           "removed_at": iso(a.removed_at), "images": a.images}
+    if with_body:
+        out["body_text"] = a.body_text
+    return out
+
+
+def hit_json(h: Hit) -> dict[str, Any]:
+    return {**article_json(h.article, with_body=False), "score": h.score, "snippet": h.snippet,
+            "snippet_html": h.snippet_html, "title_html": h.title_html,
+            "tags": [f"{k}:{v}" for k, v in h.tags]}
+
+
+def result_json(r: SearchResult) -> dict[str, Any]:
+    q = r.query
+    return {"query": {"text": q.text, "sources": q.sources, "sections": q.sections,
+                      "tags": [f"{k}:{v}" for k, v in q.tags], "story": q.story_id, "from": iso(q.date_from),
+                      "to": iso(q.date_to), "changed_since": iso(q.changed_since), "order": q.order,
+                      "limit": q.limit, "offset": q.offset},
+            "total": r.total, "total_exact": r.total_exact, "windowed": r.windowed, "took_ms": round(r.took_ms, 2),
+            "hits": [hit_json(h) for h in r.hits]}
+
+
+def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
+    """An article with its tags, the other articles of its story, and every version with its diff."""
+    a = archive.article(article_id)
+    if a is None:
+        return None
+    story = [article_json(o, with_body=False) for o in archive.story_of(article_id) if o.id != article_id]
+    versions = [{"version": v["version"], "fetched_at": iso(v["fetched_at"]), "title": v["title"],
+                 "published_at": iso(v["published_at"]), "diff": v["diff"]} for v in archive.versions(article_id)]
+    return {**article_json(a), "tags": [f"{k}:{v}" for k, v in archive.tags(article_id)], "story": story,
+            "history": versions}
+
+
+def topic_query(topic: Any, limit: int = 50) -> SearchQuery:
+    """A topic rule ([[topics]] or the built-in one) as a search, newest first: its Atom feed."""
+    return SearchQuery(text=topic.query, sources=list(topic.sources),
+                       tags_any=[tag(t) for t in topic.tags], order="date", limit=limit)

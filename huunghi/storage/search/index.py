@@ -1,0 +1,199 @@
+"""Keeping the full-text index in step with the articles, on SQLite (FTS5) or PostgreSQL.
+
+``search_docs`` maps each article to its sort key (see ``fulltext.sort_key``). On SQLite the
+words live in the FTS5 table ``search_fts`` (rowid = sort key: its doclists are already in
+date order). On PostgreSQL they live in ``search_docs.tsv`` (everything) and ``head`` (title
+and lead: small, so headline tiers never read whole bodies), under GIN indexes, in one
+partition per quarter of the sort key, so "the newest matches" reads the newest partitions
+only. Partitions are made as articles of a new quarter arrive. Both layouts are
+dialect-specific, so migration 0007 makes them rather than models. Every write happens in
+the caller's transaction: an article and its index entry are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable
+
+from sqlalchemy import Connection, Integer, Text, bindparam, column, select, table, text
+from sqlalchemy.orm import Session
+
+from huunghi.storage.search import tokens as fulltext
+from huunghi.storage.models import UTCDateTime
+
+# every word ever indexed (never pruned: a word no article holds any more expands to nothing)
+VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
+# PostgreSQL: each article's folded words as one line, where long phrases are checked, and its headline's
+# apart, where the headline tiers are (fulltext.phrase_text)
+TEXT_DDL = ("CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
+            "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, "
+            "words TEXT NOT NULL)")
+SQLITE_DDL = [
+    "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
+    "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
+    "CREATE VIRTUAL TABLE search_fts USING fts5(title, lead, body, facets, tokenize = 'ascii', detail = full)",
+    # an article deleted (by hand or by cascade) takes its words with it
+    "CREATE TRIGGER search_docs_gone AFTER DELETE ON search_docs "
+    "BEGIN DELETE FROM search_fts WHERE rowid = old.sort_key; END",
+    VOCAB_DDL,
+]
+POSTGRES_DDL = [
+    "CREATE TABLE search_docs (article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE, "
+    "sort_key BIGINT NOT NULL, tsv tsvector NOT NULL, head tsvector NOT NULL, PRIMARY KEY (sort_key)) "
+    "PARTITION BY RANGE (sort_key)",
+    "CREATE INDEX ix_search_docs_article ON search_docs (article_id)",
+    "CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)",
+    "CREATE INDEX ix_search_docs_head ON search_docs USING gin (head)",
+    TEXT_DDL,
+]
+DROP = ["DROP TRIGGER IF EXISTS search_docs_gone", "DROP TABLE IF EXISTS search_fts",
+        "DROP TABLE IF EXISTS search_vocab", "DROP TABLE IF EXISTS search_text", "DROP TABLE IF EXISTS search_docs"]
+EXPAND_MAX = 64  # a prefix with more words than this is left to FTS5's own prefix scan
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What the index needs of an article."""
+
+    article_id: int
+    when: datetime  # published, else first seen: the article's place in date order
+    title: str
+    lead: str
+    body: str
+    source_id: int | None = None
+    section: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    story_id: int | None = None
+
+    def facets(self) -> list[str]:
+        return fulltext.facets(self.source_id, self.section, list(self.tags), self.story_id)
+
+
+def create(conn: Connection) -> None:
+    for ddl in SQLITE_DDL if conn.dialect.name == "sqlite" else POSTGRES_DDL:
+        conn.exec_driver_sql(ddl)
+
+
+def drop(conn: Connection) -> None:
+    for ddl in DROP if conn.dialect.name == "sqlite" else DROP[3:]:
+        conn.exec_driver_sql(ddl)
+
+
+def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
+    """Index (or re-index) these articles; returns how many."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    docs = [{"id": r.article_id, "k": fulltext.sort_key(r.when, r.article_id)} for r in rows]
+    dialect = s.get_bind().dialect if isinstance(s, Session) else s.dialect
+    if dialect.name == "sqlite":
+        s.execute(text("DELETE FROM search_docs WHERE article_id IN :ids")
+                  .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
+        s.execute(text("INSERT INTO search_docs (article_id, sort_key) VALUES (:id, :k)"), docs)
+        cols, vocab = [], set()
+        for r, d in zip(rows, docs):
+            fw = fulltext.fields(r.title, r.lead, r.body)
+            vocab.update(*fw)
+            cols.append(dict(zip(("t", "l", "b"), fulltext.fts5_row(fw)), k=d["k"],
+                             f=" ".join(fulltext.PAIR + f for f in r.facets())))
+        s.execute(text("INSERT INTO search_fts (rowid, title, lead, body, facets) VALUES (:k, :t, :l, :b, :f)"),
+                  cols)
+        if vocab:
+            s.execute(text("INSERT OR IGNORE INTO search_vocab (term) VALUES (:t)"), [{"t": t} for t in vocab])
+    else:
+        for r, d in zip(rows, docs):
+            facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
+            d["v"] = fulltext.tsvector_literal(fw, facets)
+            d["h"] = fulltext.tsvector_literal(fw[:2], facets)
+            d["w"], d["t"] = fulltext.phrase_text(fw), fulltext.phrase_text(fw[:1])
+        _partitions(s, {d["k"] for d in docs})
+        for table in ("search_docs", "search_text"):
+            s.execute(text(f"DELETE FROM {table} WHERE article_id IN :ids")
+                      .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
+        s.execute(text("INSERT INTO search_docs (article_id, sort_key, tsv, head) "
+                       "VALUES (:id, :k, CAST(:v AS tsvector), CAST(:h AS tsvector))"), docs)
+        s.execute(text("INSERT INTO search_text (article_id, sort_key, title, words) VALUES (:id, :k, :t, :w)"), docs)
+    return len(rows)
+
+
+def expansions(s: Session | Connection, prefixes: Iterable[str]) -> dict[str, list[str]]:
+    """SQLite: the indexed words starting with each prefix, where there are at most
+    ``EXPAND_MAX``. FTS5 without a prefix index reads a prefix's whole doclist before it can
+    return one row (most of a second for "huu*" in a million articles); an OR of the words it
+    stands for is read lazily, newest first, like any other word."""
+    out: dict[str, list[str]] = {}
+    for p in set(prefixes):
+        if not p:
+            continue
+        after = p[:-1] + chr(ord(p[-1]) + 1)  # the first string past every word starting with p
+        terms = list(s.execute(text(f"SELECT term FROM search_vocab WHERE term >= :p AND term < :q "
+                                    f"ORDER BY term LIMIT {EXPAND_MAX + 1}"), {"p": p, "q": after}).scalars())
+        if len(terms) <= EXPAND_MAX:
+            out[p] = terms
+    return out
+
+
+def fill_vocab(conn: Connection) -> None:
+    """Fill ``search_vocab`` from what FTS5 already holds (migration 0008)."""
+    conn.exec_driver_sql(VOCAB_DDL)
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.search_fts_terms USING fts5vocab(main, search_fts, 'row')")
+    try:
+        conn.execute(text("INSERT OR IGNORE INTO search_vocab (term) SELECT term FROM temp.search_fts_terms "
+                          "WHERE term NOT LIKE :pair"), {"pair": fulltext.PAIR + "%"})
+    finally:
+        conn.exec_driver_sql("DROP TABLE temp.search_fts_terms")
+
+
+def index_stored(conn: Connection) -> None:
+    """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL)."""
+    articles = table("articles", column("id", Integer), column("published_at", UTCDateTime),
+                     column("first_seen", UTCDateTime), column("title", Text), column("lead", Text),
+                     column("body_text", Text), column("source_id", Integer), column("section", Text),
+                     column("story_id", Integer))
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for article_id, kind, value in conn.execute(text("SELECT article_id, kind, value FROM article_tags")):
+        tags.setdefault(article_id, []).append((kind, value))
+    batch = []
+    for row in conn.execute(select(articles).order_by(articles.c.id)):
+        batch.append(IndexRow(row.id, row.published_at or row.first_seen, row.title or "", row.lead or "",
+                              row.body_text or "", row.source_id, row.section or "", tuple(tags.get(row.id, ())),
+                              row.story_id))
+        if len(batch) == 500:
+            put(conn, batch)
+            batch = []
+    put(conn, batch)
+
+
+def quarter(key: int) -> tuple[str, int, int]:
+    """The partition holding a sort key: (name, first key, first key of the next quarter)."""
+    when = datetime.fromtimestamp(key >> fulltext.ID_BITS, timezone.utc)
+    first = datetime(when.year, 3 * ((when.month - 1) // 3) + 1, 1, tzinfo=timezone.utc)
+    months = first.month - 1 + 3
+    after = datetime(first.year + months // 12, months % 12 + 1, 1, tzinfo=timezone.utc)
+    lo, hi = fulltext.key_bounds(first, after)
+    return f"search_docs_p{first.year}q{(first.month + 2) // 3}", lo or 0, (hi or 0) + 1
+
+
+def quarter_of_name(name: str) -> tuple[str, int, int]:
+    """(name, first key, end key) of a partition named by ``quarter``."""
+    year, q = name.rsplit("_p", 1)[1].split("q")
+    first = datetime(int(year), 3 * (int(q) - 1) + 1, 1, tzinfo=timezone.utc)
+    return quarter(fulltext.sort_key(first, 1))
+
+
+def _partitions(s: Session | Connection, keys: set[int]) -> None:
+    """Make the quarters' partitions these keys need (another writer may make one first: fine)."""
+    wanted = {quarter(k) for k in keys}
+    names = [name for name, _lo, _hi in wanted]
+    missing = set(s.execute(text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL"),
+                            {"names": names}).scalars())
+    for name, lo, hi in sorted(wanted):
+        if name in missing:
+            nested = s.begin_nested()
+            try:
+                s.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF search_docs "
+                               f"FOR VALUES FROM ({lo}) TO ({hi})"))
+                nested.commit()
+            except Exception:  # made meanwhile by a concurrent writer
+                nested.rollback()

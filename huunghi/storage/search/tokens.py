@@ -1,0 +1,297 @@
+"""What both search backends index and match: one tokenizer, one query compiler, two outputs.
+
+SQLite's FTS5 and PostgreSQL's full-text search tokenize differently, and neither knows that
+"Thanh Hóa", "Thanh Hoá", "THANH HOA" and NFD input are one name. So neither tokenizes here:
+Python folds the text (NFC, one tone placement, no diacritics, đ → d, lower case) and cuts
+it into words once; FTS5 receives the words separated by spaces (its ``ascii`` tokenizer
+splits exactly there) and PostgreSQL receives a ``tsvector`` literal with explicit positions.
+Queries are parsed once (``huunghi.text.query``) and compiled to an FTS5 MATCH string or a
+``tsquery`` literal, so a query finds the same articles on both backends.
+
+Phrases are matched through *pairs*: each field also holds a token for every two adjacent
+words ("·thanh·hoa"), at consecutive positions. A two-word phrase is one pair token; a longer
+one is the phrase of its pairs ("·hoi·huu ·huu·nghi"), which is exactly the phrase. Pair
+tokens are far rarer than the words they join, so the engines check positions only in the
+few articles holding them: a phrase of common words ("hội hữu nghị việt nam") costs what a
+rare word costs, on a million articles, on both engines.
+
+A field is cut at ``MAX_WORDS`` words and a word at 100 characters, on both backends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from huunghi.text.query import Node, QueryError
+from huunghi.text.normalize import fold
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_WORD = 100
+MAX_WORDS = 16_000          # PostgreSQL keeps positions up to 16,383
+MAX_POSITIONS = 256         # PostgreSQL keeps a lexeme's first 256 positions
+FIELD_GAP = 2               # phrases never run from one field into the next
+PAIR = "\u00b7"             # starts and joins a pair token ("·thanh·hoa"); never inside a word
+ID_BITS = 30                # sort key = seconds << ID_BITS | article id
+ID_MASK = (1 << ID_BITS) - 1
+
+
+def words(text: str) -> list[str]:
+    """Folded words of ``text``, as both indexes store them and queries look for them (folding
+    drops every mark, so the tone placement that ``normalize`` settles cannot matter here)."""
+    return [w[:MAX_WORD] for w in _WORD.findall(fold(text or ""))]
+
+
+def sort_key(when: datetime, article_id: int) -> int:
+    """An article's place in time order, unique per article: the rowid of FTS5, a column in PostgreSQL.
+
+    Date order and "newest matches first" are then one index walk on both backends."""
+    if not 0 < article_id <= ID_MASK:
+        raise ValueError(f"article id {article_id} does not fit the search key ({ID_BITS} bits)")
+    return (max(int(when.timestamp()), 0) << ID_BITS) | article_id
+
+
+def key_bounds(start: datetime | None, end: datetime | None) -> tuple[int | None, int | None]:
+    """Sort-key range of articles dated in [start, end)."""
+    lo = (max(int(start.timestamp()), 0) << ID_BITS) if start else None
+    hi = ((max(int(end.timestamp()), 0) << ID_BITS) - 1) if end else None
+    return lo, hi
+
+
+def article_id_of(key: int) -> int:
+    return key & ID_MASK
+
+
+def fields(title: str, lead: str, body: str) -> list[list[str]]:
+    """Words of title, lead and body, together at most ``MAX_WORDS`` (the body is cut first)."""
+    out, room = [], MAX_WORDS
+    for text in (title, lead, body):
+        ws = words(text)[:room]
+        room -= len(ws)
+        out.append(ws)
+    return out
+
+
+def pairs(ws: list[str]) -> list[str]:
+    """The pair tokens of adjacent words; the leading "·" keeps them out of word prefixes."""
+    return [PAIR + a + PAIR + b for a, b in zip(ws, ws[1:])]
+
+
+def triples(ws: list[str]) -> list[str]:
+    """PostgreSQL only: tokens of three adjacent words ("·hoi·huu·nghi"). A GIN index knows
+    which articles hold a token but not where, so a three-word phrase as one token needs no
+    position check, and a longer one's triples narrow its candidates to nearly its matches."""
+    return [PAIR + a + PAIR + b + PAIR + c for a, b, c in zip(ws, ws[1:], ws[2:])]
+
+
+FIELD_MARK = "|"  # between fields in ``phrase_text``: no word holds it, so no phrase runs across
+
+
+def phrase_text(fields_words: list[list[str]]) -> str:
+    """The folded words of title, lead and body as one line (" thanh hoa | ... | ... "), where
+    a phrase is a substring (" hoi huu nghi "): PostgreSQL checks long phrases here, a couple of
+    kilobytes, instead of reading back a tsvector five times that size."""
+    return " " + f" {FIELD_MARK} ".join(" ".join(ws) for ws in fields_words) + " "
+
+
+def to_phrase_sql(node: Node, column: str, params: dict[str, str], sqlite: bool = False) -> str:
+    """A SQL condition meaning ``node`` over a line of spaced folded words in ``column``
+    (``phrase_text``, or FTS5's stored column, whose pair tokens start with ``PAIR`` and so
+    never continue a word or a phrase): every word, phrase and prefix a substring search of
+    its spaced form (``strpos``, ``instr`` on SQLite); its patterns are added to ``params``
+    (never inlined)."""
+    _check(node)
+    find = "instr({}, :{}) > 0" if sqlite else 'strpos({} COLLATE "C", :{}) > 0'
+    return _phrase_sql(node, column, params, find)
+
+
+def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str) -> str:
+    if node.op == "words":
+        term = _term(node)
+        name = f"ph{len(params)}"
+        params[name] = " " + " ".join(term.words) + ("" if term.prefix else " ")
+        return find.format(column, name)
+    if node.op == "or":
+        return "(" + " OR ".join(_phrase_sql(c, column, params, find) for c in node.children) + ")"
+    pos, neg = _split(node)
+    return "(" + " AND ".join([_phrase_sql(c, column, params, find) for c in pos]
+                              + [f"NOT {_phrase_sql(n, column, params, find)}" for n in neg]) + ")"
+
+
+def fts5_row(fields_words: list[list[str]]) -> tuple[str, str, str]:
+    """FTS5's title, lead and body columns of ``fields()``: words then pairs, separated by single spaces."""
+    t, l, b = (" ".join(ws + pairs(ws)) for ws in fields_words)
+    return t, l, b
+
+
+def tsvector_literal(fields_words: list[list[str]], facet_tokens: Sequence[str] = ()) -> str:
+    """A ``tsvector`` literal of ``fields()``' tokens, weighted A (title), B (lead), C (body), and
+    the facets as ``'#token'`` lexemes (no word or pair can hold a '#')."""
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for weight, ws in zip("ABC", fields_words):
+        for tokens in (ws, pairs(ws), triples(ws)):  # at its first word's position: consecutive tokens, consecutive positions
+            for i, token in enumerate(tokens):
+                slot = positions.setdefault(token, [])
+                if len(slot) < MAX_POSITIONS:
+                    slot.append(f"{pos + i + 1}{weight}")
+        pos += len(ws) + FIELD_GAP
+    return " ".join([f"'{w}':{','.join(p)}" for w, p in positions.items()] + [f"'#{f}'" for f in facet_tokens])
+
+
+def facets(source_id: int | None, section: str, tags: list[tuple[str, str]], story_id: int | None) -> list[str]:
+    """Tokens for what filters ask (source, section and its parents, tags, story), indexed beside
+    the words so a filter is one more posting list to intersect, not a join per match."""
+    out = [f"s{source_id}"] if source_id is not None else []
+    parts = [p.strip() for p in (section or "").split("›") if p.strip()]
+    out += [section_facet(" › ".join(parts[:i])) for i in range(1, len(parts) + 1)]
+    out += sorted({tag_facet(kind, value) for kind, value in tags})
+    if story_id is not None:
+        out.append(f"y{story_id}")
+    return out
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(" ".join(words(text)).encode(), digest_size=8).hexdigest()
+
+
+def section_facet(section: str) -> str:
+    return "c" + _hash(section)
+
+
+def tag_facet(kind: str, value: str) -> str:
+    return "t" + _hash(f"{kind} {value}")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or phrase to find; ``prefix``: its last word may continue ("hữu*")."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def tokens(self) -> list[str]:
+        """The tokens a match holds at consecutive positions: the word, or the phrase's pairs."""
+        return list(self.words) if len(self.words) == 1 else pairs(list(self.words))
+
+    def pg_tokens(self) -> list[str]:
+        """The same in PostgreSQL's vector: the word, the pair, or the phrase's triples."""
+        return self.tokens() if len(self.words) < 3 else triples(list(self.words))
+
+
+def _term(node: Node) -> Term:
+    out: list[str] = []
+    prefix = False
+    for i, raw in enumerate(node.words):
+        star = raw.endswith("*")
+        pieces = _WORD.findall(raw.rstrip("*"))
+        if star and i != len(node.words) - 1:
+            raise QueryError(f"'{raw}': a * may only end a phrase (its last word)")
+        out.extend(p[:MAX_WORD] for p in pieces)
+        prefix = star
+    if not out:
+        raise QueryError(f"{' '.join(node.words)!r} holds no word to search")
+    return Term(tuple(out), prefix)
+
+
+def positive_terms(node: Node) -> list[Term]:
+    """The terms a match must or may contain (those under NOT excluded): what snippets highlight."""
+    if node.op == "words":
+        return [_term(node)]
+    if node.op == "not":
+        return []
+    return [t for c in node.children for t in positive_terms(c)]
+
+
+def _split(node: Node) -> tuple[list[Node], list[Node]]:
+    pos = [c for c in node.children if c.op != "not"]
+    neg = [c.children[0] for c in node.children if c.op == "not"]
+    return pos, neg
+
+
+def _check(node: Node) -> None:
+    """Both engines need a word that must occur next to every NOT: 'a -b' is fine, '-b' or
+    'a OR -b' would mean "nearly every article", and FTS5 cannot say it."""
+    if node.op == "not":
+        raise QueryError("NOT needs a word that must occur beside it, as in 'vufo NOT bóng'")
+    if node.op == "and":
+        pos, neg = _split(node)
+        if not pos:
+            raise QueryError("NOT needs a word that must occur beside it, as in 'vufo NOT bóng'")
+        for child in pos + neg:
+            _check(child)
+    elif node.op == "or":
+        for child in node.children:
+            _check(child)
+
+
+COLUMNS = ("title", "lead", "body")
+WEIGHTS = {"title": "A", "lead": "B", "body": "C"}
+
+
+def to_fts5(node: Node, columns: Sequence[str] = COLUMNS, expand: Mapping[str, Sequence[str]] | None = None) -> str:
+    """An FTS5 MATCH expression, its words looked for in ``columns``; every word quoted, so no
+    word is read as an operator. ``expand`` maps a prefix ("huu") to the indexed words that
+    start with it: such a one-word prefix becomes their OR, which means the same."""
+    _check(node)
+    return _fts5(node, "{" + " ".join(columns) + "}", expand or {})
+
+
+def prefixes(node: Node) -> list[str]:
+    """The one-word prefixes of a query ("hữu*" → "huu"), which ``to_fts5`` may expand."""
+    if node.op == "words":
+        term = _term(node)
+        return [term.words[0]] if term.prefix and len(term.words) == 1 else []
+    return [p for c in node.children for p in prefixes(c)]
+
+
+def _fts5(node: Node, cols: str, expand: Mapping[str, Sequence[str]]) -> str:
+    if node.op == "words":
+        term = _term(node)
+        if term.prefix and len(term.words) == 1 and expand.get(term.words[0]):
+            return f"({cols} : (" + " OR ".join(f'"{w}"' for w in expand[term.words[0]]) + "))"
+        return f'({cols} : "{" ".join(term.tokens())}"' + (" *)" if term.prefix else ")")
+    if node.op == "or":
+        return "(" + " OR ".join(_fts5(c, cols, expand) for c in node.children) + ")"
+    pos, neg = _split(node)
+    expr = "(" + " AND ".join(_fts5(c, cols, expand) for c in pos) + ")"
+    for n in neg:
+        expr = f"({expr} NOT {_fts5(n, cols, expand)})"
+    return expr
+
+
+def to_tsquery(node: Node, columns: Sequence[str] = COLUMNS, loose: bool = False) -> str:
+    """A ``tsquery`` literal meaning the same as ``to_fts5(node, columns)`` (cast, never
+    re-parsed); restricted to some columns, lexemes carry those columns' weight labels.
+
+    ``loose``: a superset without positions, which a GIN index answers alone: a long phrase's
+    pairs need only all be there, and a NOT of a long phrase is left out. PostgreSQL must read
+    an article's tsvector back to check positions; the loose query first narrows that to the
+    newest candidates (see ``search._Plan.newest``)."""
+    _check(node)
+    labels = "" if tuple(columns) == COLUMNS else "".join(WEIGHTS[c] for c in columns)
+    return _tsq(node, labels, loose)
+
+
+def needs_positions(node: Node) -> bool:
+    """Whether matching ``node`` on PostgreSQL checks word positions (a phrase of four words or more)."""
+    if node.op == "words":
+        return len(_term(node).pg_tokens()) > 1
+    return any(needs_positions(c) for c in node.children)
+
+
+def _tsq(node: Node, labels: str, loose: bool = False) -> str:
+    if node.op == "words":
+        term = _term(node)
+        tokens = [f"'{t}'" + (":" + labels if labels else "") for t in term.pg_tokens()]
+        if term.prefix:
+            tokens[-1] = f"'{term.pg_tokens()[-1]}':*{labels}"
+        return "(" + (" & " if loose else " <-> ").join(tokens) + ")"
+    if node.op == "or":
+        return "(" + " | ".join(_tsq(c, labels, loose) for c in node.children) + ")"
+    pos, neg = _split(node)
+    return "(" + " & ".join([_tsq(c, labels, loose) for c in pos]
+                            + [f"!{_tsq(n, labels)}" for n in neg if not (loose and needs_positions(n))]) + ")"
