@@ -6,6 +6,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -13,8 +14,9 @@ from huunghi.config import parse_config
 from huunghi.replicas.server import ReplicaSet
 from huunghi.storage.archive import Archive, RunSummary
 
+from huunghi.cli.base import app, console as cli_console, err
 from huunghi.cli.progress import CrawlProgress
-from huunghi.monitor.render import articles_table, errors_table, runs_table
+from huunghi.cli.tables import articles_table, errors_table, runs_table
 
 
 def demo_config(replicas: ReplicaSet, workdir: Path) -> dict[str, object]:
@@ -69,3 +71,14 @@ def _write_config(workdir: Path, database_url: str, runs: list[RunSummary]) -> N
     (workdir / "huunghi.toml").write_text(
         "# Written by `huunghi demo`: the demo archive (its replica sources are gone).\n"
         f'[archive]\nurl = "{database_url}"\n', encoding="utf-8")
+
+
+@app.command()
+def demo(workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Where the demo archive goes."),
+         faults: bool = typer.Option(False, "--faults", help="Also serve broken pages, to see them recorded.")
+         ) -> None:
+    """Crawl local replicas of three portals (no internet) into a fresh SQLite archive."""
+    runs = run_demo(workdir, cli_console, faults=faults)
+    if not runs or any(r.articles_new == 0 for r in runs):
+        err.print("[red]demo failed: a replica gave no articles[/]")
+        raise typer.Exit(1)

@@ -117,3 +117,8 @@ def reextract(archive: Archive, source: str | None = None,
             progress(report.pages)
     extractor.book.flush()
     return report
+
+
+def articles_to_reextract(archive: Archive, source: str | None = None) -> int:
+    """How many articles ``reextract`` will walk over (the length of its progress bar)."""
+    return sum(a.source == source or source is None for a in archive.iter_articles(source))

@@ -1,26 +1,13 @@
-"""Readable tables for people, JSON for scripts: one place that formats what the CLI prints."""
+"""Readable tables for people: one place that lays out what the CLI prints (JSON is ``base.emit``'s)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from rich.table import Table
 
 from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
 from huunghi.clock import HANOI as VN, local
-
-
-
-def to_json(rows: Iterable[Any]) -> str:
-    def default(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(VN).isoformat()
-        raise TypeError(type(value).__name__)
-    data = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows]
-    return json.dumps(data, ensure_ascii=False, indent=2, default=default)
 
 
 def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table:

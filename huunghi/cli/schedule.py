@@ -1,0 +1,49 @@
+"""Running on a schedule: ``daemon``, ``status`` and ``runs``."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from huunghi.cli import tables
+from huunghi.cli.base import JSON_HELP, State, app, emit, load, open_archive
+
+
+@app.command()
+def runs(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+         limit: int = typer.Option(10, "--limit", "-n", min=1),
+         json_out: bool = typer.Option(False, "--json", help="JSON instead of tables.")) -> None:
+    """Show recent crawl runs and every problem they recorded (URL and reason)."""
+    cfg = load()
+    with open_archive(cfg) as archive:
+        rows = archive.runs(limit=limit, source=source)
+    emit(rows, json_out, lambda rows: [tables.runs_table(rows), tables.errors_table(rows)])
+
+
+@app.command()
+def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each job.")) -> None:
+    """Run the scheduler: every source on its interval, alerts and digests; SIGTERM stops it cleanly."""
+    import logging
+
+    from huunghi.config import config_path
+    from huunghi.monitor.daemon import Daemon
+
+    load()  # a broken configuration stops here, with its reason
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
+    Daemon(config_path(State.config_file)).run()
+
+
+@app.command()
+def status(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Sources with their last run, health and next scheduled run (from the daemon's job store)."""
+    from huunghi.monitor import overview
+    from huunghi.monitor.daemon import next_runs
+
+    cfg = load()
+    upcoming = next_runs(cfg)
+    with open_archive(cfg) as archive:
+        rows = overview.status(cfg, archive, upcoming)
+    emit(rows, json_out, lambda rows: tables.status_table(rows, daemon_known=bool(upcoming)))
