@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from huunghi.replicas.server import ReplicaSet  # noqa: E402
-from tests.fixtures.tomlgen import replica_config  # noqa: E402
+from huunghi.replicas.tomlgen import replica_config  # noqa: E402
 
 LOG_LEVEL = "ERROR"
 

@@ -9,10 +9,7 @@ import email.policy
 import hashlib
 import hmac
 import json
-import socket
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,57 +20,11 @@ from huunghi.replicas.server import ReplicaSet
 from huunghi.monitor.alerts import plan, send_due
 from huunghi.storage.archive import Archive
 from huunghi.text.query import Document, parse_query
-from tests.test_crawl_e2e import crawl
-from tests.fixtures.tomlgen import replica_config
+from tests.fixtures.crawling import crawl
+from tests.fixtures.servers import Hooks, Inbox, free_port
+from huunghi.replicas.tomlgen import replica_config
 
 SECRET = "s3cret-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-class Hooks:
-    """A local webhook receiver that records what it gets and can fail the first N requests."""
-
-    def __init__(self, fail_first: int = 0) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.fail_first = fail_first
-        hooks = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                return
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if hooks.fail_first > 0:
-                    hooks.fail_first -= 1
-                    self.send_response(503)
-                else:
-                    hooks.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                    self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def write_config(path: Path, replicas: ReplicaSet, db: str, smtp_port: int, hook_url: str) -> Path:
@@ -106,6 +57,7 @@ def _expected(archive: Archive, query: str, kinds=("new",)) -> set[int]:
     return out
 
 
+@pytest.mark.e2e
 def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_path, monkeypatch):
     monkeypatch.setenv("HUUNGHI_TEST_HOOK_SECRET", SECRET)
     inbox = Inbox()

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.crawling import huunghi, huunghi_exe
+
+pytestmark = [pytest.mark.e2e]
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def huunghi(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
-    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "160", **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +106,7 @@ def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path)
         assert row["published"] == article.published.isoformat()
         assert [i["caption"] for i in row["images"]] == article.captions
     # the same through stdin
-    piped = subprocess.run([shutil.which("huunghi", path=str(Path(sys.executable).parent)), "extract", "-"],
+    piped = subprocess.run([huunghi_exe(), "extract", "-"],
                            input="\n".join(lines[:2]), capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert [json.loads(x)["url"] for x in piped.stdout.splitlines()] == [json.loads(x)["url"] for x in lines[:2]]
 

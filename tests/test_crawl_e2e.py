@@ -8,19 +8,16 @@ import pytest
 
 from huunghi.replicas.server import FAULTS
 from huunghi.storage.archive import Archive, ArticleRecord
-from tests.fixtures.tomlgen import replica_config
+from huunghi.replicas.tomlgen import replica_config
+from tests.fixtures.crawling import crawl
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_config(path: Path, replicas, database_url: str, names=None) -> Path:
     return replica_config(path, replicas, database_url, names)
-
-
-def crawl(config: Path, *sources: str) -> None:
-    from huunghi.crawler.runner import crawl_in_subprocess
-
-    assert crawl_in_subprocess(config, list(sources) or None, timeout=240) == 0
 
 
 def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp_path):

@@ -13,11 +13,15 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy import text
 
 from huunghi.replicas.server import ReplicaSet
 from huunghi.storage.archive import Archive
-from tests.fixtures.tomlgen import replica_config
+from huunghi.replicas.tomlgen import replica_config
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def start_daemon(config: Path, marker: str) -> subprocess.Popen:
@@ -148,7 +152,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
 def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(tmp_path):
     from huunghi.crawler.middlewares import retry_after_seconds
     from huunghi.replicas import templates as T
-    from tests.test_crawl_e2e import crawl
+    from tests.fixtures.crawling import crawl
 
     assert retry_after_seconds(b"120") == 120.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
@@ -178,7 +182,7 @@ def test_known_articles_rest_until_their_revisit_is_due(tmp_path):
 
     from huunghi.replicas import templates as T
     from huunghi.storage.models import Article
-    from tests.test_crawl_e2e import crawl
+    from tests.fixtures.crawling import crawl
 
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with ReplicaSet() as replicas:

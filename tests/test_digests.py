@@ -17,7 +17,7 @@ from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 from huunghi.monitor.digests import last_due, send_due
 from huunghi.storage.archive import Archive, ArticleRecord
-from tests.test_alerts import Inbox, free_port
+from tests.fixtures.servers import Inbox, free_port
 
 VN = timezone(timedelta(hours=7))
 TITLES = {"thoidai": "Thời Đại", "baotinh": "Báo Thanh Hóa", "quocte": "Báo Quốc tế"}

@@ -6,10 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from huunghi.config import load_config
 from huunghi.replicas.server import ReplicaSet
 from huunghi.storage.archive import Archive
-from tests.test_crawl_e2e import crawl
+from tests.fixtures.crawling import crawl
+
+pytestmark = [pytest.mark.e2e]
 
 
 def test_sources_add_proposes_and_saves_a_source_that_crawls(tmp_path):
@@ -43,7 +47,7 @@ def test_sources_add_proposes_and_saves_a_source_that_crawls(tmp_path):
 
 
 def test_crawl_since_walks_listings_back_past_their_usual_depth(tmp_path):
-    from tests.fixtures.tomlgen import replica_config
+    from huunghi.replicas.tomlgen import replica_config
 
     exe = shutil.which("huunghi", path=str(Path(sys.executable).parent))
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"

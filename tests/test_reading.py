@@ -74,22 +74,60 @@ def test_a_worker_that_dies_costs_the_page_it_was_reading_and_a_new_one_reads_th
         worker.close()
 
 
+PARENT = """\
+import asyncio, random, sys, time
+sys.path.insert(0, {root!r})
+from huunghi.crawler.reading import PageJob, ReadingWorker
+from huunghi.replicas import templates as T
+from huunghi.replicas.catalog import build_catalogs
+catalog = build_catalogs()["thoidai"]
+a = catalog.articles[0]
+base = "http://portal.test"
+job = PageJob(base + T.article_path(catalog, a), T.render_article(catalog, a, base, random.Random(5)), language="vi")
+w = ReadingWorker(None)
+w.start()
+try:
+    print(w.pid, flush=True)
+    time.sleep(600)
+except KeyboardInterrupt:  # Ctrl-C: the parent goes on using its worker, then waits for the test
+    reading = asyncio.run(w.read(job))
+    print(w.pid, reading.record.title if reading.record else "lost: " + reading.error.reason, flush=True)
+    sys.stdin.readline()
+"""
+
+
+def line(proc: subprocess.Popen, deadline_s: float = 120) -> str:
+    """The child's next line (a handshake), or a failure if it says nothing for a long time."""
+    import select
+
+    ready, _, _ = select.select([proc.stdout], [], [], deadline_s)
+    assert ready, "the child said nothing"
+    return proc.stdout.readline().strip()
+
+
 def test_the_worker_never_outlives_a_crawl_process_that_was_killed():
-    script = ("import sys, time\nsys.path.insert(0, %r)\nfrom huunghi.crawler.reading import ReadingWorker\n"
-              "w = ReadingWorker(None)\nw.start()\nprint(w.pid, flush=True)\ntime.sleep(60)\n" % str(ROOT))
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    """Ctrl-C (SIGINT to the whole process group) is for the parent: its worker lives on and reads
+    the next page for it; a parent killed outright (a crawl over its time limit) takes its worker
+    along. No timing: the parent reports over a pipe, and the end is waited for as a condition."""
+    (title, _job), = jobs(1)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(root=str(ROOT))], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        pid = int(parent.stdout.readline())
+        pid = int(line(parent))
         assert not gone(pid)
-        parent.send_signal(signal.SIGINT)  # Ctrl-C is for the parent, which decides when the worker stops
-        time.sleep(0.5)
-        assert not gone(pid) or parent.poll() is not None
-        parent.kill()  # killed outright (a crawl over its time limit): the kernel takes the worker too
+        os.killpg(parent.pid, signal.SIGINT)  # as a terminal's Ctrl-C: parent and worker both get it
+        # The signal was pending in the worker before the page was sent: had it not been ignored,
+        # the worker would have died before reading, and the page would be lost or read by another.
+        after, read = line(parent).split(" ", 1)
+        assert (int(after), read) == (pid, title)
+        assert not gone(pid) and parent.poll() is None
+        parent.kill()  # killed outright: the kernel takes the worker too (PR_SET_PDEATHSIG)
         parent.wait()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 60
         while not gone(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert gone(pid)
     finally:
         if parent.poll() is None:
             parent.kill()
+        parent.wait()

@@ -8,14 +8,16 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from huunghi.crawler.extract.extractor import Extractor
 from huunghi.crawler.pipelines import to_record
 from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 from huunghi.replicas.server import ReplicaSet
 from huunghi.storage.archive import Archive
-from tests.test_crawl_e2e import crawl
-from tests.fixtures.tomlgen import replica_config
+from tests.fixtures.crawling import crawl
+from huunghi.replicas.tomlgen import replica_config
 
 
 def write_config(path: Path, replicas: ReplicaSet, database_url: str, names: list[str],
@@ -27,6 +29,7 @@ def _by_suffix(archive: Archive, suffix: str):
     return next(a for a in archive.iter_articles() if a.url.endswith(suffix))
 
 
+@pytest.mark.e2e
 def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
     with ReplicaSet() as replicas:
         td = replicas.portals["thoidai"]
@@ -118,6 +121,7 @@ def test_the_same_body_under_another_url_is_one_article(archive_url):
         assert archive.known_url("baotinh.test/thoi-su/bai-1.htm")
 
 
+@pytest.mark.e2e
 def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
     config = tmp_path / "huunghi.toml"
     config.write_text(

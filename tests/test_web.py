@@ -17,22 +17,14 @@ import httpx
 import pytest
 
 from huunghi.storage.archive import Archive
-from tests.conftest import REQUIRE
+from tests.fixtures.crawling import huunghi, huunghi_exe
+from tests.fixtures.servers import free_port
+from tests.fixtures.services import REQUIRE
 from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 
+pytestmark = [pytest.mark.e2e]
+
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def huunghi(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
-    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "160"})
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +39,7 @@ def site(tmp_path_factory):
     config.write_text(f'[archive]\nurl = "{db}"\n[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa"\'\n'
                       'title = "Thanh Hóa"\n', encoding="utf-8")
     port = free_port()
-    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
-    proc = subprocess.Popen([exe, "--config", str(config), "serve", "--port", str(port)], cwd=work,
+    proc = subprocess.Popen([huunghi_exe(), "--config", str(config), "serve", "--port", str(port)], cwd=work,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
