@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import sys
 
-# in the order `huunghi --help` lists them: a user's day, from set-up to the web page
-from huunghi.cli import init, crawling, reading, alerting, schedule, extraction, serve, demo  # noqa: F401, I001
 from huunghi.cli.base import app, err
+
+# isort: off
+# in the order `huunghi --help` lists them: a user's day, from set-up to the web page
+from huunghi.cli import init, crawling, reading, alerting, schedule, extraction, serve, demo  # noqa: F401
+# isort: on
 
 __all__ = ["app", "run"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
@@ -14,11 +14,12 @@ from huunghi.config import Config
 
 
 @app.command()
-def events(kind: list[str] = typer.Option(None, "--kind", "-k", help="new, changed, removed, source_broken."),
-           since_day: Optional[str] = typer.Option(None, "--since",
-                                                   help="Only from this date (YYYY-MM-DD, GMT+7)."),
-           limit: int = typer.Option(50, "--limit", "-n", min=1),
-           json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def events(
+    kind: list[str] = typer.Option(None, "--kind", "-k", help="new, changed, removed, source_broken."),
+    since_day: Optional[str] = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD, GMT+7)."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
     """What happened in the archive: new articles, corrections (with their diff), removals, broken sources."""
     cfg = load()
     start = since(since_day)
@@ -27,7 +28,9 @@ def events(kind: list[str] = typer.Option(None, "--kind", "-k", help="new, chang
     emit(rows, json_out, tables.events_table)
 
 
-alerts_app = typer.Typer(help="Change alerts: plan and send what subscriptions asked for.", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Change alerts: plan and send what subscriptions asked for.", no_args_is_help=True
+)
 app.add_typer(alerts_app, name="alerts")
 
 
@@ -39,12 +42,23 @@ def send_alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
         planned = plan(archive, cfg)
         sent = send_due(archive, cfg)
     if json_out:
-        emit({"events_read": planned.events, "planned": planned.planned, "sent": sent.sent,
-              "retrying": sent.retrying, "failed": sent.failed, "deferred": sent.deferred,
-              "errors": sent.errors}, json_out)
+        emit(
+            {
+                "events_read": planned.events,
+                "planned": planned.planned,
+                "sent": sent.sent,
+                "retrying": sent.retrying,
+                "failed": sent.failed,
+                "deferred": sent.deferred,
+                "errors": sent.errors,
+            },
+            json_out,
+        )
     elif not quiet:
-        console.print(f"alerts: {planned.events} events read, {planned.planned} deliveries planned; "
-                      f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed")
+        console.print(
+            f"alerts: {planned.events} events read, {planned.planned} deliveries planned; "
+            f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed"
+        )
         for line in sent.errors:
             err.print(f"[yellow]{line}[/]")
 
@@ -59,9 +73,11 @@ def alerts_send(json_out: bool = typer.Option(False, "--json", help="Print the r
 
 
 @alerts_app.command("list")
-def alerts_list(status: Optional[str] = typer.Option(None, "--status", help="pending, sending, sent or failed."),
-                limit: int = typer.Option(50, "--limit", "-n", min=1),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def alerts_list(
+    status: Optional[str] = typer.Option(None, "--status", help="pending, sending, sent or failed."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
     """Deliveries, newest first, with their state and last error."""
     cfg = load()
     with open_archive(cfg) as archive:
@@ -74,11 +90,13 @@ app.add_typer(digest_app, name="digest")
 
 
 @digest_app.command("preview")
-def digest_preview(name: str = typer.Argument(..., help="A [[digests]] name from the configuration."),
-                   since_day: Optional[str] = typer.Option(None, "--since", help="From this date (YYYY-MM-DD, "
-                                                           "GMT+7) instead of the last digest."),
-                   output: Path = typer.Option(None, "--output", "-o",
-                                               help="HTML file (default: digest-NAME.html).")) -> None:
+def digest_preview(
+    name: str = typer.Argument(..., help="A [[digests]] name from the configuration."),
+    since_day: Optional[str] = typer.Option(
+        None, "--since", help="From this date (YYYY-MM-DD, GMT+7) instead of the last digest."
+    ),
+    output: Path = typer.Option(None, "--output", "-o", help="HTML file (default: digest-NAME.html)."),
+) -> None:
     """Write the HTML a digest would have now, without sending or recording anything."""
     from huunghi.monitor.digests import preview
 
@@ -89,11 +107,13 @@ def digest_preview(name: str = typer.Argument(..., help="A [[digests]] name from
         raise typer.Exit(2)
     start = since(since_day)
     with open_archive(cfg) as archive:
-        html, content = preview(archive, cfg, name, start, datetime.now(timezone.utc))
+        html, content = preview(archive, cfg, name, start, datetime.now(UTC))
     target = output or Path(f"digest-{name}.html")
     target.write_text(html, encoding="utf-8")
-    console.print(f"wrote {target}: {len(content.stories)} stories, {len(content.corrections)} corrections, "
-                  f"{content.articles} articles")
+    console.print(
+        f"wrote {target}: {len(content.stories)} stories, {len(content.corrections)} corrections, "
+        f"{content.articles} articles"
+    )
 
 
 @digest_app.command("send")
@@ -105,19 +125,33 @@ def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the r
     with open_archive(cfg) as archive:
         report = send_due(archive, cfg)
     if json_out:
-        emit({"composed": report.composed, "skipped_empty": report.skipped_empty, "sent": report.sent,
-              "retrying": report.retrying, "failed": report.failed, "errors": report.errors}, json_out)
+        emit(
+            {
+                "composed": report.composed,
+                "skipped_empty": report.skipped_empty,
+                "sent": report.sent,
+                "retrying": report.retrying,
+                "failed": report.failed,
+                "errors": report.errors,
+            },
+            json_out,
+        )
         return
-    console.print(f"digests: composed {', '.join(report.composed) or 'none'}; sent {report.sent}, "
-                  f"{report.retrying} to retry, {report.failed} failed"
-                  + (f"; nothing new for {', '.join(report.skipped_empty)}" if report.skipped_empty else ""))
+    console.print(
+        f"digests: composed {', '.join(report.composed) or 'none'}; sent {report.sent}, "
+        f"{report.retrying} to retry, {report.failed} failed"
+        + (f"; nothing new for {', '.join(report.skipped_empty)}" if report.skipped_empty else "")
+    )
     for line in report.errors:
         err.print(f"[yellow]{line}[/]")
 
 
 @digest_app.command("list")
-def digest_list(name: Optional[str] = typer.Argument(None), limit: int = typer.Option(20, "--limit", "-n", min=1),
-                json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def digest_list(
+    name: Optional[str] = typer.Argument(None),
+    limit: int = typer.Option(20, "--limit", "-n", min=1),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
     """Composed digests, newest first, with their state."""
     cfg = load()
     with open_archive(cfg) as archive:
@@ -130,6 +164,9 @@ def subscriptions(json_out: bool = typer.Option(False, "--json", help="JSON inst
     """Alert subscriptions and digests from the configuration, with each digest's next time."""
     from huunghi.monitor import overview
 
-    alerts, digests = overview.subscriptions(load(), datetime.now(timezone.utc))
-    emit([{"alerts": alerts, "digests": digests}], json_out,
-         lambda rows: tables.subscriptions_tables(rows[0]["alerts"], rows[0]["digests"]))
+    alerts, digests = overview.subscriptions(load(), datetime.now(UTC))
+    emit(
+        [{"alerts": alerts, "digests": digests}],
+        json_out,
+        lambda rows: tables.subscriptions_tables(rows[0]["alerts"], rows[0]["digests"]),
+    )

@@ -17,8 +17,11 @@ from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigError, load_config
 from huunghi.storage.archive import Archive
 
-app = typer.Typer(help="Huunghi: press monitoring for Vietnam's friendship-union organisations.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Huunghi: press monitoring for Vietnam's friendship-union organisations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 err = Console(stderr=True)
 
@@ -30,8 +33,11 @@ class State:
 
 
 @app.callback()
-def main(config: Optional[Path] = typer.Option(
-        None, "--config", "-c", help="Configuration file (default: $HUUNGHI_CONFIG or ./huunghi.toml).")) -> None:
+def main(
+    config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="Configuration file (default: $HUUNGHI_CONFIG or ./huunghi.toml)."
+    ),
+) -> None:
     State.config_file = config
 
 
@@ -81,8 +87,10 @@ def _default(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """JSON for scripts: dataclasses as objects, times in Hanoi (ISO 8601 with +07:00)."""
     if isinstance(value, (list, tuple)):
-        value = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else r
-                 for r in value]
+        value = [
+            dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else r
+            for r in value
+        ]
     return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
 
 

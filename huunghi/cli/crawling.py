@@ -13,11 +13,14 @@ from huunghi.monitor import overview
 
 
 @app.command()
-def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
-          verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Scrapy's log."),
-          since_day: Optional[str] = typer.Option(None, "--since", help="Backfill: walk listings and sitemaps back "
-                                                  "to this date (YYYY-MM-DD, GMT+7)."),
-          json_out: bool = typer.Option(False, "--json", help="Print the run summaries as JSON.")) -> None:
+def crawl(
+    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Scrapy's log."),
+    since_day: Optional[str] = typer.Option(
+        None, "--since", help="Backfill: walk listings and sitemaps back to this date (YYYY-MM-DD, GMT+7)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the run summaries as JSON."),
+) -> None:
     """Crawl the configured sources once and store what is new or changed."""
     from huunghi.cli.alerting import send_alerts
     from huunghi.cli.progress import CrawlProgress
@@ -38,7 +41,9 @@ def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only th
         runs = run_crawl(cfg, chosen, log_level=log_level, since=since(since_day))
     else:
         with CrawlProgress(console, chosen) as progress:
-            runs = run_crawl(cfg, chosen, progress=progress.update, log_level=log_level, since=since(since_day))
+            runs = run_crawl(
+                cfg, chosen, progress=progress.update, log_level=log_level, since=since(since_day)
+            )
     emit(runs, json_out, lambda rows: [tables.runs_table(rows), tables.errors_table(rows)])
     if cfg.subscriptions:
         send_alerts(cfg, json_out=False, quiet=json_out)
@@ -46,7 +51,9 @@ def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only th
         raise typer.Exit(1)
 
 
-sources_app = typer.Typer(help="Configured sources: list them, or probe a new one.", invoke_without_command=True)
+sources_app = typer.Typer(
+    help="Configured sources: list them, or probe a new one.", invoke_without_command=True
+)
 app.add_typer(sources_app, name="sources")
 
 
@@ -62,10 +69,12 @@ def sources(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", h
 
 
 @sources_app.command("add")
-def sources_add(url: str = typer.Argument(..., help="The portal's home page."),
-                name: Optional[str] = typer.Option(None, "--name", help="Source name (default: from the host)."),
-                save: bool = typer.Option(False, "--save", help="Append the proposal to the configuration file."),
-                json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON.")) -> None:
+def sources_add(
+    url: str = typer.Argument(..., help="The portal's home page."),
+    name: Optional[str] = typer.Option(None, "--name", help="Source name (default: from the host)."),
+    save: bool = typer.Option(False, "--save", help="Append the proposal to the configuration file."),
+    json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON."),
+) -> None:
     """Probe a home page (httpx): find its feeds and sitemaps, guess its article URLs, propose a source."""
     import dataclasses
 

@@ -10,21 +10,27 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from huunghi.cli.base import app, err
+from huunghi.cli.base import console as cli_console
+from huunghi.cli.progress import CrawlProgress
+from huunghi.cli.tables import articles_table, errors_table, runs_table
 from huunghi.config import parse_config
 from huunghi.replicas.server import ReplicaSet
 from huunghi.storage.archive import Archive, RunSummary
-
-from huunghi.cli.base import app, console as cli_console, err
-from huunghi.cli.progress import CrawlProgress
-from huunghi.cli.tables import articles_table, errors_table, runs_table
 
 
 def demo_config(replicas: ReplicaSet, workdir: Path) -> dict[str, object]:
     """A huunghi.toml document for the replicas: no delay, since the server is ours."""
     return {
         "archive": {"url": f"sqlite:///{(workdir / 'archive.sqlite').resolve()}"},
-        "crawler": {"download_delay": 0.0, "autothrottle": False, "concurrent_per_host": 8, "retries": 1,
-                    "user_agent": "Huunghi/0.1 demo", "contact": "mailto:demo@localhost"},
+        "crawler": {
+            "download_delay": 0.0,
+            "autothrottle": False,
+            "concurrent_per_host": 8,
+            "retries": 1,
+            "user_agent": "Huunghi/0.1 demo",
+            "contact": "mailto:demo@localhost",
+        },
         "sources": replicas.source_definitions(),
     }
 
@@ -36,8 +42,10 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     with ReplicaSet(faults=faults) as replicas:
-        console.print(f"[bold]Huunghi demo[/]: {len(replicas.portals)} portal replicas on localhost "
-                      f"({', '.join(p.base for p in replicas.portals.values())}); archive in {workdir}")
+        console.print(
+            f"[bold]Huunghi demo[/]: {len(replicas.portals)} portal replicas on localhost "
+            f"({', '.join(p.base for p in replicas.portals.values())}); archive in {workdir}"
+        )
         config = parse_config(demo_config(replicas, workdir))
         with CrawlProgress(console, [s.name for s in config.sources]) as progress:
             runs = crawl(config, progress=progress.update)
@@ -50,8 +58,9 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     for col in ("source", "articles", "pages fetched", "errors", "status"):
         summary.add_column(col, justify="left" if col in ("source", "status") else "right")
     for run in runs:
-        summary.add_row(run.source, str(per_source[run.source]), str(run.pages_fetched), str(run.error_count),
-                        run.status)
+        summary.add_row(
+            run.source, str(per_source[run.source]), str(run.pages_fetched), str(run.error_count), run.status
+        )
     summary.add_row("[bold]all[/]", f"[bold]{totals['articles']}[/]", "", str(totals["errors"]), "")
     console.print(summary)
     console.print(runs_table(runs))
@@ -59,9 +68,11 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     if problems:
         console.print(problems)
     config_arg = f"--config {workdir / 'huunghi.toml'}"
-    console.print(f"Try: [bold]huunghi {config_arg} search \"thanh hoa\"[/], "
-                  f"[bold]huunghi {config_arg} show 3[/], or [bold]huunghi {config_arg} serve[/] for the web page "
-                  "(the replicas are gone once the demo ends; the archive stays).")
+    console.print(
+        f'Try: [bold]huunghi {config_arg} search "thanh hoa"[/], '
+        f"[bold]huunghi {config_arg} show 3[/], or [bold]huunghi {config_arg} serve[/] for the web page "
+        "(the replicas are gone once the demo ends; the archive stays)."
+    )
     _write_config(workdir, config.database_url, runs)
     return runs
 
@@ -70,13 +81,16 @@ def _write_config(workdir: Path, database_url: str, runs: list[RunSummary]) -> N
     """Leave a config beside the demo archive so the other commands can read it."""
     (workdir / "huunghi.toml").write_text(
         "# Written by `huunghi demo`: the demo archive (its replica sources are gone).\n"
-        f'[archive]\nurl = "{database_url}"\n', encoding="utf-8")
+        f'[archive]\nurl = "{database_url}"\n',
+        encoding="utf-8",
+    )
 
 
 @app.command()
-def demo(workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Where the demo archive goes."),
-         faults: bool = typer.Option(False, "--faults", help="Also serve broken pages, to see them recorded.")
-         ) -> None:
+def demo(
+    workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Where the demo archive goes."),
+    faults: bool = typer.Option(False, "--faults", help="Also serve broken pages, to see them recorded."),
+) -> None:
     """Crawl local replicas of three portals (no internet) into a fresh SQLite archive."""
     runs = run_demo(workdir, cli_console, faults=faults)
     if not runs or any(r.articles_new == 0 for r in runs):

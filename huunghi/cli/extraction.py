@@ -13,9 +13,10 @@ from huunghi.cli.base import JSON_HELP, app, console, emit, err, load, open_arch
 
 
 @app.command()
-def extract(file: str = typer.Argument("-", help="JSON Lines of {\"url\", \"html\"}; '-' reads stdin."),
-            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout.")
-            ) -> None:
+def extract(
+    file: str = typer.Argument("-", help='JSON Lines of {"url", "html"}; \'-\' reads stdin.'),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+) -> None:
     """Extract clean articles from JSON Lines pages, learning site templates across the batch.
 
     One JSON line out per page, in order: url, title, lead, text, published, updated, author,
@@ -49,12 +50,15 @@ def extract(file: str = typer.Argument("-", help="JSON Lines of {\"url\", \"html
 
 
 @app.command()
-def reextract(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
-              json_out: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+def reextract(
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
     """Re-read the archive's stored pages with today's extractor and report what changed."""
     from rich.progress import Progress
 
-    from huunghi.crawler.batch import articles_to_reextract, reextract as run_reextract
+    from huunghi.crawler.batch import articles_to_reextract
+    from huunghi.crawler.batch import reextract as run_reextract
 
     cfg = load()
     with open_archive(cfg) as archive:

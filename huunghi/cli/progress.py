@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -10,21 +12,30 @@ class CrawlProgress:
     """Counts per source; ``update`` has the runner's progress signature (source, event)."""
 
     def __init__(self, console: Console, sources: list[str]) -> None:
-        self.progress = Progress(SpinnerColumn(), TextColumn("[cyan]{task.fields[source]:<12}"),
-                                 TextColumn("{task.fields[fetched]:>4} pages fetched"),
-                                 TextColumn("{task.fields[stored]:>4} items"),
-                                 TextColumn("[red]{task.fields[errors]:>3} errors"),
-                                 TimeElapsedColumn(), console=console, transient=False)
-        self.tasks = {s: self.progress.add_task(s, total=None, source=s, fetched=0, stored=0, errors=0)
-                      for s in sources}
-        self.counts = {s: {"fetched": 0, "stored": 0, "errors": 0} for s in sources}
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[cyan]{task.fields[source]:<12}"),
+            TextColumn("{task.fields[fetched]:>4} pages fetched"),
+            TextColumn("{task.fields[stored]:>4} items"),
+            TextColumn("[red]{task.fields[errors]:>3} errors"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks = {
+            s: self.progress.add_task(s, total=None, source=s, fetched=0, stored=0, errors=0) for s in sources
+        }
+        # Any: they go to Progress.update as its task fields (**fields), beside its typed keywords
+        self.counts: dict[str, dict[str, Any]] = {
+            s: {"fetched": 0, "stored": 0, "errors": 0} for s in sources
+        }
 
     def update(self, source: str, event: str) -> None:
         key = {"fetched": "fetched", "stored": "stored", "error": "errors"}[event]
         self.counts[source][key] += 1
         self.progress.update(self.tasks[source], **self.counts[source])
 
-    def __enter__(self) -> "CrawlProgress":
+    def __enter__(self) -> CrawlProgress:
         self.progress.start()
         return self
 

@@ -11,9 +11,11 @@ from huunghi.cli.base import JSON_HELP, State, app, emit, load, open_archive
 
 
 @app.command()
-def runs(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
-         limit: int = typer.Option(10, "--limit", "-n", min=1),
-         json_out: bool = typer.Option(False, "--json", help="JSON instead of tables.")) -> None:
+def runs(
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1),
+    json_out: bool = typer.Option(False, "--json", help="JSON instead of tables."),
+) -> None:
     """Show recent crawl runs and every problem they recorded (URL and reason)."""
     cfg = load()
     with open_archive(cfg) as archive:
@@ -30,8 +32,10 @@ def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each
     from huunghi.monitor.daemon import Daemon
 
     load()  # a broken configuration stops here, with its reason
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
     Daemon(config_path(State.config_file)).run()
 

@@ -8,8 +8,10 @@ from huunghi.cli.base import app, console, load, open_archive
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-          port: int = typer.Option(8080, "--port", "-p", help="Port to listen on.")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", "-p", help="Port to listen on."),
+) -> None:
     """The read-only web page and JSON API: search, filters, articles with their history and story."""
     import uvicorn
 

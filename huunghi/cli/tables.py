@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from huunghi.clock import HANOI as VN
+from huunghi.clock import local
 from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
-from huunghi.clock import HANOI as VN, local
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table:
@@ -23,15 +27,22 @@ def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table
 
 def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
     table = Table(title=title, title_justify="left")
-    for col in ("run", "source", "started", "status", "pages", "new", "updated", "same",
-                "errors", "secs"):
+    for col in ("run", "source", "started", "status", "pages", "new", "updated", "same", "errors", "secs"):
         table.add_column(col, justify="right" if col not in ("source", "status", "started") else "left")
     for r in rows:
         style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "")
-        table.add_row(str(r.id), r.source, local(r.started_at, "%d/%m %H:%M:%S"), f"[{style}]{r.status}[/]",
-                      str(r.pages_fetched), str(r.articles_new), str(r.articles_updated),
-                      str(r.articles_unchanged), str(r.error_count),
-                      f"{r.duration_s:.1f}" if r.duration_s is not None else "—")
+        table.add_row(
+            str(r.id),
+            r.source,
+            local(r.started_at, "%d/%m %H:%M:%S"),
+            f"[{style}]{r.status}[/]",
+            str(r.pages_fetched),
+            str(r.articles_new),
+            str(r.articles_updated),
+            str(r.articles_unchanged),
+            str(r.error_count),
+            f"{r.duration_s:.1f}" if r.duration_s is not None else "—",
+        )
     return table
 
 
@@ -44,8 +55,13 @@ def errors_table(rows: list[RunSummary]) -> Table | None:
     table.add_column("reason")
     for r in rows:
         for e in r.errors:
-            table.add_row(str(r.id), "[red]error[/]" if e.severity == "error" else "[yellow]warning[/]",
-                          e.kind, e.url, e.reason)
+            table.add_row(
+                str(r.id),
+                "[red]error[/]" if e.severity == "error" else "[yellow]warning[/]",
+                e.kind,
+                e.url,
+                e.reason,
+            )
     return table if table.row_count else None
 
 
@@ -55,28 +71,64 @@ def sources_table(rows: list[SourceOverview]) -> Table:
         table.add_column(col, justify="right" if col in ("articles", "errors") else "left")
     for s in rows:
         last = s.last_run
-        table.add_row(s.name, s.title, str(s.articles), local(last.started_at) if last else "never",
-                      last.status if last else "—", str(last.error_count) if last else "—")
+        table.add_row(
+            s.name,
+            s.title,
+            str(s.articles),
+            local(last.started_at) if last else "never",
+            last.status if last else "—",
+            str(last.error_count) if last else "—",
+        )
     return table
 
 
 def reextract_table(report: Any) -> Table:
     table = Table(title="Re-extraction", title_justify="left")
-    for col in ("pages", "changed", "unchanged", "not an article", "by template", "generic", "fields changed"):
+    for col in (
+        "pages",
+        "changed",
+        "unchanged",
+        "not an article",
+        "by template",
+        "generic",
+        "fields changed",
+    ):
         table.add_column(col, justify="right" if col != "fields changed" else "left")
     fields = ", ".join(f"{k} {v}" for k, v in report.fields.most_common()) or "—"
-    table.add_row(str(report.pages), str(report.changed), str(report.unchanged), str(report.not_article),
-                  str(report.by_method.get("template", 0)), str(report.by_method.get("generic", 0)), fields)
+    table.add_row(
+        str(report.pages),
+        str(report.changed),
+        str(report.unchanged),
+        str(report.not_article),
+        str(report.by_method.get("template", 0)),
+        str(report.by_method.get("generic", 0)),
+        fields,
+    )
     return table
 
 
 def templates_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Site templates", title_justify="left")
-    for col in ("host", "pages learned", "read by template", "fell back", "misreads", "slots", "saved (GMT+7)"):
+    for col in (
+        "host",
+        "pages learned",
+        "read by template",
+        "fell back",
+        "misreads",
+        "slots",
+        "saved (GMT+7)",
+    ):
         table.add_column(col, justify="left" if col == "host" else "right")
     for r in rows:
-        table.add_row(r["host"], str(r["pages_learned"]), str(r["template_pages"]), str(r["fallbacks"]),
-                      str(r["misreads"]), str(r["slots"]), local(r["saved"]))
+        table.add_row(
+            r["host"],
+            str(r["pages_learned"]),
+            str(r["template_pages"]),
+            str(r["fallbacks"]),
+            str(r["misreads"]),
+            str(r["slots"]),
+            local(r["saved"]),
+        )
     return table
 
 
@@ -101,18 +153,43 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
     for col in ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"):
         table.add_column(col, justify="right" if col in ("id", "tries") else "left")
     for d in rows:
-        table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", d["subscription"], d["channel"], d["status"],
-                      str(d["attempts"]), local(d["sent_at"]), d["last_error"][:80])
+        table.add_row(
+            str(d["id"]),
+            f"{d['event']} #{d['event_id']}",
+            d["subscription"],
+            d["channel"],
+            d["status"],
+            str(d["attempts"]),
+            local(d["sent_at"]),
+            d["last_error"][:80],
+        )
     return table
 
 
 def digests_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title=f"Digests ({len(rows)})", title_justify="left")
-    for col in ("id", "name", "for (GMT+7)", "stories", "status", "tries", "sent (GMT+7)", "subject / last error"):
+    for col in (
+        "id",
+        "name",
+        "for (GMT+7)",
+        "stories",
+        "status",
+        "tries",
+        "sent (GMT+7)",
+        "subject / last error",
+    ):
         table.add_column(col, justify="right" if col in ("id", "stories", "tries") else "left")
     for d in rows:
-        table.add_row(str(d["id"]), d["name"], local(d["due_at"]), str(d["stories"]), d["status"], str(d["attempts"]),
-                      local(d["sent_at"]), d["last_error"][:60] or d["subject"])
+        table.add_row(
+            str(d["id"]),
+            d["name"],
+            local(d["due_at"]),
+            str(d["stories"]),
+            d["status"],
+            str(d["attempts"]),
+            local(d["sent_at"]),
+            d["last_error"][:60] or d["subject"],
+        )
     return table
 
 
@@ -121,28 +198,52 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
     for col in ("name", "kind", "when", "topics", "to"):
         table.add_column(col)
     for a in alerts:
-        table.add_row(a["name"], "alerts", ", ".join(a["events"]), ", ".join(a["topics"]),
-                      ", ".join(a["email"] + ([a["webhook"]] if a["webhook"] else [])))
+        table.add_row(
+            a["name"],
+            "alerts",
+            ", ".join(a["events"]),
+            ", ".join(a["topics"]),
+            ", ".join(a["email"] + ([a["webhook"]] if a["webhook"] else [])),
+        )
     for d in digests:
-        table.add_row(d["name"], f"digest ({d['language']})", f"{d['schedule']} {d['time']} · next {local(d['next'])}",
-                      ", ".join(d["topics"]), ", ".join(d["email"]))
+        table.add_row(
+            d["name"],
+            f"digest ({d['language']})",
+            f"{d['schedule']} {d['time']} · next {local(d['next'])}",
+            ", ".join(d["topics"]),
+            ", ".join(d["email"]),
+        )
     return table
 
 
 def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
     title = "Sources" + ("" if daemon_known else " (no daemon has run: no schedule yet)")
     table = Table(title=title, title_justify="left")
-    for col in ("source", "health", "last run (GMT+7)", "status", "failures in a row", "articles", "next run (GMT+7)"):
+    for col in (
+        "source",
+        "health",
+        "last run (GMT+7)",
+        "status",
+        "failures in a row",
+        "articles",
+        "next run (GMT+7)",
+    ):
         table.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
-        table.add_row(r["source"], f"[{style}]{r['health']}[/]", local(r["last_run"]), r["last_status"] or "—",
-                      str(r["consecutive_failures"]), str(r["articles"]),
-                      local(r["next_run"]) if r["enabled"] else "disabled")
+        table.add_row(
+            r["source"],
+            f"[{style}]{r['health']}[/]",
+            local(r["last_run"]),
+            r["last_status"] or "—",
+            str(r["consecutive_failures"]),
+            str(r["articles"]),
+            local(r["next_run"]) if r["enabled"] else "disabled",
+        )
     return table
 
 
-def _marked(html_snippet: str) -> "Text":
+def _marked(html_snippet: str) -> Text:
     """A snippet's <mark>…</mark> spans as bold yellow, the rest as plain text (no markup read)."""
     import html
     import re
@@ -162,8 +263,10 @@ def hits_table(result: Any) -> Table:
     shown = f"{result.query.offset + 1}–{result.query.offset + len(result.hits)}" if result.hits else "0"
     how = "by date" if result.query.order == "date" else "by relevance"
     note = " (relevance among the newest matches)" if result.windowed else ""
-    table = Table(title=f"{result.total_label} found · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
-                  title_justify="left")
+    table = Table(
+        title=f"{result.total_label} found · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
+        title_justify="left",
+    )
     table.add_column("id", justify="right", style="dim")
     table.add_column("source", style="cyan")
     table.add_column("published (GMT+7)", no_wrap=True)
@@ -185,12 +288,25 @@ def hits_csv(result: Any, out: Any) -> None:
     import csv
 
     writer = csv.writer(out)
-    writer.writerow(["id", "source", "published", "title", "url", "section", "story", "score", "tags", "snippet"])
+    writer.writerow(
+        ["id", "source", "published", "title", "url", "section", "story", "score", "tags", "snippet"]
+    )
     for h in result.hits:
         a = h.article
-        writer.writerow([a.id, a.source, a.published_at.astimezone(VN).isoformat() if a.published_at else "",
-                         a.title, a.url, a.section, a.story_id or "", "" if h.score is None else f"{h.score:.4f}",
-                         "; ".join(f"{k}:{v}" for k, v in h.tags), h.snippet])
+        writer.writerow(
+            [
+                a.id,
+                a.source,
+                a.published_at.astimezone(VN).isoformat() if a.published_at else "",
+                a.title,
+                a.url,
+                a.section,
+                a.story_id or "",
+                "" if h.score is None else f"{h.score:.4f}",
+                "; ".join(f"{k}:{v}" for k, v in h.tags),
+                h.snippet,
+            ]
+        )
 
 
 def print_article(console: Any, d: dict[str, Any]) -> None:
@@ -202,8 +318,11 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     when = d["published_at"][:16].replace("T", " ") if d["published_at"] else "—"
     console.print(Rule(f"#{d['id']} · {d['source']}"))
     console.print(f"[bold]{d['title']}[/bold]", markup=True, highlight=False)
-    console.print(f"[dim]{when} GMT+7 · {d['section'] or '—'} · {d['author'] or '—'}"
-                  f"{' · ' + d['credit'] if d['credit'] else ''}[/dim]\n[link]{d['url']}[/link]", highlight=False)
+    console.print(
+        f"[dim]{when} GMT+7 · {d['section'] or '—'} · {d['author'] or '—'}"
+        f"{' · ' + d['credit'] if d['credit'] else ''}[/dim]\n[link]{d['url']}[/link]",
+        highlight=False,
+    )
     if d["removed_at"]:
         console.print(f"[red]removed {d['removed_at'][:16]}[/]")
     console.print()
@@ -218,18 +337,26 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     for col in ("id", "source", "published (GMT+7)", "title"):
         table.add_column(col)
     for o in d["story"]:
-        table.add_row(str(o["id"]), o["source"], (o["published_at"] or "—")[:16].replace("T", " "), o["title"])
+        table.add_row(
+            str(o["id"]), o["source"], (o["published_at"] or "—")[:16].replace("T", " "), o["title"]
+        )
     console.print(table if d["story"] else "\n[dim]No other source reported this story.[/dim]")
     history = Table(title=f"History ({len(d['history'])} versions)", title_justify="left")
     for col in ("version", "fetched (GMT+7)", "change"):
         history.add_column(col)
     for v in d["history"]:
-        change = render_diff(v["diff"], width=120) if v["diff"] else ("first version" if v["version"] == 1 else "—")
+        change = (
+            render_diff(v["diff"], width=120)
+            if v["diff"]
+            else ("first version" if v["version"] == 1 else "—")
+        )
         history.add_row(str(v["version"]), v["fetched_at"][:16].replace("T", " "), change)
     console.print(history)
 
 
-def _per_day(title: str, label: str, days: list[str], rows: dict[str, dict[str, int]], style: str = "") -> Table:
+def _per_day(
+    title: str, label: str, days: list[str], rows: dict[str, dict[str, int]], style: str = ""
+) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(label, style=style)
     for d in days:
@@ -243,14 +370,24 @@ def _per_day(title: str, label: str, days: list[str], rows: dict[str, dict[str, 
 def stats_tables(data: dict[str, Any]) -> list[Table]:
     """Articles per source and day, events per kind and day, source health."""
     days = data["days"]
-    articles = _per_day(f"Articles per source and publication day (GMT+7), last {len(days)} days", "source", days,
-                        data["articles"], style="cyan")
+    articles = _per_day(
+        f"Articles per source and publication day (GMT+7), last {len(days)} days",
+        "source",
+        days,
+        data["articles"],
+        style="cyan",
+    )
     events = _per_day("Events per kind and day", "kind", days, data["events"])
     health = Table(title="Source health", title_justify="left")
     for col in ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"):
         health.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
     for source, h in data["health"].items():
         style = "red" if h["consecutive_failures"] else "green"
-        health.add_row(source, str(h["articles"]), (h["last_run"] or "—")[:16].replace("T", " "),
-                       f"[{style}]{h['last_status'] or '—'}[/]", str(h["consecutive_failures"]))
+        health.add_row(
+            source,
+            str(h["articles"]),
+            (h["last_run"] or "—")[:16].replace("T", " "),
+            f"[{style}]{h['last_status'] or '—'}[/]",
+            str(h["consecutive_failures"]),
+        )
     return [articles, events, health]

@@ -19,9 +19,15 @@ def sources(config: Config, archive: Archive) -> list[SourceOverview]:
     rows = []
     for src in config.sources:
         seen = known.pop(src.name, None)
-        rows.append(SourceOverview(src.name, src.title + ("" if src.verified else " (unverified)"),
-                                   src.homepage, seen.articles if seen else 0,
-                                   seen.last_run if seen else None))
+        rows.append(
+            SourceOverview(
+                src.name,
+                src.title + ("" if src.verified else " (unverified)"),
+                src.homepage,
+                seen.articles if seen else 0,
+                seen.last_run if seen else None,
+            )
+        )
     rows.extend(known.values())  # sources in the archive but no longer configured
     return rows
 
@@ -33,11 +39,18 @@ def status(config: Config, archive: Archive, upcoming: dict[str, datetime | None
     rows = []
     for src in config.sources:
         h = health.get(src.name, {})
-        rows.append({"source": src.name, "enabled": src.enabled, "last_status": h.get("last_status"),
-                     "last_run": h.get("last_run"), "articles": h.get("articles", 0),
-                     "consecutive_failures": h.get("consecutive_failures", 0),
-                     "next_run": upcoming.get(f"crawl:{src.name}"),
-                     "health": "broken" if h.get("consecutive_failures", 0) else ("ok" if h else "never run")})
+        rows.append(
+            {
+                "source": src.name,
+                "enabled": src.enabled,
+                "last_status": h.get("last_status"),
+                "last_run": h.get("last_run"),
+                "articles": h.get("articles", 0),
+                "consecutive_failures": h.get("consecutive_failures", 0),
+                "next_run": upcoming.get(f"crawl:{src.name}"),
+                "health": "broken" if h.get("consecutive_failures", 0) else ("ok" if h else "never run"),
+            }
+        )
     return rows
 
 
@@ -50,9 +63,17 @@ def templates(archive: Archive) -> list[dict[str, Any]]:
             data = json.loads(model)
         except ValueError:
             data = {}
-        rows.append({"host": host, "pages_learned": pages, "template_pages": data.get("template_pages", 0),
-                     "fallbacks": data.get("fallbacks", 0), "misreads": data.get("misreads", 0),
-                     "slots": len(data.get("slots", {})), "saved": saved})
+        rows.append(
+            {
+                "host": host,
+                "pages_learned": pages,
+                "template_pages": data.get("template_pages", 0),
+                "fallbacks": data.get("fallbacks", 0),
+                "misreads": data.get("misreads", 0),
+                "slots": len(data.get("slots", {})),
+                "saved": saved,
+            }
+        )
     return rows
 
 
@@ -60,9 +81,26 @@ def subscriptions(config: Config, now: datetime) -> tuple[list[dict[str, Any]], 
     """Alert subscriptions and digests as configured, each digest with its next time after ``now``."""
     from huunghi.monitor.digests import last_due, period
 
-    alerts = [{"name": s.name, "events": s.events, "topics": s.topics or ["(all)"], "email": s.email,
-               "webhook": s.webhook} for s in config.subscriptions]
-    digests = [{"name": d.name, "schedule": d.schedule + (f" {d.day}" if d.schedule == "weekly" else ""),
-                "time": d.time, "language": d.language, "topics": d.topics or ["(all)"], "email": d.email,
-                "next": last_due(d, now) + period(d)} for d in config.digests]
+    alerts = [
+        {
+            "name": s.name,
+            "events": s.events,
+            "topics": s.topics or ["(all)"],
+            "email": s.email,
+            "webhook": s.webhook,
+        }
+        for s in config.subscriptions
+    ]
+    digests = [
+        {
+            "name": d.name,
+            "schedule": d.schedule + (f" {d.day}" if d.schedule == "weekly" else ""),
+            "time": d.time,
+            "language": d.language,
+            "topics": d.topics or ["(all)"],
+            "email": d.email,
+            "next": last_due(d, now) + period(d),
+        }
+        for d in config.digests
+    ]
     return alerts, digests
