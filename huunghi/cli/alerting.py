@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
@@ -42,17 +43,9 @@ def send_alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
         planned = plan(archive, cfg)
         sent = send_due(archive, cfg)
     if json_out:
+        # the plan's two counts, then the send report's fields in their order
         emit(
-            {
-                "events_read": planned.events,
-                "planned": planned.planned,
-                "sent": sent.sent,
-                "retrying": sent.retrying,
-                "failed": sent.failed,
-                "deferred": sent.deferred,
-                "errors": sent.errors,
-            },
-            json_out,
+            {"events_read": planned.events, "planned": planned.planned, **dataclasses.asdict(sent)}, json_out
         )
     elif not quiet:
         console.print(
@@ -125,17 +118,7 @@ def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the r
     with open_archive(cfg) as archive:
         report = send_due(archive, cfg)
     if json_out:
-        emit(
-            {
-                "composed": report.composed,
-                "skipped_empty": report.skipped_empty,
-                "sent": report.sent,
-                "retrying": report.retrying,
-                "failed": report.failed,
-                "errors": report.errors,
-            },
-            json_out,
-        )
+        emit(report, json_out)
         return
     console.print(
         f"digests: composed {', '.join(report.composed) or 'none'}; sent {report.sent}, "

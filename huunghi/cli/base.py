@@ -84,13 +84,17 @@ def _default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
+def _plain(value: Any) -> Any:
+    return (
+        dataclasses.asdict(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type)
+        else value
+    )
+
+
 def dumps(value: Any) -> str:
     """JSON for scripts: dataclasses as objects, times in Hanoi (ISO 8601 with +07:00)."""
-    if isinstance(value, (list, tuple)):
-        value = [
-            dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else r
-            for r in value
-        ]
+    value = [_plain(r) for r in value] if isinstance(value, (list, tuple)) else _plain(value)
     return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
 
 

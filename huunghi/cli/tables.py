@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
+def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
+    """A titled table whose ``right`` columns (the numbers) are right-aligned."""
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
+    return table
+
+
 def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("id", justify="right", style="dim")
@@ -26,9 +34,11 @@ def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table
 
 
 def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("run", "source", "started", "status", "pages", "new", "updated", "same", "errors", "secs"):
-        table.add_column(col, justify="right" if col not in ("source", "status", "started") else "left")
+    table = _table(
+        title,
+        ("run", "source", "started", "status", "pages", "new", "updated", "same", "errors", "secs"),
+        right=("run", "pages", "new", "updated", "same", "errors", "secs"),
+    )
     for r in rows:
         style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "")
         table.add_row(
@@ -66,9 +76,11 @@ def errors_table(rows: list[RunSummary]) -> Table | None:
 
 
 def sources_table(rows: list[SourceOverview]) -> Table:
-    table = Table(title="Sources", title_justify="left")
-    for col in ("name", "title", "articles", "last crawl (GMT+7)", "status", "errors"):
-        table.add_column(col, justify="right" if col in ("articles", "errors") else "left")
+    table = _table(
+        "Sources",
+        ("name", "title", "articles", "last crawl (GMT+7)", "status", "errors"),
+        right=("articles", "errors"),
+    )
     for s in rows:
         last = s.last_run
         table.add_row(
@@ -83,17 +95,11 @@ def sources_table(rows: list[SourceOverview]) -> Table:
 
 
 def reextract_table(report: Any) -> Table:
-    table = Table(title="Re-extraction", title_justify="left")
-    for col in (
-        "pages",
-        "changed",
-        "unchanged",
-        "not an article",
-        "by template",
-        "generic",
-        "fields changed",
-    ):
-        table.add_column(col, justify="right" if col != "fields changed" else "left")
+    table = _table(
+        "Re-extraction",
+        ("pages", "changed", "unchanged", "not an article", "by template", "generic", "fields changed"),
+        right=("pages", "changed", "unchanged", "not an article", "by template", "generic"),
+    )
     fields = ", ".join(f"{k} {v}" for k, v in report.fields.most_common()) or "—"
     table.add_row(
         str(report.pages),
@@ -108,17 +114,11 @@ def reextract_table(report: Any) -> Table:
 
 
 def templates_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="Site templates", title_justify="left")
-    for col in (
-        "host",
-        "pages learned",
-        "read by template",
-        "fell back",
-        "misreads",
-        "slots",
-        "saved (GMT+7)",
-    ):
-        table.add_column(col, justify="left" if col == "host" else "right")
+    table = _table(
+        "Site templates",
+        ("host", "pages learned", "read by template", "fell back", "misreads", "slots", "saved (GMT+7)"),
+        right=("pages learned", "read by template", "fell back", "misreads", "slots", "saved (GMT+7)"),
+    )
     for r in rows:
         table.add_row(
             r["host"],
@@ -135,9 +135,7 @@ def templates_table(rows: list[dict[str, Any]]) -> Table:
 def events_table(rows: list[Any]) -> Table:
     from huunghi.text.diff import render as render_diff
 
-    table = Table(title=f"Events ({len(rows)})", title_justify="left")
-    for col in ("id", "when (GMT+7)", "kind", "source", "what"):
-        table.add_column(col, justify="right" if col == "id" else "left")
+    table = _table(f"Events ({len(rows)})", ("id", "when (GMT+7)", "kind", "source", "what"), right=("id",))
     for e in rows:
         what = e.data.get("title") or e.data.get("reason", "")
         if e.kind == "changed":
@@ -149,9 +147,11 @@ def events_table(rows: list[Any]) -> Table:
 
 
 def deliveries_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"Deliveries ({len(rows)})", title_justify="left")
-    for col in ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"):
-        table.add_column(col, justify="right" if col in ("id", "tries") else "left")
+    table = _table(
+        f"Deliveries ({len(rows)})",
+        ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"),
+        right=("id", "tries"),
+    )
     for d in rows:
         table.add_row(
             str(d["id"]),
@@ -167,18 +167,11 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def digests_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"Digests ({len(rows)})", title_justify="left")
-    for col in (
-        "id",
-        "name",
-        "for (GMT+7)",
-        "stories",
-        "status",
-        "tries",
-        "sent (GMT+7)",
-        "subject / last error",
-    ):
-        table.add_column(col, justify="right" if col in ("id", "stories", "tries") else "left")
+    table = _table(
+        f"Digests ({len(rows)})",
+        ("id", "name", "for (GMT+7)", "stories", "status", "tries", "sent (GMT+7)", "subject / last error"),
+        right=("id", "stories", "tries"),
+    )
     for d in rows:
         table.add_row(
             str(d["id"]),
@@ -194,9 +187,7 @@ def digests_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, Any]]) -> Table:
-    table = Table(title="Subscriptions", title_justify="left")
-    for col in ("name", "kind", "when", "topics", "to"):
-        table.add_column(col)
+    table = _table("Subscriptions", ("name", "kind", "when", "topics", "to"))
     for a in alerts:
         table.add_row(
             a["name"],
@@ -218,17 +209,19 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
 
 def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
     title = "Sources" + ("" if daemon_known else " (no daemon has run: no schedule yet)")
-    table = Table(title=title, title_justify="left")
-    for col in (
-        "source",
-        "health",
-        "last run (GMT+7)",
-        "status",
-        "failures in a row",
-        "articles",
-        "next run (GMT+7)",
-    ):
-        table.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
+    table = _table(
+        title,
+        (
+            "source",
+            "health",
+            "last run (GMT+7)",
+            "status",
+            "failures in a row",
+            "articles",
+            "next run (GMT+7)",
+        ),
+        right=("failures in a row", "articles"),
+    )
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
         table.add_row(
@@ -333,17 +326,13 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
         console.print(f"[dim]image:[/dim] {img.get('src', '')} — {img.get('caption', '')}", highlight=False)
     if d["tags"]:
         console.print("\n[bold]Tags:[/bold] " + ", ".join(d["tags"]), highlight=False)
-    table = Table(title="Story: the same event in other sources", title_justify="left")
-    for col in ("id", "source", "published (GMT+7)", "title"):
-        table.add_column(col)
+    table = _table("Story: the same event in other sources", ("id", "source", "published (GMT+7)", "title"))
     for o in d["story"]:
         table.add_row(
             str(o["id"]), o["source"], (o["published_at"] or "—")[:16].replace("T", " "), o["title"]
         )
     console.print(table if d["story"] else "\n[dim]No other source reported this story.[/dim]")
-    history = Table(title=f"History ({len(d['history'])} versions)", title_justify="left")
-    for col in ("version", "fetched (GMT+7)", "change"):
-        history.add_column(col)
+    history = _table(f"History ({len(d['history'])} versions)", ("version", "fetched (GMT+7)", "change"))
     for v in d["history"]:
         change = (
             render_diff(v["diff"], width=120)
@@ -378,9 +367,11 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
         style="cyan",
     )
     events = _per_day("Events per kind and day", "kind", days, data["events"])
-    health = Table(title="Source health", title_justify="left")
-    for col in ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"):
-        health.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
+    health = _table(
+        "Source health",
+        ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"),
+        right=("articles", "failures in a row"),
+    )
     for source, h in data["health"].items():
         style = "red" if h["consecutive_failures"] else "green"
         health.add_row(
