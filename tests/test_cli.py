@@ -1,10 +1,7 @@
 """The huunghi command as a user runs it: a real process, real output."""
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest

@@ -4,14 +4,10 @@ Chromium (Debian's chromium and chromium-driver, driven by Selenium)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import httpx
 import pytest
