@@ -526,6 +526,7 @@ def show(article_id: int = typer.Argument(..., help="An article id (from search 
         console.print_json(data=detail)
     else:
         render.print_article(console, detail)
+        console.print(f"Ngày đăng theo (date evidence): {detail.get('published_source') or '—'}")
 
 
 @app.command()
