@@ -92,29 +92,40 @@ def _offset(text: str | None) -> timezone | None:
 def _make(y: int, mo: int, d: int, hh: int = 0, mi: int = 0, ss: int = 0,
           tz: timezone | Any = None) -> datetime | None:
     try:
-        return datetime(y, mo, d, hh, mi, ss, tzinfo=tz or HANOI)
+        return datetime(y, mo, d, hh, mi, ss, tzinfo=tz)
     except ValueError:
         return None
 
 
 def parse_value(text: str) -> datetime | None:
     """A machine-written date (meta, JSON-LD, datetime=): ISO, y/m/d, RFC 2822, d/m/y; naive is Hanoi."""
+    when = _parse_naive(text)
+    return when if when is None or when.tzinfo else when.replace(tzinfo=HANOI)
+
+
+def _parse_naive(text: str) -> datetime | None:
+    """parse_value, but a value written without a zone stays naive (to tell the page's zone from)."""
     text = " ".join(str(text).split())
     if not text or len(text) > 80:
         return None
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-        return when if when.tzinfo else when.replace(tzinfo=HANOI)
+        return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
         pass
     m = _YMD.search(text)
     if m:
         y, mo, d, hh, mi, ss, zone = m.groups()
         return _make(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), _offset(zone))
+    js = re.match(r"\w{3} (\w{3} \d{1,2} \d{4} \d{1,2}:\d{2}:\d{2}) GMT([+-])(\d{2})(\d{2})", text)
+    if js:  # JavaScript's Date.toString(): "Tue Nov 19 2019 03:05:46 GMT+0000"
+        try:
+            return datetime.strptime(js.group(1), "%b %d %Y %H:%M:%S").replace(tzinfo=_zone(*js.groups()[1:]))
+        except ValueError:
+            pass
     try:
         when = parsedate_to_datetime(text)
         if when is not None:
-            return when if when.tzinfo else when.replace(tzinfo=HANOI)
+            return when
     except (TypeError, ValueError, IndexError):
         pass
     rfc = re.match(r"(?:\w{3},?\s+)?(\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)\s+([A-Z]{2,4})$", text)
@@ -216,7 +227,7 @@ def _marks(node: HtmlElement) -> str:
 def _place(node: HtmlElement) -> str:
     """"comment" for reader comments (never evidence), "side" for aside/footer/related, else "main"."""
     place = "main"
-    for anc in node.iterancestors():
+    for anc in (node, *node.iterancestors()):
         if not isinstance(anc.tag, str):
             continue
         marks = _marks(anc)
@@ -303,8 +314,25 @@ def _visible_lines(tree: HtmlElement) -> Iterator[tuple[str, str]]:
         text = " ".join(node.text_content().split())
         if near and text:
             after_h1 += 1
-        if text and len(text) <= 160 and any(c.isdigit() for c in text):
+        # a date line is short; a longer unmarked line is prose that may name another day
+        if text and len(text) <= (160 if marked else 80) and any(c.isdigit() for c in text):
             yield _place(node), text
+
+
+_VI_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+
+
+def _vietnamese(tree: HtmlElement, metas: dict[str, str]) -> bool:
+    """Whether the page is in Vietnamese: its declared language, else its title's letters.
+
+    The visible forms are read the Vietnamese way (day before month); other pages' visible
+    dates are left to htmldate, which knows their languages and orders.
+    """
+    declared = (tree.get("lang") or metas.get("og:locale") or metas.get("content-language") or "").lower()
+    if declared:
+        return declared.startswith("vi")
+    title = " ".join(tree.xpath("//title//text()") + tree.xpath("(//h1)[1]//text()"))
+    return len(_VI_LETTERS.findall(title)) >= 2
 
 
 def _without_comments(tree: HtmlElement) -> HtmlElement:
@@ -328,6 +356,33 @@ def _htmldate(tree: HtmlElement, url: str | None, now: datetime, original: bool)
         return date.fromisoformat(found) if found else None
     except ValueError:
         return None
+
+
+def page_zone(values: list[str]) -> timezone | None:
+    """The page's own zone, from its own machine-written times: the commonest offset other than UTC;
+    else the gap between a value written without a zone and the same instant written in UTC.
+
+    A UTC value is usually the CMS's conversion: shown in the page's zone, it keeps its day there.
+    """
+    parsed = [w for w in (_parse_naive(v) for v in values if v) if w is not None]
+    offsets = [w.utcoffset() for w in parsed if w.tzinfo is not None and w.utcoffset()]
+    if offsets:
+        best = max(set(offsets), key=offsets.count)
+        return timezone(best) if best is not None else None
+    utc = [w for w in parsed if w.tzinfo is not None and not w.utcoffset()]
+    for naive in (w for w in parsed if w.tzinfo is None):
+        for u in utc:
+            gap = naive - u.replace(tzinfo=None)
+            if timedelta(0) < abs(gap) <= timedelta(hours=14) and gap % timedelta(minutes=15) == timedelta(0):
+                return timezone(gap)
+    return None
+
+
+def _local(when: datetime | None, zone: timezone | None) -> datetime | None:
+    """A UTC value shown in the page's own zone (the same instant)."""
+    if when is None or zone is None or when.utcoffset():
+        return when
+    return when.astimezone(zone)
 
 
 # -- the finder ------------------------------------------------------------------------------
@@ -363,6 +418,10 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
             found.append((when, source))
         return when is not None
 
+    machine = [_json_ld(tree, k) for k in ("datePublished", "dateModified", "dateCreated")]
+    machine += [metas.get(k, "") for k in PUBLISHED_META + UPDATED_META]
+    machine += [t.get("datetime", "") for t in tree.iter("time")][:10]
+    zone = page_zone(machine)
     if not take(_json_ld(tree, "datePublished"), "json-ld"):
         for name in PUBLISHED_META:
             if take(metas.get(name, ""), f"meta:{name}"):
@@ -390,7 +449,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
                 break
 
     visible_updated: datetime | None = None
-    if not found:
+    if not found and _vietnamese(tree, metas):
         hint = feed_date.year if feed_date else None
         for place, text in _visible_lines(tree):
             if place == "comment":
@@ -408,7 +467,9 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
     if not found and use_htmldate:
         day = _htmldate(tree, url, now, original=True)
         if day is not None:
-            found.append((datetime.combine(day, time(0, 0), HANOI), "htmldate"))
+            # the same day with its time of day, when lower-ranked evidence has it
+            same = [w for w, _ in side + ([(feed_date, "")] if feed_date else []) if w.date() == day]
+            found.append((same[0] if same else datetime.combine(day, time(0, 0), HANOI), "htmldate"))
     found += side
     if feed_date is not None and _ok(feed_date, now):
         found.append((feed_date, "feed"))
@@ -417,6 +478,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
     if not found:
         return Dates(updated=updated)
     published, source = found[0]
+    published, updated = _local(published, zone), _local(updated, zone)
     if updated is not None and updated < published:
         updated = None  # an "update" before the publication is a misreading
     return Dates(published=published, updated=updated, source=source)
