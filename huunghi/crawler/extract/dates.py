@@ -37,11 +37,10 @@ HTMLDATE_EXTENSIVE = True  # measured with bench/dates.py: see the report of iss
 
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "datepublished",
-    "dc.date.issued", "dcterms.issued", "dc.date", "dc:date", "dcterms.date", "dcterms.created",
-    "dc.date.created", "pubdate", "publishdate", "publish-date", "publish_date", "uploaddate",
-    "parsely-pub-date", "sailthru.date", "article.published", "citation_publication_date",
-    "citation_date", "date", "created",
-)
+    "dc.date.issued", "dcterms.issued", "dc.date", "dc:date", "dcterms.date", "pubdate", "publishdate",
+    "publish-date", "publish_date", "uploaddate", "parsely-pub-date", "sailthru.date", "article.published",
+    "citation_publication_date", "citation_date", "date",
+)  # not "created": a CMS record may be created years before the article on it is published
 UPDATED_META = ("article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
                 "dc.date.modified", "dcterms.modified", "lastmod", "last-modified")
 
@@ -378,6 +377,27 @@ def page_zone(values: list[str]) -> timezone | None:
     return None
 
 
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])\s*([ap])?\.?\s*m?\b", re.I)
+
+
+def visible_zone(tree: HtmlElement, utc: datetime) -> timezone | None:
+    """The page's zone from its printed time of day: "5:50 PM" on the date line of a page whose
+    data says 01:50 UTC is UTC-8. Only the page's own date lines count, and the minutes must agree."""
+    for place, text in _visible_lines(tree):
+        if place != "main":
+            continue
+        for m in _CLOCK.finditer(text):
+            hh, mi, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
+            if hh > 23 or mi != utc.minute or (half and hh > 12):
+                continue
+            hh = hh % 12 + (12 if half == "p" else 0) if half else hh
+            gap = (hh * 60 + mi - utc.hour * 60 - utc.minute) % 1440
+            gap = gap - 1440 if gap > 720 else gap
+            if gap and abs(gap) <= 14 * 60 and gap % 15 == 0:
+                return timezone(timedelta(minutes=gap))
+    return None
+
+
 def _local(when: datetime | None, zone: timezone | None) -> datetime | None:
     """A UTC value shown in the page's own zone (the same instant)."""
     if when is None or zone is None or when.utcoffset():
@@ -478,6 +498,8 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
     if not found:
         return Dates(updated=updated)
     published, source = found[0]
+    if zone is None and source != "feed" and published.utcoffset() == timedelta(0):
+        zone = visible_zone(tree, published)
     published, updated = _local(published, zone), _local(updated, zone)
     if updated is not None and updated < published:
         updated = None  # an "update" before the publication is a misreading
