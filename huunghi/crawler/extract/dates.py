@@ -257,10 +257,10 @@ def _ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                 stack.extend(v for k, v in item.items() if isinstance(v, (dict, list)) and k != "comment")
 
 
-def _json_ld(tree: HtmlElement, key: str) -> str:
+def _json_ld(objects: list[dict[str, Any]], key: str) -> str:
     """``key`` of the page's article object; of any other object (WebPage, ...) when no article has it."""
     best: tuple[int, str] | None = None
-    for item in _ld_objects(tree):
+    for item in objects:
         value = item.get(key)
         if not isinstance(value, str) or not value.strip():
             continue
@@ -308,8 +308,8 @@ def _visible_lines(tree: HtmlElement) -> Iterator[tuple[str, str]]:
             continue
         marked = bool(_DATE_MARK.search(_marks(node)))
         near = seen_h1 and h1 is not None and after_h1 < 25
-        if not (marked or near):
-            continue
+        if not (marked or near) or len(node) > 12 or (len(node) and node.xpath("count(.//*)") > 30):
+            continue  # a date line is a small element, not a container of the page
         text = " ".join(node.text_content().split())
         if near and text:
             after_h1 += 1
@@ -380,10 +380,10 @@ def page_zone(values: list[str]) -> timezone | None:
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])\s*([ap])?\.?\s*m?\b", re.I)
 
 
-def visible_zone(tree: HtmlElement, utc: datetime) -> timezone | None:
+def visible_zone(lines: list[tuple[str, str]], utc: datetime) -> timezone | None:
     """The page's zone from its printed time of day: "5:50 PM" on the date line of a page whose
     data says 01:50 UTC is UTC-8. Only the page's own date lines count, and the minutes must agree."""
-    for place, text in _visible_lines(tree):
+    for place, text in lines:
         if place != "main":
             continue
         for m in _CLOCK.finditer(text):
@@ -438,15 +438,17 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
             found.append((when, source))
         return when is not None
 
-    machine = [_json_ld(tree, k) for k in ("datePublished", "dateModified", "dateCreated")]
+    ld = list(_ld_objects(tree))
+    lines: list[tuple[str, str]] = []  # the visible date lines, read once when first needed
+    machine = [_json_ld(ld, k) for k in ("datePublished", "dateModified", "dateCreated")]
     machine += [metas.get(k, "") for k in PUBLISHED_META + UPDATED_META]
     machine += [t.get("datetime", "") for t in tree.iter("time")][:10]
     zone = page_zone(machine)
-    if not take(_json_ld(tree, "datePublished"), "json-ld"):
+    if not take(machine[0], "json-ld"):
         for name in PUBLISHED_META:
             if take(metas.get(name, ""), f"meta:{name}"):
                 break
-    updated = _ok(parse_value(_json_ld(tree, "dateModified")), now) if _json_ld(tree, "dateModified") else None
+    updated = _ok(parse_value(machine[1]), now) if machine[1] else None
     for name in UPDATED_META:
         if updated is None and metas.get(name):
             updated = _ok(parse_value(metas[name]), now)
@@ -471,7 +473,8 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
     visible_updated: datetime | None = None
     if not found and _vietnamese(tree, metas):
         hint = feed_date.year if feed_date else None
-        for place, text in _visible_lines(tree):
+        lines = list(_visible_lines(tree))
+        for place, text in lines:
             if place == "comment":
                 continue
             first, later = _split_update(text)
@@ -499,7 +502,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
         return Dates(updated=updated)
     published, source = found[0]
     if zone is None and source != "feed" and published.utcoffset() == timedelta(0):
-        zone = visible_zone(tree, published)
+        zone = visible_zone(lines or list(_visible_lines(tree)), published)
     published, updated = _local(published, zone), _local(updated, zone)
     if updated is not None and updated < published:
         updated = None  # an "update" before the publication is a misreading
