@@ -168,7 +168,8 @@ def main() -> None:
           "exact ÷ htmldate |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, group in cases.items():
-        rows = [(label, score(group, reader, args.misses and name != "all", label)) for label, reader in readers]
+        show = args.misses and name != "all"
+        rows = [(label, score(group, reader, show, label)) for label, reader in readers]
         ref = next(r for label, r in rows if label == "htmldate default")["exact"] or 1.0
         for label, r in rows:
             instant = f'{r["instant"]}/{r["timed"]}' if label.startswith("huunghi") else "–"

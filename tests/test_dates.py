@@ -26,7 +26,8 @@ DEV = json.loads((HERE / "dev.json").read_text())["pages"]
 DATA = Path("/work/shared/data/scrapinghub/html")
 NOW = datetime(2026, 1, 16, 10, 0, tzinfo=HANOI)
 UTC = timezone.utc
-FILL = ("<p>Liên hiệp các tổ chức hữu nghị tỉnh tổ chức gặp mặt bạn bè quốc tế nhân dịp năm mới với sự tham dự "
+FILL = ("<p>Liên hiệp các tổ chức hữu nghị tỉnh tổ chức gặp mặt bạn bè quốc tế nhân dịp năm mới "
+        "với sự tham dự "
         "của đại diện nhiều cơ quan, tổ chức phi chính phủ nước ngoài đang hoạt động trên địa bàn tỉnh.</p>"
         "<p>Các đại biểu đã trao đổi về kết quả hợp tác trong năm qua và phương hướng cho năm tới.</p>")
 
@@ -84,7 +85,8 @@ def test_machine_values_keep_their_own_offset(value: str, expected: datetime) ->
 
 # -- structured data ---------------------------------------------------------------------------
 @pytest.mark.parametrize("head, source", [
-    ('<meta property="article:published_time" content="2025-07-09T06:30:00+07:00">', "meta:article:published_time"),
+    ('<meta property="article:published_time" content="2025-07-09T06:30:00+07:00">',
+     "meta:article:published_time"),
     ('<meta property="og:article:published_time" content="2025-07-09T06:30:00+07:00">',
      "meta:og:article:published_time"),
     ('<meta name="dc.date" content="2025-07-09T06:30:00+07:00">', "meta:dc.date"),
@@ -92,7 +94,8 @@ def test_machine_values_keep_their_own_offset(value: str, expected: datetime) ->
     ('<meta name="DC.date.issued" content="2025-07-09T06:30:00+07:00">', "meta:dc.date.issued"),
     ('<meta itemprop="uploadDate" content="2025-07-09T06:30:00+07:00">', "meta:uploaddate"),
     ('<meta name="pubdate" content="2025-07-09T06:30:00+07:00">', "meta:pubdate"),
-    ('<script type="application/ld+json">{"@type":"WebPage","datePublished":"2025-07-09T06:30:00+07:00"}</script>',
+    ('<script type="application/ld+json">{"@type":"WebPage",'
+     '"datePublished":"2025-07-09T06:30:00+07:00"}</script>',
      "json-ld"),
     ('<script type="application/ld+json">{"@graph":[{"@type":"Organization"},{"@type":"NewsArticle",'
      '"datePublished":"2025-07-09T06:30:00+07:00"}]}</script>', "json-ld"),
@@ -105,7 +108,8 @@ def test_structured_evidence_of_every_kind(head: str, source: str) -> None:
 def test_json_ld_article_wins_over_a_webpage_and_a_comment_never_counts() -> None:
     ld = ('<script type="application/ld+json">[{"@type":"WebPage","datePublished":"2020-01-01T00:00:00Z"},'
           '{"@type":"Comment","datePublished":"2025-07-10T00:00:00Z"},'
-          '{"@type":"Article","datePublished":"2025-07-09T06:30:00+07:00","dateModified":"2025-07-09T09:00:00+07:00"}]'
+          '{"@type":"Article","datePublished":"2025-07-09T06:30:00+07:00",'
+          '"dateModified":"2025-07-09T09:00:00+07:00"}]'
           "</script>")
     found = _dates(_page(head=ld))
     assert found.published == datetime(2025, 7, 9, 6, 30, tzinfo=HANOI)
@@ -113,8 +117,8 @@ def test_json_ld_article_wins_over_a_webpage_and_a_comment_never_counts() -> Non
 
 
 def test_itemprop_on_an_abbr_keeps_its_late_evening_day() -> None:
-    found = _dates(_page(lang="en", top='<abbr itemprop="datePublished" title="2024-05-06T23:30:00+02:00">May 6'
-                         "</abbr>"))
+    abbr = '<abbr itemprop="datePublished" title="2024-05-06T23:30:00+02:00">May 6</abbr>'
+    found = _dates(_page(lang="en", top=abbr))
     assert found.published is not None and found.published.date() == date(2024, 5, 6)
     assert found.published.utcoffset() == timedelta(hours=2) and found.source == "itemprop"
 
@@ -129,9 +133,9 @@ def test_a_utc_value_is_shown_in_the_pages_own_zone_without_changing_the_instant
 
 
 # -- traps -----------------------------------------------------------------------------------
-COMMENTS = ('<section id="comments"><div class="comment"><time datetime="2026-01-12T21:00:00+07:00">12/01/2026'
-            '</time><p>Hay quá.</p></div><div class="comment"><span class="date">11/01/2026 07:12</span></div>'
-            "</section>")
+COMMENTS = ('<section id="comments"><div class="comment">'
+            '<time datetime="2026-01-12T21:00:00+07:00">12/01/2026</time><p>Hay quá.</p></div>'
+            '<div class="comment"><span class="date">11/01/2026 07:12</span></div></section>')
 
 
 def test_reader_comments_never_give_the_date() -> None:
@@ -145,7 +149,8 @@ def test_a_sidebar_date_is_lower_evidence_but_still_evidence() -> None:
     side = '<aside class="sidebar"><time datetime="2026-01-14T08:00:00+07:00">14/01</time></aside>'
     found = _dates(side + _page(top='<p class="byline">Thu Hà - ngày 3/1/2026</p>'))
     assert found.published == datetime(2026, 1, 3, tzinfo=HANOI)
-    only = _dates(_page(after='<aside class="box"><time datetime="2025-11-20T10:00:00+07:00">20/11</time></aside>'))
+    box = '<aside class="box"><time datetime="2025-11-20T10:00:00+07:00">20/11</time></aside>'
+    only = _dates(_page(after=box))
     assert only.published == datetime(2025, 11, 20, 10, tzinfo=HANOI)
 
 
@@ -158,7 +163,8 @@ def test_never_a_date_in_the_future() -> None:
 
 
 def test_published_and_updated_are_kept_apart() -> None:
-    found = _dates(_page(top='<p class="time">Đăng lúc 07:40 ngày 11/03/2025 | Cập nhật lúc 09:15 ngày 12/03/2025</p>'))
+    line = '<p class="time">Đăng lúc 07:40 ngày 11/03/2025 | Cập nhật lúc 09:15 ngày 12/03/2025</p>'
+    found = _dates(_page(top=line))
     assert found.published == datetime(2025, 3, 11, 7, 40, tzinfo=HANOI)
     assert found.updated == datetime(2025, 3, 12, 9, 15, tzinfo=HANOI)
 
@@ -170,10 +176,12 @@ def test_the_feeds_date_when_the_page_has_none() -> None:
 
 
 def test_a_page_that_is_not_an_article_keeps_its_date() -> None:
-    html = '<html lang="vi"><body><h1>Ảnh</h1><div class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</div></body></html>'
+    html = ('<html lang="vi"><body><h1>Ảnh</h1><div class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</div>'
+            "</body></html>")
     with pytest.raises(NotAnArticle) as info:
         Extractor(learn=False).extract(html, "", now=NOW)
-    assert isinstance(info.value.dates, Dates) and info.value.dates.published == datetime(2026, 1, 9, tzinfo=HANOI)
+    kept = info.value.dates
+    assert isinstance(kept, Dates) and kept.published == datetime(2026, 1, 9, tzinfo=HANOI)
 
 
 # -- stored pages with their gold ------------------------------------------------------------
@@ -203,7 +211,8 @@ def test_dev_pages_with_a_verified_day(key: str) -> None:
     path = DATA / f"{key}.html.gz"
     if not path.exists():
         pytest.skip("the dev data is not on this machine")
-    html = re.sub(r"<link[^>]+rel=[\"']?canonical[^>]*>", "", gzip.open(path).read().decode("utf-8", "replace"))
+    raw = gzip.open(path).read().decode("utf-8", "replace")
+    html = re.sub(r"<link[^>]+rel=[\"']?canonical[^>]*>", "", raw)
     found = _extract(html, datetime(2026, 12, 1, tzinfo=UTC), None)
     assert found.published is not None
     assert found.published.date() == _day(DEV[key]["published"])  # the newsroom's own day
@@ -223,7 +232,8 @@ def test_the_reason_is_stored_and_read_back(archive_url: str) -> None:
     with Archive(archive_url) as archive:
         sid = archive.ensure_source("thoidai", "Thời Đại")
         rec = ArticleRecord(url="https://thoidai.com.vn/a", title="Gặp mặt", body_text="Nội dung " * 30,
-                            published_at=datetime(2026, 1, 5, 8, 30, tzinfo=HANOI), published_source="visible:vi")
+                            published_at=datetime(2026, 1, 5, 8, 30, tzinfo=HANOI),
+                            published_source="visible:vi")
         archive.store_article(sid, rec.seal())
         [listed] = archive.latest_articles(5)
         assert listed.published_source == "visible:vi"

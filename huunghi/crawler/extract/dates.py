@@ -24,7 +24,6 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
-from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.clock import HANOI
@@ -127,7 +126,8 @@ def _parse_naive(text: str) -> datetime | None:
             return when
     except (TypeError, ValueError, IndexError):
         pass
-    rfc = re.match(r"(?:\w{3},?\s+)?(\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)\s+([A-Z]{2,4})$", text)
+    rfc = re.match(r"(?:\w{3},?\s+)?(\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)\s+([A-Z]{2,4})$",
+                   text)
     if rfc and _offset(rfc.group(2)):
         try:
             when = datetime.strptime(rfc.group(1), "%d %b %Y %H:%M:%S" if rfc.group(1).count(":") == 2
@@ -347,7 +347,8 @@ def _without_comments(tree: HtmlElement) -> HtmlElement:
 def _htmldate(tree: HtmlElement, url: str | None, now: datetime, original: bool) -> date | None:
     from htmldate import find_date
     try:
-        found = find_date(_without_comments(tree), extensive_search=HTMLDATE_EXTENSIVE, original_date=original,
+        found = find_date(_without_comments(tree), extensive_search=HTMLDATE_EXTENSIVE,
+                          original_date=original,
                           url=url or None, max_date=now.astimezone(HANOI).strftime("%Y-%m-%d"))
     except Exception:  # htmldate fails on some hostile trees; the other evidence remains
         return None
@@ -458,8 +459,10 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
         for place, value, node in _time_elements(tree):
             if place == "comment":
                 continue
-            modified = (node.get("itemprop") or "").lower() == "datemodified" or _UPDATE_WORD.search(_marks(node))
-            when = _ok(parse_value(value) or parse_visible(value, now, feed_date.year if feed_date else None), now)
+            modified = ((node.get("itemprop") or "").lower() == "datemodified"
+                        or _UPDATE_WORD.search(_marks(node)))
+            hint = feed_date.year if feed_date else None
+            when = _ok(parse_value(value) or parse_visible(value, now, hint), now)
             if when is None:
                 continue
             if modified:
@@ -482,8 +485,10 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
             late = _ok(parse_visible(later, now, hint), now) if later else None
             visible_updated = visible_updated or late
             if when is not None:
-                (side if place == "side" else found).append((when, "aside" if place == "side" else "visible:vi"))
-                if place != "side":
+                if place == "side":
+                    side.append((when, "aside"))
+                else:
+                    found.append((when, "visible:vi"))
                     break
     updated = updated or visible_updated
 
