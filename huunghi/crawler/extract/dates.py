@@ -196,7 +196,10 @@ def parse_visible(text: str, now: datetime | None, year_hint: int | None) -> dat
             return None
     m = _VI_WORD_MONTH.search(text)
     if m:
-        found = _dateparser().parse(m.group(0), languages=["vi"], settings={"DATE_ORDER": "DMY"})
+        try:
+            found = _dateparser().parse(m.group(0), languages=["vi"], settings={"DATE_ORDER": "DMY"})
+        except (ValueError, TypeError, OverflowError):
+            found = None
         if found is not None:
             return _with_time(text[:m.start()] + " " + text[m.end():], found.date(), tz)
     if now is None:
@@ -429,6 +432,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
     too, of lower rank than the article's own.
     """
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    feed_date = _ok(feed_date, now)  # a naive feed time is Hanoi time, like the page's; never the future
     metas = _metas(tree)
     found: list[tuple[datetime, str]] = []  # published candidates, best first
     updated: datetime | None = None
@@ -499,7 +503,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
             same = [w for w, _ in side + ([(feed_date, "")] if feed_date else []) if w.date() == day]
             found.append((same[0] if same else datetime.combine(day, time(0, 0), HANOI), "htmldate"))
     found += side
-    if feed_date is not None and _ok(feed_date, now):
+    if feed_date is not None:
         found.append((feed_date, "feed"))
     if updated is not None:
         found.append((updated, "updated"))

@@ -84,7 +84,10 @@ _CATE_MARK = re.compile(r"[.#][\w-]*cate", re.I)
 
 def dates(tree: HtmlElement, feed_date: datetime | None, now: datetime, url: str = "") -> Dates:
     """Published and updated, with the evidence that gave them: see crawler.extract.dates."""
-    return find_dates(tree, now, url=url or None, feed_date=feed_date)
+    try:
+        return find_dates(tree, now, url=url or None, feed_date=feed_date)
+    except (ValueError, TypeError, OverflowError, RecursionError):  # a hostile page costs its date only
+        return Dates()
 
 
 def title(tree: HtmlElement, metas: Metas) -> str:
