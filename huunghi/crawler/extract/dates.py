@@ -444,7 +444,6 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
         return when is not None
 
     ld = list(_ld_objects(tree))
-    lines: list[tuple[str, str]] = []  # the visible date lines, read once when first needed
     machine = [_json_ld(ld, k) for k in ("datePublished", "dateModified", "dateCreated")]
     machine += [metas.get(k, "") for k in PUBLISHED_META + UPDATED_META]
     machine += [t.get("datetime", "") for t in tree.iter("time")][:10]
@@ -480,8 +479,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
     visible_updated: datetime | None = None
     if not found and _vietnamese(tree, metas):
         hint = feed_date.year if feed_date else None
-        lines = list(_visible_lines(tree))
-        for place, text in lines:
+        for place, text in _visible_lines(tree):  # lazily: the date line is usually near the top
             if place == "comment":
                 continue
             first, later = _split_update(text)
@@ -511,7 +509,7 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
         return Dates(updated=updated)
     published, source = found[0]
     if zone is None and source != "feed" and published.utcoffset() == timedelta(0):
-        zone = visible_zone(lines or list(_visible_lines(tree)), published)
+        zone = visible_zone(list(_visible_lines(tree)), published)
     published, updated = _local(published, zone), _local(updated, zone)
     if updated is not None and updated < published:
         updated = None  # an "update" before the publication is a misreading
