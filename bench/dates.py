@@ -151,16 +151,19 @@ def main() -> None:
     cases = {name: sets[name]() for name in wanted}
     cases["all"] = [c for name in wanted for c in cases[name]]
 
-    def huunghi_basic(case: Case) -> tuple[datetime | None, str]:
-        D.HTMLDATE_EXTENSIVE = False
-        try:
-            return huunghi(case)
-        finally:
-            D.HTMLDATE_EXTENSIVE = True
+    def huunghi_mode(mode: str) -> Callable[[Case], tuple[datetime | None, str]]:
+        def read(case: Case) -> tuple[datetime | None, str]:
+            kept, D.HTMLDATE_EXTENSIVE = D.HTMLDATE_EXTENSIVE, mode
+            try:
+                return huunghi(case)
+            finally:
+                D.HTMLDATE_EXTENSIVE = kept
+        return read
 
     readers: list[tuple[str, Callable[[Case], tuple[object, str]]]] = [
         ("huunghi", huunghi),
-        ("huunghi (htmldate extensive off)", huunghi_basic),
+        ("huunghi (htmldate extensive on)", huunghi_mode("on")),
+        ("huunghi (htmldate extensive off)", huunghi_mode("off")),
         ("htmldate default", htmldate_reader(True, False)),
         ("htmldate original_date", htmldate_reader(True, True)),
     ]
