@@ -240,3 +240,18 @@ def test_the_reason_is_stored_and_read_back(archive_url: str) -> None:
         summary = archive.article(listed.id)
         assert summary is not None and summary.published_source == "visible:vi"
         assert summary.published_at == datetime(2026, 1, 5, 8, 30, tzinfo=HANOI)
+
+
+def test_huunghi_extract_keeps_the_pages_own_offset_and_a_stub_pages_date() -> None:
+    from huunghi.crawler.batch import extract_lines
+
+    evening = _page(lang="en",
+                    head='<meta property="article:published_time" content="2024-05-06T23:30:00+02:00">')
+    stub = ('<html lang="vi"><body><h1>Ảnh</h1><p class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</p>'
+            "</body></html>")
+    lines = [json.dumps({"url": "https://a.example/1", "html": evening}),
+             json.dumps({"url": "https://a.example/2", "html": stub})]
+    article, not_article = list(extract_lines(lines, Extractor(learn=False)))
+    assert article["published"] == "2024-05-06T23:30:00+02:00"
+    assert article["published_source"] == "meta:article:published_time"
+    assert not_article["reason"] and not_article["published"].startswith("2026-01-09")
