@@ -95,6 +95,7 @@ def show(
         emit(detail, json_out)
     else:
         tables.print_article(console, detail)
+        console.print(f"Ngày đăng theo (date evidence): {detail.get('published_source') or '—'}")
 
 
 @app.command()

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from huunghi.crawler.extract.extractor import Extracted, Extractor, NotAnArticle
-from huunghi.clock import HANOI as VN_TZ
 from huunghi.crawler.pipelines import to_record
 from huunghi.crawler.extract.template import TemplateBook
 from huunghi.storage.archive import Archive
@@ -23,14 +22,15 @@ FIELDS = ("url", "title", "lead", "text", "published", "updated", "author", "cre
 
 
 def _when(value: datetime | None) -> str | None:
-    return value.astimezone(VN_TZ).isoformat() if value else None
+    """ISO 8601 with the page's own offset: converting to GMT+7 would move an evening's day."""
+    return value.isoformat() if value else None
 
 
 def as_json(url: str, art: Extracted) -> dict[str, Any]:
-    """One extracted article as `huunghi extract` writes it (times in GMT+7, ISO 8601)."""
+    """One extracted article as `huunghi extract` writes it (times ISO 8601, with their own offset)."""
     return {"url": url, "title": art.title, "lead": art.lead, "text": art.text,
             "published": _when(art.published), "updated": _when(art.updated), "author": art.author,
-            "credit": art.credit, "section": art.section,
+            "credit": art.credit, "section": art.section, "published_source": art.published_source,
             "images": [{"src": i["src"], "caption": i["caption"]} for i in art.images], "language": art.language}
 
 
@@ -62,7 +62,12 @@ def extract_lines(lines: Iterable[str], extractor: Extractor | None = None) -> I
         try:
             yield as_json(url, extractor.extract(html, url))
         except NotAnArticle as exc:
-            yield _not_article(url, str(exc))
+            out = _not_article(url, str(exc))
+            found = exc.dates  # a page that is not an article keeps the dates it carries
+            if found is not None:
+                out.update(published=_when(found.published), updated=_when(found.updated),  # type: ignore
+                           published_source=found.source)  # type: ignore[attr-defined]
+            yield out
         except Exception as exc:  # an extractor bug costs this line, not the batch
             yield _not_article(url, f"extraction failed: {type(exc).__name__}: {exc}")
 

@@ -75,7 +75,8 @@ def to_record(art: Extracted, url: str, html: str | None, canonical_hint: str | 
         url=canonical, title=art.title, lead=art.lead, body_text=art.body_text,
         body_html=art.body_html, published_at=art.published, updated_at=art.updated, author=art.author,
         credit=art.credit, section=art.section, language=art.language or default_language,
-        images=art.images, extraction=art.method, raw_html=html, url_key=url_key(canonical, aliases),
+        images=art.images, extraction=art.method, published_source=art.published_source, raw_html=html,
+        url_key=url_key(canonical, aliases),
         minhash=sig.minhash if sig else None, shingles=sig.shingles if sig else 0,
         bands=sig.bands if sig else [], tags=find_tags(art.title, art.lead, art.body_text),
     ).seal()

@@ -75,7 +75,7 @@ def article_json(a: ArticleSummary, with_body: bool = True) -> dict[str, Any]:
            "published_at": iso(a.published_at), "updated_at": iso(a.updated_at), "author": a.author,
            "credit": a.credit, "section": a.section, "language": a.language, "versions": a.versions,
            "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen), "story_id": a.story_id,
-           "removed_at": iso(a.removed_at), "images": a.images}
+           "removed_at": iso(a.removed_at), "images": a.images, "published_source": a.published_source}
     if with_body:
         out["body_text"] = a.body_text
     return out

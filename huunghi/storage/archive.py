@@ -56,6 +56,7 @@ class ArticleRecord:
     bands: list[str] = field(default_factory=list)  # LSH band keys of the signature
     tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): province, country, org
     revisit_after: list[int] = field(default_factory=list)  # seconds after first seen to fetch it again
+    published_source: str = ""  # which evidence gave published_at (crawler.extract.dates)
 
     def identity(self) -> str:
         return self.url_key or re.sub(r"^[a-z]+://(www\.)?", "", self.url)
@@ -183,6 +184,7 @@ class ArticleSummary:
     extraction: str = ""
     story_id: int | None = None
     removed_at: datetime | None = None
+    published_source: str = ""
 
 
 class Archive:
@@ -876,7 +878,8 @@ _HAS_RAW = select(RawPage.article_id).where(RawPage.article_id == bindparam("art
 def _fields(rec: ArticleRecord) -> dict[str, Any]:
     return dict(title=rec.title, lead=rec.lead, body_text=rec.body_text, body_html=rec.body_html,
                 published_at=rec.published_at, updated_at=rec.updated_at, author=rec.author, credit=rec.credit,
-                section=rec.section, language=rec.language, images=rec.images, extraction=rec.extraction)
+                section=rec.section, language=rec.language, images=rec.images, extraction=rec.extraction,
+                published_source=rec.published_source)
 
 
 def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> None:
@@ -1009,4 +1012,5 @@ def _run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
 def _article_summary(a: Article, source: str) -> ArticleSummary:
     return ArticleSummary(a.id, source, a.url, a.title, a.lead, a.body_text, a.published_at, a.author,
                           a.credit, a.section, a.language, a.version_count, a.first_seen, a.last_seen,
-                          a.updated_at, list(a.images or []), a.extraction, a.story_id, a.removed_at)
+                          a.updated_at, list(a.images or []), a.extraction, a.story_id, a.removed_at,
+                          a.published_source or "")

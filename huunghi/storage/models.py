@@ -73,6 +73,7 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(16), default="")
     images: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     extraction: Mapped[str] = mapped_column(String(16), default="")
+    published_source: Mapped[str] = mapped_column(String(64), default="")  # the evidence of published_at
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     body_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
     story_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stories.id"), nullable=True, index=True)

@@ -56,6 +56,7 @@ class Extracted:
     images: list[dict[str, str]] = field(default_factory=list)
     canonical: str | None = None
     method: str = "generic"  # "template" when the site's learned template read the body
+    published_source: str = ""  # which evidence gave `published` ("json-ld", "visible:vi", "feed", ...)
 
     @property
     def text(self) -> str:
@@ -93,6 +94,13 @@ def _agreement(a: Sequence[Block], b: Sequence[Block]) -> float:
     return both / union if union else 1.0
 
 
+def _not_article(reason: str, dates: M.Dates) -> NotAnArticle:
+    """A NotAnArticle that still carries the page's dates (a listing or stub has one too)."""
+    exc = NotAnArticle(reason)
+    exc.dates = dates
+    return exc
+
+
 def _site_key(url: str) -> str:
     """The template key of a page: its host, with the port when there is one (local replicas)."""
     if not url:
@@ -127,10 +135,11 @@ class Extractor:
         tree = parse(html)
         metas = M.meta_table(tree)
         ld = M.json_ld(tree)
+        dates = M.dates(tree, feed_date, now, url)  # before asides and footers go: their dates count too
         etree.strip_elements(tree, *STRIP_TAGS, with_tail=False)
         blocks, images = segment(tree)
         if not blocks:
-            raise NotAnArticle("no text on the page")
+            raise _not_article("no text on the page", dates)
         host = _site_key(url)
         site = self.book.get(host) if (host and self.learn) else None
         title = M.title(tree, metas)
@@ -169,10 +178,10 @@ class Extractor:
         credit = credit or M.credit_in(paragraphs)
         paragraphs = [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
         if not paragraphs:
-            raise NotAnArticle("no article text found")
+            raise _not_article("no article text found", dates)
         words = _words(lead, *paragraphs)
         if words < MIN_WORDS:
-            raise NotAnArticle(f"too little text for an article ({words} words)")
+            raise _not_article(f"too little text for an article ({words} words)", dates)
 
         if site is not None:
             if audit:
@@ -189,8 +198,8 @@ class Extractor:
         return Extracted(
             title=title or (paragraphs[0][:200] if paragraphs else ""), lead=lead, body_text=body_text,
             body_html=self._html(paragraphs, body if method == "template" else None),
-            published=M.published(tree, metas, ld, blocks, first, feed_date, now),
-            updated=M.updated(metas, ld, now), author=author, credit=credit, section=M.section(blocks, first, metas),
+            published=dates.published, updated=dates.updated, published_source=dates.source,
+            author=author, credit=credit, section=M.section(blocks, first, metas),
             language=M.language(tree, metas, body_text, default_language),
             images=pictures, canonical=M.canonical(tree), method=method,
         )

@@ -22,6 +22,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)"
 class NotAnArticle(ValueError):
     """The page holds no article text (an index page, an error page, an empty shell, garbage)."""
 
+    dates: object = None  # what the page said of its dates (extract.dates.Dates): kept, not an article
+
 
 def codec_name(name: str | None) -> str | None:
     """Python's canonical codec name, or None when the label names no codec."""

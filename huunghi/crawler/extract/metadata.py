@@ -10,22 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
-
-from huunghi.clock import HANOI as VN_TZ
+from datetime import datetime
 
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract.blocks import Block
+from huunghi.crawler.extract.dates import Dates, find_dates
 
 LEAD_CLASS = re.compile(r"sapo|lead|summary|chapeau|excerpt|description|intro|standfirst|teaser|deck", re.I)
-TIME_LINE = re.compile(r"(\d{1,2}):(\d{2})\s*\|\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*GMT\s*([+-]\d{1,2}))?")
-DMY_HM = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s*[-,|]?\s*(\d{1,2})[:h](\d{2})")
-HM_DMY = re.compile(r"(\d{1,2})[:h](\d{2})\s*(?:\(?GMT\s*([+-]\d{1,2})\)?)?\s*[-,|]?\s*(?:\w+\s*,\s*)?(\d{1,2})/(\d{1,2})/(\d{4})")
-PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished", "pubdate",
-                  "publishdate", "dc.date.issued", "date", "parsely-pub-date", "sailthru.date")
-UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified", "lastmod", "last-modified")
 CREDIT = re.compile(r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng|Đài|Thông tấn)\b.*)$")
 _VI_CHARS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 _WORDS = re.compile(r"[a-zà-ÿ]+", re.I)
@@ -79,83 +71,23 @@ def json_ld(tree: HtmlElement) -> dict[str, object]:
     return {}
 
 
-def _safe(y: int, mo: int, d: int, hh: int, mm: int, tz: timezone | ZoneInfo) -> datetime | None:
-    try:
-        return datetime(y, mo, d, hh, mm, tzinfo=tz)
-    except ValueError:
-        return None
-
-
-def _zone(offset: str | None) -> timezone | ZoneInfo:
-    return timezone(timedelta(hours=int(offset))) if offset else VN_TZ
-
-
-def parse_when(text: str, now: datetime) -> datetime | None:
-    """A time from ISO or Vietnamese forms; portal-local (GMT+7) when no zone; never future."""
-    text = text.strip()
-    if not text:
-        return None
-    when: datetime | None = None
-    m = TIME_LINE.search(text)
-    if m:
-        hh, mm, d, mo, y, off = m.groups()
-        when = _safe(int(y), int(mo), int(d), int(hh), int(mm), _zone(off))
-    if when is None:
-        try:
-            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=VN_TZ)
-        except ValueError:
-            m = DMY_HM.search(text)
-            if m:
-                d, mo, y, hh, mm = (int(g) for g in m.groups())
-                when = _safe(y, mo, d, hh, mm, VN_TZ)
-            else:
-                m2 = HM_DMY.search(text)
-                if m2:
-                    hh, mm, off, d, mo, y = m2.groups()
-                    when = _safe(int(y), int(mo), int(d), int(hh), int(mm), _zone(off))
-    if when is not None and when > now + timedelta(minutes=10):
-        return None
-    return when
-
-
 def marked(block: Block, pattern: re.Pattern[str]) -> bool:
     """Whether the block's element or its parent carries a class or id matching ``pattern``."""
     return bool(pattern.search(block.sig[block.sig.rfind(">", 0, block.sig.rfind(">")) + 1:]))
 
 
-_TIME_MARK = re.compile(r"[.#][\w-]*(time|date)", re.I)
 _AUTHOR_MARK = re.compile(r"[.#][\w-]*(author|byline|tac-?gia)", re.I)
 _CREDIT_MARK = re.compile(r"[.#][\w-]*(source|credit|nguon)", re.I)
 _CRUMB_MARK = re.compile(r"breadcrumb", re.I)
 _CATE_MARK = re.compile(r"[.#][\w-]*cate", re.I)
 
 
-def published(tree: HtmlElement, metas: Metas, ld: dict[str, object], blocks: Sequence[Block], first_body: int,
-              feed_date: datetime | None, now: datetime) -> datetime | None:
-    """Meta tags, JSON-LD, the time line above the article, date/time elements, then the feed."""
-    candidates = [meta(metas, *PUBLISHED_META), str(ld.get("datePublished", "") or "")]
-    head = blocks[max(0, first_body - 15): first_body + 2]
-    candidates += [b.text for b in head if len(b.text) < 120 and TIME_LINE.search(b.text)]
-    candidates += [t.get("datetime", "") for t in tree.iter("time")][:3]
-    candidates += [b.text for b in head if len(b.text) < 80 and marked(b, _TIME_MARK)]
-    for text in candidates:
-        if text:
-            when = parse_when(str(text), now)
-            if when:
-                return when
-    if feed_date and feed_date <= now:
-        return feed_date
-    return None
-
-
-def updated(metas: Metas, ld: dict[str, object], now: datetime) -> datetime | None:
-    for text in (meta(metas, *UPDATED_META), str(ld.get("dateModified", "") or "")):
-        when = parse_when(text, now) if text else None
-        if when:
-            return when
-    return None
+def dates(tree: HtmlElement, feed_date: datetime | None, now: datetime, url: str = "") -> Dates:
+    """Published and updated, with the evidence that gave them: see crawler.extract.dates."""
+    try:
+        return find_dates(tree, now, url=url or None, feed_date=feed_date)
+    except (ValueError, TypeError, OverflowError, RecursionError):  # a hostile page costs its date only
+        return Dates()
 
 
 def title(tree: HtmlElement, metas: Metas) -> str:
