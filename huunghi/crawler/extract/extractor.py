@@ -229,8 +229,8 @@ class Extractor:
             paragraphs = [p for p in paragraphs if not _date_line(p) and not (
                 _item_key(p) in dropped and (len(_item_key(p)) >= 20 or f"\n{_item_key(p)}\n" in f"\n{dropped}\n")
                 and _item_key(p) not in kept)]
-        paragraphs = self._without_trailing_heading(paragraphs, blocks, body, site, url, names)
         body = [b for b in body if b.text != title]  # the headline is not body text
+        paragraphs, body = self._without_trailing_heading(paragraphs, blocks, body, site, url, names)
         first = body[0].index if body else len(blocks)
         last = body[-1].index if body else len(blocks)
         lead_block = M.lead(blocks, first, title)
@@ -274,18 +274,20 @@ class Extractor:
 
     @staticmethod
     def _without_trailing_heading(paragraphs: list[str], blocks: Sequence[Block], body: Sequence[Block],
-                                  site: SiteTemplate | None, url: str, names: Sequence[str]) -> list[str]:
+                                  site: SiteTemplate | None, url: str, names: Sequence[str]
+                                  ) -> tuple[list[str], list[Block]]:
         """A short heading closing the body and followed by a list of links ("Các tin khác") is the
         list's heading, not article text."""
+        body = list(body)
         if len(paragraphs) < 2 or not body:
-            return paragraphs
+            return paragraphs, body
         last = paragraphs[-1]
         if _words(last) > 5 or last.rstrip()[-1:] in ".!?:\"”)":
-            return paragraphs
+            return paragraphs, body
         at = next((b.index for b in reversed(body) if b.text == last), None)
         if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
-            return paragraphs
-        return paragraphs[:-1]
+            return paragraphs, body
+        return paragraphs[:-1], [b for b in body if b.index != at]
 
     @staticmethod
     def _without_captions(paragraphs: list[str], pictures: Sequence[dict[str, str]],
