@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigError, config_path, load_config
-from huunghi.storage.archive import Archive, SourceOverview
+if TYPE_CHECKING:  # imported where used: `huunghi extract` needs no SQLAlchemy
+    from huunghi.storage.archive import Archive
 
 from huunghi.monitor import render
 from huunghi.monitor.starter import STARTER
@@ -57,6 +58,8 @@ def _since(value: str | None) -> "datetime | None":
 
 def _archive(cfg: Config) -> Archive:
     try:
+        from huunghi.storage.archive import Archive
+
         return Archive(cfg.database_url)
     except Exception as exc:  # StorageError or a driver's error: both name the real cause
         err.print(f"[red]cannot open the archive[/] {cfg.database_url}: {exc}")
@@ -167,6 +170,8 @@ def sources(ctx: typer.Context,
     cfg = _config()
     with _archive(cfg) as archive:
         known = {s.name: s for s in archive.sources_overview()}
+    from huunghi.storage.archive import SourceOverview
+
     rows = []
     for src in cfg.sources:
         seen = known.pop(src.name, None)

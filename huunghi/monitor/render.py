@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rich.table import Table
 
-from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
+if TYPE_CHECKING:  # annotations only: `huunghi extract` must not pay for SQLAlchemy
+    from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
 from huunghi.clock import HANOI as VN, local
 
 
