@@ -40,6 +40,7 @@ class Page:
     html: str
     truth: str
     leaks: Callable[[str], list[str]] | None = None  # replicas: furniture found in a text
+    title: str | None = None  # replicas: the exact headline
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Output:
     text: str
     seconds: float
     learned: bool = False  # read by a learned site template (Huunghi only)
+    title: str | None = None
 
 
 @dataclass
@@ -136,7 +138,7 @@ def load_replicas() -> list[list[Page]]:
         rng = random.Random(7)
         host = f"http://{name}.replica"
         batches.append([Page(name, host + T.article_path(catalog, a), T.render_article(catalog, a, host, rng),
-                             a.text, leaks=lambda text, a=a, c=catalog: c.leaks(a, text))
+                             a.text, leaks=lambda text, a=a, c=catalog: c.leaks(a, text), title=a.title)
                         for _visit in range(VISITS) for a in catalog.articles])
     return batches
 
@@ -151,10 +153,10 @@ def huunghi(batch: list[Page], learn: bool = True) -> list[Output]:
         start = time.process_time()
         try:
             art = extractor.extract(page.html, url)
-            text, learned = art.text, art.method == "template"
+            text, learned, title = art.text, art.method == "template", art.title
         except NotAnArticle:
-            text, learned = "", False
-        out.append(Output(text, time.process_time() - start, learned))
+            text, learned, title = "", False, ""
+        out.append(Output(text, time.process_time() - start, learned, title))
     return out
 
 
@@ -217,6 +219,12 @@ def per_site(name: str, batches: list[list[Page]], results: dict[str, tuple[Scor
             row[ext] = round(f1(sum(p for p, _ in prs) / len(prs), sum(r for _, r in prs) / len(prs)), 3)
             if ext == "huunghi":
                 row["learned"] = sum(o.learned for o in out)
+                if all(p.title for p in batch):
+                    row["titles"] = f"{sum(o.title == p.title for o, p in zip(out, batch))}/{len(batch)}"
+                    texts: dict[str, set[str]] = {}
+                    for o, p in zip(out, batch):
+                        texts.setdefault(p.url, set()).add(o.text)
+                    row["churn"] = sum(len(t) > 1 for t in texts.values())  # articles read differently on revisits
                 if all(p.leaks for p in batch):
                     row["leaks"] = sum(len(p.leaks(o.text)) for o, p in zip(out, batch))  # type: ignore[misc]
         start += len(batch)
@@ -276,12 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         return "–" if value is None else format(value, spec)
 
     sites = Table(title="Per site: template (huunghi) against its own generic reading, same run")
-    for col in ("set", "site", "pages", "learned", "huunghi", "huunghi (generic)", "trafilatura (precision)",
-                "leaks"):
+    site_cols = ("set", "site", "pages", "learned", "huunghi", "huunghi (generic)", "trafilatura (precision)",
+                 "leaks", "titles", "churn")
+    for col in site_cols:
         sites.add_column(col, justify="left" if col in ("set", "site") else "right")
     for r in [r for r in rows if r.get("site")]:
-        sites.add_row(*(fmt(r.get(c)) for c in ("set", "site", "pages", "learned", "huunghi", "huunghi (generic)",
-                                                "trafilatura (precision)", "leaks")))
+        sites.add_row(*(fmt(r.get(c)) for c in site_cols))
     for r in [r for r in rows if not r.get("site")]:
         table.add_row(str(r["set"]), str(r["extractor"]), fmt(r["P"], ".3f"), fmt(r["R"], ".3f"), fmt(r["F1"], ".3f"),
                       fmt(r["pages"]), fmt(r["learned_pages"] if r["extractor"] == "huunghi" else None),

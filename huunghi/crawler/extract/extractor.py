@@ -23,7 +23,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract import metadata as M
-from huunghi.crawler.extract.blocks import Block, segment
+from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
 from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
 
@@ -157,6 +157,55 @@ def _key(text: str) -> str:
     return "".join(text.split())
 
 
+def _lines(block: Block) -> list[str]:
+    """A block's text as the generic reading cuts it: one paragraph per <br>-separated line, so a
+    whole-story block reads the same whether the template or the generic reading took it."""
+    el = block.element
+    if el.find("br") is None or any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
+        return [block.text]
+    lines, current = [], [el.text or ""]
+    for child in el:
+        if child.tag == "br":
+            lines.append(M.clean("".join(current)))
+            current = []
+        elif isinstance(child.tag, str) and child.tag not in SKIP_TAGS:
+            current.append(child.text_content())
+        current.append(child.tail or "")
+    lines.append(M.clean("".join(current)))
+    return [line for line in lines if line] or [block.text]
+
+
+def _recut(paragraphs: list[str], body: Sequence[Block]) -> list[str]:
+    """A generic paragraph that is several body blocks run together (a layout table's cell read as
+    one) is cut back into those blocks, so the two readings of a page give one text."""
+    keys = [_key(b.text) for b in body]
+    known = set(keys)
+    out: list[str] = []
+    for p in paragraphs:
+        k = _key(p)
+        if k in known or len(k) < 40:
+            out.append(p)
+            continue
+        for i, first in enumerate(keys):
+            if not (first and k.startswith(first)):
+                continue
+            pos, taken = 0, []
+            for key, block in zip(keys[i:], body[i:]):
+                if key and k.startswith(key, pos):
+                    pos += len(key)
+                    taken.append(block.text)
+                elif key in k:
+                    break
+                if pos == len(k):
+                    break
+            if pos == len(k) and len(taken) > 1:
+                out.extend(taken)
+                break
+        else:
+            out.append(p)
+    return out
+
+
 def _item_key(text: str) -> str:
     """A paragraph's key without the list marker trafilatura writes before list items."""
     return _key(text[2:] if text.startswith(("- ", "* ", "• ")) else text)
@@ -222,8 +271,9 @@ class Extractor:
                 if site is not None and site.ready:
                     site.fallbacks += 1
         if method == "template":
-            paragraphs = [b.text for b in body]
+            paragraphs = [line for b in body for line in _lines(b)]
         else:
+            paragraphs = _recut(paragraphs, body)
             dropped = "\n".join(_key(b.text) for b in blocks if _furniture(b, site, url, names))
             kept = "\n".join(_key(b.text) for b in body)
             paragraphs = [p for p in paragraphs if not _date_line(p) and not (
