@@ -188,6 +188,9 @@ def title(tree: HtmlElement, metas: Metas, blocks: Sequence[Block] = (),
             best = text
     if best and len(best) >= len(first):
         return best
+    if first and shared(first):  # <title> holds only the site's name: the first heading is the headline
+        return next((b.text for b in blocks[:200] if b.element.tag in ("h2", "h3", "h4") and len(b.text) >= 10
+                     and not shared(b.text)), "")
     return first
 
 
