@@ -36,6 +36,7 @@ MAX_IMAGES = 30
 # as article and the template never keeps them: removing them once makes every pass cheaper.
 STRIP_TAGS = ("script", "style", "noscript", "template", "svg", "aside", "nav", "menu", "footer")
 
+MERGE_CHARS = 80  # generic text the template dropped, unexplained, from which on the two readings merge
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
 _IMAGE_HREF = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
@@ -258,8 +259,8 @@ class Extractor:
                             and not _furniture(b, site, url, names)]
             if body is not None:
                 have = {b.index for b in body}
-                missing = [b for b in generic_body if b.index not in have]
-                if sum(len(b.text) for b in missing) > 0.05 * max(1, sum(len(b.text) for b in body)):
+                missing = [b for b in generic_body if b.index not in have and site.unexplained(b, url)]  # type: ignore[union-attr]
+                if sum(len(b.text) for b in missing) >= MERGE_CHARS:
                     # the guard: text the generic reading keeps and no evidence calls furniture
                     body = sorted(body + missing, key=lambda b: b.index)
                     site.misreads += 1  # type: ignore[union-attr]

@@ -213,19 +213,23 @@ class SiteTemplate:
         text = block.text
         return any(key != own and headline in text for headline, key in self.headlines.items())
 
+    def unexplained(self, block: Block, url: str) -> bool:
+        """Whether nothing learned says this block is furniture: its slot was never seen (nor a
+        clear-cut parent), or it holds far more text than the slot usually does, and its text
+        does not recur there."""
+        n = len(block.text)
+        if self.recurs(block, _url_key(url)):
+            return False
+        st = self.slots.get(block.sig)
+        if st is not None and st.pages >= MIN_SLOT_PAGES:
+            return n > 3 * st.chars / st.pages
+        return self._ratio(block.sig) is None
+
     def doubts(self, blocks: Sequence[Block], keep: Sequence[bool], url: str) -> bool:
-        """Whether the template dropped a long, link-free, non-recurring block that no furniture
-        evidence explains: a slot never seen, or one that usually holds far less text."""
+        """Whether the template dropped long, link-free text that no furniture evidence explains."""
         kept = sum(len(b.text) for b, k in zip(blocks, keep) if k)
-        missing = 0
-        for block, k in zip(blocks, keep):
-            n = len(block.text)
-            if k or n < 150 or block.link_density >= 0.2:
-                continue
-            st = self.slots.get(block.sig)
-            if st is not None and st.pages >= MIN_SLOT_PAGES and n <= 3 * st.chars / st.pages:
-                continue  # a furniture slot holding what it usually holds
-            missing += n
+        missing = sum(len(b.text) for b, k in zip(blocks, keep)
+                      if not k and len(b.text) >= 150 and b.link_density < 0.2 and self.unexplained(b, url))
         return missing > 0.1 * max(kept, 1)
 
     def decide(self, blocks: Sequence[Block], url: str) -> Decision:
