@@ -232,6 +232,27 @@ class SiteTemplate:
                       if not k and len(b.text) >= 150 and b.link_density < 0.2 and self.unexplained(b, url))
         return missing > 0.1 * max(kept, 1)
 
+    def _keep_inside_body(self, blocks: Sequence[Block], keep: list[bool], ratios: dict[str, float | None],
+                          url_key: int) -> int:
+        """Blocks in slots never seen (a blockquote, a list, a table, an embed) that sit inside the
+        body's own element, between kept blocks, are the article's: returns the characters added."""
+        added = 0
+        prev: Block | None = None
+        for i, block in enumerate(blocks):
+            if keep[i]:
+                prev = block
+                continue
+            if prev is None or ratios.get(block.sig, 0.0) is not None or block.link_density >= 0.5:
+                continue
+            if self.recurs(block, url_key) or not any(keep[i + 1:i + 30]):
+                continue
+            container = prev.element.getparent()
+            if container is not None and container.tag not in ("body", "html") and any(
+                    a is container for a in block.element.iterancestors()):
+                keep[i] = True
+                added += len(block.text)
+        return added
+
     def decide(self, blocks: Sequence[Block], url: str) -> Decision:
         """Which blocks are the article, or a reason the page does not fit the model."""
         if not self.ready:
@@ -255,6 +276,7 @@ class SiteTemplate:
                 is_content = False  # a line of links is navigation whatever slot holds it
             keep.append(is_content)
             kept_chars += n if is_content else 0
+        kept_chars += self._keep_inside_body(blocks, keep, ratios, url_key)
         coverage = known / total if total else 0.0
         if coverage < MIN_COVERAGE:
             return Decision(None, f"page does not fit the template ({coverage:.0%} of its text in known slots)",
