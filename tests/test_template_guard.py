@@ -142,3 +142,15 @@ def test_extraction_imports_neither_scrapy_nor_the_database_stack():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_content_in_rarely_seen_slots_inside_the_body_is_kept():
+    extractor = Extractor()
+    learned(extractor)
+    quote = para(601, 30)
+    item = para(602, 20)
+    body = (f"<p>{para(600)}</p><blockquote class='q'><div><p>{quote}</p></div></blockquote>"
+            f"<ul><li>{item}</li></ul><p>{para(603)}</p><p>{para(604)}</p>")
+    got = extractor.extract(page(60, body), "http://mau.vn/60")
+    assert quote in got.text and item in got.text
+    assert "Tin bên lề" not in got.text
