@@ -193,7 +193,8 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
         for ext, (s, out) in results.items():
             first = speed_ratio(out, ref_out, learned=False) if ext == "huunghi" else None
             learned = speed_ratio(out, ref_out, learned=True) if ext == "huunghi" else None
-            rows.append({"set": name, "site": "", "extractor": ext, "P": round(s.precision, 3), "R": round(s.recall, 3),
+            rows.append({"set": name, "site": "", "extractor": ext,
+                         "P": round(s.precision, 3), "R": round(s.recall, 3),
                          "F1": round(s.f1, 3), "pages": s.pages, "learned_pages": s.learned_pages,
                          "pages_per_s": round(s.pages_per_s, 1),
                          "F1_vs_trafilatura": round(s.f1 / ref.f1, 3) if ref.f1 else None,
@@ -224,7 +225,8 @@ def per_site(name: str, batches: list[list[Page]], results: dict[str, tuple[Scor
                     texts: dict[str, set[str]] = {}
                     for o, p in zip(out, batch):
                         texts.setdefault(p.url, set()).add(o.text)
-                    row["churn"] = sum(len(t) > 1 for t in texts.values())  # articles read differently on revisits
+                    # articles read differently on revisits
+                    row["churn"] = sum(len(t) > 1 for t in texts.values())
                 if all(p.leaks for p in batch):
                     row["leaks"] = sum(len(p.leaks(o.text)) for o, p in zip(out, batch))  # type: ignore[misc]
         start += len(batch)
@@ -253,8 +255,8 @@ def huge_page() -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_data = next((p for p in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if p.exists()),
-                        ROOT.parent / "shared" / "data")
+    places = (ROOT.parent / "shared" / "data", Path("/work/shared/data"))
+    default_data = next((p for p in places if p.exists()), places[0])
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--sets", default="scrapinghub,cleanportaleval,replicas")
     parser.add_argument("--limit", type=int, default=None, help="At most N batches per set (quick runs).")

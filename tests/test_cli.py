@@ -48,7 +48,7 @@ def test_articles_and_sources_read_the_demo_archive_as_json(demo_dir):
     result = huunghi("--config", str(config), "articles", "--json", "--limit", "50", cwd=demo_dir)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    assert len(rows) == TOTAL and {r["source"] for r in rows} == {"thoidai", "baotinh", "quocte", "baocu", "tinxua"}
+    assert len(rows) == TOTAL and {r["source"] for r in rows} == set(_CATALOGS)
     seed = next(r for r in rows if r["url"].endswith("-218974.html"))
     assert seed["published_at"] == "2026-01-16T10:08:00+07:00"
     result = huunghi("--config", str(config), "sources", "--json", cwd=demo_dir)

@@ -22,21 +22,23 @@ WORDS = ("hội hữu nghị tỉnh tổ chức gặp mặt bạn bè quốc t�
 
 def para(n: int, k: int = 40) -> str:
     """A distinct Vietnamese-looking sentence run of k words (n picks the order)."""
-    return " ".join(WORDS[(n * 7 + i * (n % 5 + 1)) % len(WORDS)] for i in range(k)).capitalize() + f" số {n}."
+    words = " ".join(WORDS[(n * 7 + i * (n % 5 + 1)) % len(WORDS)] for i in range(k))
+    return words.capitalize() + f" số {n}."
 
 
 def page(n: int, body: str, title: str | None = None, extra: str = "") -> str:
     title = title or f"Tin số {n} về đối ngoại nhân dân"
     menu = "".join(f'<li><a href="/m{i}">Mục {i}</a></li>' for i in range(6))
+    side = "".join(f"<li><a href=/s{i}>Tin bên lề {i + n}</a></li>" for i in range(5))
     return (f"<html><head><title>{title} | Báo Mẫu</title></head><body><ul class='menu'>{menu}</ul>"
             f"<div class='main'><h1>{title}</h1><div class='content'>{body}</div>{extra}</div>"
-            f"<div class='side'><ul>{''.join(f'<li><a href=/s{i}>Tin bên lề {i + n}</a></li>' for i in range(5))}"
-            "</ul></div></body></html>")
+            f"<div class='side'><ul>{side}</ul></div></body></html>")
 
 
 def learned(extractor: Extractor, count: int = MIN_PAGES + 1) -> None:
     for n in range(count):
-        extractor.extract(page(n, "".join(f"<p>{para(n * 10 + j)}</p>" for j in range(5))), f"http://mau.vn/{n}")
+        body = "".join(f"<p>{para(n * 10 + j)}</p>" for j in range(5))
+        extractor.extract(page(n, body), f"http://mau.vn/{n}")
 
 
 def test_text_the_template_drops_but_the_generic_reading_keeps_is_merged_back():
@@ -57,7 +59,8 @@ def test_link_only_lines_inside_the_body_slot_are_dropped():
     extractor = Extractor()
     learned(extractor)
     body = (f"<p>{para(700)}</p><p><a href='/x'>More leaks feared at Fukushima</a></p>"
-            f"<p>{para(701)}</p><p><a href='/y'>Saudi raids break up drug gangs</a> 08 Mar 09</p><p>{para(702)}</p>")
+            f"<p>{para(701)}</p><p><a href='/y'>Saudi raids break up drug gangs</a> 08 Mar 09</p>"
+            f"<p>{para(702)}</p>")
     got = extractor.extract(page(70, body), "http://mau.vn/70")
     assert got.method == "template"
     assert "Fukushima" not in got.text and "Saudi raids" not in got.text
@@ -88,7 +91,8 @@ def test_a_short_template_reading_is_not_an_article_only_if_the_generic_one_agre
 
 
 def _cells(n: int, teasers: list[tuple[str, str]]) -> str:
-    cells = "".join(f"<td><a href='/t{i}'><b>{t}</b></a><br>{lead}</td>" for i, (t, lead) in enumerate(teasers))
+    cells = "".join(f"<td><a href='/t{i}'><b>{t}</b></a><br>{lead}</td>"
+                    for i, (t, lead) in enumerate(teasers))
     return (f"<html><head><title>Bài {n} có tiêu đề - dài - Báo Cũ</title></head><body><table>"
             f"<tr><td><h2>Bài {n} có tiêu đề - dài - đầy đủ</h2></td></tr>"
             f"<tr><td><b>{para(n * 3 + 1, 30)}</b></td></tr>"
@@ -100,7 +104,8 @@ def test_teasers_of_sibling_pages_are_furniture_and_a_page_keeps_its_own_lead():
     extractor = Extractor()
     leads = {n: para(n * 3 + 1, 30) for n in range(8)}
     for n in range(8):
-        siblings = [(f"Bài {m} có tiêu đề - dài - đầy đủ", leads[m]) for m in range(8) if m != n][n % 3:n % 3 + 2]
+        others = [(f"Bài {m} có tiêu đề - dài - đầy đủ", leads[m]) for m in range(8) if m != n]
+        siblings = others[n % 3:n % 3 + 2]
         got = extractor.extract(_cells(n, siblings), f"http://cu.vn/bai-{n}")
         assert got.lead == leads[n]  # trap 1: its own lead stays, though it is a teaser elsewhere
         assert got.title == f"Bài {n} có tiêu đề - dài - đầy đủ"  # the <h2>, not <title> cut at " - "

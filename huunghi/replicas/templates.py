@@ -41,7 +41,8 @@ def article_path(catalog: PortalCatalog, article: ReplicaArticle) -> str:
 
 def listing_path(catalog: PortalCatalog, page: int) -> str:
     base = {"thoidai": "/huu-nghi/bon-phuong-ket-ban", "provincial": "/thoi-su",
-            "tables": "/doi-ngoai-nhan-dan", "oldtable": "/thoi-su-doi-ngoai", "oldcms": "/huu-nghi"}[catalog.layout]
+            "tables": "/doi-ngoai-nhan-dan", "oldtable": "/thoi-su-doi-ngoai",
+            "oldcms": "/huu-nghi"}[catalog.layout]
     if page <= 1:
         return base + "/"
     return f"{base}/trang-{page}.htm" if catalog.layout == "provincial" else f"{base}/?page={page}"
@@ -263,9 +264,11 @@ def _render_oldtable(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, 
                f'<br>{_e(it["summary"])}</td>' for i, it in enumerate(pick[:4])]
     images = "".join(
         f'<table align="center"><tr><td><img src="/Uploads/{a.id}/{n}.jpg"></td></tr>'
-        f'<tr><td><i>{_e(b["caption"])}</i></td></tr></table>' if b["type"] == "img" else f"<p>{_e(b['text'])}</p>"
+        f'<tr><td><i>{_e(b["caption"])}</i></td></tr></table>' if b["type"] == "img"
+        else f"<p>{_e(b['text'])}</p>"
         for n, b in enumerate(a.blocks) if b["type"] in ("p", "img"))
-    crumbs = " &raquo; ".join(f'<a href="/c{i}.aspx">{_e(s)}</a>' for i, s in enumerate(("Trang chủ", *a.section)))
+    crumbs = " &raquo; ".join(f'<a href="/c{i}.aspx">{_e(s)}</a>'
+                              for i, s in enumerate(("Trang chủ", *a.section)))
     when = a.published.strftime("Cập nhật lúc %H:%M ngày %d/%m/%Y")
     return (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
@@ -298,8 +301,8 @@ def _render_oldcms(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rn
     pick = rng.sample(pool, min(len(pool), 8))
     paragraphs = [b["text"] for b in a.blocks if b["type"] == "p"]
     image = next((b for b in a.blocks if b["type"] == "img"), None)
-    figure = (f'<div class="news_img"><img src="/upload/{a.id}.jpg"><div class="caption">{_e(image["caption"])}'
-              "</div></div>" if image else "")
+    figure = (f'<div class="news_img"><img src="/upload/{a.id}.jpg">'
+              f'<div class="caption">{_e(image["caption"])}</div></div>' if image else "")
     others = "".join(f'<li><a href="/tin-tuc/{i}/x.html">{_e(it["title"])}</a> '
                      f'<span>({rng.randint(1, 28)}/12/2014)</span></li>' for i, it in enumerate(pick))
     crumbs = " > ".join(f'<a href="/c{i}.html">{_e(s)}</a>' for i, s in enumerate(("Trang chủ", *a.section)))

@@ -68,8 +68,9 @@ def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
     """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
     def read(tables: bool) -> list[str]:
         try:
-            doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True, include_comments=False,
-                                              include_tables=tables, with_metadata=False, deduplicate=False)
+            doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True,
+                                              include_comments=False, include_tables=tables,
+                                              with_metadata=False, deduplicate=False)
         except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
             return []
         text = (doc.text if doc is not None else "") or ""
@@ -207,6 +208,14 @@ def _recut(paragraphs: list[str], body: Sequence[Block]) -> list[str]:
     return out
 
 
+def _in_furniture(paragraph: str, dropped: str, kept: str) -> bool:
+    """Whether a generic paragraph is (part of) a block dropped as furniture and of no kept block."""
+    key = _item_key(paragraph)
+    if key in kept or key not in dropped:
+        return False
+    return len(key) >= 20 or f"\n{key}\n" in f"\n{dropped}\n"
+
+
 def _item_key(text: str) -> str:
     """A paragraph's key without the list marker trafilatura writes before list items."""
     return _key(text[2:] if text.startswith(("- ", "* ", "• ")) else text)
@@ -259,7 +268,8 @@ class Extractor:
                             and not _furniture(b, site, url, names)]
             if body is not None:
                 have = {b.index for b in body}
-                missing = [b for b in generic_body if b.index not in have and site.unexplained(b, url)]  # type: ignore[union-attr]
+                missing = [b for b in generic_body
+                           if b.index not in have and site.unexplained(b, url)]  # type: ignore[union-attr]
                 if sum(len(b.text) for b in missing) >= MERGE_CHARS:
                     # the guard: text the generic reading keeps and no evidence calls furniture
                     body = sorted(body + missing, key=lambda b: b.index)
@@ -277,9 +287,7 @@ class Extractor:
             paragraphs = _recut(paragraphs, body)
             dropped = "\n".join(_key(b.text) for b in blocks if _furniture(b, site, url, names))
             kept = "\n".join(_key(b.text) for b in body)
-            paragraphs = [p for p in paragraphs if not _date_line(p) and not (
-                _item_key(p) in dropped and (len(_item_key(p)) >= 20 or f"\n{_item_key(p)}\n" in f"\n{dropped}\n")
-                and _item_key(p) not in kept)]
+            paragraphs = [p for p in paragraphs if not _date_line(p) and not _in_furniture(p, dropped, kept)]
         body = [b for b in body if b.text != title]  # the headline is not body text
         paragraphs, body = self._without_trailing_heading(paragraphs, blocks, body, site, url, names)
         first = body[0].index if body else len(blocks)

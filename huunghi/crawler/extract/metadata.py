@@ -184,8 +184,8 @@ def title(tree: HtmlElement, metas: Metas, blocks: Sequence[Block] = (),
         if raw and text in raw:
             best = text
         elif (len(first) >= 10 and text.startswith(first) and len(text) <= len(raw) + 80
-              and block.element.tag in ("h2", "h3", "h4", "h5", "h6") and not any(t in raw for t in (best,) if t)):
-            best = text
+              and block.element.tag in ("h2", "h3", "h4", "h5", "h6") and not (best and best in raw)):
+            best = text  # the whole headline, of which <title> holds the start
     if best and len(best) >= len(first):
         return best
     if first and shared(first):  # <title> holds only the site's name: the first heading is the headline
