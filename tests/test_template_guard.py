@@ -44,7 +44,6 @@ def learned(extractor: Extractor, count: int = MIN_PAGES + 1) -> None:
 def test_text_the_template_drops_but_the_generic_reading_keeps_is_merged_back():
     extractor = Extractor()
     learned(extractor)
-    quote = para(901, 60)
     cell = para(902, 50)
     body = (f"<p>{para(900)}</p><table><tr><td>{cell}</td></tr></table>"
             f"<p>{para(903)}</p><p>{para(904)}</p>")
@@ -52,7 +51,6 @@ def test_text_the_template_drops_but_the_generic_reading_keeps_is_merged_back():
     assert cell in got.text  # a table inside the body, in a slot the template never saw
     assert got.text.index(para(900)) < got.text.index(cell) < got.text.index(para(903))
     assert "Tin bên lề" not in got.text and "Mục 1" not in got.text
-    del quote
 
 
 def test_link_only_lines_inside_the_body_slot_are_dropped():
