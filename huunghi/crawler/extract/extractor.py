@@ -4,8 +4,11 @@ One parse per page (crawler.htmlparse), one segmentation into slot-tagged blocks
 (crawler.blocks). If the site's template (crawler.template) is learned and covers the page, the
 body is the blocks in its article slots, read without any generic extractor. Otherwise
 trafilatura reads the body from the same tree, and the result teaches the template which slots
-held the article. Title, lead, times, author, credit, section and images come from
-crawler.metadata either way. A page gives an Extracted or a NotAnArticle with its reason.
+held the article. The guard keeps a template reading from losing to the generic one: one that
+drops long text no furniture evidence explains is read generically too and the two are merged;
+a too-short one is re-read generically before the page is called "not an article". Title, lead,
+times, author, credit, section and images come from crawler.metadata either way. A page gives an
+Extracted or a NotAnArticle with its reason.
 """
 
 from __future__ import annotations
