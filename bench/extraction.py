@@ -40,6 +40,7 @@ class Page:
     html: str
     truth: str
     leaks: Callable[[str], list[str]] | None = None  # replicas: furniture found in a text
+    title: str | None = None  # replicas: the exact headline
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Output:
     text: str
     seconds: float
     learned: bool = False  # read by a learned site template (Huunghi only)
+    title: str | None = None
 
 
 @dataclass
@@ -136,25 +138,25 @@ def load_replicas() -> list[list[Page]]:
         rng = random.Random(7)
         host = f"http://{name}.replica"
         batches.append([Page(name, host + T.article_path(catalog, a), T.render_article(catalog, a, host, rng),
-                             a.text, leaks=lambda text, a=a, c=catalog: c.leaks(a, text))
+                             a.text, leaks=lambda text, a=a, c=catalog: c.leaks(a, text), title=a.title)
                         for _visit in range(VISITS) for a in catalog.articles])
     return batches
 
 
 # -- extractors ------------------------------------------------------------------------------
-def huunghi(batch: list[Page]) -> list[Output]:
+def huunghi(batch: list[Page], learn: bool = True) -> list[Output]:
     """One Extractor per batch: a site's pages in crawl order, its template learned as they come."""
-    extractor = Extractor()
+    extractor = Extractor(learn=learn)
     out = []
     for n, page in enumerate(batch):
         url = page.url or f"http://{page.site}/page-{n}"  # the template is per host
         start = time.process_time()
         try:
             art = extractor.extract(page.html, url)
-            text, learned = art.text, art.method == "template"
+            text, learned, title = art.text, art.method == "template", art.title
         except NotAnArticle:
-            text, learned = "", False
-        out.append(Output(text, time.process_time() - start, learned))
+            text, learned, title = "", False, ""
+        out.append(Output(text, time.process_time() - start, learned, title))
     return out
 
 
@@ -171,6 +173,7 @@ def trafilatura_with(**options: object) -> Callable[[list[Page]], list[Output]]:
 
 EXTRACTORS: dict[str, Callable[[list[Page]], list[Output]]] = {
     "huunghi": huunghi,
+    "huunghi (generic)": lambda batch: huunghi(batch, learn=False),
     "trafilatura": trafilatura_with(),
     "trafilatura (precision)": trafilatura_with(favor_precision=True),
 }
@@ -186,10 +189,12 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
             batches = batches[:limit]
         results = {ext: score(fn, batches) for ext, fn in EXTRACTORS.items()}
         ref, ref_out = results["trafilatura"]
+        rows.extend(per_site(name, batches, results))
         for ext, (s, out) in results.items():
             first = speed_ratio(out, ref_out, learned=False) if ext == "huunghi" else None
             learned = speed_ratio(out, ref_out, learned=True) if ext == "huunghi" else None
-            rows.append({"set": name, "extractor": ext, "P": round(s.precision, 3), "R": round(s.recall, 3),
+            rows.append({"set": name, "site": "", "extractor": ext,
+                         "P": round(s.precision, 3), "R": round(s.recall, 3),
                          "F1": round(s.f1, 3), "pages": s.pages, "learned_pages": s.learned_pages,
                          "pages_per_s": round(s.pages_per_s, 1),
                          "F1_vs_trafilatura": round(s.f1 / ref.f1, 3) if ref.f1 else None,
@@ -197,6 +202,35 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
                          "speed_first_pages": round(first, 2) if first else None,
                          "speed_learned_pages": round(learned, 2) if learned else None,
                          "sidebar_leaks": s.leaks})
+    return rows
+
+
+def per_site(name: str, batches: list[list[Page]], results: dict[str, tuple[Score, list[Output]]]
+             ) -> list[dict[str, object]]:
+    """Template against generic reading, site by site: the template must never read a site worse."""
+    if len(batches) == sum(len(b) for b in batches):
+        return []  # one page per batch (scrapinghub): no site templates are learned
+    rows: list[dict[str, object]] = []
+    start = 0
+    for batch in batches:
+        row: dict[str, object] = {"set": name, "site": batch[0].site, "pages": len(batch)}
+        for ext in ("huunghi", "huunghi (generic)", "trafilatura (precision)"):
+            out = results[ext][1][start:start + len(batch)]
+            prs = [page_pr(o.text, p.truth) for o, p in zip(out, batch)]
+            row[ext] = round(f1(sum(p for p, _ in prs) / len(prs), sum(r for _, r in prs) / len(prs)), 3)
+            if ext == "huunghi":
+                row["learned"] = sum(o.learned for o in out)
+                if all(p.title for p in batch):
+                    row["titles"] = f"{sum(o.title == p.title for o, p in zip(out, batch))}/{len(batch)}"
+                    texts: dict[str, set[str]] = {}
+                    for o, p in zip(out, batch):
+                        texts.setdefault(p.url, set()).add(o.text)
+                    # articles read differently on revisits
+                    row["churn"] = sum(len(t) > 1 for t in texts.values())
+                if all(p.leaks for p in batch):
+                    row["leaks"] = sum(len(p.leaks(o.text)) for o, p in zip(out, batch))  # type: ignore[misc]
+        start += len(batch)
+        rows.append(row)
     return rows
 
 
@@ -221,7 +255,9 @@ def huge_page() -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    places = (ROOT.parent / "shared" / "data", Path("/work/shared/data"))
+    default_data = next((p for p in places if p.exists()), places[0])
+    parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--sets", default="scrapinghub,cleanportaleval,replicas")
     parser.add_argument("--limit", type=int, default=None, help="At most N batches per set (quick runs).")
     parser.add_argument("--json", action="store_true")
@@ -249,13 +285,21 @@ def main(argv: list[str] | None = None) -> int:
     def fmt(value: object, spec: str = "") -> str:
         return "–" if value is None else format(value, spec)
 
-    for r in rows:
+    sites = Table(title="Per site: template (huunghi) against its own generic reading, same run")
+    site_cols = ("set", "site", "pages", "learned", "huunghi", "huunghi (generic)", "trafilatura (precision)",
+                 "leaks", "titles", "churn")
+    for col in site_cols:
+        sites.add_column(col, justify="left" if col in ("set", "site") else "right")
+    for r in [r for r in rows if r.get("site")]:
+        sites.add_row(*(fmt(r.get(c)) for c in site_cols))
+    for r in [r for r in rows if not r.get("site")]:
         table.add_row(str(r["set"]), str(r["extractor"]), fmt(r["P"], ".3f"), fmt(r["R"], ".3f"), fmt(r["F1"], ".3f"),
                       fmt(r["pages"]), fmt(r["learned_pages"] if r["extractor"] == "huunghi" else None),
                       fmt(r["pages_per_s"], ".1f"), fmt(r["F1_vs_trafilatura"], ".3f"),
                       fmt(r["speed_vs_trafilatura"], ".2f"), fmt(r["speed_first_pages"], ".2f"),
                       fmt(r["speed_learned_pages"], ".2f"), fmt(r["sidebar_leaks"]))
     Console().print(table)
+    Console().print(sites)
     if huge:
         Console().print(f"{huge['mb']} MB page (an article with a huge rail): huunghi {huge['huunghi_s']} s, "
                         f"trafilatura {huge['trafilatura_s']} s (process time, one core)")

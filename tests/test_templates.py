@@ -49,7 +49,7 @@ def test_deep_nesting_and_garbage_do_not_exhaust_the_stack():
     assert isinstance(blocks, list)
 
 
-@pytest.mark.parametrize("name", ["thoidai", "baotinh", "quocte"])
+@pytest.mark.parametrize("name", ["thoidai", "baotinh", "quocte", "baocu", "tinxua"])
 def test_template_is_learned_then_reads_pages_alone(name):
     catalog, pages = _pages(name, visits=2)
     extractor = Extractor()
@@ -60,6 +60,8 @@ def test_template_is_learned_then_reads_pages_alone(name):
         assert f1(*page_pr(got.text, article.text)) >= 0.99, url
         assert catalog.leaks(article, got.text) == []
         assert got.lead == article.lead  # trap 1: X's lead is in other pages' sidebars, kept here
+        assert got.title == article.title and got.author == article.author
+        assert got.section.split(" › ")[0] == article.section[0]
     assert methods[:MIN_PAGES] == ["generic"] * MIN_PAGES
     assert methods[MIN_PAGES + 1:].count("template") >= len(methods[MIN_PAGES + 1:]) - 2
     site = extractor.book.get("portal.test")

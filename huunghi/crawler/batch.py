@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huunghi.crawler.extract.extractor import Extracted, Extractor, NotAnArticle
-from huunghi.crawler.pipelines import to_record
 from huunghi.crawler.extract.template import TemplateBook
-from huunghi.storage.archive import Archive
+
+if TYPE_CHECKING:  # extraction alone imports neither Scrapy nor SQLAlchemy (start-up time)
+    from huunghi.storage.archive import Archive
 
 FIELDS = ("url", "title", "lead", "text", "published", "updated", "author", "credit", "section", "images",
           "language")
@@ -96,6 +97,8 @@ def reextract(archive: Archive, source: str | None = None,
     older extractor is not trusted) and saved at the end. A page that no longer reads as an
     article keeps its stored text and is reported.
     """
+    from huunghi.crawler.pipelines import to_record  # Scrapy: only when the archive is re-read
+
     extractor = Extractor(TemplateBook(save=archive.save_template))
     report = ReextractReport()
     for raw in archive.iter_raw_pages(source):

@@ -1,1 +1,1 @@
-"""Local replicas of three portals, so the demo, tests and benchmarks never need the internet."""
+"""Local replicas of five portals, so the demo, tests and benchmarks never need the internet."""

@@ -150,7 +150,8 @@ def _derived(
 
 @lru_cache(maxsize=1)
 def build_catalogs() -> dict[str, PortalCatalog]:
-    """The three portals: Thời Đại-like, a provincial paper, and one with captions in tables."""
+    """The five portals: Thời Đại-like, a provincial paper, one with captions in tables, an old
+    table-layout paper (class-less nested tables, teaser cells) and an old one-block CMS."""
     seeds = load_seeds()
     paragraphs = _paragraph_pool(seeds)
     images = _image_pool(seeds)
@@ -217,4 +218,26 @@ def build_catalogs() -> dict[str, PortalCatalog]:
         sidebar_items=[{"title": i["title"], "summary": ""} for i in singles],
         videos=[i["title"] for i in s3["sidebar"]["items"] if i["title"].startswith("[")],
     )
-    return {c.name: c for c in (thoidai, provincial, tables)}
+    # An old table-layout provincial paper: titles with " - " in them, so <title> cannot be cut.
+    dashed = [i for i in td_items if " - " in i["title"] and i["title"] not in real_titles]
+    others = [i for i in td_items if i not in dashed and i["title"] not in real_titles]
+    old_titles = (dashed + others[::2])[:8]
+    oldtable = PortalCatalog(
+        name="baocu", layout="oldtable",
+        articles=_derived(
+            410200, len(old_titles), old_titles, paragraphs[2:], images, ("Thời sự", "Đối ngoại"),
+            datetime(2025, 3, 12, 9, 15, tzinfo=VN), 9, "", ("Quang Minh", "Hà Linh", "Văn Tùng"),
+        ),
+        sidebar_items=td_items[1::3],
+    )
+    # An old CMS whose body is one block of <br><br> paragraphs.
+    cms_titles = [i for i in others[1::2] if i not in old_titles][:6]
+    oldcms = PortalCatalog(
+        name="tinxua", layout="oldcms",
+        articles=_derived(
+            520300, len(cms_titles), cms_titles, paragraphs[::-1][4:], images, ("Hữu nghị",),
+            datetime(2015, 1, 8, 16, 30, tzinfo=VN), 13, "", ("Nguyễn Hòa", "Trần Mai"),
+        ),
+        sidebar_items=td_items[2::4],
+    )
+    return {c.name: c for c in (thoidai, provincial, tables, oldtable, oldcms)}

@@ -201,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class ReplicaSet:
-    """Start the three replica portals; use as a context manager or call start()/stop()."""
+    """Start the five replica portals; use as a context manager or call start()/stop()."""
 
     def __init__(self, faults: bool = False, host: str = "127.0.0.1") -> None:
         self.host = host
@@ -242,9 +242,11 @@ class ReplicaSet:
         """Source definitions (huunghi.toml shape) for crawling these replicas."""
         out: list[dict[str, object]] = []
         titles = {"thoidai": "Thời Đại (replica)", "baotinh": "Báo tỉnh (replica)",
-                  "quocte": "Báo Quốc tế (replica)"}
+                  "quocte": "Báo Quốc tế (replica)", "baocu": "Báo Tỉnh Cũ (replica)",
+                  "tinxua": "Cổng Hữu nghị tỉnh (replica)"}
         patterns = {"thoidai": r"-\d{5,}\.html$", "provincial": r"/thoi-su/[^/]+-\d{5,}\.htm$",
-                    "tables": r"^https?://[^/]+/[^/]+-\d{5,}\.html$"}
+                    "tables": r"^https?://[^/]+/[^/]+-\d{5,}\.html$", "oldtable": r"/tin/[^/]+-\d{5,}\.htm$",
+                    "oldcms": r"/tin-tuc/[^/]+-\d{5,}\.html$"}
         for name, portal in self.portals.items():
             cat = portal.catalog
             out.append({

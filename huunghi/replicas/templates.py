@@ -1,4 +1,4 @@
-"""HTML, RSS and sitemap rendering for the three replica templates.
+"""HTML, RSS and sitemap rendering for the five replica templates.
 
 The templates copy what the seeds show of each portal: Thời Đại's breadcrumb, time line, "aa"
 widget, doubled captions and inline related links, then sidebars longer than the article; a
@@ -22,6 +22,8 @@ SITE_NAMES = {
     "thoidai": "Thời Đại - Tạp chí của Liên hiệp các tổ chức hữu nghị Việt Nam",
     "baotinh": "Báo tỉnh - Cơ quan của Đảng bộ, Chính quyền, Nhân dân tỉnh",
     "quocte": "Báo Quốc tế - Cơ quan ngôn luận của Bộ Ngoại giao",
+    "baocu": "Báo Tỉnh Cũ điện tử",
+    "tinxua": "Cổng thông tin Hữu nghị tỉnh",
 }
 
 
@@ -30,12 +32,17 @@ def article_path(catalog: PortalCatalog, article: ReplicaArticle) -> str:
         return f"/huu-nghi/bon-phuong-ket-ban/{article.slug}-{article.id}.html"
     if catalog.layout == "provincial":
         return f"/thoi-su/{article.slug}-{article.id}.htm"
+    if catalog.layout == "oldtable":
+        return f"/Portals/0/tin/{article.slug}-{article.id}.htm"
+    if catalog.layout == "oldcms":
+        return f"/tin-tuc/{article.slug}-{article.id}.html"
     return f"/{article.slug}-{article.id}.html"
 
 
 def listing_path(catalog: PortalCatalog, page: int) -> str:
     base = {"thoidai": "/huu-nghi/bon-phuong-ket-ban", "provincial": "/thoi-su",
-            "tables": "/doi-ngoai-nhan-dan"}[catalog.layout]
+            "tables": "/doi-ngoai-nhan-dan", "oldtable": "/thoi-su-doi-ngoai",
+            "oldcms": "/huu-nghi"}[catalog.layout]
     if page <= 1:
         return base + "/"
     return f"{base}/trang-{page}.htm" if catalog.layout == "provincial" else f"{base}/?page={page}"
@@ -159,6 +166,10 @@ def render_article(catalog: PortalCatalog, article: ReplicaArticle, base: str, r
         return _render_thoidai(catalog, article, canonical, rng)
     if catalog.layout == "provincial":
         return _render_provincial(catalog, article, canonical, rng)
+    if catalog.layout == "oldtable":
+        return _render_oldtable(catalog, article, canonical, rng)
+    if catalog.layout == "oldcms":
+        return _render_oldcms(catalog, article, canonical, rng)
     return _render_tables(catalog, article, canonical, rng)
 
 
@@ -235,6 +246,81 @@ def _render_tables(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rn
         + simple("Đọc nhiều", pick[7:11]) + simple("Bờ cõi biển đảo", pick[11:14])
         + simple("Multimedia", [{"title": v, "summary": ""} for v in vids])
         + "</div>" + _footer(catalog)
+    )
+
+
+def _render_oldtable(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
+    """An old provincial paper: nested class-less tables, the headline in a cell's <h2>, no h1 and
+    no og:title, an "updated at" line, a box of four teaser cells (a sibling's title and lead,
+    rotating per visit) that sits in the same kind of cell as the body, and a list of titles."""
+    site = SITE_NAMES[catalog.name]
+    pool = _sidebar_pool(catalog, a)
+    pick = rng.sample(pool, min(len(pool), 12))
+    menu = "".join(f'<td><a href="/m{i}.aspx">{_e(m)}</a></td>' for i, m in
+                   enumerate(("Trang chủ", "Thời sự", "Kinh tế", "Văn hóa", "Đối ngoại", "Thể thao")))
+    others = "".join(f'<tr><td><img src="/i/dot.gif"> <a href="/Default.aspx?ID={i}">{_e(it["title"])}</a>'
+                     "</td></tr>" for i, it in enumerate(pick[4:12]))
+    teasers = [f'<td width="50%" valign="top"><a href="/Default.aspx?ID=9{i}"><b>{_e(it["title"])}</b></a>'
+               f'<br>{_e(it["summary"])}</td>' for i, it in enumerate(pick[:4])]
+    images = "".join(
+        f'<table align="center"><tr><td><img src="/Uploads/{a.id}/{n}.jpg"></td></tr>'
+        f'<tr><td><i>{_e(b["caption"])}</i></td></tr></table>' if b["type"] == "img"
+        else f"<p>{_e(b['text'])}</p>"
+        for n, b in enumerate(a.blocks) if b["type"] in ("p", "img"))
+    crumbs = " &raquo; ".join(f'<a href="/c{i}.aspx">{_e(s)}</a>'
+                              for i, s in enumerate(("Trang chủ", *a.section)))
+    when = a.published.strftime("Cập nhật lúc %H:%M ngày %d/%m/%Y")
+    return (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        f"<title>{_e(a.title)} - {_e(site)}</title></head>"
+        '<body><table width="980" align="center" cellpadding="0" cellspacing="0">'
+        f'<tr><td><img src="/i/banner.jpg"><b>{_e(site)}</b></td></tr>'
+        f"<tr><td><table><tr>{menu}</tr></table></td></tr>"
+        '<tr><td><table width="100%"><tr>'
+        f'<td width="220" valign="top"><table><tr><td><b>Tin khác</b></td></tr>{others}</table></td>'
+        '<td valign="top"><table width="100%">'
+        f"<tr><td>{crumbs}</td></tr>"
+        f"<tr><td><h2>{_e(a.title)}</h2></td></tr>"
+        f"<tr><td>{when}</td></tr>"
+        f"<tr><td><b>{_e(a.lead)}</b></td></tr>"
+        f"<tr><td>{images}</td></tr>"
+        f'<tr><td align="right"><b>{_e(a.author)}</b></td></tr>'
+        "</table>"
+        f'<table width="100%"><tr>{teasers[0]}{teasers[1]}</tr><tr>{teasers[2]}{teasers[3]}</tr></table>'
+        "</td></tr></table></td></tr>"
+        f"<tr><td>{_e(site)} - Giấy phép số 45/GP-BC. Địa chỉ: 12 đường Trần Phú.</td></tr>"
+        "</table></body></html>"
+    )
+
+
+def _render_oldcms(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
+    """An old CMS: the whole story in one element, paragraphs split by <br><br>; <title> puts the
+    site's name first; the headline is a classed <div>; a list of other titles below."""
+    site = SITE_NAMES[catalog.name]
+    pool = _sidebar_pool(catalog, a)
+    pick = rng.sample(pool, min(len(pool), 8))
+    paragraphs = [b["text"] for b in a.blocks if b["type"] == "p"]
+    image = next((b for b in a.blocks if b["type"] == "img"), None)
+    figure = (f'<div class="news_img"><img src="/upload/{a.id}.jpg">'
+              f'<div class="caption">{_e(image["caption"])}</div></div>' if image else "")
+    others = "".join(f'<li><a href="/tin-tuc/{i}/x.html">{_e(it["title"])}</a> '
+                     f'<span>({rng.randint(1, 28)}/12/2014)</span></li>' for i, it in enumerate(pick))
+    crumbs = " > ".join(f'<a href="/c{i}.html">{_e(s)}</a>' for i, s in enumerate(("Trang chủ", *a.section)))
+    return (
+        '<html><head><meta charset="utf-8">'
+        f"<title>{_e(site)} - {_e(a.title)}</title></head><body>"
+        f'<div id="header"><a href="/">{_e(site)}</a></div>'
+        '<div id="menu"><a href="/">Trang chủ</a> | <a href="/huu-nghi">Hữu nghị</a> | '
+        '<a href="/doi-ngoai">Đối ngoại</a> | <a href="/lien-he">Liên hệ</a></div>'
+        f'<div id="content"><div class="path">{crumbs}</div>'
+        f'<div class="news_title">{_e(a.title)}</div>'
+        f'<div class="news_date">{a.published.strftime("%d/%m/%Y %H:%M")}</div>'
+        f'<div class="news_lead">{_e(a.lead)}</div>{figure}'
+        f'<div class="news_content">{"<br><br>".join(_e(p) for p in paragraphs)}</div>'
+        f'<div class="news_author">{_e(a.author)}</div>'
+        f'<div class="othernews"><b>Các tin khác</b><ul>{others}</ul></div></div>'
+        f'<div id="footer">{_e(site)} - Bản quyền thuộc Liên hiệp các tổ chức hữu nghị tỉnh</div>'
+        "</body></html>"
     )
 
 

@@ -42,7 +42,8 @@ class Block:
         return self.link_chars / len(self.text) if self.text else 0.0
 
 
-_STEPS: dict[tuple[str, str | None, str | None], str] = {}
+_STEPS: dict[tuple[str, str | None, str | None, int], str] = {}
+_POSITIONAL = frozenset(("table", "tr", "td", "th"))
 
 
 def _step(el: HtmlElement) -> str:
@@ -51,10 +52,15 @@ def _step(el: HtmlElement) -> str:
         return tag  # their classes name the section or the visitor's state, not a slot
     cls = el.get("class")
     ident = el.get("id")
-    key = (tag, cls, ident)
+    position = 0
+    if tag in _POSITIONAL and not cls and not ident:
+        # class-less table layouts: a cell is named by where it sits, or the body's cell and a
+        # teaser cell of the same table would be one slot
+        position = 1 + sum(1 for _ in el.itersiblings(tag, preceding=True))
+    key = (tag, cls, ident, position)
     step = _STEPS.get(key)
     if step is None:
-        step = _STEPS[key] = _make_step(tag, cls, ident)
+        step = _STEPS[key] = _make_step(tag, cls, ident) + (f":{position}" if position else "")
         if len(_STEPS) > 50_000:
             _STEPS.clear()
     return step

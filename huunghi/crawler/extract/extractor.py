@@ -4,8 +4,11 @@ One parse per page (crawler.htmlparse), one segmentation into slot-tagged blocks
 (crawler.blocks). If the site's template (crawler.template) is learned and covers the page, the
 body is the blocks in its article slots, read without any generic extractor. Otherwise
 trafilatura reads the body from the same tree, and the result teaches the template which slots
-held the article. Title, lead, times, author, credit, section and images come from
-crawler.metadata either way. A page gives an Extracted or a NotAnArticle with its reason.
+held the article. The guard keeps a template reading from losing to the generic one: one that
+drops long text no furniture evidence explains is read generically too and the two are merged;
+a too-short one is re-read generically before the page is called "not an article". Title, lead,
+times, author, credit, section and images come from crawler.metadata either way. A page gives an
+Extracted or a NotAnArticle with its reason.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract import metadata as M
-from huunghi.crawler.extract.blocks import Block, segment
+from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
-from huunghi.crawler.extract.template import TemplateBook
+from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
 
 __all__ = ["Extracted", "Extractor", "NotAnArticle", "extract", "MIN_WORDS"]
 
@@ -36,6 +39,7 @@ MAX_IMAGES = 30
 # as article and the template never keeps them: removing them once makes every pass cheaper.
 STRIP_TAGS = ("script", "style", "noscript", "template", "svg", "aside", "nav", "menu", "footer")
 
+MERGE_CHARS = 80  # generic text the template dropped, unexplained, from which on the two readings merge
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
 _IMAGE_HREF = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
@@ -66,24 +70,73 @@ class Extracted:
 
 def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
     """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
-    try:
-        doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True, include_comments=False,
-                                          include_tables=True, with_metadata=False, deduplicate=False)
-    except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
-        return []
-    text = (doc.text if doc is not None else "") or ""
-    return [p for p in (M.clean(line) for line in text.split("\n")) if p]
+    def read(tables: bool) -> list[str]:
+        try:
+            doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True,
+                                              include_comments=False, include_tables=tables,
+                                              with_metadata=False, deduplicate=False)
+        except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
+            return []
+        text = (doc.text if doc is not None else "") or ""
+        return [p for p in (M.clean(line) for line in text.split("\n")) if p]
+
+    paragraphs = read(True)
+    rows = sum(len(p) for p in paragraphs if p.startswith("|") and p.endswith("|"))
+    if rows > 0.5 * sum(len(p) for p in paragraphs):
+        # a layout table read as a data table: its rows hold the menu, the article and the rails
+        # together; its cells are the paragraphs, for the furniture evidence to sort out
+        return [c for p in paragraphs for c in (M.clean(x) for x in p.strip("|").split(" | ")) if c]
+    return paragraphs
 
 
 def _label(blocks: Sequence[Block], paragraphs: Sequence[str]) -> list[bool]:
-    """Which blocks the generic extractor took as the article (whitespace-blind matching)."""
-    blob = "\n".join(_key(p) for p in paragraphs)
-    lines = set(blob.split("\n"))
+    """Which blocks the generic extractor took as the article (whitespace-blind matching).
+
+    A block may hold several of its paragraphs (a whole story in one element, paragraphs split
+    by <br><br>): it matches the paragraphs joined as well as each one.
+    """
+    keys = [_key(p) for p in paragraphs]
+    blob = "\n".join(keys)
+    flat = "".join(keys)
+    lines = set(keys)
     out = []
     for block in blocks:
         key = _key(block.text)
-        out.append(bool(key) and (key in lines or (len(key) >= 20 and key in blob)))
+        out.append(bool(key) and (key in lines or (len(key) >= 20 and (key in blob or key in flat))))
     return out
+
+
+_DATE_WORDS = frozenset("cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt updated posted "
+                        "published last modified on at am pm".split())
+_DATE_SHAPE = re.compile(r"\d{1,2}[:h]\d{2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{4}-\d{2}-\d{2}")
+
+
+def _date_line(text: str) -> bool:
+    """A line that only says when ("Cập nhật lúc 09:15 ngày 12/03/2025"): metadata, not body."""
+    if len(text) > 80 or not _DATE_SHAPE.search(text):
+        return False
+    words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
+    return all(w in _DATE_WORDS for w in words)
+
+
+def _teaser_shape(block: Block) -> bool:
+    """A cell that opens with a linked headline and a line break, then a summary: a teaser."""
+    el = block.element
+    if (el.text or "").strip() or len(el) < 2 or el[1].tag != "br":
+        return False
+    head = el[0]
+    linked = head.tag == "a" or head.find(".//a") is not None
+    return linked and len((head.text_content() or "").strip()) >= 20 and not (head.tail or "").strip()
+
+
+def _furniture(block: Block, site: SiteTemplate | None, url: str, names: Sequence[str] = ()) -> bool:
+    """Evidence, in any slot, that a block is not article text; ``names`` are the parts of
+    <title> that are not the headline (the site's name: its logo line and footer start so)."""
+    if block.link_density >= 0.5 or _date_line(block.text) or _teaser_shape(block):
+        return True
+    if len(block.text) < 200 and any(block.text.startswith(n) for n in names):
+        return True
+    return site is not None and site.teaser(block, url)
 
 
 def _agreement(a: Sequence[Block], b: Sequence[Block]) -> float:
@@ -117,6 +170,68 @@ def _key(text: str) -> str:
     return "".join(text.split())
 
 
+def _lines(block: Block) -> list[str]:
+    """A block's text as the generic reading cuts it: one paragraph per <br>-separated line, so a
+    whole-story block reads the same whether the template or the generic reading took it."""
+    el = block.element
+    if el.find("br") is None or any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el):
+        return [block.text]
+    lines, current = [], [el.text or ""]
+    for child in el:
+        if child.tag == "br":
+            lines.append(M.clean("".join(current)))
+            current = []
+        elif isinstance(child.tag, str) and child.tag not in SKIP_TAGS:
+            current.append(child.text_content())
+        current.append(child.tail or "")
+    lines.append(M.clean("".join(current)))
+    return [line for line in lines if line] or [block.text]
+
+
+def _recut(paragraphs: list[str], body: Sequence[Block]) -> list[str]:
+    """A generic paragraph that is several body blocks run together (a layout table's cell read as
+    one) is cut back into those blocks, so the two readings of a page give one text."""
+    keys = [_key(b.text) for b in body]
+    known = set(keys)
+    out: list[str] = []
+    for p in paragraphs:
+        k = _key(p)
+        if k in known or len(k) < 40:
+            out.append(p)
+            continue
+        for i, first in enumerate(keys):
+            if not (first and k.startswith(first)):
+                continue
+            pos, taken = 0, []
+            for key, block in zip(keys[i:], body[i:]):
+                if key and k.startswith(key, pos):
+                    pos += len(key)
+                    taken.append(block.text)
+                elif key in k:
+                    break
+                if pos == len(k):
+                    break
+            if pos == len(k) and len(taken) > 1:
+                out.extend(taken)
+                break
+        else:
+            out.append(p)
+    return out
+
+
+def _in_furniture(paragraph: str, dropped: str, kept: str) -> bool:
+    """Whether a generic paragraph is (part of) a block dropped as furniture and of no kept block."""
+    key = _item_key(paragraph)
+    if key in kept or key not in dropped:
+        return False
+    return len(key) >= 20 or f"\n{key}\n" in f"\n{dropped}\n"
+
+
+def _item_key(text: str) -> str:
+    """A paragraph's key without the list marker trafilatura writes before list items."""
+    return _key(text[2:] if text.startswith(("- ", "* ", "• ")) else text)
+
+
 def _words(*texts: str) -> int:
     return sum(len(_WORD.findall(t)) for t in texts)
 
@@ -129,8 +244,10 @@ class Extractor:
         self.learn = learn
 
     def extract(self, html: str | bytes, url: str = "", feed_date: datetime | None = None,
-                now: datetime | None = None, default_language: str = "") -> Extracted:
-        """One article, or NotAnArticle with the reason; never any other exception for bad input."""
+                now: datetime | None = None, default_language: str = "", _generic: bool = False) -> Extracted:
+        """One article, or NotAnArticle with the reason; never any other exception for bad input.
+
+        ``_generic`` reads the page without its site's template (the guard's second reading)."""
         now = now or datetime.now(timezone.utc)
         tree = parse(html)
         metas = M.meta_table(tree)
@@ -142,22 +259,33 @@ class Extractor:
             raise _not_article("no text on the page", dates)
         host = _site_key(url)
         site = self.book.get(host) if (host and self.learn) else None
-        title = M.title(tree, metas)
+        shared = (lambda text: site.shared_title(text, url)) if site is not None else (lambda text: False)
+        title = M.title(tree, metas, blocks, shared)
+        names = [p for p in M.title_parts(tree) if len(p) >= 8 and p not in title and title not in p]
 
         body: list[Block] | None = None
         generic_body: list[Block] = []
         paragraphs: list[str] = []
         method = "generic"
         audit = site is not None
-        if site is not None:
+        if site is not None and not _generic:
             decision = site.decide(blocks, url)
             if decision.keep is not None:
-                body = [b for b, k in zip(blocks, decision.keep) if k]
+                body = [b for b, k in zip(blocks, decision.keep) if k and not _furniture(b, site, url, names)]
                 method = "template"
-                audit = site.needs_audit()
+                audit = site.needs_audit() or site.doubts(blocks, decision.keep, url)
         if audit or body is None:
             paragraphs = _generic_paragraphs(tree, url)
-            generic_body = [b for b, k in zip(blocks, _label(blocks, paragraphs)) if k]
+            generic_body = [b for b, k in zip(blocks, _label(blocks, paragraphs)) if k
+                            and not _furniture(b, site, url, names)]
+            if body is not None:
+                have = {b.index for b in body}
+                missing = [b for b in generic_body
+                           if b.index not in have and site.unexplained(b, url)]  # type: ignore[union-attr]
+                if sum(len(b.text) for b in missing) >= MERGE_CHARS:
+                    # the guard: text the generic reading keeps and no evidence calls furniture
+                    body = sorted(body + missing, key=lambda b: b.index)
+                    site.misreads += 1  # type: ignore[union-attr]
             if body is not None and _agreement(body, generic_body) < AGREEMENT:
                 body, method = None, "generic"  # the template misread this page: trust the generic reading
                 site.misreads += 1  # type: ignore[union-attr]
@@ -166,8 +294,14 @@ class Extractor:
                 if site is not None and site.ready:
                     site.fallbacks += 1
         if method == "template":
-            paragraphs = [b.text for b in body]
+            paragraphs = [line for b in body for line in _lines(b)]
+        else:
+            paragraphs = _recut(paragraphs, body)
+            dropped = "\n".join(_key(b.text) for b in blocks if _furniture(b, site, url, names))
+            kept = "\n".join(_key(b.text) for b in body)
+            paragraphs = [p for p in paragraphs if not _date_line(p) and not _in_furniture(p, dropped, kept)]
         body = [b for b in body if b.text != title]  # the headline is not body text
+        paragraphs, body = self._without_trailing_heading(paragraphs, blocks, body, site, url, names)
         first = body[0].index if body else len(blocks)
         last = body[-1].index if body else len(blocks)
         lead_block = M.lead(blocks, first, title)
@@ -177,9 +311,13 @@ class Extractor:
         author, credit = M.author_credit(blocks, first, last, metas, ld)
         credit = credit or M.credit_in(paragraphs)
         paragraphs = [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
+        words = _words(lead, *paragraphs)
+        if (not paragraphs or words < MIN_WORDS) and method == "template":
+            # "not an article" only when the generic reading agrees
+            return self.extract(html, url, feed_date=feed_date, now=now, default_language=default_language,
+                                _generic=True)
         if not paragraphs:
             raise _not_article("no article text found", dates)
-        words = _words(lead, *paragraphs)
         if words < MIN_WORDS:
             raise _not_article(f"too little text for an article ({words} words)", dates)
 
@@ -193,6 +331,7 @@ class Extractor:
                 site.observe(blocks, url)
             if method == "template":
                 site.template_pages += 1
+            site.note_headlines(url, title, lead, [p for p in M.title_parts(tree) if len(p) >= 4])
 
         body_text = "\n\n".join(paragraphs)
         return Extracted(
@@ -203,6 +342,23 @@ class Extractor:
             language=M.language(tree, metas, body_text, default_language),
             images=pictures, canonical=M.canonical(tree), method=method,
         )
+
+    @staticmethod
+    def _without_trailing_heading(paragraphs: list[str], blocks: Sequence[Block], body: Sequence[Block],
+                                  site: SiteTemplate | None, url: str, names: Sequence[str]
+                                  ) -> tuple[list[str], list[Block]]:
+        """A short heading closing the body and followed by a list of links ("Các tin khác") is the
+        list's heading, not article text."""
+        body = list(body)
+        if len(paragraphs) < 2 or not body:
+            return paragraphs, body
+        last = paragraphs[-1]
+        if _words(last) > 5 or last.rstrip()[-1:] in ".!?:\"”)":
+            return paragraphs, body
+        at = next((b.index for b in reversed(body) if b.text == last), None)
+        if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
+            return paragraphs, body
+        return paragraphs[:-1], [b for b in body if b.index != at]
 
     @staticmethod
     def _without_captions(paragraphs: list[str], pictures: Sequence[dict[str, str]],

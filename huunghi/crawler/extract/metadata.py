@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from lxml.html import HtmlElement
@@ -90,12 +90,53 @@ def dates(tree: HtmlElement, feed_date: datetime | None, now: datetime, url: str
         return Dates()
 
 
-def title(tree: HtmlElement, metas: Metas) -> str:
+_TITLE_SEP = re.compile(r"\s+[|–-]\s+")
+
+
+def title(tree: HtmlElement, metas: Metas, blocks: Sequence[Block] = (),
+          shared: Callable[[str], bool] = lambda text: False) -> str:
+    """og:title, <h1>, else the heading <title> holds whole or that extends its first part.
+
+    Old portals put the headline in an <h2> inside a cell and write "<headline> - <site>" or
+    "<site> - <headline>" in <title>; headlines themselves contain " - ", so cutting <title>
+    at the first separator cuts the headline. ``shared`` tells a text the site's other pages
+    share (its name): that is never a title.
+    """
     for value in (meta(metas, "og:title"), " ".join(tree.xpath("(//h1)[1]//text()"))):
-        if clean(value):
+        if clean(value) and not shared(clean(value)):
             return clean(value)
     raw = clean(" ".join(tree.xpath("//title//text()")))
-    return re.split(r"\s+[|–-]\s+", raw)[0] if raw else ""
+    parts = [p for p in _TITLE_SEP.split(raw) if p] if raw else []
+    first = next((p for p in parts if not shared(p)), parts[0] if parts else "")
+    best = ""
+    for block in blocks[:200]:
+        text = block.text
+        if not 10 <= len(text) <= 300 or len(text) <= len(best) or block.link_density >= 0.5 or shared(text):
+            continue
+        if raw and text in raw:
+            best = text
+        elif (len(first) >= 10 and text.startswith(first) and len(text) <= len(raw) + 80
+              and block.element.tag in ("h2", "h3", "h4", "h5", "h6") and not (best and best in raw)):
+            best = text  # the whole headline, of which <title> holds the start
+    if best and len(best) >= len(first):
+        return best
+    if first and shared(first):  # <title> holds only the site's name: the first heading is the headline
+        return next((b.text for b in blocks[:200] if b.element.tag in ("h2", "h3", "h4") and len(b.text) >= 10
+                     and not shared(b.text)), "")
+    return first
+
+
+def title_parts(tree: HtmlElement) -> list[str]:
+    """The parts of <title> between separators (one of them is often the site's name)."""
+    raw = clean(" ".join(tree.xpath("//title//text()")))
+    return [p for p in _TITLE_SEP.split(raw) if p] if raw else []
+
+
+def _bold_only(element: HtmlElement) -> bool:
+    """All of the element's text sits in one <b>/<strong> child: a table layout's lead."""
+    children = list(element)
+    return (len(children) == 1 and children[0].tag in ("b", "strong") and not clean(element.text)
+            and not clean(children[0].tail))
 
 
 def lead(blocks: Sequence[Block], first_body: int, title_text: str) -> Block | None:
@@ -121,7 +162,14 @@ def lead(blocks: Sequence[Block], first_body: int, title_text: str) -> Block | N
             element = parent
             if element is None:
                 break
+    block = blocks[first_body]
+    if len(block.text) > 80 and block.link_density < 0.2 and _bold_only(block.element):
+        return block  # a bold first paragraph of a class-less layout is its lead
     return None
+
+
+_HOME = frozenset(("trang chủ", "home", "trang chu", "trang nhất"))
+_CRUMB_SEP = re.compile(r"\s*[›»>/|]\s*")
 
 
 def section(blocks: Sequence[Block], first_body: int, metas: Metas) -> str:
@@ -132,7 +180,13 @@ def section(blocks: Sequence[Block], first_body: int, metas: Metas) -> str:
             names += [n for n in (clean(x) for x in re.split(r"\s[›»>/|]\s", block.text)) if n]
         elif names:
             break
-    names = [n for n in names if n.lower() not in ("trang chủ", "home", "trang chu")]
+    if not names:  # a class-less crumb line: "Trang chủ » Thời sự » Đối ngoại"
+        for block in blocks[max(0, first_body - 15): first_body]:
+            parts = [clean(x) for x in _CRUMB_SEP.split(block.text)]
+            if len(parts) >= 2 and parts[0].lower() in _HOME and len(block.text) < 120:
+                names = parts
+                break
+    names = [n for n in names if n and n.lower() not in _HOME]
     if not names:
         names = [b.text for b in blocks[max(0, first_body - 15): first_body] if marked(b, _CATE_MARK)
                  and len(b.text) < 60][:1]
@@ -146,6 +200,9 @@ def author_credit(blocks: Sequence[Block], first_body: int, last_body: int, meta
     """The author line and source credit near the article, else JSON-LD and meta for the author."""
     near = list(blocks[max(0, first_body - 15): first_body]) + list(blocks[last_body + 1: last_body + 8])
     author = next((b.text for b in near if len(b.text) < 120 and marked(b, _AUTHOR_MARK)), "")
+    if not author and blocks and last_body < len(blocks):
+        # a class-less byline: a short line of capitalised words closing the body, or right after it
+        author = next((b.text for b in blocks[last_body:last_body + 2] if _NAME_LINE.match(b.text)), "")
     if not author:
         who = ld.get("author")
         who = who[0] if isinstance(who, list) and who else who
@@ -159,6 +216,9 @@ def author_credit(blocks: Sequence[Block], first_body: int, last_body: int, meta
     credit = next((b.text for b in near + list(blocks[first_body:last_body + 1])
                    if len(b.text) < 200 and marked(b, _CREDIT_MARK) and CREDIT.match(b.text)), "")
     return author, credit
+
+
+_NAME_LINE = re.compile(r"^(?:[A-ZÀ-ỸĐ][\wÀ-ỹ]*\.?\s){1,4}[A-ZÀ-ỸĐ][\wÀ-ỹ]*$")
 
 
 def credit_in(paragraphs: Sequence[str]) -> str:

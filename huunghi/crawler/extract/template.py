@@ -32,6 +32,7 @@ MIN_COVERAGE = 0.6      # share of a page's text in known slots for the model to
 URLS_PER_TEXT = 3
 BACKOFF_STEPS = 2      # an unseen slot may borrow from a parent at most this far up
 AUDIT_FIRST = 1        # the first template reading of a site is checked against a generic one
+TITLE_SIG = "\x01title"   # the recurrence key of <title> parts
 AUDIT_EVERY = 20       # then every n-th: catches a template gone wrong, and keeps it learning
 
 
@@ -74,6 +75,7 @@ class SiteTemplate:
     prefixes: dict[str, SlotStats] = field(default_factory=dict)
     recurring: dict[int, list[int]] = field(default_factory=dict)
     content_sizes: list[int] = field(default_factory=list)
+    headlines: dict[str, int] = field(default_factory=dict)  # title or lead -> its page's URL key
     template_pages: int = 0
     fallbacks: int = 0
     misreads: int = 0
@@ -177,6 +179,80 @@ class SiteTemplate:
         urls = self.recurring.get(_text_key(block.sig, block.text), ())
         return sum(1 for u in urls if u != url_key) >= RECUR_PAGES
 
+    # -- the site's own headlines: teasers and the site's name ---------------------------
+    def note_headlines(self, url: str, title: str, lead: str, title_parts: Sequence[str]) -> None:
+        """Remember a read page's title and lead (another page's teaser is made of them) and the
+        parts of its <title> (a part many pages share is the site's name, never a title)."""
+        key = _url_key(url)
+        for text in (title, lead):
+            if len(text) >= 20:
+                self.headlines[text] = key
+                self.dirty = True
+        if len(self.headlines) > 2000:
+            for old in list(self.headlines)[:500]:
+                del self.headlines[old]
+        for part in title_parts:
+            urls = self.recurring.setdefault(_text_key(TITLE_SIG, part), [])
+            if key not in urls and len(urls) < URLS_PER_TEXT:
+                urls.append(key)
+                self.dirty = True
+
+    def shared_title(self, text: str, url: str) -> bool:
+        """A <title> part on RECUR_PAGES other pages of the site: its name, not a headline."""
+        urls = self.recurring.get(_text_key(TITLE_SIG, text), ())
+        own = _url_key(url)
+        return sum(1 for u in urls if u != own) >= RECUR_PAGES
+
+    def teaser(self, block: Block, url: str) -> bool:
+        """Whether the block carries another page's title or lead (a teaser of that page).
+
+        Per page, not per text: the page whose lead it is keeps it (trap 1)."""
+        if not self.headlines or len(block.text) > 3000:
+            return False
+        own = _url_key(url)
+        text = block.text
+        return any(key != own and headline in text for headline, key in self.headlines.items())
+
+    def unexplained(self, block: Block, url: str) -> bool:
+        """Whether nothing learned says this block is furniture: its slot was never seen (nor a
+        clear-cut parent), or it holds far more text than the slot usually does, and its text
+        does not recur there."""
+        n = len(block.text)
+        if self.recurs(block, _url_key(url)):
+            return False
+        st = self.slots.get(block.sig)
+        if st is not None and st.pages >= MIN_SLOT_PAGES:
+            return n > 3 * st.chars / st.pages
+        return self._ratio(block.sig) is None
+
+    def doubts(self, blocks: Sequence[Block], keep: Sequence[bool], url: str) -> bool:
+        """Whether the template dropped long, link-free text that no furniture evidence explains."""
+        kept = sum(len(b.text) for b, k in zip(blocks, keep) if k)
+        missing = sum(len(b.text) for b, k in zip(blocks, keep)
+                      if not k and len(b.text) >= 150 and b.link_density < 0.2 and self.unexplained(b, url))
+        return missing > 0.1 * max(kept, 1)
+
+    def _keep_inside_body(self, blocks: Sequence[Block], keep: list[bool], ratios: dict[str, float | None],
+                          url_key: int) -> int:
+        """Blocks in slots never seen (a blockquote, a list, a table, an embed) that sit inside the
+        body's own element, between kept blocks, are the article's: returns the characters added."""
+        added = 0
+        prev: Block | None = None
+        for i, block in enumerate(blocks):
+            if keep[i]:
+                prev = block
+                continue
+            if prev is None or ratios.get(block.sig, 0.0) is not None or block.link_density >= 0.5:
+                continue
+            if self.recurs(block, url_key) or not any(keep[i + 1:i + 30]):
+                continue
+            container = prev.element.getparent()
+            if container is not None and container.tag not in ("body", "html") and any(
+                    a is container for a in block.element.iterancestors()):
+                keep[i] = True
+                added += len(block.text)
+        return added
+
     def decide(self, blocks: Sequence[Block], url: str) -> Decision:
         """Which blocks are the article, or a reason the page does not fit the model."""
         if not self.ready:
@@ -196,10 +272,11 @@ class SiteTemplate:
                 continue
             known += n
             is_content = ratio >= CONTENT_RATIO and not self.recurs(block, url_key)
-            if is_content and block.link_density >= 0.5 and not self._seen(block.sig):
-                is_content = False  # an unseen slot of links (inline "related" lists) is not borrowed in
+            if is_content and block.link_density >= 0.5:
+                is_content = False  # a line of links is navigation whatever slot holds it
             keep.append(is_content)
             kept_chars += n if is_content else 0
+        kept_chars += self._keep_inside_body(blocks, keep, ratios, url_key)
         coverage = known / total if total else 0.0
         if coverage < MIN_COVERAGE:
             return Decision(None, f"page does not fit the template ({coverage:.0%} of its text in known slots)",
@@ -218,6 +295,7 @@ class SiteTemplate:
             "slots": {k: [s.pages, s.chars, s.content, s.last_page] for k, s in self.slots.items()},
             "prefixes": {k: [s.pages, s.chars, s.content, s.last_page] for k, s in self.prefixes.items()},
             "recurring": [[k, v] for k, v in self.recurring.items() if len(v) > 1],
+            "headlines": list(self.headlines.items())[-500:],
         }, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -234,6 +312,7 @@ class SiteTemplate:
                 slots={k: SlotStats(*v) for k, v in data["slots"].items()},
                 prefixes={k: SlotStats(*v) for k, v in data["prefixes"].items()},
                 recurring={int(k): list(v) for k, v in data.get("recurring", [])},
+                headlines={str(k): int(v) for k, v in data.get("headlines", [])},
             )
         except (ValueError, KeyError, TypeError):
             return cls(host)
