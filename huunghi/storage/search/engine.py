@@ -30,7 +30,7 @@ from huunghi.storage.search import index as searchindex
 
 from huunghi.storage.search import snippets
 from huunghi.storage.models import Article, Source, UTCDateTime
-from huunghi.text.query import ALL, Node, parse_query
+from huunghi.text.query import ALL, Node, is_loose, parse_query
 
 if TYPE_CHECKING:
     from huunghi.storage.archive import Archive, ArticleSummary
@@ -60,6 +60,7 @@ class SearchQuery:
     order: str = "relevance"
     limit: int = 20
     offset: int = 0
+    loose: bool = False  # syllables may stand apart from the start (as a query starting with "~")
 
 
 @dataclass
@@ -80,10 +81,16 @@ class SearchResult:
     windowed: bool  # relevance ranked the newest RANK_WINDOW matches only
     hits: list[Hit]
     took_ms: float
+    reading: str = "words"  # "words": syllables typed together as a word; "loose": standing apart
 
     @property
     def total_label(self) -> str:
         return f"{self.total:,}" + ("" if self.total_exact else "+")
+
+    @property
+    def reading_label(self) -> str:
+        """What the count means, in the reader's words: "14 bài" / "44 bài có các từ rời nhau"."""
+        return f"{self.total_label} bài" + (" có các từ rời nhau" if self.reading == "loose" else "")
 
 
 def search(archive: "Archive", q: SearchQuery) -> SearchResult:
@@ -91,7 +98,21 @@ def search(archive: "Archive", q: SearchQuery) -> SearchResult:
     if q.order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {q.order!r}")
     started = time.perf_counter()
-    node = parse_query(q.text)
+    loose = q.loose or is_loose(q.text)
+    node = parse_query(q.text, loose=loose)
+    result = _search(archive, q, node, started)
+    if not loose and result.total == 0:
+        apart = parse_query(q.text, loose=True)
+        if apart != node:  # the word reading found nothing: let the syllables stand apart
+            result = _search(archive, q, apart, started)
+            result.reading = "loose"
+    elif loose:
+        plain = q.text.lstrip()[1:] if is_loose(q.text) else q.text
+        result.reading = "loose" if parse_query(plain) != node else "words"
+    return result
+
+
+def _search(archive: "Archive", q: SearchQuery, node: Node, started: float) -> SearchResult:
     with archive.session() as s:
         plan = _Plan(s, node, q)
         if not plan.sqlite and "match" in plan.params:
