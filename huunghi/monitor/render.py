@@ -175,7 +175,8 @@ def hits_table(result: Any) -> Table:
     shown = f"{result.query.offset + 1}–{result.query.offset + len(result.hits)}" if result.hits else "0"
     how = "by date" if result.query.order == "date" else "by relevance"
     note = " (relevance among the newest matches)" if result.windowed else ""
-    table = Table(title=f"{result.total_label} found · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
+    apart = " (words standing apart · các từ rời nhau)" if getattr(result, "reading", "") == "loose" else ""
+    table = Table(title=f"{result.total_label} found{apart} · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
                   title_justify="left")
     table.add_column("id", justify="right", style="dim")
     table.add_column("source", style="cyan")

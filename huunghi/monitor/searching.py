@@ -94,7 +94,10 @@ def result_json(r: SearchResult) -> dict[str, Any]:
                       "to": iso(q.date_to), "changed_since": iso(q.changed_since), "order": q.order,
                       "limit": q.limit, "offset": q.offset},
             "total": r.total, "total_exact": r.total_exact, "windowed": r.windowed, "took_ms": round(r.took_ms, 2),
-            "hits": [hit_json(h) for h in r.hits]}
+            "hits": [hit_json(h) for h in r.hits],
+            # only when the syllables stood apart ("44 bài có các từ rời nhau"): a result read as
+            # typed keeps the shape it always had
+            **({"reading": r.reading} if r.reading == "loose" else {})}
 
 
 def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
