@@ -140,12 +140,13 @@ def _toks(text: str, field: str, marked: bool) -> list[_Tok]:
         else:
             gap += _DASHES.get(piece, piece)
             start = start or piece in STOPS
+    out.append(_Tok("", "", "", gap + "\n", field, True))  # the field's end, with what closes it
     return out
 
 
 def _name_key(name: str, marked: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A name's word keys and its inner gaps, a dash or nothing counting alike."""
-    toks = _toks(name, "", marked)
+    toks = _toks(name, "", marked)[:-1]  # without the end mark
     return tuple(t.key for t in toks), tuple(_gapclass(t.gap) for t in toks[1:])
 
 
@@ -176,15 +177,15 @@ def _lexicon(marked: bool) -> dict[str, dict[tuple[str, ...], list[tuple[tuple[s
         for old in former:
             add("place", old, ("province", unit))
             add("place", old, ("former_province", old))
-            add("org_place", old, ("province", unit), lower=True)
+            add("org_place", old, ("province", old), lower=True)  # a former province's union keeps its name
     add("org_place", "Hồ Chí Minh", ("province", "TP Hồ Chí Minh"), lower=True)
     for country, names in COUNTRIES.items():
         for name in names:
             add("place", name, ("country", country))
         for name in (*names, country):
             add("partner", name, ("country", country), lower=True)
-        if not names:
-            add("context", country, ("country", country))
+        if country in CONTEXT_ONLY:
+            add("context", CONTEXT_ONLY[country], ("country", country))
     for org, names in ORGS.items():
         for name in names:
             add("org", name, ("org", org), lower=True)
@@ -235,10 +236,10 @@ def _before(toks: list[_Tok], i: int) -> str:
     if j == i:
         return ""
     run = [t.word for t in toks[j:i]]
+    if len(run) == 1 and toks[j].start:
+        return ""  # a capital only because the sentence starts there ("Tại Thanh Hóa", "Đoàn Lào")
     if run[0] in SURNAMES or any(w in MIDDLE for w in run):
         return "person"
-    if len(run) == 1 and toks[j].start:
-        return ""  # a capital only because the sentence starts there ("Tại Thanh Hóa")
     return "name"
 
 
@@ -260,9 +261,9 @@ def _context(toks: list[_Tok], i: int, n: int, marked: bool) -> bool:
     """A country that is also a common word has its context: "Liên bang Nga", "Việt Nam – Nga",
     "Nga – Việt Nam"; not "(Việt - Anh)", a language pair."""
     for c in CONTEXTS:
-        words = _name_key(c, marked)[0]
+        words = tuple(w.lower() for w in _name_key(c, marked)[0])
         k = len(words)
-        if i >= k and tuple(t.key for t in toks[i - k:i]) == words and toks[i].gap == "" \
+        if i >= k and tuple(t.low for t in toks[i - k:i]) == words and toks[i].gap == "" \
                 and all(t.gap == "" for t in toks[i - k + 1:i]):
             return True
     for c in DASHED:
