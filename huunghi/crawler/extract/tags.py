@@ -84,6 +84,9 @@ MIDDLE = frozenset(("Thị", "Văn", "Hữu", "Đình", "Công", "Xuân", "Ngọ
 # heads of names of institutions that carry a place without being about it ("Đại học Quốc gia Hà Nội")
 INSTITUTIONS = ("Đại học", "Trường", "Học viện", "Báo", "Đài", "Bệnh viện", "Viện", "Bảo tàng", "Nhà hát",
                 "Ngân hàng", "Công ty", "Tập đoàn", "Sân bay", "Nhà xuất bản", "Thông tấn xã", "Tạp chí")
+_HEADS: dict[str, list[tuple[str, ...]]] = {}
+for _h in INSTITUTIONS:
+    _HEADS.setdefault(_h.split()[0], []).append(tuple(_h.split()))
 QUALIFIER_WORDS = frozenset(("Tỉnh", "Thành", "Phố", "TP", "Thủ", "Đô", "Nước", "Cộng", "Hòa", "Hoà", "Liên",
                              "Bang", "Vương", "Quốc", "CH", "LB", "Tại", "Ở", "Từ", "Về", "Và", "Với", "Của"))
 ORGS: dict[str, tuple[str, ...]] = {
@@ -135,7 +138,8 @@ def _toks(text: str, field: str, marked: bool) -> list[_Tok]:
     gap, start = "\n", True
     for piece in _PIECE.findall(normalize(text or "")):
         if piece[0].isalnum():
-            out.append(_Tok(piece, _key(piece, marked), _key(piece, marked).lower(), gap, field, start))
+            key = piece if marked and not (piece.isupper() and len(piece) > 1) else _key(piece, marked)
+            out.append(_Tok(piece, key, key.lower(), gap, field, start))
             gap, start = "", False
         else:
             gap += _DASHES.get(piece, piece)
@@ -144,6 +148,7 @@ def _toks(text: str, field: str, marked: bool) -> list[_Tok]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _name_key(name: str, marked: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A name's word keys and its inner gaps, a dash or nothing counting alike."""
     toks = _toks(name, "", marked)[:-1]  # without the end mark
@@ -229,9 +234,9 @@ def _before(toks: list[_Tok], i: int) -> str:
     while j > 0 and toks[j].gap == "" and _capital(toks[j - 1]) and toks[j - 1].word not in QUALIFIER_WORDS:
         j -= 1
     for k in range(i - 1, max(i - 7, -1), -1):  # an institution's name, in the same clause
-        if any(t.gap for t in toks[k + 1:i + 1]):
+        if toks[k + 1].gap:
             break
-        if any(tuple(t.word for t in toks[k:k + len(h.split())]) == tuple(h.split()) for h in INSTITUTIONS):
+        if toks[k].word in _HEADS and any(tuple(t.word for t in toks[k:k + len(h)]) == h for h in _HEADS[toks[k].word]):
             return "name"
     if j == i:
         return ""
@@ -345,9 +350,14 @@ def read_tags(title: str = "", lead: str = "", body: str = "") -> list[Tag]:
             found[(tag.kind, tag.value)] = tag
 
     i = 0
+    org_starts = ("liên", "hội") if marked else ("lien", "hoi")
+    org_first, place_first = lex["org"].keys(), lex["place"].keys() | lex["context"].keys()
     while i < len(toks):
         t = toks[i]
-        for tag, a, b in _orgs(toks, i, lex, marked):
+        if t.low not in org_starts and (t.low,) not in org_first and (t.key,) not in place_first:
+            i += 1
+            continue
+        for tag, a, b in (_orgs(toks, i, lex, marked) if t.low in org_starts else ()):
             keep(tag)
             org_spans[a] = b
         n, tags = _match(toks, i, lex["org"], lower=True)
