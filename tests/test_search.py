@@ -306,3 +306,24 @@ def test_syllables_typed_together_are_a_word_first(archives):
     assert parse_query("bóng đá -bóng đá") != parse_query("~bóng đá -bóng đá")
     topic = parse_query("thanh hoa")  # topic rules read the query as search does
     assert matches(topic, Document("Tỉnh Thanh Hóa")) and not matches(topic, Document("thành phố và Hoa Kỳ"))
+
+
+@pytest.mark.postgres
+def test_results_by_story_list_their_sources_and_the_plain_shape_stays(archives):
+    from huunghi.monitor.searching import build_query, result_json, run
+
+    made, ids = archives
+    for archive in made.values():
+        story = archive.article(ids[SEED_000]).story_id
+        plain = run(archive, build_query("", story=story, limit=50))
+        grouped = run(archive, build_query("", story=story, limit=50, group="story"))
+        assert len(plain.hits) == 2 and len(grouped.hits) == 1  # seeds 000 and 002: one event, two portals
+        entry = grouped.hits[0]
+        assert {entry.article.id, *(x.article.id for x in entry.also)} == {h.article.id for h in plain.hits}
+        shape = result_json(plain)
+        assert "sources" not in shape["hits"][0] and "group" not in shape
+        listed = result_json(grouped)["hits"][0]["sources"]
+        assert len(listed) == 2 and {s["source"] for s in listed} == {h.article.source for h in plain.hits}
+        many = run(archive, build_query("hữu nghị", limit=200, group="story"))
+        stories = [h.article.story_id for h in many.hits if h.article.story_id is not None]
+        assert len(stories) == len(set(stories))

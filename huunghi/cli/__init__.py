@@ -489,14 +489,16 @@ def search(query: str = typer.Argument("", help='Words, "phrases", OR, NOT/-word
            limit: int = typer.Option(20, "--limit", "-n", help="How many (at most 200)."),
            offset: int = typer.Option(0, "--offset", help="Skip this many (paging)."),
            json_out: bool = typer.Option(False, "--json", help="JSON (the same as the web API's /api/search)."),
-           csv_out: bool = typer.Option(False, "--csv", help="CSV: one row per hit.")) -> None:
+           csv_out: bool = typer.Option(False, "--csv", help="CSV: one row per hit."),
+           group: str = typer.Option("", "--group", help='"story": one entry per story, listing its sources.')
+           ) -> None:
     """Search the archive: full text with filters, ranked by relevance or by date, with snippets."""
     from huunghi.monitor.searching import BadRequest, build_query, result_json, run
 
     cfg = _config()
     try:
         q = build_query(query, source, section, tag, story, date_from, date_to, changed_since,
-                        "date" if by_date else "relevance", limit, offset)
+                        "date" if by_date else "relevance", limit, offset, group)
         with _archive(cfg) as archive:
             result = run(archive, q)
     except BadRequest as exc:

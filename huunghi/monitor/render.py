@@ -189,6 +189,9 @@ def hits_table(result: Any) -> Table:
         cell.append_text(_marked(h.snippet_html))
         if h.article.removed_at:
             cell.append("\n[removed]", style="red")
+        if getattr(h, "also", None):
+            cell.append("\nalso · cùng sự kiện: " + ", ".join(f"{x.article.source} #{x.article.id}" for x in h.also),
+                        style="cyan")
         table.add_row(str(h.article.id), h.article.source, local(h.article.published_at), cell)
     if not result.hits:
         table.add_row("", "", "", Text("nothing matches", style="dim"))

@@ -61,6 +61,7 @@ class SearchQuery:
     limit: int = 20
     offset: int = 0
     loose: bool = False  # syllables may stand apart from the start (as a query starting with "~")
+    group: str = ""      # "story": one entry per story, listing its sources (see monitor.searching)
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Hit:
     snippet: str
     snippet_html: str
     tags: list[tuple[str, str]]
+    also: list["Hit"] = field(default_factory=list)  # grouped by story: the other portals' articles
 
 
 @dataclass
