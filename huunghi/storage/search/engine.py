@@ -154,7 +154,8 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     window, need = set(keys), q.offset + q.limit
     together = _as_phrase(plan.node)
     tiers = [(score, columns, together if as_phrase else plan.node) for score, columns, as_phrase in TIERS
-             if not (as_phrase and together is None)]
+             if not (as_phrase and together is None)
+             and not (together is plan.node and columns == ("title",) and not as_phrase)]  # the same test
     lines = [t for t in tiers if plan.sqlite or t[1] == ("title",)]  # PostgreSQL keeps a headline line only
     ordered: list[tuple[int, float | None]] = plan.scored(s, keys, lines, need)
     seen: set[int] = {k for k, _ in ordered}
@@ -176,8 +177,10 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
 
 
 def _as_phrase(node: Node) -> Node | None:
-    """Plain words typed one after another ("thanh hoa"), as the phrase they may mean; None for
-    a single word or a query with operators."""
+    """Plain words typed one after another ("thanh hoa"), as the phrase they may mean (the query
+    itself when it is one phrase); None for a single word or a query with operators."""
+    if node.op == "words" and len(node.words) > 1 and not node.words[-1].endswith("*"):
+        return node  # syllables typed together, read as the word they make (or a quoted phrase)
     parts = node.children if node.op == "and" else (node,)
     if len(parts) < 2 or any(p.op != "words" or len(p.words) != 1 or p.words[0].endswith("*") for p in parts):
         return None
