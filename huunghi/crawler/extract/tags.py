@@ -73,13 +73,15 @@ CONTEXTS = ("nước", "Liên bang", "LB", "Cộng hòa", "CH", "Vương quốc"
             "Tổng lãnh sự quán", "Thủ đô")
 DASHED = ("Việt Nam", "Việt")
 # a one-syllable name and the next syllable that make a common word instead ("Pháp luật")
-COMPOUNDS = ("pháp luật", "pháp lý", "pháp chế", "pháp nhân", "pháp quyền", "pháp lệnh", "pháp điển", "pháp sư",
-             "pháp môn", "pháp y", "anh hùng", "anh em", "anh chị", "mỹ thuật", "mỹ phẩm", "mỹ nghệ", "mỹ quan",
-             "mỹ mãn", "mỹ học", "mỹ tho", "đức tính", "đức độ", "đức hạnh", "nga my", "lào cai", "úc châu")
-# family names (the most common hundred cover nearly everyone): a capitalised run starting with one is a person
-SURNAMES = frozenset("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương
-    Trịnh Trương Lâm Phùng Mai Tô Hà Tạ Lưu Châu Quách Cao Đinh Lương Thái Kiều Hứa Triệu Tăng Khúc Nông Lò Quàng
-    Thân Chu Giáp Tống Văn Âu Đàm Lục Ông Mạc Nghiêm Doãn Bạch Kim La Lã Diệp Chế Từ Vi Phương Khổng Thạch""".split())
+COMPOUNDS = ("pháp luật", "pháp lý", "pháp chế", "pháp nhân", "pháp quyền", "pháp lệnh", "pháp điển",
+             "pháp sư", "pháp môn", "pháp y", "anh hùng", "anh em", "anh chị", "mỹ thuật", "mỹ phẩm",
+             "mỹ nghệ", "mỹ quan", "mỹ mãn", "mỹ học", "mỹ tho", "đức tính", "đức độ", "đức hạnh", "nga my",
+             "lào cai", "úc châu")
+# family names (the common ones cover nearly everyone): a capitalised run starting with one is a person
+SURNAMES = frozenset("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn
+    Vương Trịnh Trương Lâm Phùng Mai Tô Hà Tạ Lưu Châu Quách Cao Đinh Lương Thái Kiều Hứa Triệu Tăng Khúc
+    Nông Lò Quàng Thân Chu Giáp Tống Văn Âu Đàm Lục Ông Mạc Nghiêm Doãn Bạch Kim La Lã Diệp Chế Từ Vi
+    Phương Khổng Thạch""".split())
 MIDDLE = frozenset(("Thị", "Văn", "Hữu", "Đình", "Công", "Xuân", "Ngọc"))
 # heads of names of institutions that carry a place without being about it ("Đại học Quốc gia Hà Nội")
 INSTITUTIONS = ("Đại học", "Trường", "Học viện", "Báo", "Đài", "Bệnh viện", "Viện", "Bảo tàng", "Nhà hát",
@@ -90,7 +92,8 @@ for _h in INSTITUTIONS:
 QUALIFIER_WORDS = frozenset(("Tỉnh", "Thành", "Phố", "TP", "Thủ", "Đô", "Nước", "Cộng", "Hòa", "Hoà", "Liên",
                              "Bang", "Vương", "Quốc", "CH", "LB", "Tại", "Ở", "Từ", "Về", "Và", "Với", "Của"))
 ORGS: dict[str, tuple[str, ...]] = {
-    "VUFO": ("Liên hiệp các tổ chức hữu nghị Việt Nam", "Liên hiệp hữu nghị Việt Nam", "VUFO", "Vietnam Union of Friendship Organisations",
+    "VUFO": ("Liên hiệp các tổ chức hữu nghị Việt Nam", "Liên hiệp hữu nghị Việt Nam",
+             "VUFO", "Vietnam Union of Friendship Organisations",
              "Vietnam Union of Friendship Organizations", "Union des organisations d'amitié du Vietnam"),
     "PACCOM": ("PACCOM", "Ban Điều phối viện trợ nhân dân"),
     "Ủy ban Hòa bình Việt Nam": ("Ủy ban Hòa bình Việt Nam", "Uỷ ban Hoà bình Việt Nam", "Vietnam Peace Committee"),
@@ -159,8 +162,11 @@ def _gapclass(gap: str) -> str:
     return "" if gap in ("", "-") else gap
 
 
+_Table = dict[tuple[str, ...], list[tuple[tuple[str, ...], tuple[str, ...], list[tuple[str, str]]]]]
+
+
 @lru_cache(maxsize=2)
-def _lexicon(marked: bool) -> dict[str, dict[tuple[str, ...], list[tuple[tuple[str, ...], list[tuple[str, str]]]]]]:
+def _lexicon(marked: bool) -> dict[str, _Table]:
     """Name tables by use, each keyed on its first word for a look-up per word:
     "place" (tags), "country" (tags), "context" (countries that need a context), "org" (lower
     case), "org_place" and "partner" (lower case, for the organisation rules)."""
@@ -194,9 +200,9 @@ def _lexicon(marked: bool) -> dict[str, dict[tuple[str, ...], list[tuple[tuple[s
     for org, names in ORGS.items():
         for name in names:
             add("org", name, ("org", org), lower=True)
-    out: dict[str, dict[tuple[str, ...], list]] = {}
+    out: dict[str, _Table] = {}
     for table, entries in tables.items():
-        by_first: dict[tuple[str, ...], list] = {}
+        by_first: _Table = {}
         for full, tags in entries.items():
             n = (len(full) + 1) // 2
             by_first.setdefault((full[0],), []).append((full[:n], full[n:], tags))
@@ -206,7 +212,7 @@ def _lexicon(marked: bool) -> dict[str, dict[tuple[str, ...], list[tuple[tuple[s
     return out
 
 
-def _match(toks: list[_Tok], i: int, table: dict, lower: bool = False) -> tuple[int, list[tuple[str, str]]]:
+def _match(toks: list[_Tok], i: int, table: _Table, lower: bool = False) -> tuple[int, list[tuple[str, str]]]:
     """(length, tags) of the longest name of ``table`` starting at word ``i``; (0, []) if none."""
     first = toks[i].low if lower else toks[i].key
     for words, gaps, tags in table.get((first,), ()):
@@ -236,7 +242,8 @@ def _before(toks: list[_Tok], i: int) -> str:
     for k in range(i - 1, max(i - 7, -1), -1):  # an institution's name, in the same clause
         if toks[k + 1].gap:
             break
-        if toks[k].word in _HEADS and any(tuple(t.word for t in toks[k:k + len(h)]) == h for h in _HEADS[toks[k].word]):
+        heads = _HEADS.get(toks[k].word, ())
+        if any(tuple(t.word for t in toks[k:k + len(h)]) == h for h in heads):
             return "name"
     if j == i:
         return ""
@@ -278,7 +285,8 @@ def _context(toks: list[_Tok], i: int, n: int, marked: bool) -> bool:
             bracketed = "(" in toks[i - k].gap and i + n < len(toks) and ")" in toks[i + n].gap
             return not bracketed
     after = _name_key("Việt Nam", marked)[0]
-    return i + n + 2 <= len(toks) and toks[i + n].gap == "-" and tuple(t.key for t in toks[i + n:i + n + 2]) == after
+    return i + n + 2 <= len(toks) and toks[i + n].gap == "-" \
+        and tuple(t.key for t in toks[i + n:i + n + 2]) == after
 
 
 _UNIONS = (("liên", "hiệp", "các", "tổ", "chức", "hữu", "nghị"), ("liên", "hiệp", "hữu", "nghị"))
@@ -290,10 +298,11 @@ _PARTNER_CONTEXT = (("liên", "bang"), ("lb",), ("cộng", "hòa"), ("cộng", "
 def _lows(toks: list[_Tok], i: int, words: tuple[str, ...], marked: bool) -> bool:
     if not marked:
         words = tuple(unaccent(w) for w in words)
-    return tuple(t.low for t in toks[i:i + len(words)]) == words and all(t.gap == "" for t in toks[i + 1:i + len(words)])
+    end = i + len(words)
+    return tuple(t.low for t in toks[i:end]) == words and all(t.gap == "" for t in toks[i + 1:end])
 
 
-def _orgs(toks: list[_Tok], i: int, lex: dict, marked: bool) -> list[tuple[Tag, int, int]]:
+def _orgs(toks: list[_Tok], i: int, lex: dict[str, _Table], marked: bool) -> list[tuple[Tag, int, int]]:
     """The friendship organisations' rules at word ``i``: (tag, first and end word of the place or
     partner in its name)."""
     out: list[tuple[Tag, int, int]] = []
@@ -386,7 +395,7 @@ def read_tags(title: str = "", lead: str = "", body: str = "") -> list[Tag]:
 def find_tags(*texts: str) -> list[tuple[str, str]]:
     """(kind, value) pairs found in the texts (title, lead, body): province, former_province,
     country, org."""
-    fields = (list(texts) + ["", "", ""])[:3] if len(texts) <= 3 else [texts[0], texts[1], " ".join(texts[2:])]
+    fields = (list(texts) + ["", "", ""])[:3] if len(texts) <= 3 else [texts[0], texts[1], "\n".join(texts[2:])]
     return [(g.kind, g.value) for g in read_tags(*fields)]
 
 
