@@ -31,6 +31,8 @@ QUERIES = [
     "(lào OR campuchia) hữu nghị", "vufo OR paccom OR lhhn", "hữu*", "huu* lao", '"bù gia mập"', "bu gia map",
     '"hội hữu nghị"', '"hội hữu nghị" -campuchia', '"hội hữu nghị việt*" OR "thanh hoá"', '"nhân dân" -"hữu nghị việt nam"',
     '(hội -"hữu nghị việt") "nhân dân"', "nhật bản", "thuỷ", "thủy", "script", "drop table", "1=1", "not-a-word-anywhere",
+    "~thanh hoa", "~hữu nghị lào", "hữu nghị lào", "đà nẵng hữu nghị", "~đà nẵng hữu nghị", "hội hữu*",
+    "thanh hoa -bóng đá", "(lào OR campuchia) hữu nghị việt nam",
 ]
 
 
@@ -56,8 +58,11 @@ def _ids(archive: Archive, q: str, **kw) -> list[int]:
     return [h.article.id for h in archive.search(SearchQuery(text=q, limit=200, **kw)).hits]
 
 
-def _reference(archive: Archive, q: str) -> set[int]:
-    node = parse_query(q)
+def _reference(archive: Archive, q: str, loose: bool | None = None) -> set[int]:
+    """The plain-Python matcher over every article, in the reading search used (``loose``)."""
+    if loose is None:
+        loose = archive.search(SearchQuery(text=q, limit=1)).reading == "loose"
+    node = parse_query(q, loose=loose)
     return {a.id for a in archive.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))}
 
 
@@ -92,7 +97,7 @@ def test_folding_finds_every_spelling(archives):
 def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(archives):
     made, ids = archives
     for archive in made.values():
-        hits = archive.search(SearchQuery(text="thanh hoa", limit=50)).hits
+        hits = archive.search(SearchQuery(text="~thanh hoa", limit=50)).hits
         scores = [h.score for h in hits]
         assert scores == sorted(scores, reverse=True) and scores[0] == 4.0
         assert all("·thanh·hoa" in " ".join(fts5_row(fields(h.article.title, "", ""))) for h in hits if h.score == 4.0)
@@ -137,7 +142,7 @@ def test_hostile_and_broken_queries(archives):
             archive.search(SearchQuery(text=q))
         assert ids["-900005.html"] in _ids(archive, "drop table articles")
         assert archive.totals()["articles"] == len(ids)
-        hit = next(h for h in archive.search(SearchQuery(text="script alert")).hits)
+        hit = next(h for h in archive.search(SearchQuery(text="~script alert")).hits)
         assert "<script>" not in hit.title_html and hit.title_html.startswith("&lt;<mark>script</mark>&gt;")
 
 
@@ -242,3 +247,83 @@ def test_snippets_mark_the_text_as_published():
     assert highlight("<b>Thanh Hoa</b>", [Term(("thanh",))]).html() == "&lt;b&gt;<mark>Thanh</mark> Hoa&lt;/b&gt;"
     far = snippet("mở đầu " * 200 + "Bù Gia Mập đón đoàn", [Term(("bu", "gia", "map"))], width=80)
     assert far.clipped_start and "<mark>Bù Gia Mập</mark>" in far.html()
+
+
+# one tokenizer: "_" and punctuation split words, digits are letters of a word
+TOKEN_CORPUS = [
+    ("Ho_Chi_Minh đón khách", "Thành phố Hồ Chí Minh, snake_case_word.", "COVID-19 và Covid19; năm 2026, số 42a."),
+    ("x_1 và y2", "Chi hội mới", "Đường 3/2 tại Cần Thơ."),
+    ("Thành phố Thanh Hóa", "Lễ hội hoa", "Hoa Kỳ và thành phố khác."),
+    ("Tin thanh niên", "thành phố lớn; hoa đào nở", "minh_bach__chi"),
+]
+TOKEN_QUERIES = ["chi", "ho chi minh", '"ho chi minh"', "minh", "19", "covid", "covid19", "covid 19", "2026", "42a",
+                 "42*", "case", "snake_case", "snake case word", "x", "1", "x_1", "y2", "3 2", "ho_chi*", "chi*",
+                 "thanh hoa", "~thanh hoa", "thanh pho", "hoa", "bach chi", "minh_bach"]
+
+
+@pytest.mark.postgres
+def test_one_tokenizer_the_matcher_and_both_engines_agree(tmp_path, pg_url):
+    from tests.fixtures.searchdata import _store
+
+    made = {"sqlite": Archive(f"sqlite:///{tmp_path / 't.sqlite'}"), "postgresql": Archive(pg_url)}
+    try:
+        for archive in made.values():
+            sid = archive.ensure_source("tok", "Tok", "https://tok.test/")
+            for k, (title, lead, body) in enumerate(TOKEN_CORPUS):
+                _store(archive, sid, f"https://tok.test/a-{k + 1}.html", title, lead, body,
+                       datetime(2026, 3, 1 + k, tzinfo=VN), "Thời sự")
+        for q in TOKEN_QUERIES:
+            lite, pg = _ids(made["sqlite"], q), _ids(made["postgresql"], q)
+            assert lite == pg, q
+            assert set(lite) == _reference(made["sqlite"], q), q
+        # the topic rules' matcher sees Ho_Chi_Minh as three words, as search does
+        assert matches(parse_query("chi"), Document("Ho_Chi_Minh")) and _ids(made["sqlite"], "chi")
+        assert len(_ids(made["sqlite"], "covid 19")) == 1 and _ids(made["sqlite"], "snake case word")
+    finally:
+        for archive in made.values():
+            archive.close()
+
+
+@pytest.mark.postgres
+def test_syllables_typed_together_are_a_word_first(archives):
+    made, ids = archives
+    for archive in made.values():
+        word = archive.search(SearchQuery(text="thanh hoa", limit=200))
+        apart = archive.search(SearchQuery(text="~thanh hoa", limit=200))
+        same = archive.search(SearchQuery(text="thanh hoa", loose=True, limit=200))
+        assert word.reading == "words" and apart.reading == "loose" and same.reading == "loose"
+        assert [h.article.id for h in apart.hits] == [h.article.id for h in same.hits]
+        assert {h.article.id for h in word.hits} == set(_ids(archive, '"thanh hoa"'))
+        assert {h.article.id for h in word.hits} < {h.article.id for h in apart.hits}
+        assert word.reading_label == f"{word.total} bài"
+        assert apart.reading_label == f"{apart.total} bài có các từ rời nhau"
+        # nothing as a word: the syllables stand apart, and the result says so
+        fallback = archive.search(SearchQuery(text="đà nẵng hữu nghị"))
+        assert fallback.reading == "loose" and ids["-900004.html"] in [h.article.id for h in fallback.hits]
+        assert archive.search(SearchQuery(text="not-a-word-anywhere")).reading == "words"
+    assert parse_query("thanh hoa") == parse_query('"thanh hoa"') == parse_query("Thanh Hóa")
+    assert parse_query("~thanh hoa") == parse_query("thanh AND hoa") == parse_query("thanh hoa", loose=True)
+    assert parse_query("bóng đá -bóng đá") != parse_query("~bóng đá -bóng đá")
+    topic = parse_query("thanh hoa")  # topic rules read the query as search does
+    assert matches(topic, Document("Tỉnh Thanh Hóa")) and not matches(topic, Document("thành phố và Hoa Kỳ"))
+
+
+@pytest.mark.postgres
+def test_results_by_story_list_their_sources_and_the_plain_shape_stays(archives):
+    from huunghi.monitor.searching import build_query, result_json, run
+
+    made, ids = archives
+    for archive in made.values():
+        story = archive.article(ids[SEED_000]).story_id
+        plain = run(archive, build_query("", story=story, limit=50))
+        grouped = run(archive, build_query("", story=story, limit=50, group="story"))
+        assert len(plain.hits) == 2 and len(grouped.hits) == 1  # seeds 000 and 002: one event, two portals
+        entry = grouped.hits[0]
+        assert {entry.article.id, *(x.article.id for x in entry.also)} == {h.article.id for h in plain.hits}
+        shape = result_json(plain)
+        assert "sources" not in shape["hits"][0] and "group" not in shape
+        listed = result_json(grouped)["hits"][0]["sources"]
+        assert len(listed) == 2 and {s["source"] for s in listed} == {h.article.source for h in plain.hits}
+        many = run(archive, build_query("hữu nghị", limit=200, group="story"))
+        stories = [h.article.story_id for h in many.hits if h.article.story_id is not None]
+        assert len(stories) == len(set(stories))

@@ -48,6 +48,7 @@ def search(
     offset: int = typer.Option(0, "--offset", help="Skip this many (paging)."),
     json_out: bool = typer.Option(False, "--json", help="JSON (the same as the web API's /api/search)."),
     csv_out: bool = typer.Option(False, "--csv", help="CSV: one row per hit."),
+    group: str = typer.Option("", "--group", help='"story": one entry per story, listing its sources.'),
 ) -> None:
     """Search the archive: full text with filters, ranked by relevance or by date, with snippets."""
     from huunghi.monitor.searching import BadRequest, build_query, result_json, run
@@ -66,6 +67,7 @@ def search(
             "date" if by_date else "relevance",
             limit,
             offset,
+            group,
         )
         with open_archive(cfg) as archive:
             result = run(archive, q)

@@ -256,8 +256,9 @@ def hits_table(result: Any) -> Table:
     shown = f"{result.query.offset + 1}–{result.query.offset + len(result.hits)}" if result.hits else "0"
     how = "by date" if result.query.order == "date" else "by relevance"
     note = " (relevance among the newest matches)" if result.windowed else ""
+    apart = " (words standing apart · các từ rời nhau)" if getattr(result, "reading", "") == "loose" else ""
     table = Table(
-        title=f"{result.total_label} found · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
+        title=f"{result.total_label} found{apart} · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
         title_justify="left",
     )
     table.add_column("id", justify="right", style="dim")
@@ -271,6 +272,9 @@ def hits_table(result: Any) -> Table:
         cell.append_text(_marked(h.snippet_html))
         if h.article.removed_at:
             cell.append("\n[removed]", style="red")
+        if getattr(h, "also", None):
+            also = ", ".join(f"{x.article.source} #{x.article.id}" for x in h.also)
+            cell.append("\nalso · cùng sự kiện: " + also, style="cyan")
         table.add_row(str(h.article.id), h.article.source, local(h.article.published_at), cell)
     if not result.hits:
         table.add_row("", "", "", Text("nothing matches", style="dim"))

@@ -4,6 +4,7 @@ answer alike)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,8 @@ from huunghi.storage.search.engine import ORDERS, Hit, SearchQuery, SearchResult
 from huunghi.clock import HANOI as VN
 
 MAX_LIMIT = 200
+GROUPS = ("", "story")
+STORY_READ = 3  # grouped by story: read this many articles per entry asked, as a story has a few
 
 
 class BadRequest(ValueError):
@@ -41,7 +44,7 @@ def tag(value: str) -> tuple[str, str]:
 def build_query(text: str = "", sources: list[str] | None = None, sections: list[str] | None = None,
                 tags: list[str] | None = None, story: int | None = None, date_from: str | None = None,
                 date_to: str | None = None, changed_since: str | None = None, order: str = "relevance",
-                limit: int = 20, offset: int = 0) -> SearchQuery:
+                limit: int = 20, offset: int = 0, group: str = "") -> SearchQuery:
     """A SearchQuery from strings as typed; ``BadRequest`` for anything that cannot be read."""
     if order not in ORDERS:
         raise BadRequest(f"order: {order!r} is not one of {', '.join(ORDERS)}")
@@ -49,6 +52,8 @@ def build_query(text: str = "", sources: list[str] | None = None, sections: list
         raise BadRequest(f"limit: {limit} is not between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise BadRequest("offset: must not be negative")
+    if (group or "") not in GROUPS:
+        raise BadRequest(f"group: {group!r} is not one of story or nothing")
     try:
         parse_query(text)
     except QueryError as exc:
@@ -56,14 +61,36 @@ def build_query(text: str = "", sources: list[str] | None = None, sections: list
     return SearchQuery(text=text or "", sources=[s for s in sources or [] if s],
                        sections=[s for s in sections or [] if s], tags=[tag(t) for t in tags or [] if t],
                        story_id=story, date_from=day(date_from, "from"), date_to=day(date_to, "to", end=True),
-                       changed_since=day(changed_since, "changed since"), order=order, limit=limit, offset=offset)
+                       changed_since=day(changed_since, "changed since"), order=order, limit=limit, offset=offset,
+                       group=group or "")
 
 
 def run(archive: Archive, q: SearchQuery) -> SearchResult:
     try:
-        return archive.search(q)
+        if q.group != "story":
+            return archive.search(q)
+        result = archive.search(replace(q, limit=q.limit * STORY_READ, offset=q.offset * STORY_READ))
     except QueryError as exc:  # a query the engines cannot run (e.g. only a NOT)
         raise BadRequest(f"query {q.text!r}: {exc}") from None
+    result.hits = by_story(result.hits)[:q.limit]
+    result.query = q
+    return result
+
+
+def by_story(hits: list[Hit]) -> list[Hit]:
+    """One entry per story: its best-placed hit, the story's other hits (other portals, the same
+    event) listed under it (``Hit.also``), in the order they came."""
+    out: list[Hit] = []
+    first: dict[int, Hit] = {}
+    for h in hits:
+        story = h.article.story_id
+        if story is not None and story in first:
+            first[story].also.append(h)
+            continue
+        if story is not None:
+            first[story] = h
+        out.append(h)
+    return out
 
 
 def iso(when: datetime | None) -> str | None:
@@ -81,10 +108,15 @@ def article_json(a: ArticleSummary, with_body: bool = True) -> dict[str, Any]:
     return out
 
 
-def hit_json(h: Hit) -> dict[str, Any]:
-    return {**article_json(h.article, with_body=False), "score": h.score, "snippet": h.snippet,
-            "snippet_html": h.snippet_html, "title_html": h.title_html,
-            "tags": [f"{k}:{v}" for k, v in h.tags]}
+def hit_json(h: Hit, grouped: bool = False) -> dict[str, Any]:
+    out = {**article_json(h.article, with_body=False), "score": h.score, "snippet": h.snippet,
+           "snippet_html": h.snippet_html, "title_html": h.title_html,
+           "tags": [f"{k}:{v}" for k, v in h.tags]}
+    if grouped:  # the story's sources, this article first; absent unless asked, so the shape stays
+        out["sources"] = [{"id": x.article.id, "source": x.article.source, "url": x.article.url,
+                           "title": x.article.title, "published_at": iso(x.article.published_at)}
+                          for x in (h, *h.also)]
+    return out
 
 
 def result_json(r: SearchResult) -> dict[str, Any]:
@@ -94,7 +126,11 @@ def result_json(r: SearchResult) -> dict[str, Any]:
                       "to": iso(q.date_to), "changed_since": iso(q.changed_since), "order": q.order,
                       "limit": q.limit, "offset": q.offset},
             "total": r.total, "total_exact": r.total_exact, "windowed": r.windowed, "took_ms": round(r.took_ms, 2),
-            "hits": [hit_json(h) for h in r.hits]}
+            "hits": [hit_json(h, q.group == "story") for h in r.hits],
+            **({"group": q.group} if q.group else {}),
+            # only when the syllables stood apart ("44 bài có các từ rời nhau"): a result read as
+            # typed keeps the shape it always had
+            **({"reading": r.reading} if r.reading == "loose" else {})}
 
 
 def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:

@@ -45,6 +45,27 @@ def fold(text: str) -> str:
     return unaccent(text).lower()
 
 
+# A word is a run of letters and digits: "_" and every other mark of punctuation split words
+# ("Ho_Chi_Minh" is "ho chi minh", "COVID-19" is "covid 19"). The one definition every reader
+# of text uses: both search indexes, the query language and topic rules, snippets, tags.
+WORD = r"[^\W_]+"
+_WORD = re.compile(WORD)
+MAX_WORD = 100  # characters of a word kept, everywhere alike
+
+
+def words(text: str) -> list[str]:
+    """Folded words of ``text`` (lower case, no marks, đ → d), each cut at ``MAX_WORD``: what the
+    indexes store, queries look for and topic rules match (folding drops every mark, so the
+    tone placement that ``normalize`` settles cannot matter here)."""
+    return [w[:MAX_WORD] for w in _WORD.findall(fold(text or ""))]
+
+
+def cased_words(text: str) -> list[str]:
+    """Words of ``text`` in NFC with one tone placement, case and marks kept: the same cuts as
+    ``words`` (tags need "Hòa Bình" the province apart from "hòa bình" the peace)."""
+    return _WORD.findall(normalize(text or ""))
+
+
 def squash(text: str) -> str:
     """Normalised text with runs of white space collapsed: stable input for hashing."""
     return _SPACE.sub(" ", normalize(text)).strip()

@@ -9,6 +9,13 @@
 
 Matching folds both sides (NFC, one tone placement, no diacritics, đ → d, lower case), so
 `thanh hoa` finds "Thanh Hoá" and "Thanh Hóa". Operators are AND, OR, NOT in capitals.
+
+Syllables typed together are a word first. Vietnamese writes a word in syllables with spaces
+between them ("Thanh Hóa", "hữu nghị"), so plain words typed one after another are read as
+the word they make: `thanh hoa` is the phrase "thanh hoa", and "thành phố … Hoa Kỳ" is not
+it. A query starting with `~` (or parsed with ``loose=True``) lets the syllables stand apart,
+each anywhere: `~thanh hoa` is `thanh AND hoa`. Search falls back to that reading when the
+word reading finds nothing, and says so; topic rules read a query as search does.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from huunghi.text.normalize import fold, normalize
+from huunghi.text.normalize import MAX_WORD, WORD, fold, words
 
 _TOKEN = re.compile(r'"([^"]*)"|(\()|(\))|(-)(?=[\w"(])|([^\s()"]+)')
-_WORD = re.compile(r"\w+\*?")
+_WORD = re.compile(WORD + r"\*?")
+LOOSE = "~"  # a query starting with it lets syllables stand apart
 
 
 class QueryError(ValueError):
@@ -37,13 +45,23 @@ ALL = Node("all")
 
 
 def words_of(text: str) -> list[str]:
-    """Folded words of a text, as queries and documents both see them."""
-    return re.findall(r"\w+", fold(normalize(text)))
+    """Folded words of a text, as queries and documents both see them (``normalize.words``)."""
+    return words(text)
 
 
-def parse_query(text: str) -> Node:
+def is_loose(text: str) -> bool:
+    """Whether the query asks for its syllables to stand apart (it starts with ``~``)."""
+    return (text or "").lstrip().startswith(LOOSE)
+
+
+def parse_query(text: str, loose: bool = False) -> Node:
+    """The query as a tree. Plain words typed one after another become one phrase (the word they
+    make) unless ``loose`` or the query starts with ``~``; a word ending in * ends such a run."""
+    text = text or ""
+    if is_loose(text):
+        text, loose = text.lstrip()[len(LOOSE):], True
     tokens: list[tuple[str, str]] = []
-    for m in _TOKEN.finditer(text or ""):
+    for m in _TOKEN.finditer(text):
         phrase, lpar, rpar, minus, word = m.groups()
         if phrase is not None:
             tokens.append(("words", phrase))
@@ -55,9 +73,10 @@ def parse_query(text: str) -> Node:
             tokens.append(("NOT", minus))
         elif word in ("AND", "OR", "NOT"):
             tokens.append((word, word))
-        elif _WORD.search(fold(normalize(word))):
-            tokens.append(("words", word))
+        elif _WORD.search(fold(word)):
+            tokens.append(("bare", word))
         # a bare token with no word in it (";", "--", "&") is punctuation typed along: skipped
+    tokens = _words_first(tokens, loose)
     if not tokens:
         return ALL
     parser = _Parser(tokens)
@@ -65,6 +84,30 @@ def parse_query(text: str) -> Node:
     if parser.pos != len(tokens):
         raise QueryError(f"unexpected {tokens[parser.pos][1]!r} at token {parser.pos + 1}")
     return node
+
+
+def _words_first(tokens: list[tuple[str, str]], loose: bool) -> list[tuple[str, str]]:
+    """Runs of plain words as one phrase each (``loose``: each word alone)."""
+    out: list[tuple[str, str]] = []
+    run = False  # the last token is a plain word a next one may join
+    for kind, value in tokens:
+        if kind == "bare" and run and not loose:
+            out[-1] = ("words", out[-1][1] + " " + value)
+        elif kind == "bare":
+            out.append(("words", value))
+        else:
+            out.append((kind, value))
+        run = kind == "bare" and not value.endswith("*")
+    return out
+
+
+def _query_words(value: str) -> tuple[str, ...]:
+    """Folded words of a term as typed ("x*" = prefix), cut at ``MAX_WORD`` like the text's."""
+    out = []
+    for w in _WORD.findall(fold(value)):
+        star = w.endswith("*")
+        out.append(w.rstrip("*")[:MAX_WORD] + ("*" if star else ""))
+    return tuple(out)
 
 
 class _Parser:
@@ -109,10 +152,10 @@ class _Parser:
             self.pos += 1
             return node
         if kind == "words":
-            words = tuple(w.lower() for w in _WORD.findall(fold(normalize(value))))
-            if not words:
+            found = _query_words(value)
+            if not found:
                 raise QueryError(f"{value!r} holds no word")
-            return Node("words", words=words)
+            return Node("words", words=found)
         raise QueryError(f"unexpected {value!r}")
 
 
@@ -127,7 +170,7 @@ class Document:
     def has(self, words: tuple[str, ...]) -> bool:
         if len(words) == 1 and not words[0].endswith("*"):
             return words[0] in self.vocab
-        pattern = r"(?<= )" + r" ".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+        pattern = r"(?<= )" + r" ".join(re.escape(w[:-1]) + r"[^\W_]*" if w.endswith("*") else re.escape(w)
                                          for w in words) + r"(?= )"
         return re.search(pattern, self.joined) is not None
 

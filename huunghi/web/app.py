@@ -70,14 +70,16 @@ class App:
         args = request.query_params
         form = {"q": args.get("q", ""), "source": args.getlist("source"), "section": args.get("section", ""),
                 "tag": args.getlist("tag"), "story": args.get("story", ""), "from": args.get("from", ""),
-                "to": args.get("to", ""), "changed": args.get("changed", ""), "order": args.get("order", "relevance")}
+                "to": args.get("to", ""), "changed": args.get("changed", ""), "order": args.get("order", "relevance"),
+                "group": args.get("group", "story")}  # the page groups by story unless asked not to
         result, error = None, ""
-        searched = any(v for k, v in form.items() if k != "order")
+        searched = any(v for k, v in form.items() if k not in ("order", "group"))
         try:
             page_no = max(int(args.get("page", "1") or 1), 1)
             if searched:
                 q = build_query(form["q"], form["source"], [form["section"]], form["tag"], _int(form["story"]),
-                                form["from"], form["to"], form["changed"], form["order"], PAGE, (page_no - 1) * PAGE)
+                                form["from"], form["to"], form["changed"], form["order"], PAGE, (page_no - 1) * PAGE,
+                                "" if form["group"] == "none" else form["group"])
                 result = run(self.archive, q)
         except (BadRequest, ValueError) as exc:
             error, page_no = str(exc), 1
@@ -106,7 +108,8 @@ class App:
         try:
             q = build_query(args.get("q", ""), args.getlist("source"), args.getlist("section"), args.getlist("tag"),
                             _int(args.get("story", "")), args.get("from"), args.get("to"), args.get("changed"),
-                            args.get("order", "relevance"), int(args.get("limit", PAGE)), int(args.get("offset", 0)))
+                            args.get("order", "relevance"), int(args.get("limit", PAGE)), int(args.get("offset", 0)),
+                            args.get("group", ""))
             return JSONResponse(result_json(run(self.archive, q)))
         except (BadRequest, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)

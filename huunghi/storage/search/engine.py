@@ -30,7 +30,7 @@ from huunghi.storage.search import index as searchindex
 
 from huunghi.storage.search import snippets
 from huunghi.storage.models import Article, Source, UTCDateTime
-from huunghi.text.query import ALL, Node, parse_query
+from huunghi.text.query import ALL, Node, is_loose, parse_query
 
 if TYPE_CHECKING:
     from huunghi.storage.archive import Archive, ArticleSummary
@@ -60,6 +60,8 @@ class SearchQuery:
     order: str = "relevance"
     limit: int = 20
     offset: int = 0
+    loose: bool = False  # syllables may stand apart from the start (as a query starting with "~")
+    group: str = ""      # "story": one entry per story, listing its sources (see monitor.searching)
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Hit:
     snippet: str
     snippet_html: str
     tags: list[tuple[str, str]]
+    also: list["Hit"] = field(default_factory=list)  # grouped by story: the other portals' articles
 
 
 @dataclass
@@ -80,10 +83,16 @@ class SearchResult:
     windowed: bool  # relevance ranked the newest RANK_WINDOW matches only
     hits: list[Hit]
     took_ms: float
+    reading: str = "words"  # "words": syllables typed together as a word; "loose": standing apart
 
     @property
     def total_label(self) -> str:
         return f"{self.total:,}" + ("" if self.total_exact else "+")
+
+    @property
+    def reading_label(self) -> str:
+        """What the count means, in the reader's words: "14 bài" / "44 bài có các từ rời nhau"."""
+        return f"{self.total_label} bài" + (" có các từ rời nhau" if self.reading == "loose" else "")
 
 
 def search(archive: "Archive", q: SearchQuery) -> SearchResult:
@@ -91,7 +100,21 @@ def search(archive: "Archive", q: SearchQuery) -> SearchResult:
     if q.order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {q.order!r}")
     started = time.perf_counter()
-    node = parse_query(q.text)
+    loose = q.loose or is_loose(q.text)
+    node = parse_query(q.text, loose=loose)
+    result = _search(archive, q, node, started)
+    if not loose and result.total == 0:
+        apart = parse_query(q.text, loose=True)
+        if apart != node:  # the word reading found nothing: let the syllables stand apart
+            result = _search(archive, q, apart, started)
+            result.reading = "loose"
+    elif loose:
+        plain = q.text.lstrip()[1:] if is_loose(q.text) else q.text
+        result.reading = "loose" if parse_query(plain) != node else "words"
+    return result
+
+
+def _search(archive: "Archive", q: SearchQuery, node: Node, started: float) -> SearchResult:
     with archive.session() as s:
         plan = _Plan(s, node, q)
         if not plan.sqlite and "match" in plan.params:
@@ -131,7 +154,8 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
     window, need = set(keys), q.offset + q.limit
     together = _as_phrase(plan.node)
     tiers = [(score, columns, together if as_phrase else plan.node) for score, columns, as_phrase in TIERS
-             if not (as_phrase and together is None)]
+             if not (as_phrase and together is None)
+             and not (together is plan.node and columns == ("title",) and not as_phrase)]  # the same test
     lines = [t for t in tiers if plan.sqlite or t[1] == ("title",)]  # PostgreSQL keeps a headline line only
     ordered: list[tuple[int, float | None]] = plan.scored(s, keys, lines, need)
     seen: set[int] = {k for k, _ in ordered}
@@ -153,8 +177,10 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
 
 
 def _as_phrase(node: Node) -> Node | None:
-    """Plain words typed one after another ("thanh hoa"), as the phrase they may mean; None for
-    a single word or a query with operators."""
+    """Plain words typed one after another ("thanh hoa"), as the phrase they may mean (the query
+    itself when it is one phrase); None for a single word or a query with operators."""
+    if node.op == "words" and len(node.words) > 1 and not node.words[-1].endswith("*"):
+        return node  # syllables typed together, read as the word they make (or a quoted phrase)
     parts = node.children if node.op == "and" else (node,)
     if len(parts) < 2 or any(p.op != "words" or len(p.words) != 1 or p.words[0].endswith("*") for p in parts):
         return None

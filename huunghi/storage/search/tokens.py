@@ -27,22 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from huunghi.text.query import Node, QueryError
-from huunghi.text.normalize import fold
+from huunghi.text.normalize import MAX_WORD, WORD, words
 
-_WORD = re.compile(r"[^\W_]+")
-MAX_WORD = 100
+_WORD = re.compile(WORD)
 MAX_WORDS = 16_000          # PostgreSQL keeps positions up to 16,383
 MAX_POSITIONS = 256         # PostgreSQL keeps a lexeme's first 256 positions
 FIELD_GAP = 2               # phrases never run from one field into the next
 PAIR = "\u00b7"             # starts and joins a pair token ("·thanh·hoa"); never inside a word
 ID_BITS = 30                # sort key = seconds << ID_BITS | article id
 ID_MASK = (1 << ID_BITS) - 1
-
-
-def words(text: str) -> list[str]:
-    """Folded words of ``text``, as both indexes store them and queries look for them (folding
-    drops every mark, so the tone placement that ``normalize`` settles cannot matter here)."""
-    return [w[:MAX_WORD] for w in _WORD.findall(fold(text or ""))]
 
 
 def sort_key(when: datetime, article_id: int) -> int:
