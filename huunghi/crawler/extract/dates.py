@@ -300,9 +300,23 @@ def _time_elements(tree: HtmlElement) -> Iterator[tuple[str, str, HtmlElement]]:
             yield _place(node), value, node
 
 
-def _visible_lines(tree: HtmlElement) -> Iterator[tuple[str, str]]:
-    """(place, text) of short elements that look like date lines: marked as such, or just after the h1."""
+def _headline(tree: HtmlElement) -> HtmlElement | None:
+    """The article's headline element: the first h1, else a lower heading that <title> begins with."""
     h1 = next(iter(tree.iter("h1")), None)
+    if h1 is not None:
+        return h1
+    title = " ".join(" ".join(t.text_content().split()) for t in tree.iter("title"))
+    for node in tree.iter("h2", "h3"):
+        text = " ".join(node.text_content().split())
+        if len(text) >= 12 and title.startswith(text):
+            return node
+    return None
+
+
+def _visible_lines(tree: HtmlElement) -> Iterator[tuple[str, str]]:
+    """(place, text) of short elements that look like date lines: marked as such, or just after the
+    headline (the h1; on old table layouts without one, the h2/h3 whose text opens the <title>)."""
+    h1 = _headline(tree)
     after_h1 = 0
     seen_h1 = h1 is None
     for node in tree.iter():
@@ -505,7 +519,9 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
         day = _htmldate(tree, url, now, original=True)
         if day is not None:
             # the same day with its time of day, when lower-ranked evidence has it
-            same = [w for w, _ in side + ([(feed_date, "")] if feed_date else []) if w.date() == day]
+            # (an "updated" line of the same day too: old portals print only "Cập nhật lúc …")
+            later = [visible_updated] if visible_updated else []
+            same = [w for w in [w for w, _ in side] + ([feed_date] if feed_date else []) + later if w.date() == day]
             found.append((same[0] if same else datetime.combine(day, time(0, 0), HANOI), "htmldate"))
     found += side
     if feed_date is not None:
