@@ -15,10 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        batch.add_column(sa.Column("published_source", sa.String(64), nullable=False, server_default=""))
+    # plain ALTER TABLE on both backends: a batch copy of `articles` would cascade to its children on SQLite
+    op.add_column("articles", sa.Column("published_source", sa.String(64), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("published_source")
+    op.drop_column("articles", "published_source")
