@@ -384,7 +384,8 @@ def status(json_out: bool = typer.Option(False, "--json", help="JSON instead of 
                      "last_run": h.get("last_run"), "articles": h.get("articles", 0),
                      "consecutive_failures": h.get("consecutive_failures", 0),
                      "next_run": upcoming.get(f"crawl:{src.name}"),
-                     "health": "broken" if h.get("consecutive_failures", 0) else ("ok" if h else "never run")})
+                     "health": h.get("health", "never run"), "reason": h.get("reason", ""),
+                     "url": h.get("url", "")})
     if json_out:
         console.print_json(render.to_json(rows))
     else:

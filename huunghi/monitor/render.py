@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from rich.table import Table
+from rich.markup import escape
 
 from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
 from huunghi.clock import HANOI as VN, local
@@ -149,7 +150,8 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
         table.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
-        table.add_row(r["source"], f"[{style}]{r['health']}[/]", local(r["last_run"]), r["last_status"] or "—",
+        reason = f" ({escape(r['reason'])})" if r.get("reason") else ""
+        table.add_row(r["source"], f"[{style}]{r['health']}[/]{reason}", local(r["last_run"]), r["last_status"] or "—",
                       str(r["consecutive_failures"]), str(r["articles"]),
                       local(r["next_run"]) if r["enabled"] else "disabled")
     return table
