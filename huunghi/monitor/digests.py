@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
-from jinja2 import DictLoader, Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from huunghi.clock import HANOI as VN
 from huunghi.config import WEEKDAYS, Config, DigestConfig
@@ -27,7 +27,7 @@ from huunghi.storage.archive import Archive, ArticleSummary
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document
 
-from huunghi.monitor.alerts import backoff, topics_of
+from huunghi.monitor.alerts import TEMPLATES, backoff, topics_of
 from huunghi.monitor.mail import deliver, new_message
 
 MAX_ATTEMPTS = 10
@@ -181,57 +181,7 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     return content
 
 
-_ENV = Environment(loader=DictLoader({
-    "digest.txt": """{{ w.intro.format(start=start, end=end) }}
-{% for topic, places in c.groups.items() %}
-== {{ topic_title(topic) }} ==
-{% for place, entries in places.items() %}
--- {{ place }} --
-{% for e in entries %}
-* {{ e.title }}
-  {{ e.sources | join(", ") }} · {{ when(e.when) }}
-  {{ e.excerpt }}
-  {{ e.url }}
-{% endfor %}{% endfor %}{% endfor %}{% if c.empty %}
-{{ w.nothing }}
-{% endif %}{% if c.corrections %}
-== {{ w.corrections }} ==
-{% for k in c.corrections %}* {{ k.title }} ({{ k.source }})
-  {{ k.gist }}
-  {{ k.url }}
-{% endfor %}{% endif %}
-{{ w.footer.format(articles=c.articles, stories=c.stories|length, sources=c.sources|length) }}
-{% if c.broken %}{{ w.broken }}: {{ c.broken | join("; ") }}
-{% endif %}
-{{ w.unsubscribe }}: {{ unsubscribe }}
-""",
-    "digest.html": """<!doctype html>
-<html lang="{{ c.language }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ subject }}</title></head>
-<body style="margin:0;padding:0;background:#f3f4f6">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6"><tr><td align="center" style="padding:12px 8px">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;background:#ffffff;border-radius:6px;font-family:Arial,Helvetica,sans-serif;color:#1f2937">
-<tr><td style="padding:18px 20px 8px;border-bottom:3px solid #b91c1c">
-<div style="font-size:20px;font-weight:bold;color:#b91c1c">Huunghi</div>
-<div style="font-size:13px;color:#6b7280;margin-top:2px">{{ w.intro.format(start=start, end=end) }}</div></td></tr>
-{% for topic, places in c.groups.items() %}
-<tr><td style="padding:16px 20px 0"><div style="font-size:16px;font-weight:bold;color:#111827">{{ topic_title(topic) }}</div></td></tr>
-{% for place, entries in places.items() %}
-<tr><td style="padding:10px 20px 0"><div style="font-size:13px;font-weight:bold;color:#b91c1c">{{ place }}</div></td></tr>
-{% for e in entries %}
-<tr><td style="padding:8px 20px 10px;border-bottom:1px solid #e5e7eb">
-<div style="font-size:16px;line-height:1.35;font-weight:bold">{% if e.url %}<a href="{{ e.url }}" style="color:#1d4ed8;text-decoration:none">{{ e.title }}</a>{% else %}{{ e.title }}{% endif %}</div>
-<div style="font-size:12px;color:#6b7280;margin:3px 0 5px">{{ e.sources | join(", ") }} · {{ when(e.when) }}</div>
-<div style="font-size:14px;line-height:1.5;color:#374151">{{ e.excerpt }}</div></td></tr>
-{% endfor %}{% endfor %}{% endfor %}
-{% if c.empty %}<tr><td style="padding:18px 20px;font-size:15px;color:#374151">{{ w.nothing }}</td></tr>{% endif %}
-{% if c.corrections %}<tr><td style="padding:16px 20px 0"><div style="font-size:16px;font-weight:bold;color:#111827">{{ w.corrections }}</div></td></tr>
-{% for k in c.corrections %}<tr><td style="padding:8px 20px;border-bottom:1px solid #e5e7eb">
-<div style="font-size:14px;font-weight:bold">{% if k.url %}<a href="{{ k.url }}" style="color:#1d4ed8;text-decoration:none">{{ k.title }}</a>{% else %}{{ k.title }}{% endif %} <span style="font-weight:normal;color:#6b7280;font-size:12px">{{ k.source }}</span></div>
-{% for d in k.changes %}<div style="font-size:14px;line-height:1.5;color:#374151;margin-top:3px">…{{ d.before }} {% if d.old %}<del style="background:#fde2e2;color:#991b1b">{{ d.old }}</del>{% endif %} {% if d.new %}<ins style="background:#dcfce7;color:#166534;text-decoration:none">{{ d.new }}</ins>{% endif %} {{ d.after }}…</div>{% endfor %}</td></tr>{% endfor %}{% endif %}
-<tr><td style="padding:14px 20px 18px;font-size:12px;color:#6b7280">{{ w.footer.format(articles=c.articles, stories=c.stories|length, sources=c.sources|length) }}
-{% if c.broken %}<div style="color:#b91c1c;margin-top:6px">{{ w.broken }}: {{ c.broken | join("; ") }}</div>{% endif %}
-<div style="margin-top:8px"><a href="{{ unsubscribe }}" style="color:#6b7280">{{ w.unsubscribe }}</a></div></td></tr>
-</table></td></tr></table></body></html>"""}), autoescape=select_autoescape(["html"]))
+_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
 def _when(value: datetime | None) -> str:

@@ -112,6 +112,8 @@ class DeliveryRecord:
     kind: str
     article_id: int | None
     data: dict[str, Any]
+    source: str = ""                     # the event's source (its name)
+    created_at: datetime | None = None   # when the event happened
 
 
 @dataclass
@@ -578,10 +580,12 @@ class Archive:
                 if done.rowcount == 1:
                     claimed.append(delivery_id)
             s.commit()
-            rows = s.execute(select(Delivery, Event).join(Event, Event.id == Delivery.event_id)
+            rows = s.execute(select(Delivery, Event, Source.name).join(Event, Event.id == Delivery.event_id)
+                             .outerjoin(Source, Source.id == Event.source_id)
                              .where(Delivery.id.in_(claimed)).order_by(Delivery.id)) if claimed else []
             return [DeliveryRecord(d.id, d.event_id, d.subscription, d.channel, d.attempts, e.kind,
-                                   e.article_id, dict(e.data or {})) for d, e in rows]
+                                   e.article_id, dict(e.data or {}), name or "", e.created_at)
+                    for d, e, name in rows]
 
     def finish_delivery(self, delivery_id: int, ok: bool, error: str = "", retry_at: datetime | None = None,
                         count_attempt: bool = True) -> None:
