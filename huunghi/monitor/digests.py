@@ -24,10 +24,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from huunghi.clock import HANOI as VN
 from huunghi.config import WEEKDAYS, Config, DigestConfig
 from huunghi.storage.archive import Archive, ArticleSummary
+from huunghi.storage.health import describe
+from huunghi.text.collate import sort_key, sorted_vi
 from huunghi.text.diff import render as render_diff
+from huunghi.text.normalize import fold
 from huunghi.text.query import Document
 
-from huunghi.monitor.alerts import TEMPLATES, backoff, topics_of
+from huunghi.crawler.extract.tags import find_tags
+from huunghi.monitor.alerts import TEMPLATES, SourceInfo, backoff, topics_of
 from huunghi.monitor.mail import deliver, new_message
 
 MAX_ATTEMPTS = 10
@@ -130,7 +134,8 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     topics = topics_of(config)
     chosen = [topics[t] for t in digest.topics]
     carried = archive.digest_story_ids(digest.name)
-    titles = {s.name: s.title or s.name for s in archive.sources_overview()}
+    info = SourceInfo(archive, config)
+    titles = {name: title for name, title in info.titles.items() if title}
     events = [e for e in archive.events(after_id=from_event, limit=1_000_000) if e.id <= to_event]
     content = Content(digest.name, digest.language, events[0].created_at if events else None, now)
     groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
@@ -138,9 +143,7 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     corrected: dict[int, Correction] = {}
     for event in events:
         if event.kind == "source_broken":
-            reason = clean(event.data.get("reason", ""))
-            content.broken.append(f"{titles.get(event.source, event.source)}: {reason}")
-            continue
+            continue  # the footer says which sources are broken now (below), as `huunghi status` does
         if event.kind not in ("new", "changed") or not event.article_id:
             continue
         article = archive.article(event.article_id)
@@ -166,9 +169,7 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         content.articles += len(members)
         content.sources |= {m.source for m in members}
         first = min(members, key=lambda m: (m.published_at or m.first_seen))
-        story_tags = Counter(t for m in members for t in archive.tags(m.id))
-        place = next((v for (k, v), _n in story_tags.most_common() if k == "province"), None) or \
-            next((v for (k, v), _n in story_tags.most_common() if k == "country"), None) or words["other"]
+        place = main_place(first, members, {m.id: archive.tags(m.id) for m in members}) or words["other"]
         groups[topic][place].append(Entry(
             story, clean(first.title), safe_url(first.url), first.published_at, excerpt(first),
             list(dict.fromkeys(titles.get(m.source, m.source) for m in members))))
@@ -176,9 +177,36 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         if topic in groups:
             places = groups[topic]
             content.groups[topic] = {p: sorted(places[p], key=lambda e: e.when or now, reverse=True)
-                                     for p in sorted(places, key=lambda p: (p == words["other"], p))}
+                                     for p in sorted(places, key=lambda p: (p == words["other"], sort_key(p)))}
     content.corrections = list(corrected.values())
+    verdicts = archive.source_health(now)
+    content.broken = [f"{info.label(name)}: {describe(h['code'], h['params'], digest.language)}"
+                      for name, h in verdicts.items() if h["health"] == "broken"]
+    content.broken = sorted_vi(content.broken)
     return content
+
+
+def main_place(first: ArticleSummary, members: list[ArticleSummary],
+               tags: dict[int, list[tuple[str, str]]]) -> str | None:
+    """The province a story is about (else its country): the one its titles name most, then the
+    one most of its articles name; a tie goes to the one named first in the leading article."""
+    for kind in ("province", "country"):
+        score: Counter[str] = Counter()
+        for m in members:
+            in_title = {v for k, v in find_tags(m.title) if k == kind}
+            for k, v in set(tags.get(m.id, [])):
+                if k == kind:
+                    score[v] += 1 + 3 * (v in in_title)
+        if not score:
+            continue
+        lead_text = fold(f"{first.title} {first.lead} {first.body_text[:2000]}")
+
+        def position(place: str) -> int:
+            at = lead_text.find(fold(place))
+            return at if at >= 0 else len(lead_text) + 1
+
+        return min(score, key=lambda p: (-score[p], position(p), sort_key(p)))
+    return None
 
 
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
