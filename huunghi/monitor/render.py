@@ -265,7 +265,8 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
     for col in ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"):
         health.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
     for source, h in data["health"].items():
-        style = "red" if h["consecutive_failures"] else "green"
+        style = "red" if h.get("health") == "broken" else "green"  # health.assess decides, as in `status`
+        reason = f" ({escape(h['reason'])})" if h.get("reason") else ""
         health.add_row(source, str(h["articles"]), (h["last_run"] or "—")[:16].replace("T", " "),
-                       f"[{style}]{h['last_status'] or '—'}[/]", str(h["consecutive_failures"]))
+                       f"[{style}]{h['last_status'] or '—'}[/]{reason}", str(h["consecutive_failures"]))
     return [articles, events, health]
