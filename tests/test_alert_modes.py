@@ -161,3 +161,30 @@ def test_quiet_hours_across_midnight():
     assert quiet_until(sub, at) == datetime(2026, 12, 2, 6, 30, tzinfo=HANOI)
     assert quiet_until(sub, datetime(2026, 12, 2, 5, 0, tzinfo=HANOI)) == datetime(2026, 12, 2, 6, 30, tzinfo=HANOI)
     assert quiet_until(sub, datetime(2026, 12, 2, 12, 0, tzinfo=HANOI)) is None
+
+
+def test_a_batch_groups_the_reports_of_one_story(tmp_path):
+    from tests.test_digests import store
+    from huunghi.crawler.extract.extractor import Extractor
+
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    catalogs = build_catalogs()
+    path = tmp_path / "huunghi.toml"
+    path.write_text(f'[archive]\nurl = {json.dumps(db)}\n'
+                    '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\nmode = "batched"\n'
+                    '[[sources]]\nname = "thoidai"\nfeeds = ["http://thoidai.test/rss"]\n', encoding="utf-8")
+    extractor = Extractor()
+    with Archive(db) as archive:
+        store(archive, "thoidai", [catalogs["thoidai"].by_id(218974), catalogs["thoidai"].articles[5]], extractor)
+        store(archive, "baotinh", [catalogs["baotinh"].by_id(276512)], extractor)
+        config = load_config(path)
+        plan(archive, config)
+        report = send_due(archive, config, datetime.now(timezone.utc) + timedelta(seconds=1))
+        stories = {a.story_id for a in archive.latest_articles(limit=10)}
+    assert report.sent == 3 and report.messages == 1 and len(stories) == 2
+    [mail] = mails(tmp_path / "outbox", "desk@vufo.test")
+    text = text_of(mail)
+    sections = [part for part in text.split("\n== ")[1:]]
+    assert len(sections) == 2  # one heading per story, not per article
+    shared = next(part for part in sections if catalogs["thoidai"].by_id(218974).title in part)
+    assert catalogs["baotinh"].by_id(276512).title in shared  # both portals' reports under one story
