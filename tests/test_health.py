@@ -141,3 +141,23 @@ def test_a_feed_silent_past_its_usual_rhythm_is_broken_a_quiet_day_is_not(archiv
         [event] = [e for e in archive.events(limit=100) if e.kind == "source_broken"]
         assert event.data["code"] == "stale" and "giờ không có bài mới" in event.data["reason"]
         assert archive.source_health()["tinh"]["health"] == "broken"
+
+
+def test_a_cached_feed_over_failing_pages_stays_failed(archive_url):
+    """A 304 means "as last time": after a failed run, 304s and errors are still a failure;
+    after a good run, 304s with a stray error are a partial run of a healthy source."""
+    with Archive(archive_url) as archive:
+        for name, first in (("down", "failed"), ("fine", "ok")):
+            sid = archive.ensure_source(name)
+            run = archive.start_run(sid)
+            if first == "failed":
+                archive.record_error(run, f"http://{name}.test/a-1.htm", "http", "HTTP 500 (article)")
+            else:
+                archive.store_article(sid, _record(1 if name == "down" else 2, datetime(2026, 11, 1, tzinfo=timezone.utc)),
+                                      run)
+            archive.finish_run(run, 2, stats={"requested": 1})
+            run = archive.start_run(sid)
+            archive.record_error(run, f"http://{name}.test/sitemap.xml", "http", "HTTP 500 (sitemap)")
+            summary = archive.finish_run(run, 2, stats={"not_modified": 1})
+            assert summary.status == ("failed" if name == "down" else "partial")
+        assert archive.assess_source("down").code == "failed" and archive.assess_source("fine").state == "ok"

@@ -262,7 +262,10 @@ class Archive:
             run.duration_s = (run.finished_at - run.started_at).total_seconds()
             run.stats = dict(stats or {})
             stored = run.articles_new + run.articles_updated + run.articles_unchanged
-            run.status = status or health.run_status(run.error_count, stored, run.stats)
+            previous = s.scalar(select(CrawlRun.status).where(
+                CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
+                CrawlRun.status.not_in(("running", "interrupted"))).order_by(CrawlRun.id.desc()).limit(1))
+            run.status = status or health.run_status(run.error_count, stored, run.stats, previous)
             s.flush()
             _health_event(s, run)
             s.commit()

@@ -56,10 +56,16 @@ class Health:
         return self.state == "broken"
 
 
-def run_status(errors: int, stored: int, stats: dict[str, int] | None) -> str:
-    """ok, partial or failed. A run that saw known articles (or 304s) reached the source."""
-    seen = stored + sum((stats or {}).get(k, 0) for k in ("known_skipped", "not_modified"))
-    return "ok" if not errors else "partial" if seen else "failed"
+def run_status(errors: int, stored: int, stats: dict[str, int] | None, previous: str | None = None) -> str:
+    """ok, partial or failed. A run that stored articles or listed known ones reached the source;
+    a feed answering 304 says "as last time", so with errors and nothing else it keeps the
+    previous run's verdict (a host whose feed is cached but whose pages all fail stays failed)."""
+    stats = stats or {}
+    if not errors:
+        return "ok"
+    if stored or stats.get("known_skipped", 0):
+        return "partial"
+    return "partial" if stats.get("not_modified", 0) and previous not in (None, "failed") else "failed"
 
 
 def usual_gap(dates: list[datetime]) -> timedelta | None:
