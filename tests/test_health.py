@@ -61,6 +61,14 @@ def test_a_recrawl_that_finds_only_known_articles_is_healthy(tmp_path):
     rows = {r["source"]: r for r in json.loads(huunghi(config, "status", "--json").stdout)}
     assert rows["thoidai"]["health"] == "ok" and rows["gone"]["health"] == "broken"
     assert "thất bại" in rows["gone"]["reason"]  # the reason in Vietnamese
+    from starlette.testclient import TestClient
+
+    from huunghi.config import load_config
+    from huunghi.web.app import create_app
+
+    with TestClient(create_app(load_config(config))) as web:  # the web page's figures say the same
+        shown = web.get("/api/stats").json()["health"]
+    assert {n: h["health"] for n, h in shown.items()} == {"thoidai": "ok", "quocte": "ok", "gone": "broken"}
 
 
 def test_the_daemons_first_run_over_a_crawled_archive_raises_no_alert(tmp_path):
