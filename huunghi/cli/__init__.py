@@ -240,7 +240,7 @@ def _alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
     if json_out:
         console.print_json(data={"events_read": planned.events, "planned": planned.planned, "sent": sent.sent,
                                  "retrying": sent.retrying, "failed": sent.failed, "deferred": sent.deferred,
-                                 "errors": sent.errors})
+                                 "held": sent.held, "messages": sent.messages, "errors": sent.errors})
     elif not quiet:
         console.print(f"alerts: {planned.events} events read, {planned.planned} deliveries planned; "
                       f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed")
