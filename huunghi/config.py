@@ -120,7 +120,7 @@ class SubscriptionConfig:
     webhook: str = ""
     secret_env: str = ""  # environment variable holding the webhook's HMAC secret
     notify: list[str] = field(default_factory=list)  # Apprise URLs: "tgram://…", "ntfy://…", "json://…"
-    mode: str = "each"           # "each": one message per event; "batched": one per pass (or per batch_minutes)
+    mode: str = "each"           # "each": one message per event; "batched": one per pass (or batch_minutes)
     batch_minutes: int = 0       # batched: gather this long after the first event (0: every alerts pass)
     language: str = "vi"         # "vi" or "en"
     quiet_hours: str = ""        # "22:00-06:30" (Asia/Ho_Chi_Minh): mail and notifications held, then sent

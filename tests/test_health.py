@@ -161,8 +161,7 @@ def test_a_cached_feed_over_failing_pages_stays_failed(archive_url):
             if first == "failed":
                 archive.record_error(run, f"http://{name}.test/a-1.htm", "http", "HTTP 500 (article)")
             else:
-                archive.store_article(sid, _record(1 if name == "down" else 2, datetime(2026, 11, 1, tzinfo=timezone.utc)),
-                                      run)
+                archive.store_article(sid, _record(2, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
             archive.finish_run(run, 2, stats={"requested": 1})
             run = archive.start_run(sid)
             archive.record_error(run, f"http://{name}.test/sitemap.xml", "http", "HTTP 500 (sitemap)")

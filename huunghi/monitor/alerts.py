@@ -171,7 +171,8 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
         sub = subs.get(name)
         if sub is None or (channel.startswith("apprise:") and notify_url(sub, channel) is None):
             for d in batch:
-                archive.finish_delivery(d.id, False, f"subscription {name!r} or its channel is no longer configured")
+                archive.finish_delivery(d.id, False,
+                                        f"subscription {name!r} or its channel is no longer configured")
                 report.failed += 1
             continue
         later = quiet_until(sub, now) if human(channel) else None
@@ -251,12 +252,14 @@ def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> No
 
 WORDS = {
     "vi": {"new": "Bài mới", "changed": "Đính chính", "removed": "Bài bị gỡ", "source_broken": "Nguồn lỗi",
-           "batch": "{n} thông báo", "more": "và {n} tin khác", "source": "Nguồn", "portal": "Xem trên trang báo",
-           "huunghi": "Xem trong Huunghi (sự kiện, các phiên bản)", "failing": "Địa chỉ lỗi", "changes": "Thay đổi",
+           "batch": "{n} thông báo", "more": "và {n} tin khác", "source": "Nguồn",
+           "portal": "Xem trên trang báo", "huunghi": "Xem trong Huunghi (sự kiện, các phiên bản)",
+           "failing": "Địa chỉ lỗi", "changes": "Thay đổi",
            "homepage": "Trang nguồn", "removed_reason": "Lý do"},
     "en": {"new": "New article", "changed": "Correction", "removed": "Article removed",
-           "source_broken": "Source broken", "batch": "{n} alerts", "more": "and {n} more", "source": "Source",
-           "portal": "Read on the portal", "huunghi": "Open in Huunghi (story, history)", "failing": "Failing URL",
+           "source_broken": "Source broken", "batch": "{n} alerts", "more": "and {n} more",
+           "source": "Source", "portal": "Read on the portal", "huunghi": "Open in Huunghi (story, history)",
+           "failing": "Failing URL",
            "changes": "Changes", "homepage": "Source home page", "removed_reason": "Reason"},
 }
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
@@ -301,7 +304,8 @@ class SourceInfo:
         title = article.title if article else (self.label(source) if d.kind == "source_broken"
                                                else str(d.data.get("title", "")))
         return {"id": d.id, "kind": d.kind, "label": words.get(d.kind, d.kind), "title": title, "url": url,
-                "source": self.label(source), "source_name": source, "homepage": self.homepages.get(source, ""),
+                "source": self.label(source), "source_name": source,
+                "homepage": self.homepages.get(source, ""),
                 "huunghi_url": huunghi_url, "published": published, "lead": article.lead if article else "",
                 "reason": reason, "diff": render_diff(diff), "changes": diff, "record": article,
                 "story": (article.story_id or -article.id) if article else f"source:{source}",
@@ -327,7 +331,8 @@ def render(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]])
         groups.setdefault(item["story"], []).append(item)
     ctx = dict(subject=subject[:200], groups=list(groups.values()), w=words, language=sub.language,
                subscription=sub.name)
-    return (subject[:200], _ENV.get_template("alert.txt").render(**ctx), _ENV.get_template("alert.html").render(**ctx))
+    text, html = _ENV.get_template("alert.txt").render(**ctx), _ENV.get_template("alert.html").render(**ctx)
+    return subject[:200], text, html
 
 
 def compose_items(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]]) -> EmailMessage:

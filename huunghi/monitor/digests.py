@@ -177,7 +177,8 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         if topic in groups:
             places = groups[topic]
             content.groups[topic] = {p: sorted(places[p], key=lambda e: e.when or now, reverse=True)
-                                     for p in sorted(places, key=lambda p: (p == words["other"], sort_key(p)))}
+                                     for p in sorted(places, key=lambda p: (p == words["other"],
+                                                                            sort_key(p)))}
     content.corrections = list(corrected.values())
     verdicts = archive.source_health(now)
     content.broken = [f"{info.label(name)}: {describe(h['code'], h['params'], digest.language)}"

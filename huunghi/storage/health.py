@@ -90,8 +90,8 @@ def assess(runs: list[RunFacts], dates: list[datetime], last_new: datetime | Non
     now_yield = last.readable
     before = [y for y in (r.readable for r in runs[1:]) if y is not None]
     if now_yield is not None and before and max(before) >= 0.8 and now_yield < 0.4:
-        return Health("broken", "yield_drop", {"now": round(now_yield * 100), "before": round(max(before) * 100)},
-                      last.first_error_url)
+        shares = {"now": round(now_yield * 100), "before": round(max(before) * 100)}
+        return Health("broken", "yield_drop", shares, last.first_error_url)
     gap = usual_gap(dates)
     if gap is not None and last_new is not None:
         allowed = max(gap * RHYTHM_FACTOR, STALE_FLOOR)
@@ -112,7 +112,8 @@ _REASONS = {
            "unreadable": "{pages} article pages fetched but none could be read (a new layout?)",
            "yield_drop": "only {now}% of article pages could be read (was {before}% or more): "
                          "has the site's layout changed?",
-           "stale": "no new article for {hours} hours where they usually come about {usual_hours} hours apart"},
+           "stale": "no new article for {hours} hours where they usually come "
+                    "about {usual_hours} hours apart"},
 }
 STATES = {"vi": {"ok": "tốt", "broken": "lỗi", "never run": "chưa chạy"},
           "en": {"ok": "ok", "broken": "broken", "never run": "never run"}}
