@@ -29,7 +29,8 @@ def config_file(tmp_path: Path, db: str) -> Path:
     path.write_text(
         f'[archive]\nurl = {json.dumps(db)}\n'
         '[[topics]]\nname = "huu-nghi"\ntitle = "Hữu nghị các địa phương"\nquery = "huu nghi"\n'
-        '[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\ntopics = ["huu-nghi"]\n'
+        '[[topics]]\nname = "dong-nai"\nquery = "huu nghi"\ntags = ["province:Đồng Nai"]\n'
+        '[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\ntopics = ["dong-nai", "huu-nghi"]\n'
         '[[sources]]\nname = "thoidai"\ntitle = "Báo Thời Đại"\nfeeds = ["http://thoidai.test/rss"]\n'
         '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
         '[[sources]]\nname = "mended"\ntitle = "Báo đã sửa"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
@@ -68,8 +69,10 @@ def test_digest_places_stories_topics_and_footer(tmp_path):
         content = build(archive, config, digest, 0, archive.max_event_id(), now)
         _subject, text, html = render(config, digest, content, now)
         health = archive.source_health()
-    headings = [line.strip("- ") for line in text.splitlines() if line.startswith("-- ")]
-    assert headings == ["Đồng Nai", "Hà Nội", "Hungary", "Thanh Hóa"]
+    assert "== Đồng Nai ==" in text and "dong-nai" not in text  # no title: headed by its tag's place
+    rest = text.split("== Hữu nghị các địa phương ==")[1]  # the other stories go under the next topic
+    headings = [line.strip("- ") for line in rest.splitlines() if line.startswith("-- ")]
+    assert headings == ["Hà Nội", "Hungary", "Thanh Hóa"]
     thanh_hoa = text.index("-- Thanh Hóa --")
     assert text.index(STORIES[0][0]) > thanh_hoa  # named first, in its title: its main province
     assert "== Hữu nghị các địa phương ==" in text and "huu-nghi" not in text and "huu-nghi" not in html

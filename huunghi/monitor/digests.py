@@ -229,7 +229,8 @@ def render(config: Config, digest: DigestConfig, content: Content, due_at: datet
     subject = (words["subject"] if not content.empty else words["empty_subject"]).format(date=date, n=n)
     sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
     unsubscribe = f"mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}"
-    titles = {t.name: t.title for t in config.topics if t.title}
+    # a topic without a title is headed by the places or partners it filters on, before its slug
+    titles = {t.name: t.title or ", ".join(tag.split(":", 1)[1].strip() for tag in t.tags) for t in config.topics}
 
     def topic_title(name: str) -> str:
         return titles.get(name) or BUILTIN_TITLES.get(name, {}).get(digest.language) or name
