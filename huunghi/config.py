@@ -119,6 +119,18 @@ class SubscriptionConfig:
     email: list[str] = field(default_factory=list)
     webhook: str = ""
     secret_env: str = ""  # environment variable holding the webhook's HMAC secret
+    notify: list[str] = field(default_factory=list)  # Apprise URLs: "tgram://…", "ntfy://…", "json://…"
+    mode: str = "each"           # "each": one message per event; "batched": one per pass (or batch_minutes)
+    batch_minutes: int = 0       # batched: gather this long after the first event (0: every alerts pass)
+    language: str = "vi"         # "vi" or "en"
+    quiet_hours: str = ""        # "22:00-06:30" (Asia/Ho_Chi_Minh): mail and notifications held, then sent
+
+
+@dataclass
+class WebConfig:
+    """The web page as people reach it: alerts link to its page of each article."""
+
+    base_url: str = ""           # e.g. "https://tin.vufo.example" (empty: no link to Huunghi's pages)
 
 
 @dataclass
@@ -137,6 +149,7 @@ class DigestConfig:
 
 
 EVENT_KINDS = ("new", "changed", "removed", "source_broken")
+QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -152,6 +165,7 @@ class Config:
     subscriptions: list[SubscriptionConfig] = field(default_factory=list)
     digests: list[DigestConfig] = field(default_factory=list)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def outbox(self) -> Path:
@@ -210,7 +224,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     environ = dict(os.environ) if environ is None else environ
     where = str(path) if path else "configuration"
     _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests",
-                              "daemon"})
+                              "daemon", "web"})
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
     url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
@@ -244,6 +258,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             problems.append(str(exc))
     mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
     daemon = _typed(f"{where} [daemon]", DaemonConfig, data.get("daemon", {}))
+    web = _typed(f"{where} [web]", WebConfig, data.get("web", {}))
+    if web.base_url and not re.match(r"https?://[^/\s]+", web.base_url):
+        raise ConfigError(f"{where} [web].base_url: an http(s) address, not {web.base_url!r}")
     topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
     subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
             for i, t in enumerate(_tables(where, data, "subscriptions"))]
@@ -252,7 +269,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     _check_rules(where, topics, subs, sources)
     _check_digests(where, digests, topics)
     return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
-                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon)
+                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon, web=web)
 
 
 def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:
@@ -306,8 +323,20 @@ def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionC
         missing = [t for t in sub.topics if t not in known_topics]
         if missing:
             raise ConfigError(f"{where} [[subscriptions]] {sub.name}.topics: no topic named {missing}")
-        if not sub.email and not sub.webhook:
-            raise ConfigError(f"{where} [[subscriptions]] {sub.name}: give email addresses or a webhook")
+        label = f"{where} [[subscriptions]] {sub.name}"
+        if not sub.email and not sub.webhook and not sub.notify:
+            raise ConfigError(f"{label}: give email addresses, a webhook or notify URLs")
+        if sub.mode not in ("each", "batched"):
+            raise ConfigError(f"{label}.mode: 'each' or 'batched', not {sub.mode!r}")
+        if sub.language not in ("vi", "en"):
+            raise ConfigError(f"{label}.language: 'vi' or 'en'")
+        if sub.batch_minutes < 0:
+            raise ConfigError(f"{label}.batch_minutes: zero or more")
+        if sub.quiet_hours and not QUIET_HOURS.fullmatch(sub.quiet_hours):
+            raise ConfigError(f"{label}.quiet_hours: HH:MM-HH:MM (Asia/Ho_Chi_Minh), not {sub.quiet_hours!r}")
+        bad_urls = [u for u in sub.notify if "://" not in u]
+        if bad_urls:
+            raise ConfigError(f"{label}.notify: not Apprise URLs (scheme://…): {bad_urls}")
 
 
 def config_path(explicit: str | Path | None = None) -> Path:

@@ -134,7 +134,7 @@ def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
         runs = archive.runs()
         assert [r.status for r in runs] == ["failed", "failed"]
         broken = [e for e in archive.events() if e.kind == "source_broken"]
-        assert len(broken) == 1 and broken[0].source == "dead" and "failed" in broken[0].data["reason"]
+        assert len(broken) == 1 and broken[0].source == "dead" and broken[0].data["code"] == "failed"
 
 
 def test_tags_know_provinces_old_and_new_countries_in_context_and_organisations():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from huunghi.clock import HANOI as VN
@@ -224,9 +225,10 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
     )
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
+        reason = f" ({escape(r['reason'])})" if r.get("reason") else ""
         table.add_row(
             r["source"],
-            f"[{style}]{r['health']}[/]",
+            f"[{style}]{r['health']}[/]{reason}",
             local(r["last_run"]),
             r["last_status"] or "—",
             str(r["consecutive_failures"]),
@@ -377,12 +379,13 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
         right=("articles", "failures in a row"),
     )
     for source, h in data["health"].items():
-        style = "red" if h["consecutive_failures"] else "green"
+        style = "red" if h.get("health") == "broken" else "green"  # health.assess decides, as in `status`
+        reason = f" ({escape(h['reason'])})" if h.get("reason") else ""
         health.add_row(
             source,
             str(h["articles"]),
             (h["last_run"] or "—")[:16].replace("T", " "),
-            f"[{style}]{h['last_status'] or '—'}[/]",
+            f"[{style}]{h['last_status'] or '—'}[/]{reason}",
             str(h["consecutive_failures"]),
         )
     return [articles, events, health]

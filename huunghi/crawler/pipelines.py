@@ -149,6 +149,10 @@ class ArchivePipeline:
         if self.archive is None:
             return
         self._flush()
-        pages = self.crawler.stats.get_value("response_received_count", 0)
-        self.archive.finish_run(self.run_id, pages)
+        stats = self.crawler.stats
+        pages = stats.get_value("response_received_count", 0)
+        seen = {"known_skipped": stats.get_value("huunghi/known_skipped", 0),
+                "not_modified": stats.get_value("huunghi/not_modified", 0),
+                "requested": len(getattr(self.crawler.spider, "requested", ()))}
+        self.archive.finish_run(self.run_id, pages, stats=seen)
         self.archive.close()

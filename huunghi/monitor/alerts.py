@@ -23,13 +23,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
-from jinja2 import DictLoader, Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from huunghi.clock import HANOI
 from huunghi.config import Config, SubscriptionConfig
 from huunghi.storage.archive import Archive, DeliveryRecord
+from huunghi.storage.health import describe
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document, Node, matches, parse_query
 
@@ -39,7 +43,7 @@ CURSOR = "alerts.planned_through_event"
 MAX_ATTEMPTS = 8
 STALE_AFTER_S = 900
 WEBHOOK_TIMEOUT_S = 10.0
-SUBJECTS = {"new": "Bài mới", "changed": "Đính chính", "removed": "Bài bị gỡ", "source_broken": "Nguồn lỗi"}
+TEMPLATES = Path(__file__).parent / "templates"  # mail templates (Jinja2, HTML autoescaped), beside the web's
 
 
 def backoff(attempts: int) -> timedelta:
@@ -69,8 +73,18 @@ def topics_of(config: Config) -> dict[str, Topic]:
             for t in config.topic_rules().values()}
 
 
+def notify_channel(url: str) -> str:
+    """The delivery channel of one Apprise URL: stable while the URL stays in the subscription."""
+    return "apprise:" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
+
+
 def channels(sub: SubscriptionConfig) -> list[str]:
-    return (["email"] if sub.email else []) + (["webhook"] if sub.webhook else [])
+    return ((["email"] if sub.email else []) + (["webhook"] if sub.webhook else [])
+            + [notify_channel(u) for u in sub.notify])
+
+
+def notify_url(sub: SubscriptionConfig, channel: str) -> str | None:
+    return next((u for u in sub.notify if notify_channel(u) == channel), None)
 
 
 @dataclass
@@ -115,45 +129,97 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0
+    held: int = 0       # quiet hours, or a batch still gathering: sent later, not failed
+    messages: int = 0   # mails and notifications that left (a batch is one)
     errors: list[str] = field(default_factory=list)
 
 
+def human(channel: str) -> bool:
+    """Mail and notifications reach a person: quiet hours and batching apply to them, not to webhooks."""
+    return channel == "email" or channel.startswith("apprise:")
+
+
+def quiet_until(sub: SubscriptionConfig, now: datetime) -> datetime | None:
+    """The end of the subscription's quiet hours when ``now`` is inside them (Hanoi clock)."""
+    if not sub.quiet_hours:
+        return None
+    (h1, m1), (h2, m2) = ((int(x) for x in part.split(":")) for part in sub.quiet_hours.split("-"))
+    local = now.astimezone(HANOI)
+    minute = local.hour * 60 + local.minute
+    start, stop = h1 * 60 + m1, h2 * 60 + m2
+    inside = start <= minute < stop if start <= stop else (minute >= start or minute < stop)
+    if not inside:
+        return None
+    end = local.replace(hour=h2, minute=m2, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(timezone.utc)
+
+
 def send_due(archive: Archive, config: Config, now: datetime | None = None) -> SendReport:
+    """Send what is due: per (subscription, channel), one message per delivery ("each") or one
+    for all of them ("batched"); quiet hours and gathering batches put deliveries back, uncounted."""
     now = now or datetime.now(timezone.utc)
     subs = {s.name: s for s in config.subscriptions}
     report = SendReport()
     dead: set[str] = set()  # endpoints that failed in this pass
+    groups: dict[tuple[str, str], list[DeliveryRecord]] = {}
     for d in archive.claim_deliveries(now, stale_after_s=STALE_AFTER_S):
-        sub = subs.get(d.subscription)
-        if sub is None:
-            archive.finish_delivery(d.id, False, f"subscription {d.subscription!r} no longer configured")
-            report.failed += 1
-            continue
-        target = sub.webhook if d.channel == "webhook" else f"smtp:{config.mail.smtp_host}"
-        if target in dead:
-            archive.finish_delivery(d.id, False, "endpoint failed earlier in this pass", now + backoff(1),
-                                    count_attempt=False)
-            report.deferred += 1
-            continue
-        try:
-            article = archive.article(d.article_id) if d.article_id else None
-            if d.channel == "email":
-                send_email(config, sub, d, article)
-            else:
-                send_webhook(sub, d, article)
-        except Exception as exc:  # any failure of one delivery is recorded on it, never raised
-            error = f"{type(exc).__name__}: {exc}"
-            report.errors.append(f"{d.subscription}/{d.channel} #{d.id}: {error}")
-            if d.attempts + 1 >= MAX_ATTEMPTS:
-                archive.finish_delivery(d.id, False, error)
+        groups.setdefault((d.subscription, d.channel), []).append(d)
+    info = SourceInfo(archive, config)
+    for (name, channel), batch in groups.items():
+        sub = subs.get(name)
+        if sub is None or (channel.startswith("apprise:") and notify_url(sub, channel) is None):
+            for d in batch:
+                archive.finish_delivery(d.id, False,
+                                        f"subscription {name!r} or its channel is no longer configured")
                 report.failed += 1
-            else:
-                archive.finish_delivery(d.id, False, error, now + backoff(d.attempts + 1))
-                report.retrying += 1
-            dead.add(target)
             continue
-        archive.finish_delivery(d.id, True)
-        report.sent += 1
+        later = quiet_until(sub, now) if human(channel) else None
+        if later is None and human(channel) and sub.mode == "batched" and sub.batch_minutes:
+            oldest = min(d.created_at or now for d in batch)
+            ready = oldest + timedelta(minutes=sub.batch_minutes)
+            later = ready if ready > now else None
+        if later is not None:
+            for d in batch:
+                archive.finish_delivery(d.id, False, "", later, count_attempt=False)
+            report.held += len(batch)
+            continue
+        together = human(channel) and sub.mode == "batched"
+        for part in ([batch] if together else [[d] for d in batch]):
+            target = {"email": f"smtp:{config.mail.smtp_host}", "webhook": sub.webhook}.get(channel, channel)
+            if target in dead:
+                for d in part:
+                    archive.finish_delivery(d.id, False, "endpoint failed earlier in this pass", now + backoff(1),
+                                            count_attempt=False)
+                report.deferred += len(part)
+                continue
+            try:
+                items = [info.item(sub, d) for d in part]
+                if channel == "email":
+                    deliver(config, compose_items(config, sub, items), f"alert-{part[0].id:08d}.eml")
+                elif channel == "webhook":
+                    d, item = part[0], items[0]
+                    d.data = {**d.data, **item["payload"]}  # the source named in the payload
+                    send_webhook(sub, d, item["record"])
+                else:
+                    send_notification(str(notify_url(sub, channel)), *render(config, sub, items)[:2])
+            except Exception as exc:  # any failure is recorded on its deliveries, never raised
+                error = f"{type(exc).__name__}: {exc}"
+                report.errors.append(f"{name}/{channel} #{part[0].id}: {error}")
+                for d in part:
+                    if d.attempts + 1 >= MAX_ATTEMPTS:
+                        archive.finish_delivery(d.id, False, error)
+                        report.failed += 1
+                    else:
+                        archive.finish_delivery(d.id, False, error, now + backoff(d.attempts + 1))
+                        report.retrying += 1
+                dead.add(target)
+                continue
+            for d in part:
+                archive.finish_delivery(d.id, True)
+            report.sent += len(part)
+            report.messages += 1
     return report
 
 
@@ -184,51 +250,112 @@ def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> No
         raise RuntimeError(f"HTTP {response.status_code} from {sub.webhook}")
 
 
-_ENV = Environment(loader=DictLoader({
-    "alert.txt": """{{ subject }}
-{% if article %}
-{{ article.title }}
-{{ article.source }} · {{ published }}
-{{ article.url }}
-
-{{ article.lead }}
-{% endif %}{% if diff %}
-Thay đổi / Changes:
-{{ diff }}
-{% endif %}{% if reason %}
-{{ reason }}
-{% endif %}
-— Huunghi ({{ subscription }})
-""",
-    "alert.html": """<!doctype html><html lang="vi"><body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:640px">
-<p style="font-size:12px;color:#666;margin:0 0 8px">{{ label }}</p>
-{% if article %}<h1 style="font-size:20px;line-height:1.3;margin:0 0 6px"><a href="{{ article.url }}" style="color:#0b4f8a;text-decoration:none">{{ article.title }}</a></h1>
-<p style="font-size:13px;color:#555;margin:0 0 12px">{{ article.source }} · {{ published }}</p>
-<p style="font-size:15px;line-height:1.5;margin:0 0 12px">{{ article.lead }}</p>{% endif %}
-{% if changes %}<table style="border-collapse:collapse;font-size:14px;margin:0 0 12px">{% for c in changes %}
-<tr><td style="padding:4px 8px;color:#666;vertical-align:top">{{ c.field }}</td><td style="padding:4px 8px">…{{ c.before }} {% if c.old %}<del style="background:#fde2e2">{{ c.old }}</del>{% endif %} {% if c.new %}<ins style="background:#dcf5dc;text-decoration:none">{{ c.new }}</ins>{% endif %} {{ c.after }}…</td></tr>{% endfor %}
-</table>{% endif %}
-{% if reason %}<p style="font-size:14px;color:#8a1f11">{{ reason }}</p>{% endif %}
-<p style="font-size:12px;color:#888;margin-top:20px">Huunghi · {{ subscription }}</p>
-</body></html>"""}), autoescape=select_autoescape(["html"]))
+WORDS = {
+    "vi": {"new": "Bài mới", "changed": "Đính chính", "removed": "Bài bị gỡ", "source_broken": "Nguồn lỗi",
+           "batch": "{n} thông báo", "more": "và {n} tin khác", "source": "Nguồn",
+           "portal": "Xem trên trang báo", "huunghi": "Xem trong Huunghi (sự kiện, các phiên bản)",
+           "failing": "Địa chỉ lỗi", "changes": "Thay đổi",
+           "homepage": "Trang nguồn", "removed_reason": "Lý do"},
+    "en": {"new": "New article", "changed": "Correction", "removed": "Article removed",
+           "source_broken": "Source broken", "batch": "{n} alerts", "more": "and {n} more",
+           "source": "Source", "portal": "Read on the portal", "huunghi": "Open in Huunghi (story, history)",
+           "failing": "Failing URL",
+           "changes": "Changes", "homepage": "Source home page", "removed_reason": "Reason"},
+}
+_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def compose(config: Config, sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> EmailMessage:
-    label = SUBJECTS.get(d.kind, d.kind)
-    title = article.title if article else d.data.get("title") or d.data.get("reason", "")
-    subject = f"[Huunghi] {label}: {title}"[:200]
-    published = ""
-    if article is not None and article.published_at:
-        published = article.published_at.astimezone(timezone(timedelta(hours=7))).strftime("%H:%M %d/%m/%Y GMT+7")
-    diff = d.data.get("diff", []) if d.kind == "changed" else []
-    context = dict(subject=subject, label=label, article=article, published=published, diff=render_diff(diff),
-                   changes=diff, reason=d.data.get("reason", ""), subscription=sub.name)
-    msg = new_message(config, subject, sub.email, f"delivery-{d.id}", X_Huunghi_Delivery=str(d.id),
-                      X_Huunghi_Event=d.kind)
-    msg.set_content(_ENV.get_template("alert.txt").render(**context))
-    msg.add_alternative(_ENV.get_template("alert.html").render(**context), subtype="html")
+class SourceInfo:
+    """What an alert says about sources and links: the configured title and name, the home
+    page, and Huunghi's own page of an article (``[web] base_url``)."""
+
+    def __init__(self, archive: Archive, config: Config) -> None:
+        self.archive, self.config = archive, config
+        stored = {s.name: s for s in archive.sources_overview()}
+        self.titles = {n: s.title for n, s in stored.items() if s.title}
+        self.homepages = {n: s.homepage for n, s in stored.items() if s.homepage}
+        for src in config.sources:
+            self.titles[src.name] = src.title or self.titles.get(src.name, "")
+            self.homepages[src.name] = src.homepage or self.homepages.get(src.name, "")
+
+    def label(self, name: str) -> str:
+        """"Thời Đại (thoidai)": the title people know, and the name to use on the command line."""
+        title = self.titles.get(name, "")
+        return f"{title} ({name})" if title and title != name else name
+
+    def item(self, sub: SubscriptionConfig, d: DeliveryRecord) -> dict[str, Any]:
+        words = WORDS[sub.language]
+        article = self.archive.article(d.article_id) if d.article_id else None
+        source = article.source if article else d.source
+        base = self.config.web.base_url.rstrip("/")
+        huunghi_url = f"{base}/articles/{article.id}" if base and article else ""
+        reason = ""
+        if d.kind == "source_broken":
+            reason = describe(d.data["code"], d.data.get("params", {}), sub.language) if d.data.get("code") \
+                else str(d.data.get("reason", ""))
+        elif d.kind == "removed":
+            reason = str(d.data.get("reason", ""))
+        published = ""
+        if article is not None and article.published_at:
+            published = article.published_at.astimezone(HANOI).strftime("%d/%m/%Y %H:%M")
+        diff = d.data.get("diff", []) if d.kind == "changed" else []
+        url = article.url if article else str(d.data.get("url") or self.homepages.get(source, ""))
+        url = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link in a mail
+        title = article.title if article else (self.label(source) if d.kind == "source_broken"
+                                               else str(d.data.get("title", "")))
+        return {"id": d.id, "kind": d.kind, "label": words.get(d.kind, d.kind), "title": title, "url": url,
+                "source": self.label(source), "source_name": source,
+                "homepage": self.homepages.get(source, ""),
+                "huunghi_url": huunghi_url, "published": published, "lead": article.lead if article else "",
+                "reason": reason, "diff": render_diff(diff), "changes": diff, "record": article,
+                "story": (article.story_id or -article.id) if article else f"source:{source}",
+                "payload": {"source": source, "source_title": self.titles.get(source, ""),
+                            "source_label": self.label(source), "source_url": self.homepages.get(source, ""),
+                            "huunghi_url": huunghi_url, "url": url,
+                            **({"reason": reason, "reason_code": d.data.get("code", "")} if reason else {})}}
+
+
+def render(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]]) -> tuple[str, str, str]:
+    """(subject, text, HTML) of one alert message: one item, or a batch grouped by story."""
+    words = WORDS[sub.language]
+    first = items[0]
+    if len(items) == 1:
+        subject = f"[Huunghi] {first['label']}: {first['title']}"
+        if first["kind"] == "source_broken" and first["reason"]:
+            subject += f" — {first['reason']}"
+    else:
+        subject = f"[Huunghi] {words['batch'].format(n=len(items))}: {first['title']} " \
+                  f"{words['more'].format(n=len(items) - 1)}"
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["story"], []).append(item)
+    ctx = dict(subject=subject[:200], groups=list(groups.values()), w=words, language=sub.language,
+               subscription=sub.name)
+    text, html = _ENV.get_template("alert.txt").render(**ctx), _ENV.get_template("alert.html").render(**ctx)
+    return subject[:200], text, html
+
+
+def compose_items(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]]) -> EmailMessage:
+    subject, text, html = render(config, sub, items)
+    ids = ",".join(str(i["id"]) for i in items)
+    msg = new_message(config, subject, sub.email, f"delivery-{items[0]['id']}", X_Huunghi_Delivery=ids,
+                      X_Huunghi_Event=",".join(dict.fromkeys(i["kind"] for i in items)))
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
     return msg
 
 
-def send_email(config: Config, sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> None:
-    deliver(config, compose(config, sub, d, article), f"alert-{d.id:08d}.eml")
+def compose(config: Config, sub: SubscriptionConfig, d: DeliveryRecord, archive: Archive) -> EmailMessage:
+    """The mail of one delivery (what "each" mode sends)."""
+    return compose_items(config, sub, [SourceInfo(archive, config).item(sub, d)])
+
+
+def send_notification(url: str, title: str, body: str) -> None:
+    """One message through Apprise (Telegram, Slack, ntfy, Matrix, Teams, json://…); raises on failure."""
+    import apprise
+
+    box = apprise.Apprise()
+    if not box.add(url):
+        raise ValueError(f"not an Apprise URL Huunghi can use: {url.split('://')[0]}://…")
+    if not box.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
+        raise RuntimeError(f"the {url.split('://')[0]} notification was not accepted")

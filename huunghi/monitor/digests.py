@@ -19,15 +19,19 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
-from jinja2 import DictLoader, Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from huunghi.clock import HANOI as VN
 from huunghi.config import WEEKDAYS, Config, DigestConfig
 from huunghi.storage.archive import Archive, ArticleSummary
+from huunghi.storage.health import describe
+from huunghi.text.collate import sort_key, sorted_vi
 from huunghi.text.diff import render as render_diff
+from huunghi.text.normalize import fold
 from huunghi.text.query import Document
 
-from huunghi.monitor.alerts import backoff, topics_of
+from huunghi.crawler.extract.tags import find_tags
+from huunghi.monitor.alerts import TEMPLATES, SourceInfo, backoff, topics_of
 from huunghi.monitor.mail import deliver, new_message
 
 MAX_ATTEMPTS = 10
@@ -130,7 +134,8 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     topics = topics_of(config)
     chosen = [topics[t] for t in digest.topics]
     carried = archive.digest_story_ids(digest.name)
-    titles = {s.name: s.title or s.name for s in archive.sources_overview()}
+    info = SourceInfo(archive, config)
+    titles = {name: title for name, title in info.titles.items() if title}
     events = [e for e in archive.events(after_id=from_event, limit=1_000_000) if e.id <= to_event]
     content = Content(digest.name, digest.language, events[0].created_at if events else None, now)
     groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
@@ -138,9 +143,7 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     corrected: dict[int, Correction] = {}
     for event in events:
         if event.kind == "source_broken":
-            reason = clean(event.data.get("reason", ""))
-            content.broken.append(f"{titles.get(event.source, event.source)}: {reason}")
-            continue
+            continue  # the footer says which sources are broken now (below), as `huunghi status` does
         if event.kind not in ("new", "changed") or not event.article_id:
             continue
         article = archive.article(event.article_id)
@@ -166,9 +169,7 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         content.articles += len(members)
         content.sources |= {m.source for m in members}
         first = min(members, key=lambda m: (m.published_at or m.first_seen))
-        story_tags = Counter(t for m in members for t in archive.tags(m.id))
-        place = next((v for (k, v), _n in story_tags.most_common() if k == "province"), None) or \
-            next((v for (k, v), _n in story_tags.most_common() if k == "country"), None) or words["other"]
+        place = main_place(first, members, {m.id: archive.tags(m.id) for m in members}) or words["other"]
         groups[topic][place].append(Entry(
             story, clean(first.title), safe_url(first.url), first.published_at, excerpt(first),
             list(dict.fromkeys(titles.get(m.source, m.source) for m in members))))
@@ -176,62 +177,40 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         if topic in groups:
             places = groups[topic]
             content.groups[topic] = {p: sorted(places[p], key=lambda e: e.when or now, reverse=True)
-                                     for p in sorted(places, key=lambda p: (p == words["other"], p))}
+                                     for p in sorted(places, key=lambda p: (p == words["other"],
+                                                                            sort_key(p)))}
     content.corrections = list(corrected.values())
+    verdicts = archive.source_health(now)
+    content.broken = [f"{info.label(name)}: {describe(h['code'], h['params'], digest.language)}"
+                      for name, h in verdicts.items() if h["health"] == "broken"]
+    content.broken = sorted_vi(content.broken)
     return content
 
 
-_ENV = Environment(loader=DictLoader({
-    "digest.txt": """{{ w.intro.format(start=start, end=end) }}
-{% for topic, places in c.groups.items() %}
-== {{ topic_title(topic) }} ==
-{% for place, entries in places.items() %}
--- {{ place }} --
-{% for e in entries %}
-* {{ e.title }}
-  {{ e.sources | join(", ") }} · {{ when(e.when) }}
-  {{ e.excerpt }}
-  {{ e.url }}
-{% endfor %}{% endfor %}{% endfor %}{% if c.empty %}
-{{ w.nothing }}
-{% endif %}{% if c.corrections %}
-== {{ w.corrections }} ==
-{% for k in c.corrections %}* {{ k.title }} ({{ k.source }})
-  {{ k.gist }}
-  {{ k.url }}
-{% endfor %}{% endif %}
-{{ w.footer.format(articles=c.articles, stories=c.stories|length, sources=c.sources|length) }}
-{% if c.broken %}{{ w.broken }}: {{ c.broken | join("; ") }}
-{% endif %}
-{{ w.unsubscribe }}: {{ unsubscribe }}
-""",
-    "digest.html": """<!doctype html>
-<html lang="{{ c.language }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ subject }}</title></head>
-<body style="margin:0;padding:0;background:#f3f4f6">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6"><tr><td align="center" style="padding:12px 8px">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;background:#ffffff;border-radius:6px;font-family:Arial,Helvetica,sans-serif;color:#1f2937">
-<tr><td style="padding:18px 20px 8px;border-bottom:3px solid #b91c1c">
-<div style="font-size:20px;font-weight:bold;color:#b91c1c">Huunghi</div>
-<div style="font-size:13px;color:#6b7280;margin-top:2px">{{ w.intro.format(start=start, end=end) }}</div></td></tr>
-{% for topic, places in c.groups.items() %}
-<tr><td style="padding:16px 20px 0"><div style="font-size:16px;font-weight:bold;color:#111827">{{ topic_title(topic) }}</div></td></tr>
-{% for place, entries in places.items() %}
-<tr><td style="padding:10px 20px 0"><div style="font-size:13px;font-weight:bold;color:#b91c1c">{{ place }}</div></td></tr>
-{% for e in entries %}
-<tr><td style="padding:8px 20px 10px;border-bottom:1px solid #e5e7eb">
-<div style="font-size:16px;line-height:1.35;font-weight:bold">{% if e.url %}<a href="{{ e.url }}" style="color:#1d4ed8;text-decoration:none">{{ e.title }}</a>{% else %}{{ e.title }}{% endif %}</div>
-<div style="font-size:12px;color:#6b7280;margin:3px 0 5px">{{ e.sources | join(", ") }} · {{ when(e.when) }}</div>
-<div style="font-size:14px;line-height:1.5;color:#374151">{{ e.excerpt }}</div></td></tr>
-{% endfor %}{% endfor %}{% endfor %}
-{% if c.empty %}<tr><td style="padding:18px 20px;font-size:15px;color:#374151">{{ w.nothing }}</td></tr>{% endif %}
-{% if c.corrections %}<tr><td style="padding:16px 20px 0"><div style="font-size:16px;font-weight:bold;color:#111827">{{ w.corrections }}</div></td></tr>
-{% for k in c.corrections %}<tr><td style="padding:8px 20px;border-bottom:1px solid #e5e7eb">
-<div style="font-size:14px;font-weight:bold">{% if k.url %}<a href="{{ k.url }}" style="color:#1d4ed8;text-decoration:none">{{ k.title }}</a>{% else %}{{ k.title }}{% endif %} <span style="font-weight:normal;color:#6b7280;font-size:12px">{{ k.source }}</span></div>
-{% for d in k.changes %}<div style="font-size:14px;line-height:1.5;color:#374151;margin-top:3px">…{{ d.before }} {% if d.old %}<del style="background:#fde2e2;color:#991b1b">{{ d.old }}</del>{% endif %} {% if d.new %}<ins style="background:#dcfce7;color:#166534;text-decoration:none">{{ d.new }}</ins>{% endif %} {{ d.after }}…</div>{% endfor %}</td></tr>{% endfor %}{% endif %}
-<tr><td style="padding:14px 20px 18px;font-size:12px;color:#6b7280">{{ w.footer.format(articles=c.articles, stories=c.stories|length, sources=c.sources|length) }}
-{% if c.broken %}<div style="color:#b91c1c;margin-top:6px">{{ w.broken }}: {{ c.broken | join("; ") }}</div>{% endif %}
-<div style="margin-top:8px"><a href="{{ unsubscribe }}" style="color:#6b7280">{{ w.unsubscribe }}</a></div></td></tr>
-</table></td></tr></table></body></html>"""}), autoescape=select_autoescape(["html"]))
+def main_place(first: ArticleSummary, members: list[ArticleSummary],
+               tags: dict[int, list[tuple[str, str]]]) -> str | None:
+    """The province a story is about (else its country): the one its titles name most, then the
+    one most of its articles name; a tie goes to the one named first in the leading article."""
+    for kind in ("province", "country"):
+        score: Counter[str] = Counter()
+        for m in members:
+            in_title = {v for k, v in find_tags(m.title) if k == kind}
+            for k, v in set(tags.get(m.id, [])):
+                if k == kind:
+                    score[v] += 1 + 3 * (v in in_title)
+        if not score:
+            continue
+        lead_text = fold(f"{first.title} {first.lead} {first.body_text[:2000]}")
+
+        def position(place: str) -> int:
+            at = lead_text.find(fold(place))
+            return at if at >= 0 else len(lead_text) + 1
+
+        return min(score, key=lambda p: (-score[p], position(p), sort_key(p)))
+    return None
+
+
+_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
 def _when(value: datetime | None) -> str:
@@ -250,7 +229,8 @@ def render(config: Config, digest: DigestConfig, content: Content, due_at: datet
     subject = (words["subject"] if not content.empty else words["empty_subject"]).format(date=date, n=n)
     sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
     unsubscribe = f"mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}"
-    titles = {t.name: t.title for t in config.topics if t.title}
+    # a topic without a title is headed by the places or partners it filters on, before its slug
+    titles = {t.name: t.title or ", ".join(tag.split(":", 1)[1].strip() for tag in t.tags) for t in config.topics}
 
     def topic_title(name: str) -> str:
         return titles.get(name) or BUILTIN_TITLES.get(name, {}).get(digest.language) or name

@@ -48,7 +48,9 @@ def status(config: Config, archive: Archive, upcoming: dict[str, datetime | None
                 "articles": h.get("articles", 0),
                 "consecutive_failures": h.get("consecutive_failures", 0),
                 "next_run": upcoming.get(f"crawl:{src.name}"),
-                "health": "broken" if h.get("consecutive_failures", 0) else ("ok" if h else "never run"),
+                "health": h.get("health", "never run"),  # storage.health.assess decides
+                "reason": h.get("reason", ""),
+                "url": h.get("url", ""),
             }
         )
     return rows

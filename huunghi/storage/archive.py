@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 
 from huunghi.clock import HANOI
 from huunghi.storage.db import make_engine, upgrade
-from huunghi.storage import clusters
+from huunghi.storage import clusters, health
 from huunghi.storage.search import index as searchindex
 from huunghi.text.diff import word_diff
 from huunghi.storage.models import (
@@ -113,6 +113,8 @@ class DeliveryRecord:
     kind: str
     article_id: int | None
     data: dict[str, Any]
+    source: str = ""                     # the event's source (its name)
+    created_at: datetime | None = None   # when the event happened
 
 
 @dataclass
@@ -249,7 +251,10 @@ class Archive:
                           .values(error_count=CrawlRun.error_count + 1))
             s.commit()
 
-    def finish_run(self, run_id: int, pages_fetched: int, status: str | None = None) -> RunSummary:
+    def finish_run(self, run_id: int, pages_fetched: int, status: str | None = None,
+                   stats: dict[str, int] | None = None) -> RunSummary:
+        """Close a run; ``stats`` is what the crawl saw besides what it stored (known links
+        skipped, feeds answering 304, ...), so a quiet re-crawl is not taken for a broken one."""
         with self.session() as s:
             run = s.get(CrawlRun, run_id)
             if run is None:
@@ -257,15 +262,28 @@ class Archive:
             run.finished_at = utcnow()
             run.pages_fetched = pages_fetched
             run.duration_s = (run.finished_at - run.started_at).total_seconds()
+            run.stats = dict(stats or {})
             stored = run.articles_new + run.articles_updated + run.articles_unchanged
-            run.status = status or ("ok" if not run.error_count else "partial" if stored else "failed")
+            previous = s.scalar(select(CrawlRun.status).where(
+                CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
+                CrawlRun.status.not_in(("running", "interrupted"))).order_by(CrawlRun.id.desc()).limit(1))
+            run.status = status or health.run_status(run.error_count, stored, run.stats, previous)
+            s.flush()
             _health_event(s, run)
             s.commit()
         return self.run(run_id)
 
-    def source_health(self) -> dict[str, dict[str, Any]]:
-        """Per source: last run, its status, consecutive failed runs, stored articles."""
+    def assess_source(self, name: str, now: datetime | None = None) -> health.Health:
+        """The health of one source, as ``huunghi status``, the web page and digests show it."""
+        with self.session() as s:
+            source_id = s.scalar(select(Source.id).where(Source.name == name))
+            return _assess(s, source_id, now or utcnow()) if source_id else health.Health("never run")
+
+    def source_health(self, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+        """Per source: last run, its status, consecutive failed runs, stored articles, and its
+        health (``health.assess``: state, code, reason in Vietnamese, failing URL)."""
         out: dict[str, dict[str, Any]] = {}
+        now = now or utcnow()
         with self.session() as s:
             counts = dict(s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
             for src in s.scalars(select(Source)):
@@ -278,9 +296,14 @@ class Archive:
                     if run.status != "failed":
                         break
                     failures += 1
+                verdict = _assess(s, src.id, now)
                 out[src.name] = {"last_run": runs[0].started_at if runs else None,
                                  "last_status": runs[0].status if runs else None,
-                                 "consecutive_failures": failures, "articles": counts.get(src.id, 0)}
+                                 "consecutive_failures": failures, "articles": counts.get(src.id, 0),
+                                 "title": src.title, "health": verdict.state, "code": verdict.code,
+                                 "reason": health.describe(verdict.code, verdict.params) if verdict.code else "",
+                                 "params": verdict.params, "url": verdict.url,
+                                 "stats": (runs[0].stats or {}) if runs else {}}
         return out
 
     def interrupt_stale_runs(self, source: str | None = None) -> int:
@@ -562,10 +585,12 @@ class Archive:
                 if done.rowcount == 1:
                     claimed.append(delivery_id)
             s.commit()
-            rows = s.execute(select(Delivery, Event).join(Event, Event.id == Delivery.event_id)
+            rows = s.execute(select(Delivery, Event, Source.name).join(Event, Event.id == Delivery.event_id)
+                             .outerjoin(Source, Source.id == Event.source_id)
                              .where(Delivery.id.in_(claimed)).order_by(Delivery.id)) if claimed else []
             return [DeliveryRecord(d.id, d.event_id, d.subscription, d.channel, d.attempts, e.kind,
-                                   e.article_id, dict(e.data or {})) for d, e in rows]
+                                   e.article_id, dict(e.data or {}), name or "", e.created_at)
+                    for d, e, name in rows]
 
     def finish_delivery(self, delivery_id: int, ok: bool, error: str = "", retry_at: datetime | None = None,
                         count_attempt: bool = True) -> None:
@@ -964,42 +989,43 @@ def _index(s: Session, art: Article, tags: list[tuple[str, str]]) -> None:
                                              art.story_id)])
 
 
-def _yield(s: Session, run: CrawlRun) -> float | None:
-    """Share of a run's article pages that gave an article (None when it read fewer than five)."""
-    stored = run.articles_new + run.articles_updated + run.articles_unchanged
+def _facts(s: Session, run: CrawlRun) -> health.RunFacts:
     unread = s.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run.id,
                                                                           CrawlError.kind == "not-article")) or 0
-    return stored / (stored + unread) if stored + unread >= 5 else None
+    url = s.scalar(select(CrawlError.url).where(CrawlError.run_id == run.id, CrawlError.severity == "error")
+                   .order_by(CrawlError.id).limit(1)) or ""
+    return health.RunFacts(run.id, run.status, run.articles_new + run.articles_updated + run.articles_unchanged,
+                           run.error_count, unread, dict(run.stats or {}), url)
+
+
+def _assess(s: Session, source_id: int, now: datetime) -> health.Health:
+    """``health.assess`` over what the archive knows of one source."""
+    runs = s.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id,
+                                            CrawlRun.status.not_in(("running", "interrupted")))
+                     .order_by(CrawlRun.id.desc()).limit(health.HISTORY)).all()
+    dates = list(s.scalars(select(func.coalesce(Article.published_at, Article.first_seen))
+                           .where(Article.source_id == source_id)
+                           .order_by(func.coalesce(Article.published_at, Article.first_seen).desc())
+                           .limit(health.RHYTHM_SAMPLE)))
+    last_new = s.scalar(select(func.max(Article.first_seen)).where(Article.source_id == source_id))
+    return health.assess([_facts(s, r) for r in runs], [d for d in dates if d is not None], last_new, now)
 
 
 def _health_event(s: Session, run: CrawlRun) -> None:
-    """A failed run, or an empty one after runs that stored articles: one "source broken" event
-    at the start of each bad streak (not one per run)."""
-    previous = s.scalars(select(CrawlRun).where(CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
-                                                CrawlRun.status != "running")
-                         .order_by(CrawlRun.id.desc()).limit(3)).all()
-    stored = run.articles_new + run.articles_updated + run.articles_unchanged
-    reason = ""
-    if run.status == "failed":
-        reason = f"crawl failed ({run.error_count} errors)"
-    elif stored == 0 and any(p.articles_new + p.articles_updated + p.articles_unchanged for p in previous):
-        reason = "empty run: no article found where earlier runs found some"
-    else:
-        now_yield, before = _yield(s, run), [y for y in (_yield(s, p) for p in previous) if y is not None]
-        if now_yield is not None and before and min(before) >= 0.8 and now_yield < 0.4:
-            reason = (f"extraction yield dropped to {now_yield:.0%} of article pages (was "
-                      f"{min(before):.0%} or more): has the site's layout changed?")
-            s.add(Event(kind="source_broken", created_at=utcnow(), source_id=run.source_id, run_id=run.id,
-                        data={"reason": reason, "run_id": run.id}))
-            return
-    if not reason:
-        return
-    last = previous[0] if previous else None
-    if last is not None and (last.status == "failed" or
-                             last.articles_new + last.articles_updated + last.articles_unchanged == 0):
-        return  # the streak is already reported
-    s.add(Event(kind="source_broken", created_at=utcnow(), source_id=run.source_id, run_id=run.id,
-                data={"reason": reason, "run_id": run.id}))
+    """One "source broken" event when a source turns broken (not one per bad run); the state
+    kept per source ends the streak when it is healthy again."""
+    verdict = _assess(s, run.source_id, utcnow())
+    key = f"health.{run.source_id}"
+    row = s.get(State, key)
+    was_broken = bool(row and row.value)
+    if row is None:
+        row = State(name=key, value="")
+        s.add(row)
+    row.value = verdict.code if verdict.broken else ""
+    if verdict.broken and not was_broken:
+        s.add(Event(kind="source_broken", created_at=utcnow(), source_id=run.source_id, run_id=run.id,
+                    data={"reason": health.describe(verdict.code, verdict.params), "code": verdict.code,
+                          "params": verdict.params, "url": verdict.url, "run_id": run.id}))
 
 
 def _run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:

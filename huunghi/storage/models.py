@@ -271,6 +271,8 @@ class CrawlRun(Base):
     articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     duration_s: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
+    # what the crawl saw besides what it stored: known_skipped, not_modified, requested
+    stats: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="runs")
     errors: Mapped[list["CrawlError"]] = relationship(back_populates="run", order_by="CrawlError.id")

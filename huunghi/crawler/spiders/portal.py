@@ -93,8 +93,11 @@ class PortalSpider(scrapy.Spider):
 
     def _article(self, url: str, feed_date: datetime | None = None, revisit: bool = False) -> scrapy.Request | None:
         key = url_key(canonical_url(url, None, self.aliases), self.aliases)
-        if key in self.requested or (not revisit and key in self.known and key not in self.due):
-            self.crawler.stats.inc_value("huunghi/known_skipped")
+        if key in self.requested:
+            self.crawler.stats.inc_value("huunghi/duplicate_links")  # listed twice in this crawl
+            return None
+        if not revisit and key in self.known and key not in self.due:
+            self.crawler.stats.inc_value("huunghi/known_skipped")  # listed, known, not due: a sign of life
             return None
         self.requested.add(key)
         return scrapy.Request(url, self.parse_article, errback=self.on_error,
@@ -103,6 +106,7 @@ class PortalSpider(scrapy.Spider):
     # -- discovery -----------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
+            self.crawler.stats.inc_value("huunghi/not_modified")  # the source answered: it is alive
             return  # unchanged since the last crawl: nothing to parse
         try:
             entries = parse_feed(response.body, response.url)
@@ -116,6 +120,7 @@ class PortalSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
+            self.crawler.stats.inc_value("huunghi/not_modified")
             return
         try:
             kind, entries = parse_sitemap(response.body)

@@ -1,0 +1,84 @@
+"""Digest order as a Vietnamese reader expects: place headings collated (Đồng Nai before Thanh
+Hóa, Hà Nội before Hungary), a story under its main province, custom topics under their title,
+and a footer naming the broken sources by title, exactly those `huunghi status` calls broken."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from huunghi.config import load_config
+from huunghi.crawler.extract.tags import find_tags
+from huunghi.monitor.digests import build, render
+from huunghi.storage.archive import Archive, ArticleRecord
+from huunghi.text.collate import sorted_vi
+
+VN = timezone(timedelta(hours=7))
+STORIES = [
+    ("Thanh Hóa: Liên hiệp các tổ chức hữu nghị đón đoàn Hà Nội",
+     "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hóa đón đoàn đại biểu Hà Nội."),
+    ("Hội hữu nghị tỉnh Đồng Nai thăm Lào", "Đoàn Hội hữu nghị tỉnh Đồng Nai thăm và làm việc tại Lào."),
+    ("Hội hữu nghị Việt Nam – Hungary gặp mặt", "Hội hữu nghị Việt Nam – Hungary gặp mặt hội viên."),
+    ("Liên hiệp các tổ chức hữu nghị Hà Nội tổng kết năm", "Liên hiệp các tổ chức hữu nghị thành phố Hà Nội họp."),
+]
+
+
+def config_file(tmp_path: Path, db: str) -> Path:
+    path = tmp_path / "huunghi.toml"
+    path.write_text(
+        f'[archive]\nurl = {json.dumps(db)}\n'
+        '[[topics]]\nname = "huu-nghi"\ntitle = "Hữu nghị các địa phương"\nquery = "huu nghi"\n'
+        '[[topics]]\nname = "dong-nai"\nquery = "huu nghi"\ntags = ["province:Đồng Nai"]\n'
+        '[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\ntopics = ["dong-nai", "huu-nghi"]\n'
+        '[[sources]]\nname = "thoidai"\ntitle = "Báo Thời Đại"\nfeeds = ["http://thoidai.test/rss"]\n'
+        '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
+        '[[sources]]\nname = "mended"\ntitle = "Báo đã sửa"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
+        encoding="utf-8")
+    return path
+
+
+def test_collation_is_vietnamese():
+    assert sorted_vi(["Thanh Hóa", "Hungary", "Đồng Nai", "Hà Nội", "Ấn Độ", "An Giang", "Đà Nẵng", "Hải Phòng"]) == \
+        ["An Giang", "Ấn Độ", "Đà Nẵng", "Đồng Nai", "Hà Nội", "Hải Phòng", "Hungary", "Thanh Hóa"]
+    assert sorted_vi(["mạ", "má", "mã", "mả", "mà", "ma"]) == ["ma", "mà", "mả", "mã", "má", "mạ"]
+    assert sorted_vi(["Ơn", "Ôn", "On"]) == ["On", "Ôn", "Ơn"]
+
+
+def test_digest_places_stories_topics_and_footer(tmp_path):
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    config = load_config(config_file(tmp_path, db))
+    now = datetime.now(timezone.utc)
+    with Archive(db) as archive:
+        source = archive.ensure_source("thoidai", "Hữu nghị › Bốn phương kết bạn", "http://thoidai.test/")
+        for n, (title, lead) in enumerate(STORIES):
+            body = f"{lead} Hai bên trao đổi về hợp tác, giao lưu nhân dân và các hoạt động năm tới. " * 3
+            archive.store_article(source, ArticleRecord(
+                url=f"http://thoidai.test/bai-{n}-10000{n}.html", title=title, lead=lead, body_text=body,
+                published_at=datetime(2026, 11, 20, 8 + n, tzinfo=VN), tags=find_tags(title, lead, body)))
+        for name, outcomes in (("gone", ["failed"]), ("mended", ["failed", "ok"])):
+            sid = archive.ensure_source(name, "", "http://127.0.0.1:9/")
+            for outcome in outcomes:
+                run = archive.start_run(sid)
+                if outcome == "failed":
+                    archive.record_error(run, "http://127.0.0.1:9/rss", "network", "connection refused (feed)")
+                    archive.finish_run(run, 0)
+                else:
+                    archive.finish_run(run, 1, stats={"not_modified": 1})
+        digest = config.digests[0]
+        content = build(archive, config, digest, 0, archive.max_event_id(), now)
+        _subject, text, html = render(config, digest, content, now)
+        health = archive.source_health()
+    assert "== Đồng Nai ==" in text and "dong-nai" not in text  # no title: headed by its tag's place
+    rest = text.split("== Hữu nghị các địa phương ==")[1]  # the other stories go under the next topic
+    headings = [line.strip("- ") for line in rest.splitlines() if line.startswith("-- ")]
+    assert headings == ["Hà Nội", "Hungary", "Thanh Hóa"]
+    thanh_hoa = text.index("-- Thanh Hóa --")
+    assert text.index(STORIES[0][0]) > thanh_hoa  # named first, in its title: its main province
+    assert "== Hữu nghị các địa phương ==" in text and "huu-nghi" not in text and "huu-nghi" not in html
+    assert "Báo Thời Đại" in text and "Bốn phương kết bạn" not in text  # the source by its configured title
+    broken = [name for name, h in health.items() if h["health"] == "broken"]
+    assert broken == ["gone"]  # "mended" answered again: healthy, whatever its old event says
+    footer = next(line for line in text.splitlines() if line.startswith("Nguồn đang lỗi"))
+    assert "Báo đã đóng (gone): lần thu thập gần nhất thất bại" in footer and "mended" not in footer
+    assert "Báo đã đóng (gone)" in html
