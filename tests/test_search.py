@@ -58,7 +58,7 @@ def _ids(archive: Archive, q: str, **kw) -> list[int]:
 
 def _reference(archive: Archive, q: str) -> set[int]:
     node = parse_query(q)
-    return {a.id for a in archive.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))}
+    return {a.id for a in archive.reads.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))}
 
 
 @pytest.mark.postgres
@@ -108,7 +108,7 @@ def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(ar
 def test_filters(archives):
     made, ids = archives
     for archive in made.values():
-        both = set(_ids(archive, "", story_id=archive.article(ids[SEED_000]).story_id))
+        both = set(_ids(archive, "", story_id=archive.reads.article(ids[SEED_000]).story_id))
         assert ids[SEED_000] in both and ids["-276512.html"] in both and len(both) == 2  # seeds 000 and 002
         assert set(_ids(archive, "hữu nghị", sources=["baotinh"])) <= set(_ids(archive, "", sources=["baotinh"]))
         assert all(h.article.source == "quocte" for h in archive.search(SearchQuery(sources=["quocte"])).hits)
@@ -136,7 +136,7 @@ def test_hostile_and_broken_queries(archives):
         for q in ("NEAR(a b)", "title:thanh", "'; DROP TABLE articles; --", "a & b | !c", "x:*", "a' OR '1'='1"):
             archive.search(SearchQuery(text=q))
         assert ids["-900005.html"] in _ids(archive, "drop table articles")
-        assert archive.totals()["articles"] == len(ids)
+        assert archive.reads.totals()["articles"] == len(ids)
         hit = next(h for h in archive.search(SearchQuery(text="script alert")).hits)
         assert "<script>" not in hit.title_html and hit.title_html.startswith("&lt;<mark>script</mark>&gt;")
 
@@ -227,7 +227,7 @@ def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
                 assert conn.execute(text("SELECT count(*) FROM search_vocab WHERE term LIKE '%·%'")).scalar() == 0
                 assert "huu" in searchindex.expansions(conn, ["huu"])["huu"]
             else:
-                assert conn.execute(text("SELECT count(*) FROM search_text")).scalar() == archive.totals()["articles"]
+                assert conn.execute(text("SELECT count(*) FROM search_text")).scalar() == archive.reads.totals()["articles"]
         assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 

@@ -166,7 +166,7 @@ def sources(ctx: typer.Context,
         return
     cfg = _config()
     with _archive(cfg) as archive:
-        known = {s.name: s for s in archive.sources_overview()}
+        known = {s.name: s for s in archive.reads.sources_overview()}
     rows = []
     for src in cfg.sources:
         seen = known.pop(src.name, None)
@@ -187,7 +187,7 @@ def articles(source: Optional[str] = typer.Option(None, "--source", "-s", help="
     """List the latest stored articles, newest first."""
     cfg = _config()
     with _archive(cfg) as archive:
-        rows = archive.latest_articles(limit=limit, source=source)
+        rows = archive.reads.latest_articles(limit=limit, source=source)
     if json_out:
         console.print_json(render.to_json(rows))
     else:
@@ -201,7 +201,7 @@ def runs(source: Optional[str] = typer.Option(None, "--source", "-s", help="Only
     """Show recent crawl runs and every problem they recorded (URL and reason)."""
     cfg = _config()
     with _archive(cfg) as archive:
-        rows = archive.runs(limit=limit, source=source)
+        rows = archive.crawls.runs(limit=limit, source=source)
     if json_out:
         console.print_json(render.to_json(rows))
         return
@@ -220,7 +220,7 @@ def events(kind: list[str] = typer.Option(None, "--kind", "-k", help="new, chang
     cfg = _config()
     start = _since(since)
     with _archive(cfg) as archive:
-        rows = archive.events(kinds=kind or None, since=start, limit=100_000)[-limit:]
+        rows = archive.events.after(kinds=kind or None, since=start, limit=100_000)[-limit:]
     if json_out:
         console.print_json(render.to_json(rows))
     else:
@@ -264,7 +264,7 @@ def alerts_list(status: Optional[str] = typer.Option(None, "--status", help="pen
     """Deliveries, newest first, with their state and last error."""
     cfg = _config()
     with _archive(cfg) as archive:
-        rows = archive.deliveries(status=status, limit=limit)
+        rows = archive.outbox.deliveries.listing(status=status, limit=limit)
     if json_out:
         console.print_json(render.to_json(rows))
     else:
@@ -325,7 +325,7 @@ def digest_list(name: Optional[str] = typer.Argument(None), limit: int = typer.O
     """Composed digests, newest first, with their state."""
     cfg = _config()
     with _archive(cfg) as archive:
-        rows = archive.digests(name, limit=limit)
+        rows = archive.outbox.digests.listing(name, limit=limit)
     if json_out:
         console.print_json(render.to_json(rows))
     else:
@@ -375,7 +375,7 @@ def status(json_out: bool = typer.Option(False, "--json", help="JSON instead of 
 
     cfg = _config()
     with _archive(cfg) as archive:
-        health = archive.source_health()
+        health = archive.crawls.source_health()
     upcoming = next_runs(cfg)
     rows = []
     for src in cfg.sources:
@@ -437,7 +437,7 @@ def reextract(source: Optional[str] = typer.Option(None, "--source", "-s", help=
 
     cfg = _config()
     with _archive(cfg) as archive:
-        total = sum(a.source == source or source is None for a in archive.iter_articles(source))
+        total = sum(a.source == source or source is None for a in archive.reads.iter_articles(source))
         if json_out:
             report = run_reextract(archive, source)
             console.print_json(data=report.as_dict())
@@ -456,7 +456,7 @@ def templates(json_out: bool = typer.Option(False, "--json", help="JSON instead 
     cfg = _config()
     with _archive(cfg) as archive:
         rows = []
-        for host, pages, saved, model in archive.templates():
+        for host, pages, saved, model in archive.crawls.templates():
             try:
                 data = json.loads(model)
             except ValueError:
@@ -534,7 +534,7 @@ def stats(days: int = typer.Option(14, "--days", "-d", min=1, max=366, help="How
     """Articles per source and day, events per kind and day, and each source's health."""
     cfg = _config()
     with _archive(cfg) as archive:
-        data = archive.activity(days)
+        data = archive.reads.activity(days)
     if json_out:
         console.print_json(data=data)
     else:

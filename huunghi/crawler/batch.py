@@ -91,9 +91,9 @@ def reextract(archive: Archive, source: str | None = None,
     older extractor is not trusted) and saved at the end. A page that no longer reads as an
     article keeps its stored text and is reported.
     """
-    extractor = Extractor(TemplateBook(save=archive.save_template))
+    extractor = Extractor(TemplateBook(save=archive.crawls.save_template))
     report = ReextractReport()
-    for raw in archive.iter_raw_pages(source):
+    for raw in archive.articles.iter_raw_pages(source):
         report.pages += 1
         try:
             art = extractor.extract(raw.html, raw.url)
@@ -104,10 +104,10 @@ def reextract(archive: Archive, source: str | None = None,
             report.problems.append((raw.url, f"extraction failed: {type(exc).__name__}: {exc}"))
         else:
             report.by_method[art.method] += 1
-            current = archive.article(raw.article_id)
+            current = archive.reads.article(raw.article_id)
             rec = to_record(art, raw.url, None, None, current.language if current else "")
             rec.url = raw.url
-            changed = archive.replace_extraction(raw.article_id, rec)
+            changed = archive.articles.replace_extraction(raw.article_id, rec)
             if changed:
                 report.changed += 1
                 report.fields.update(changed)

@@ -92,7 +92,7 @@ class ConditionalGetMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if request.meta.get("role") not in ROLES or (archive := self.archive()) is None:
             return None
-        known = archive.validators(request.url)
+        known = archive.crawls.validators(request.url)
         if known:
             etag, last_modified = known
             if etag:
@@ -110,5 +110,5 @@ class ConditionalGetMiddleware:
             etag = response.headers.get("ETag", b"").decode("latin-1")
             last_modified = response.headers.get("Last-Modified", b"").decode("latin-1")
             if etag or last_modified:
-                archive.put_validators(request.url, etag, last_modified)
+                archive.crawls.put_validators(request.url, etag, last_modified)
         return response

@@ -100,19 +100,19 @@ class ArchivePipeline:
             raise RuntimeError("no archive configured: set HUUNGHI_DATABASE_URL or [archive] url")
         self.archive = Archive(url)
         src = spider.source  # type: ignore[union-attr]
-        self.source_id = self.archive.ensure_source(src.name, src.title, src.homepage, src.as_dict())
-        self.run_id = self.archive.start_run(self.source_id)
+        self.source_id = self.archive.crawls.ensure_source(src.name, src.title, src.homepage, src.as_dict())
+        self.run_id = self.archive.crawls.start_run(self.source_id)
         spider.run_id = self.run_id  # type: ignore[union-attr]
 
     async def process_item(self, item: Any) -> Any:
         assert self.archive is not None
         if isinstance(item, PageError):
-            self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
+            self.archive.crawls.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
             if item.removed:
                 src = self.crawler.spider.source  # type: ignore[union-attr]
                 aliases = host_aliases(src.homepage, src.mirrors)
                 key = url_key(canonical_url(item.url, None, aliases), aliases)
-                self.archive.mark_removed(self.source_id, key, item.reason, self.run_id)
+                self.archive.articles.mark_removed(self.source_id, key, item.reason, self.run_id)
             if item.severity == "error":
                 raise DropItem(f"{item.kind}: {item.reason}")
             return item
@@ -138,7 +138,7 @@ class ArchivePipeline:
         if not batch or self.archive is None:
             return
         try:
-            outcomes = self.archive.store_articles(self.source_id, [rec for rec, _ in batch], self.run_id)
+            outcomes = self.archive.articles.store_many(self.source_id, [rec for rec, _ in batch], self.run_id)
         except Exception as exc:  # the archive itself is unusable: every waiting item fails with it
             outcomes = [exc] * len(batch)
         for (_, stored), outcome in zip(batch, outcomes):
@@ -150,5 +150,5 @@ class ArchivePipeline:
             return
         self._flush()
         pages = self.crawler.stats.get_value("response_received_count", 0)
-        self.archive.finish_run(self.run_id, pages)
+        self.archive.crawls.finish_run(self.run_id, pages)
         self.archive.close()

@@ -101,7 +101,7 @@ class Reader:
 
     def __init__(self, database_url: str | None) -> None:
         self.archive = Archive(database_url) if database_url else None
-        book = TemplateBook(self.archive.load_template, self.archive.save_template) if self.archive else None
+        book = TemplateBook(self.archive.crawls.load_template, self.archive.crawls.save_template) if self.archive else None
         self.extractor = Extractor(book)
         self.pages = 0
 

@@ -55,7 +55,7 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
         crawlers.append(crawler)
     process.start()
     with Archive(config.database_url) as archive:
-        return [archive.run(c.spider.run_id) for c in crawlers if getattr(c.spider, "run_id", None)]
+        return [archive.crawls.run(c.spider.run_id) for c in crawlers if getattr(c.spider, "run_id", None)]
 
 
 def _wire_progress(crawler: object, name: str, progress: ProgressFn) -> None:

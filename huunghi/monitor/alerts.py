@@ -30,21 +30,22 @@ from jinja2 import DictLoader, Environment, select_autoescape
 
 from huunghi.config import Config, SubscriptionConfig
 from huunghi.storage.archive import Archive, DeliveryRecord
+from huunghi.storage.outbox import RETRY
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document, Node, matches, parse_query
 
 from huunghi.monitor.mail import deliver, new_message
 
 CURSOR = "alerts.planned_through_event"
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = RETRY.max_attempts  # one retry policy for alerts and digests (storage.outbox)
 STALE_AFTER_S = 900
 WEBHOOK_TIMEOUT_S = 10.0
 SUBJECTS = {"new": "Bài mới", "changed": "Đính chính", "removed": "Bài bị gỡ", "source_broken": "Nguồn lỗi"}
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, … capped at one hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    """30 s, 1 min, 2 min, … capped at one hour (storage.outbox.RETRY)."""
+    return RETRY.backoff(attempts)
 
 
 @dataclass
@@ -84,28 +85,29 @@ def plan(archive: Archive, config: Config, batch: int = 500) -> PlanReport:
     """Create the deliveries for every event after the cursor; then move the cursor."""
     topics = topics_of(config)
     report = PlanReport()
-    cursor = int(archive.get_state(CURSOR, "0") or 0)
+    cursor = int(archive.crawls.get_state(CURSOR, "0") or 0)
     while True:
-        events = archive.events(after_id=cursor, limit=batch)
-        if not events:
-            break
-        for event in events:
-            report.events += 1
-            article = archive.article(event.article_id) if event.article_id else None
-            doc = Document(article.title, article.lead, article.body_text) if article else None
-            tags = set(archive.tags(article.id)) if article else set()
-            for sub in config.subscriptions:
-                if event.kind not in sub.events or (sub.sources and event.source not in sub.sources):
-                    continue
-                if sub.topics and event.kind != "source_broken":
-                    if doc is None or not any(topics[t].matches(doc, event.source, tags) for t in sub.topics):
+        with archive.unit() as uow:  # one transaction a batch: its deliveries and the cursor, or nothing
+            events = uow.events.after(after_id=cursor, limit=batch)
+            if not events:
+                break
+            for event in events:
+                report.events += 1
+                article = uow.reads.article(event.article_id) if event.article_id else None
+                doc = Document(article.title, article.lead, article.body_text) if article else None
+                tags = set(uow.reads.tags(article.id)) if article else set()
+                for sub in config.subscriptions:
+                    if event.kind not in sub.events or (sub.sources and event.source not in sub.sources):
                         continue
-                for channel in channels(sub):
-                    if archive.add_delivery(event.id, sub.name, channel):
-                        report.planned += 1
-                        report.by_subscription[sub.name] += 1
-            cursor = event.id
-        archive.set_state(CURSOR, str(cursor))
+                    if sub.topics and event.kind != "source_broken":
+                        if doc is None or not any(topics[t].matches(doc, event.source, tags) for t in sub.topics):
+                            continue
+                    for channel in channels(sub):
+                        if uow.outbox.deliveries.plan(event.id, sub.name, channel):
+                            report.planned += 1
+                            report.by_subscription[sub.name] += 1
+                cursor = event.id
+            uow.crawls.set_state(CURSOR, str(cursor))
     return report
 
 
@@ -123,20 +125,19 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
     subs = {s.name: s for s in config.subscriptions}
     report = SendReport()
     dead: set[str] = set()  # endpoints that failed in this pass
-    for d in archive.claim_deliveries(now, stale_after_s=STALE_AFTER_S):
+    for d in archive.outbox.deliveries.claim(now, stale_after_s=STALE_AFTER_S):
         sub = subs.get(d.subscription)
         if sub is None:
-            archive.finish_delivery(d.id, False, f"subscription {d.subscription!r} no longer configured")
+            archive.outbox.deliveries.give_up(d.id, f"subscription {d.subscription!r} no longer configured")
             report.failed += 1
             continue
         target = sub.webhook if d.channel == "webhook" else f"smtp:{config.mail.smtp_host}"
         if target in dead:
-            archive.finish_delivery(d.id, False, "endpoint failed earlier in this pass", now + backoff(1),
-                                    count_attempt=False)
+            archive.outbox.deliveries.defer(d.id, "endpoint failed earlier in this pass", now + backoff(1))
             report.deferred += 1
             continue
         try:
-            article = archive.article(d.article_id) if d.article_id else None
+            article = archive.reads.article(d.article_id) if d.article_id else None
             if d.channel == "email":
                 send_email(config, sub, d, article)
             else:
@@ -144,15 +145,13 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
         except Exception as exc:  # any failure of one delivery is recorded on it, never raised
             error = f"{type(exc).__name__}: {exc}"
             report.errors.append(f"{d.subscription}/{d.channel} #{d.id}: {error}")
-            if d.attempts + 1 >= MAX_ATTEMPTS:
-                archive.finish_delivery(d.id, False, error)
+            if archive.outbox.deliveries.failed(d.id, error, now):  # RETRY.max_attempts reached
                 report.failed += 1
             else:
-                archive.finish_delivery(d.id, False, error, now + backoff(d.attempts + 1))
                 report.retrying += 1
             dead.add(target)
             continue
-        archive.finish_delivery(d.id, True)
+        archive.outbox.deliveries.sent(d.id)
         report.sent += 1
     return report
 

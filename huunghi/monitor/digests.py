@@ -27,10 +27,9 @@ from huunghi.storage.archive import Archive, ArticleSummary
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document
 
-from huunghi.monitor.alerts import backoff, topics_of
+from huunghi.monitor.alerts import topics_of
 from huunghi.monitor.mail import deliver, new_message
 
-MAX_ATTEMPTS = 10
 LABELS = {
     "vi": {"subject": "Bản tin Huunghi {date}: {n} tin mới", "empty_subject": "Bản tin Huunghi {date}: không có tin mới",
            "intro": "Tin mới từ {start} đến {end} (giờ Hà Nội)", "corrections": "Bài được đính chính",
@@ -129,9 +128,9 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     words = LABELS[digest.language]
     topics = topics_of(config)
     chosen = [topics[t] for t in digest.topics]
-    carried = archive.digest_story_ids(digest.name)
-    titles = {s.name: s.title or s.name for s in archive.sources_overview()}
-    events = [e for e in archive.events(after_id=from_event, limit=1_000_000) if e.id <= to_event]
+    carried = archive.outbox.digests.story_ids(digest.name)
+    titles = {s.name: s.title or s.name for s in archive.reads.sources_overview()}
+    events = [e for e in archive.events.after(after_id=from_event, limit=1_000_000) if e.id <= to_event]
     content = Content(digest.name, digest.language, events[0].created_at if events else None, now)
     groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     seen_stories: set[int] = set()
@@ -143,11 +142,11 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
             continue
         if event.kind not in ("new", "changed") or not event.article_id:
             continue
-        article = archive.article(event.article_id)
+        article = archive.reads.article(event.article_id)
         if article is None or (digest.sources and article.source not in digest.sources):
             continue
         doc = Document(article.title, article.lead, article.body_text)
-        tags = set(archive.tags(article.id))
+        tags = set(archive.reads.tags(article.id))
         topic = next((t.name for t in chosen if t.matches(doc, article.source, tags)), None) if chosen else words["all"]
         if topic is None:
             continue
@@ -162,11 +161,11 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         if story in carried or story in seen_stories:
             continue
         seen_stories.add(story)
-        members = archive.story_of(article.id) or [article]
+        members = archive.stories.story_of(article.id) or [article]
         content.articles += len(members)
         content.sources |= {m.source for m in members}
         first = min(members, key=lambda m: (m.published_at or m.first_seen))
-        story_tags = Counter(t for m in members for t in archive.tags(m.id))
+        story_tags = Counter(t for m in members for t in archive.reads.tags(m.id))
         place = next((v for (k, v), _n in story_tags.most_common() if k == "province"), None) or \
             next((v for (k, v), _n in story_tags.most_common() if k == "country"), None) or words["other"]
         groups[topic][place].append(Entry(
@@ -284,22 +283,22 @@ class DigestReport:
 def compose_due(archive: Archive, config: Config, now: datetime, report: DigestReport) -> None:
     for digest in config.digests:
         due = last_due(digest, now)
-        last = archive.last_digest(digest.name)
+        last = archive.outbox.digests.last(digest.name)
         if last is not None and last[0] >= due:
             continue  # this period's digest exists already (here or in another daemon)
         if last is not None:
             from_event = last[1]
         else:
-            earlier = archive.events(since=due - period(digest), limit=1)
-            from_event = earlier[0].id - 1 if earlier else archive.max_event_id()
-        to_event = archive.max_event_id()
+            earlier = archive.events.after(since=due - period(digest), limit=1)
+            from_event = earlier[0].id - 1 if earlier else archive.events.max_id()
+        to_event = archive.events.max_id()
         content = build(archive, config, digest, from_event, to_event, now)
         if content.empty and not digest.send_empty:
-            if archive.store_digest(digest.name, due, from_event, to_event, "", b"", [], status="skipped"):
+            if archive.outbox.digests.plan(digest.name, due, from_event, to_event, "", b"", [], status="skipped"):
                 report.skipped_empty.append(digest.name)
             continue
         msg = compose(config, digest, content, due)
-        if archive.store_digest(digest.name, due, from_event, to_event, str(msg["Subject"]), bytes(msg),
+        if archive.outbox.digests.plan(digest.name, due, from_event, to_event, str(msg["Subject"]), bytes(msg),
                                 [s for s in content.stories if s > 0]):
             report.composed.append(digest.name)
 
@@ -309,20 +308,18 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> D
     now = now or datetime.now(timezone.utc)
     report = DigestReport()
     compose_due(archive, config, now, report)
-    for digest_id, name, message, attempts in archive.claim_digests(now):
+    for digest_id, name, message, attempts in archive.outbox.digests.claim(now):
         try:
             deliver(config, message, f"digest-{name}-{digest_id:06d}.eml")
         except Exception as exc:  # recorded on the digest; retried later
             error = f"{type(exc).__name__}: {exc}"
             report.errors.append(f"{name} #{digest_id}: {error}")
-            if attempts + 1 >= MAX_ATTEMPTS:
-                archive.finish_digest(digest_id, False, error)
+            if archive.outbox.digests.failed(digest_id, error, now):  # storage.outbox.RETRY
                 report.failed += 1
             else:
-                archive.finish_digest(digest_id, False, error, now + backoff(attempts + 1))
                 report.retrying += 1
             continue
-        archive.finish_digest(digest_id, True)
+        archive.outbox.digests.sent(digest_id)
         report.sent += 1
     return report
 
@@ -331,10 +328,10 @@ def preview(archive: Archive, config: Config, name: str, since: datetime | None,
     """The HTML a digest would have now, without recording anything."""
     digest = next(d for d in config.digests if d.name == name)
     if since is not None:
-        earlier = archive.events(since=since, limit=1)
-        from_event = earlier[0].id - 1 if earlier else archive.max_event_id()
+        earlier = archive.events.after(since=since, limit=1)
+        from_event = earlier[0].id - 1 if earlier else archive.events.max_id()
     else:
-        last = archive.last_digest(name)
+        last = archive.outbox.digests.last(name)
         from_event = last[1] if last else 0
-    content = build(archive, config, digest, from_event, archive.max_event_id(), now)
+    content = build(archive, config, digest, from_event, archive.events.max_id(), now)
     return render(config, digest, content, now)[2], content

@@ -79,7 +79,7 @@ class PortalSpider(scrapy.Spider):
         url = getattr(self, "database_url", None) or self.settings.get("HUUNGHI_DATABASE_URL")
         if url:
             with Archive(url) as archive:
-                self.known, self.due = archive.visit_plan(self.source.name, datetime.now(timezone.utc))
+                self.known, self.due = archive.articles.visit_plan(self.source.name, datetime.now(timezone.utc))
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         src = self.source
