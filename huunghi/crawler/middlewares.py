@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 
+from huunghi.crawler.database import archive_of
 from huunghi.storage.archive import Archive
 
 MAX_RETRY_AFTER = 300.0
@@ -85,8 +86,7 @@ class ConditionalGetMiddleware:
 
     def archive(self) -> Archive | None:
         if self._archive is None:
-            url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
-            self._archive = Archive(url) if url else None
+            self._archive = archive_of(self.crawler)
         return self._archive
 
     def process_request(self, request: Request, spider: Any = None) -> None:

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from huunghi.crawler.items import ExtractedArticle, FetchedPage, PageError
 from huunghi.crawler.reading import PageJob, Reader, ReadingWorker, to_record
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
+from huunghi.crawler.database import archive_of, database_url
 from huunghi.storage.archive import Archive, ArticleRecord, StoreOutcome
 
 __all__ = ["ArchivePipeline", "ExtractPipeline", "to_record"]
@@ -37,12 +38,12 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
+        url = database_url(self.crawler)
         if self.crawler.settings.getbool("HUUNGHI_READ_IN_WORKER", True):
-            self.reader = ReadingWorker(url)
+            self.reader = ReadingWorker(url)  # another process: it opens its own Archive
             self.reader.start()
         else:
-            self.reader = Reader(url)
+            self.reader = Reader(url, archive_of(self.crawler))
 
     def close_spider(self) -> None:
         if self.reader is not None:
@@ -95,10 +96,9 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(spider, "database_url", None)
-        if not url:
+        self.archive = archive_of(self.crawler)
+        if self.archive is None:
             raise RuntimeError("no archive configured: set HUUNGHI_DATABASE_URL or [archive] url")
-        self.archive = Archive(url)
         src = spider.source  # type: ignore[union-attr]
         self.source_id = self.archive.crawls.ensure_source(src.name, src.title, src.homepage, src.as_dict())
         self.run_id = self.archive.crawls.start_run(self.source_id)
@@ -150,5 +150,4 @@ class ArchivePipeline:
             return
         self._flush()
         pages = self.crawler.stats.get_value("response_received_count", 0)
-        self.archive.crawls.finish_run(self.run_id, pages)
-        self.archive.close()
+        self.archive.crawls.finish_run(self.run_id, pages)  # the shared Archive stays open for the others
