@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,5 +63,6 @@ def upsert(s: Session, table: Any) -> Insert:
 def insert_once(s: Session, table: Any, values: dict[str, Any], key: list[str]) -> bool:
     """Insert a row unless its unique ``key`` exists already; True when it was inserted. Safe in a
     unit of work: a conflict does not abort the transaction (no exception, no savepoint)."""
-    done = s.execute(upsert(s, table).values(**values).on_conflict_do_nothing(index_elements=key))
-    return bool(done.rowcount)
+    # RETURNING says whether it was inserted: rowcount is -1 when SQLAlchemy adds its own RETURNING
+    stmt = upsert(s, table).values(**values).on_conflict_do_nothing(index_elements=key)
+    return s.execute(stmt.returning(literal_column("1"))).first() is not None
