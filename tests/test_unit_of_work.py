@@ -27,8 +27,8 @@ def _transactions(archive: Archive) -> list[int]:
 
 
 def test_an_alert_pass_over_500_events_is_a_handful_of_transactions(archive_url):
-    config = parse_config({"subscriptions": [{"name": "desk", "email": ["desk@vufo.test"]},
-                                             {"name": "hook", "webhook": "http://127.0.0.1:9/h"}]}, environ={})
+    subs = [{"name": "desk", "email": ["desk@vufo.test"]}, {"name": "hook", "webhook": "http://127.0.0.1:9/h"}]
+    config = parse_config({"subscriptions": subs}, environ={})
     with Archive(archive_url) as archive:
         _articles(archive, 500)
         begun = _transactions(archive)

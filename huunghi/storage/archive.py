@@ -29,13 +29,16 @@ from huunghi.storage.db import make_engine, upgrade
 from huunghi.storage.events import Events
 from huunghi.storage.outbox import Outbox
 from huunghi.storage.reads import Reads
-from huunghi.storage.records import (  # noqa: F401 - the boundary types, importable from here too
+from huunghi.storage.records import (  # the boundary types, importable from here too
     ArticleRecord, ArticleSummary, DeliveryRecord, DigestRecord, ErrorSummary, EventRecord, RawPageRecord,
     RunSummary, SourceOverview, StoreOutcome,
 )
 from huunghi.storage.search.engine import SearchQuery, SearchResult, search
 from huunghi.storage.stories import Stories
 from huunghi.storage.unit import Tx
+
+__all__ = ["Archive", "Unit", "ArticleRecord", "ArticleSummary", "DeliveryRecord", "DigestRecord", "ErrorSummary",
+           "EventRecord", "RawPageRecord", "RunSummary", "SourceOverview", "StoreOutcome"]
 
 class Parts:
     """The per-concern parts over one way of running transactions."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from huunghi.storage.events import source_broken_event
 from huunghi.storage.models import (
@@ -15,7 +16,6 @@ from huunghi.storage.models import (
 )
 from huunghi.storage.records import ErrorSummary, RunSummary
 from huunghi.storage.unit import Tx, upsert
-from sqlalchemy.orm import Session
 
 
 class Crawls:

@@ -55,13 +55,13 @@ class Queue(Generic[Row, Claimed]):
         """Due rows, each claimed by one sender only (pending → sending, compare-and-set)."""
         t = self.table
         with self._tx.own() as s:
-            s.execute(update(t).where(t.status == "sending", t.next_attempt_at < now - timedelta(seconds=stale_after_s))
-                      .values(status="pending"))
+            stale = now - timedelta(seconds=stale_after_s)
+            s.execute(update(t).where(t.status == "sending", t.next_attempt_at < stale).values(status="pending"))
             s.commit()
             ids = list(s.scalars(select(t.id).where(t.status == "pending", t.next_attempt_at <= now)
                                  .order_by(t.id).limit(limit)))
-            claimed = [i for i in ids if s.execute(update(t).where(t.id == i, t.status == "pending")
-                                                   .values(status="sending", next_attempt_at=now)).rowcount == 1]
+            claimed = [i for i in ids if s.execute(update(t).where(t.id == i, t.status == "pending").values(
+                status="sending", next_attempt_at=now)).rowcount == 1]
             s.commit()
             return self._records(s, claimed) if claimed else []
 
@@ -114,10 +114,9 @@ class Deliveries(Queue[Delivery, DeliveryRecord]):
     def plan(self, event_id: int, subscription: str, channel: str) -> bool:
         """Plan one delivery; False when it was planned before (the unique key makes it once)."""
         with self._tx() as s:
-            planned = insert_once(s, Delivery, dict(event_id=event_id, subscription=subscription, channel=channel,
-                                                    status="pending", attempts=0, next_attempt_at=utcnow(),
-                                                    last_error=""),
-                                  key=["event_id", "subscription", "channel"])
+            row = dict(event_id=event_id, subscription=subscription, channel=channel, status="pending",
+                       attempts=0, next_attempt_at=utcnow(), last_error="")
+            planned = insert_once(s, Delivery, row, key=["event_id", "subscription", "channel"])
             self._tx.commit(s)
             return planned
 
@@ -129,12 +128,13 @@ class Deliveries(Queue[Delivery, DeliveryRecord]):
 
     def listing(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         with self._tx() as s:
-            q = select(Delivery, Event.kind).join(Event, Event.id == Delivery.event_id).order_by(Delivery.id.desc())
+            q = (select(Delivery, Event.kind).join(Event, Event.id == Delivery.event_id)
+                 .order_by(Delivery.id.desc()))
             if status:
                 q = q.where(Delivery.status == status)
             return [{"id": d.id, "event_id": d.event_id, "event": kind, "subscription": d.subscription,
-                     "channel": d.channel, "status": d.status, "attempts": d.attempts, "last_error": d.last_error,
-                     "sent_at": d.sent_at, "next_attempt_at": d.next_attempt_at}
+                     "channel": d.channel, "status": d.status, "attempts": d.attempts,
+                     "last_error": d.last_error, "sent_at": d.sent_at, "next_attempt_at": d.next_attempt_at}
                     for d, kind in s.execute(q.limit(limit))]
 
 
@@ -150,8 +150,8 @@ class Digests(Queue[Digest, DigestRecord]):
         An empty period that sends nothing is kept as "skipped", so the next digest starts after it.
         """
         with self._tx.own() as s:
-            s.add(Digest(name=name, due_at=due_at, from_event=from_event, to_event=to_event, composed_at=utcnow(),
-                         subject=subject, message=message, stories=stories, status=status, attempts=0,
+            s.add(Digest(name=name, due_at=due_at, from_event=from_event, to_event=to_event,
+                         composed_at=utcnow(), subject=subject, message=message, stories=stories, status=status, attempts=0,
                          next_attempt_at=due_at, last_error=""))
             s.add_all(DigestStory(name=name, story_id=sid) for sid in set(stories))
             return self._tx.commit_once(s)

@@ -10,7 +10,9 @@ from sqlalchemy import and_, func, or_, select
 
 from huunghi.clock import HANOI
 from huunghi.storage.crawls import Crawls, run_summary
-from huunghi.storage.models import Article, ArticleTag, ArticleVersion, CrawlError, CrawlRun, Event, Source, utcnow
+from huunghi.storage.models import (
+    Article, ArticleTag, ArticleVersion, CrawlError, CrawlRun, Event, Source, utcnow,
+)
 from huunghi.storage.records import (
     VERSIONED_FIELDS, ArticleSummary, SourceOverview, article_summary, tags_by_article,
 )
