@@ -142,7 +142,7 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
         rec = ArticleRecord(url=f"http://bench/new/{n}", title=f"new {n}", body_text=f"body {n}",
                             published_at=end + timedelta(minutes=n), minhash=blob, shingles=900, bands=keys)
         t0 = time.perf_counter()
-        archive.store_article(source_id, rec)
+        archive.articles.store(source_id, rec)
         timings.append((time.perf_counter() - t0) * 1000)
     archive.close()
     timings.sort()

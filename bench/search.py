@@ -21,7 +21,6 @@ import argparse
 import os
 import random
 import re
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from huunghi.replicas.catalog import build_catalogs, load_seeds  # noqa: E402
 from huunghi.storage.search import engine as search_module  # noqa: E402

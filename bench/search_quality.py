@@ -97,18 +97,18 @@ def _holds(longer: str, name: str) -> bool:
 
 
 def build(archive: Archive) -> dict[int, str]:
-    sid = archive.ensure_source("quality", "Quality", "https://quality.test/")
+    sid = archive.crawls.ensure_source("quality", "Quality", "https://quality.test/")
     for i, (key, title, lead, body) in enumerate(corpus()):
-        archive.store_article(sid, ArticleRecord(url=f"https://quality.test/a-{i + 1}.html", title=title, lead=lead,
+        archive.articles.store(sid, ArticleRecord(url=f"https://quality.test/a-{i + 1}.html", title=title, lead=lead,
                                                  body_text=body, published_at=datetime(2026, 1, 1, tzinfo=VN)
                                                  + timedelta(hours=i)))
     keys = [k for k, *_ in corpus()]
-    return {a.id: keys[int(a.url.rsplit("-", 1)[1].split(".")[0]) - 1] for a in archive.iter_articles()}
+    return {a.id: keys[int(a.url.rsplit("-", 1)[1].split(".")[0]) - 1] for a in archive.reads.iter_articles()}
 
 
 def evaluate(archive: Archive, key_of: dict[int, str], show: bool) -> dict[str, tuple[float, float, int]]:
     out = {}
-    texts = {a.id: (a.title, a.lead, a.body_text) for a in archive.iter_articles()}
+    texts = {a.id: (a.title, a.lead, a.body_text) for a in archive.reads.iter_articles()}
     for reading, prefix in (("words", ""), ("loose", "~")):
         precisions, recalls, fell_back = [], [], 0
         for typed, name in queries():

@@ -12,11 +12,21 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 DEFAULT_CONFIG = "huunghi.toml"
 ENV_CONFIG = "HUUNGHI_CONFIG"
 ENV_DATABASE = "HUUNGHI_DATABASE_URL"
+
+
+def resolve_database_url(explicit: str | None = None, configured: str | None = None,
+                         environ: Mapping[str, str] | None = None) -> str | None:
+    """THE order in which the archive's URL is chosen, for every caller: an explicit choice (a
+    command-line option, a spider argument, a Scrapy setting) first, then the environment
+    (HUUNGHI_DATABASE_URL), then huunghi.toml's [archive] url. Deciding it in one place is what
+    keeps a crawl's visit plan and its store pipeline on the same database."""
+    environ = os.environ if environ is None else environ
+    return explicit or environ.get(ENV_DATABASE) or configured or None
 
 
 class ConfigError(ValueError):
@@ -227,7 +237,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
                               "daemon", "web"})
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
-    url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
+    url = resolve_database_url(None, archive.get("url"), environ) or "sqlite:///huunghi.sqlite"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and path is not None:
         # a relative SQLite path is relative to the config file, not to the current folder
         url = "sqlite:///" + str((path.parent / url[len("sqlite:///"):]).resolve())

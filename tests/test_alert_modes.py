@@ -82,12 +82,12 @@ def _store_articles(db: str, n: int) -> list[int]:
 
     ids = []
     with Archive(db) as archive:
-        source = archive.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
+        source = archive.crawls.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
         for art in catalog.articles[:n]:
             url = "http://thoidai.test" + T.article_path(catalog, art)
             html = T.render_article(catalog, art, "http://thoidai.test", random.Random(1))
-            archive.store_article(source, to_record(Extractor().extract(html, url), url, None, None))
-        ids = [a.id for a in archive.latest_articles(limit=n)]
+            archive.articles.store(source, to_record(Extractor().extract(html, url), url, None, None))
+        ids = [a.id for a in archive.reads.latest_articles(limit=n)]
     return ids
 
 
@@ -116,8 +116,8 @@ def test_batched_each_english_quiet_hours_and_apprise(tmp_path):
             plan(archive, config)
             now = datetime.now(timezone.utc)  # the deliveries are due from now on
             report = send_due(archive, config, now)
-            titles = [archive.article(i).title for i in ids]
-            urls = [archive.article(i).url for i in ids]
+            titles = [archive.reads.article(i).title for i in ids]
+            urls = [archive.reads.article(i).url for i in ids]
         assert report.held == 3 + 3 and not report.errors, report  # night (quiet) and gather (30 min)
         [desk] = mails(outbox, "desk@vufo.test")  # one mail for the pass, not three
         text, html = text_of(desk), html_of(desk)
@@ -180,7 +180,7 @@ def test_a_batch_groups_the_reports_of_one_story(tmp_path):
         config = load_config(path)
         plan(archive, config)
         report = send_due(archive, config, datetime.now(timezone.utc) + timedelta(seconds=1))
-        stories = {a.story_id for a in archive.latest_articles(limit=10)}
+        stories = {a.story_id for a in archive.reads.latest_articles(limit=10)}
     assert report.sent == 3 and report.messages == 1 and len(stories) == 2
     [mail] = mails(tmp_path / "outbox", "desk@vufo.test")
     text = text_of(mail)

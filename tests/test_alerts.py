@@ -49,9 +49,9 @@ def _expected(archive: Archive, query: str, kinds=("new",)) -> set[int]:
     node = parse_query(query)
     from huunghi.text.query import matches
     out = set()
-    for e in archive.events(limit=10_000):
+    for e in archive.events.after(limit=10_000):
         if e.kind in kinds and e.article_id:
-            a = archive.article(e.article_id)
+            a = archive.reads.article(e.article_id)
             if matches(node, Document(a.title, a.lead, a.body_text)):
                 out.add(e.id)
     return out
@@ -80,12 +80,12 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
                                                    "OR \"vien tro phi chinh phu\" OR \"to chuc phi chinh phu nuoc ngoai\"")
                 hook_expected = _expected(archive, '"thanh hoa" NOT "thoi tiet"')
                 assert 0 < len(hook_expected) < len(desk_expected) < 18  # the rules do filter
-                weather = [e for e in archive.events(limit=100) if "Thời tiết" in e.data.get("title", "")]
+                weather = [e for e in archive.events.after(limit=100) if "Thời tiết" in e.data.get("title", "")]
                 assert weather and all(e.id not in desk_expected for e in weather)
-                broken = [e for e in archive.events(limit=100) if e.kind == "source_broken"]
+                broken = [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
                 assert len(broken) == 1 and broken[0].source == "gone"
                 # the dead endpoint failed once; everyone else was served in the same pass
-                dead = [d for d in archive.deliveries(limit=1000) if d["subscription"] == "dead"]
+                dead = [d for d in archive.outbox.deliveries.listing(limit=1000) if d["subscription"] == "dead"]
                 assert len(dead) == 18 and all(d["status"] == "pending" for d in dead)
                 assert sum(d["attempts"] for d in dead) == 1, (dead[:3], report)
                 assert planned.by_subscription["desk"] == len(desk_expected)
@@ -113,7 +113,7 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
                 plan(archive, config)
                 report = send_due(archive, config, later)
                 assert report.retrying >= 1 and report.sent >= 2  # mail waits; the webhooks went out
-                waiting = [d for d in archive.deliveries(status="pending", limit=1000) if d["channel"] == "email"]
+                waiting = [d for d in archive.outbox.deliveries.listing(status="pending", limit=1000) if d["channel"] == "email"]
                 assert {d["event"] for d in waiting} == {"changed", "removed"}
                 assert all(d["last_error"] for d in waiting), waiting
 
@@ -162,11 +162,11 @@ def test_without_smtp_mail_goes_to_the_outbox_once(tmp_path):
         import random
 
         catalog = build_catalogs()["thoidai"]
-        source = archive.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
+        source = archive.crawls.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
         for art in catalog.articles[:3]:
             url = "http://thoidai.test" + T.article_path(catalog, art)
             html = T.render_article(catalog, art, "http://thoidai.test", random.Random(1))
-            archive.store_article(source, to_record(Extractor().extract(html, url), url, None, None))
+            archive.articles.store(source, to_record(Extractor().extract(html, url), url, None, None))
     (tmp_path / "huunghi.toml").write_text(
         f'[archive]\nurl = {json.dumps(db)}\n[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\n'
         '[[sources]]\nname = "thoidai"\nfeeds = ["http://thoidai.test/rss"]\n', encoding="utf-8")

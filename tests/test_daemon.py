@@ -54,7 +54,7 @@ def marked_processes(marker: str) -> list[int]:
 def runs_by_source(db: str) -> dict[str, list[str]]:
     with Archive(db) as archive:
         out: dict[str, list[str]] = {}
-        for run in reversed(archive.runs(limit=500)):
+        for run in reversed(archive.crawls.runs(limit=500)):
             out.setdefault(run.source, []).append(run.status)
         return out
 
@@ -93,7 +93,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
 
             def stored() -> bool:
                 with Archive(db) as archive:
-                    return any(a.url.endswith("-299999.html") for a in archive.iter_articles("thoidai"))
+                    return any(a.url.endswith("-299999.html") for a in archive.reads.iter_articles("thoidai"))
             wait_for(stored, 60, "the new feed item")
 
             # SIGTERM while a (slowed) crawl is running: a clean stop within seconds, nothing left half-done
@@ -116,8 +116,8 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
         time.sleep(0.5)
         assert marked_processes(marker) == []  # no orphan crawl process
         with Archive(db) as archive:
-            assert all(r.status != "running" for r in archive.runs(limit=500)), [(r.source, r.status) for r in archive.runs(limit=8)] + [out[-1500:]]
-            totals = archive.totals()
+            assert all(r.status != "running" for r in archive.crawls.runs(limit=500)), [(r.source, r.status) for r in archive.crawls.runs(limit=8)] + [out[-1500:]]
+            totals = archive.reads.totals()
             assert totals["versions"] == totals["articles"]  # every stored article is whole
             with archive.engine.connect() as conn:
                 jobs = conn.execute(text("SELECT id FROM scheduler_jobs ORDER BY id")).scalars().all()
@@ -144,7 +144,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
         assert rows["gone"]["health"] == "broken" and rows["gone"]["consecutive_failures"] >= 2
         assert rows["quocte"]["health"] == "broken"
         with Archive(db) as archive:
-            broken = sorted(e.source for e in archive.events(limit=10_000) if e.kind == "source_broken")
+            broken = sorted(e.source for e in archive.events.after(limit=10_000) if e.kind == "source_broken")
         assert broken == ["gone", "quocte"]  # one event per bad streak, not one per failed run
         assert rows["thoidai"]["health"] == "ok" and rows["thoidai"]["next_run"]
 
@@ -169,9 +169,9 @@ def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(tmp_path):
         assert len(times) >= 2 and times[1] - times[0] >= 1.9  # asked to wait 2 s: waited
         assert qt.hits[T.article_path(qt.catalog, patient)] == 1  # an hour is not waited for
         with Archive(db) as archive:
-            urls = {a.url.rsplit("/", 1)[1] for a in archive.iter_articles()}
+            urls = {a.url.rsplit("/", 1)[1] for a in archive.reads.iter_articles()}
             assert T.article_path(qt.catalog, polite).rsplit("/", 1)[1] in urls
-            run = archive.runs(limit=1)[0]
+            run = archive.crawls.runs(limit=1)[0]
             assert any("503" in e.reason for e in run.errors)
 
 
@@ -196,7 +196,7 @@ def test_known_articles_rest_until_their_revisit_is_due(tmp_path):
         crawl(config)  # an hour has not passed: no known article is fetched again
         assert {p: bt.hits.get(p, 0) for p in paths} == first
         with Archive(db) as archive:
-            target = next(a for a in archive.iter_articles() if a.url.endswith(paths[2]))
+            target = next(a for a in archive.reads.iter_articles() if a.url.endswith(paths[2]))
             with archive.engine.begin() as conn:  # as if an hour had passed for this one
                 conn.execute(update(Article).where(Article.id == target.id)
                              .values(next_visit_at=datetime.now(timezone.utc) - timedelta(minutes=1)))

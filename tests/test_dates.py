@@ -230,14 +230,14 @@ def test_replicas_exact_and_zone_aware(portal: str) -> None:
 # -- the reason is kept with the article -----------------------------------------------------
 def test_the_reason_is_stored_and_read_back(archive_url: str) -> None:
     with Archive(archive_url) as archive:
-        sid = archive.ensure_source("thoidai", "Thời Đại")
+        sid = archive.crawls.ensure_source("thoidai", "Thời Đại")
         rec = ArticleRecord(url="https://thoidai.com.vn/a", title="Gặp mặt", body_text="Nội dung " * 30,
                             published_at=datetime(2026, 1, 5, 8, 30, tzinfo=HANOI),
                             published_source="visible:vi")
-        archive.store_article(sid, rec.seal())
-        [listed] = archive.latest_articles(5)
+        archive.articles.store(sid, rec.seal())
+        [listed] = archive.reads.latest_articles(5)
         assert listed.published_source == "visible:vi"
-        summary = archive.article(listed.id)
+        summary = archive.reads.article(listed.id)
         assert summary is not None and summary.published_source == "visible:vi"
         assert summary.published_at == datetime(2026, 1, 5, 8, 30, tzinfo=HANOI)
 

@@ -50,25 +50,25 @@ def test_digest_places_stories_topics_and_footer(tmp_path):
     config = load_config(config_file(tmp_path, db))
     now = datetime.now(timezone.utc)
     with Archive(db) as archive:
-        source = archive.ensure_source("thoidai", "Hữu nghị › Bốn phương kết bạn", "http://thoidai.test/")
+        source = archive.crawls.ensure_source("thoidai", "Hữu nghị › Bốn phương kết bạn", "http://thoidai.test/")
         for n, (title, lead) in enumerate(STORIES):
             body = f"{lead} Hai bên trao đổi về hợp tác, giao lưu nhân dân và các hoạt động năm tới. " * 3
-            archive.store_article(source, ArticleRecord(
+            archive.articles.store(source, ArticleRecord(
                 url=f"http://thoidai.test/bai-{n}-10000{n}.html", title=title, lead=lead, body_text=body,
                 published_at=datetime(2026, 11, 20, 8 + n, tzinfo=VN), tags=find_tags(title, lead, body)))
         for name, outcomes in (("gone", ["failed"]), ("mended", ["failed", "ok"])):
-            sid = archive.ensure_source(name, "", "http://127.0.0.1:9/")
+            sid = archive.crawls.ensure_source(name, "", "http://127.0.0.1:9/")
             for outcome in outcomes:
-                run = archive.start_run(sid)
+                run = archive.crawls.start_run(sid)
                 if outcome == "failed":
-                    archive.record_error(run, "http://127.0.0.1:9/rss", "network", "connection refused (feed)")
-                    archive.finish_run(run, 0)
+                    archive.crawls.record_error(run, "http://127.0.0.1:9/rss", "network", "connection refused (feed)")
+                    archive.crawls.finish_run(run, 0)
                 else:
-                    archive.finish_run(run, 1, stats={"not_modified": 1})
+                    archive.crawls.finish_run(run, 1, stats={"not_modified": 1})
         digest = config.digests[0]
-        content = build(archive, config, digest, 0, archive.max_event_id(), now)
+        content = build(archive, config, digest, 0, archive.events.max_id(), now)
         _subject, text, html = render(config, digest, content, now)
-        health = archive.source_health()
+        health = archive.crawls.source_health()
     assert "== Đồng Nai ==" in text and "dong-nai" not in text  # no title: headed by its tag's place
     rest = text.split("== Hữu nghị các địa phương ==")[1]  # the other stories go under the next topic
     headings = [line.strip("- ") for line in rest.splitlines() if line.startswith("-- ")]

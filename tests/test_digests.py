@@ -25,11 +25,11 @@ TITLES = {"thoidai": "Thời Đại", "baotinh": "Báo Thanh Hóa", "quocte": "B
 
 def store(archive: Archive, name: str, articles, extractor: Extractor) -> None:
     catalog = build_catalogs()[name]
-    source = archive.ensure_source(name, TITLES[name], f"http://{name}.test/")
+    source = archive.crawls.ensure_source(name, TITLES[name], f"http://{name}.test/")
     for article in articles:
         url = f"http://{name}.test" + T.article_path(catalog, article)
         html = T.render_article(catalog, article, f"http://{name}.test", random.Random(article.id))
-        archive.store_article(source, to_record(extractor.extract(html, url), url, None, None))
+        archive.articles.store(source, to_record(extractor.extract(html, url), url, None, None))
 
 
 def config_file(tmp_path: Path, db: str, port: int, weekly_day: str = "monday") -> Path:
@@ -107,7 +107,7 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
                                     lead='Liên hiệp các tổ chức hữu nghị <form action="http://evil"><input></form> họp.',
                                     body_text="Đối ngoại nhân dân. " * 20,
                                     published_at=datetime(2026, 1, 10, 9, 0, tzinfo=VN))
-            archive.store_article(archive.source_id("thoidai"), hostile)
+            archive.articles.store(archive.crawls.source_id("thoidai"), hostile)
             report = send_due(archive, config, now)
         assert sorted(report.composed) == ["sang", "weekly-en"] and report.skipped_empty == ["quiet"]
         assert report.sent == 2 and not report.errors
@@ -152,7 +152,7 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
         smtp.stop()
         third_title = "Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An đón đoàn Hội hữu nghị Lào"
         with Archive(db) as archive:
-            archive.store_article(archive.source_id("thoidai"), ArticleRecord(
+            archive.articles.store(archive.crawls.source_id("thoidai"), ArticleRecord(
                 url="http://thoidai.test/nghe-an-lao-300001.html", title=third_title,
                 lead="Ngày 20/11, Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An tiếp đoàn đại biểu hữu nghị Lào.",
                 body_text="Hai bên trao đổi về hợp tác giáo dục, y tế và giao lưu thanh niên. " * 5,
@@ -168,8 +168,8 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
         assert len(third) == 1
         assert len(inbox.messages) == 4
         with Archive(db) as archive:
-            assert [d["status"] for d in archive.digests("sang")] == ["sent", "sent", "sent"]
-            assert [d["status"] for d in archive.digests("quiet")] == ["skipped", "skipped", "skipped"]
+            assert [d["status"] for d in archive.outbox.digests.listing("sang")] == ["sent", "sent", "sent"]
+            assert [d["status"] for d in archive.outbox.digests.listing("quiet")] == ["skipped", "skipped", "skipped"]
     finally:
         try:
             smtp.stop()

@@ -30,7 +30,7 @@ def huunghi(config: Path, *args: str) -> subprocess.CompletedProcess:
 
 def broken_events(db: str) -> list:
     with Archive(db) as archive:
-        return [e for e in archive.events(limit=10_000) if e.kind == "source_broken"]
+        return [e for e in archive.events.after(limit=10_000) if e.kind == "source_broken"]
 
 
 def test_a_recrawl_that_finds_only_known_articles_is_healthy(tmp_path):
@@ -44,7 +44,7 @@ def test_a_recrawl_that_finds_only_known_articles_is_healthy(tmp_path):
         td = replicas.portals["thoidai"]
         assert td.hits.get("304 /rss/home.rss", 0) >= 1  # the feed had not changed
     with Archive(db) as archive:
-        second = {r.source: r for r in archive.runs(limit=3)}
+        second = {r.source: r for r in archive.crawls.runs(limit=3)}
         for name in ("thoidai", "quocte"):
             run = second[name]
             assert run.articles_new == run.articles_updated == run.articles_unchanged == 0
@@ -53,7 +53,7 @@ def test_a_recrawl_that_finds_only_known_articles_is_healthy(tmp_path):
             from huunghi.storage.models import CrawlRun
             stats = s.get(CrawlRun, second["thoidai"].id).stats
         assert stats["known_skipped"] > 0 and stats["not_modified"] >= 1
-        health = archive.source_health()
+        health = archive.crawls.source_health()
     assert [e.source for e in broken_events(db)] == ["gone"]  # the dead one only, once
     assert health["thoidai"]["health"] == health["quocte"]["health"] == "ok"
     assert health["gone"]["health"] == "broken" and health["gone"]["code"] == "failed"
@@ -84,7 +84,7 @@ def test_the_daemons_first_run_over_a_crawled_archive_raises_no_alert(tmp_path):
     assert broken_events(db) == []
     assert not list((tmp_path / "outbox").glob("*.eml"))
     with Archive(db) as archive:
-        assert archive.source_health()["baotinh"]["health"] == "ok"
+        assert archive.crawls.source_health()["baotinh"]["health"] == "ok"
 
 
 def _record(n: int, when: datetime) -> ArticleRecord:
@@ -94,61 +94,61 @@ def _record(n: int, when: datetime) -> ArticleRecord:
 
 def test_pages_that_stop_yielding_articles_break_the_source_once(archive_url):
     with Archive(archive_url) as archive:
-        source = archive.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
-        run = archive.start_run(source)
+        source = archive.crawls.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
+        run = archive.crawls.start_run(source)
         for n in range(6):
-            archive.store_article(source, _record(n, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
-        archive.finish_run(run, 6, stats={"known_skipped": 0})
+            archive.articles.store(source, _record(n, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
+        archive.crawls.finish_run(run, 6, stats={"known_skipped": 0})
         for _ in range(2):  # the site changed its layout: pages come, none reads as an article
-            run = archive.start_run(source)
+            run = archive.crawls.start_run(source)
             for n in range(4):
-                archive.record_error(run, f"http://tinh.test/b-{n}.htm", "not-article", "too little text")
-            archive.finish_run(run, 4, stats={"known_skipped": 6})
-        verdict = archive.assess_source("tinh")
+                archive.crawls.record_error(run, f"http://tinh.test/b-{n}.htm", "not-article", "too little text")
+            archive.crawls.finish_run(run, 4, stats={"known_skipped": 6})
+        verdict = archive.crawls.assess_source("tinh")
         assert verdict.broken and verdict.code == "unreadable" and verdict.url == "http://tinh.test/b-0.htm"
-        assert [e.data["code"] for e in archive.events(limit=100) if e.kind == "source_broken"] == ["unreadable"]
+        assert [e.data["code"] for e in archive.events.after(limit=100) if e.kind == "source_broken"] == ["unreadable"]
         # repaired: the next run reads again, the streak ends, a later breakage is a new event
-        run = archive.start_run(source)
-        archive.store_article(source, _record(99, datetime(2026, 11, 2, tzinfo=timezone.utc)), run)
-        archive.finish_run(run, 1)
-        assert archive.assess_source("tinh").state == "ok"
-        run = archive.start_run(source)
-        archive.record_error(run, "http://tinh.test/rss", "http", "HTTP 500 (feed)")
-        archive.finish_run(run, 1)
-        codes = [e.data["code"] for e in archive.events(limit=100) if e.kind == "source_broken"]
+        run = archive.crawls.start_run(source)
+        archive.articles.store(source, _record(99, datetime(2026, 11, 2, tzinfo=timezone.utc)), run)
+        archive.crawls.finish_run(run, 1)
+        assert archive.crawls.assess_source("tinh").state == "ok"
+        run = archive.crawls.start_run(source)
+        archive.crawls.record_error(run, "http://tinh.test/rss", "http", "HTTP 500 (feed)")
+        archive.crawls.finish_run(run, 1)
+        codes = [e.data["code"] for e in archive.events.after(limit=100) if e.kind == "source_broken"]
         assert codes == ["unreadable", "failed"]
 
 
 def test_a_feed_silent_past_its_usual_rhythm_is_broken_a_quiet_day_is_not(archive_url):
     now = datetime.now(timezone.utc)
     with Archive(archive_url) as archive:
-        source = archive.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
-        run = archive.start_run(source)
+        source = archive.crawls.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
+        run = archive.crawls.start_run(source)
         for n in range(12):  # an article every three hours
-            archive.store_article(source, _record(n, now - timedelta(days=6, hours=3 * n)), run)
-        archive.finish_run(run, 12)
+            archive.articles.store(source, _record(n, now - timedelta(days=6, hours=3 * n)), run)
+        archive.crawls.finish_run(run, 12)
 
         def quiet_run() -> None:
-            r = archive.start_run(source)
-            archive.finish_run(r, 2, stats={"known_skipped": 12, "not_modified": 1})
+            r = archive.crawls.start_run(source)
+            archive.crawls.finish_run(r, 2, stats={"known_skipped": 12, "not_modified": 1})
 
         quiet_run()
-        assert archive.assess_source("tinh").state == "ok"  # just seen: nothing to worry about
+        assert archive.crawls.assess_source("tinh").state == "ok"  # just seen: nothing to worry about
         with archive.session() as s:  # ... as if those articles had been first seen a day ago
             s.execute(update(Article).values(first_seen=now - timedelta(days=1)))
             s.commit()
         quiet_run()
-        assert archive.assess_source("tinh").state == "ok"  # a quiet day is within the floor
-        assert not [e for e in archive.events(limit=100) if e.kind == "source_broken"]
+        assert archive.crawls.assess_source("tinh").state == "ok"  # a quiet day is within the floor
+        assert not [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
         with archive.session() as s:  # five days without anything new, for a source that writes every 3 h
             s.execute(update(Article).values(first_seen=now - timedelta(days=5)))
             s.commit()
         quiet_run()
-        verdict = archive.assess_source("tinh")
+        verdict = archive.crawls.assess_source("tinh")
         assert verdict.broken and verdict.code == "stale" and verdict.params["usual_hours"] == 3
-        [event] = [e for e in archive.events(limit=100) if e.kind == "source_broken"]
+        [event] = [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
         assert event.data["code"] == "stale" and "giờ không có bài mới" in event.data["reason"]
-        assert archive.source_health()["tinh"]["health"] == "broken"
+        assert archive.crawls.source_health()["tinh"]["health"] == "broken"
 
 
 def test_a_cached_feed_over_failing_pages_stays_failed(archive_url):
@@ -156,15 +156,15 @@ def test_a_cached_feed_over_failing_pages_stays_failed(archive_url):
     after a good run, 304s with a stray error are a partial run of a healthy source."""
     with Archive(archive_url) as archive:
         for name, first in (("down", "failed"), ("fine", "ok")):
-            sid = archive.ensure_source(name)
-            run = archive.start_run(sid)
+            sid = archive.crawls.ensure_source(name)
+            run = archive.crawls.start_run(sid)
             if first == "failed":
-                archive.record_error(run, f"http://{name}.test/a-1.htm", "http", "HTTP 500 (article)")
+                archive.crawls.record_error(run, f"http://{name}.test/a-1.htm", "http", "HTTP 500 (article)")
             else:
-                archive.store_article(sid, _record(2, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
-            archive.finish_run(run, 2, stats={"requested": 1})
-            run = archive.start_run(sid)
-            archive.record_error(run, f"http://{name}.test/sitemap.xml", "http", "HTTP 500 (sitemap)")
-            summary = archive.finish_run(run, 2, stats={"not_modified": 1})
+                archive.articles.store(sid, _record(2, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
+            archive.crawls.finish_run(run, 2, stats={"requested": 1})
+            run = archive.crawls.start_run(sid)
+            archive.crawls.record_error(run, f"http://{name}.test/sitemap.xml", "http", "HTTP 500 (sitemap)")
+            summary = archive.crawls.finish_run(run, 2, stats={"not_modified": 1})
             assert summary.status == ("failed" if name == "down" else "partial")
-        assert archive.assess_source("down").code == "failed" and archive.assess_source("fine").state == "ok"
+        assert archive.crawls.assess_source("down").code == "failed" and archive.crawls.assess_source("fine").state == "ok"

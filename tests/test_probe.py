@@ -40,7 +40,7 @@ def test_sources_add_proposes_and_saves_a_source_that_crawls(tmp_path):
         assert again.returncode == 2 and "exists" in again.stderr
         crawl(config)
         with Archive(db) as archive:
-            assert {s.name: s.articles for s in archive.sources_overview()} == {"tinh": 6}
+            assert {s.name: s.articles for s in archive.reads.sources_overview()} == {"tinh": 6}
     dead = subprocess.run([exe, "--config", str(config), "sources", "add", "http://127.0.0.1:9/"],
                           capture_output=True, text=True, timeout=120)
     assert dead.returncode == 1 and "cannot read" in dead.stderr
@@ -57,12 +57,12 @@ def test_crawl_since_walks_listings_back_past_their_usual_depth(tmp_path):
             "feeds": [], "sitemaps": [], "max_listing_pages": 1}})
         crawl(config)
         with Archive(db) as archive:
-            assert archive.totals()["articles"] == 5  # one listing page, as configured
+            assert archive.reads.totals()["articles"] == 5  # one listing page, as configured
         done = subprocess.run([exe, "--config", str(config), "crawl", "--since", "2025-01-01", "--json"],
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         with Archive(db) as archive:
-            dates = sorted(a.published_at for a in archive.iter_articles())
+            dates = sorted(a.published_at for a in archive.reads.iter_articles())
         assert len(dates) > 5 and dates[0].year <= 2025  # walked back until it passed the date
         listing = [p for p in td.hits if "bon-phuong-ket-ban/?page=" in p]
         assert listing  # it went past page 1

@@ -54,7 +54,7 @@ def test_pages_are_read_in_order_by_one_worker_that_learns_and_saves_the_site_te
     finally:
         worker.close()
     with Archive(url) as archive:  # what the worker learned was saved for the next crawl
-        [(host, learned_from, _saved, _model)] = archive.templates()
+        [(host, learned_from, _saved, _model)] = archive.crawls.templates()
         assert host == "portal.test" and learned_from >= 3
 
 

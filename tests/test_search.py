@@ -63,7 +63,7 @@ def _reference(archive: Archive, q: str, loose: bool | None = None) -> set[int]:
     if loose is None:
         loose = archive.search(SearchQuery(text=q, limit=1)).reading == "loose"
     node = parse_query(q, loose=loose)
-    return {a.id for a in archive.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))}
+    return {a.id for a in archive.reads.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))}
 
 
 @pytest.mark.postgres
@@ -113,7 +113,7 @@ def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(ar
 def test_filters(archives):
     made, ids = archives
     for archive in made.values():
-        both = set(_ids(archive, "", story_id=archive.article(ids[SEED_000]).story_id))
+        both = set(_ids(archive, "", story_id=archive.reads.article(ids[SEED_000]).story_id))
         assert ids[SEED_000] in both and ids["-276512.html"] in both and len(both) == 2  # seeds 000 and 002
         assert set(_ids(archive, "hữu nghị", sources=["baotinh"])) <= set(_ids(archive, "", sources=["baotinh"]))
         assert all(h.article.source == "quocte" for h in archive.search(SearchQuery(sources=["quocte"])).hits)
@@ -141,7 +141,7 @@ def test_hostile_and_broken_queries(archives):
         for q in ("NEAR(a b)", "title:thanh", "'; DROP TABLE articles; --", "a & b | !c", "x:*", "a' OR '1'='1"):
             archive.search(SearchQuery(text=q))
         assert ids["-900005.html"] in _ids(archive, "drop table articles")
-        assert archive.totals()["articles"] == len(ids)
+        assert archive.reads.totals()["articles"] == len(ids)
         hit = next(h for h in archive.search(SearchQuery(text="~script alert")).hits)
         assert "<script>" not in hit.title_html and hit.title_html.startswith("&lt;<mark>script</mark>&gt;")
 
@@ -236,7 +236,7 @@ def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
                 assert conn.execute(text("SELECT count(*) FROM search_vocab WHERE term LIKE '%·%'")).scalar() == 0
                 assert "huu" in searchindex.expansions(conn, ["huu"])["huu"]
             else:
-                assert conn.execute(text("SELECT count(*) FROM search_text")).scalar() == archive.totals()["articles"]
+                assert conn.execute(text("SELECT count(*) FROM search_text")).scalar() == archive.reads.totals()["articles"]
         assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 
@@ -272,7 +272,7 @@ def test_one_tokenizer_the_matcher_and_both_engines_agree(tmp_path, pg_url):
     made = {"sqlite": Archive(f"sqlite:///{tmp_path / 't.sqlite'}"), "postgresql": Archive(pg_url)}
     try:
         for archive in made.values():
-            sid = archive.ensure_source("tok", "Tok", "https://tok.test/")
+            sid = archive.crawls.ensure_source("tok", "Tok", "https://tok.test/")
             for k, (title, lead, body) in enumerate(TOKEN_CORPUS):
                 _store(archive, sid, f"https://tok.test/a-{k + 1}.html", title, lead, body,
                        datetime(2026, 3, 1 + k, tzinfo=VN), "Thời sự")
@@ -318,7 +318,7 @@ def test_results_by_story_list_their_sources_and_the_plain_shape_stays(archives)
 
     made, ids = archives
     for archive in made.values():
-        story = archive.article(ids[SEED_000]).story_id
+        story = archive.reads.article(ids[SEED_000]).story_id
         plain = run(archive, build_query("", story=story, limit=50))
         grouped = run(archive, build_query("", story=story, limit=50, group="story"))
         assert len(plain.hits) == 2 and len(grouped.hits) == 1  # seeds 000 and 002: one event, two portals

@@ -31,7 +31,7 @@ def test_migrations_create_the_models_schema(archive_url):
             diff = compare_metadata(context, Base.metadata)
         assert diff == []
     with Archive(archive_url) as again:  # opening an up-to-date archive changes nothing
-        assert again.totals()["articles"] == 0
+        assert again.reads.totals()["articles"] == 0
         if again.engine.dialect.name == "sqlite":  # readers never wait for the crawler
             with again.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -39,64 +39,64 @@ def test_migrations_create_the_models_schema(archive_url):
 
 def test_upsert_is_idempotent_and_versions_only_real_changes(archive_url):
     with Archive(archive_url) as archive:
-        sid = archive.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
-        assert archive.ensure_source("thoidai", "Thời Đại") == sid
-        run = archive.start_run(sid)
-        assert archive.store_article(sid, record(), run) is StoreOutcome.NEW
-        assert archive.store_article(sid, record(), run) is StoreOutcome.UNCHANGED
+        sid = archive.crawls.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        assert archive.crawls.ensure_source("thoidai", "Thời Đại") == sid
+        run = archive.crawls.start_run(sid)
+        assert archive.articles.store(sid, record(), run) is StoreOutcome.NEW
+        assert archive.articles.store(sid, record(), run) is StoreOutcome.UNCHANGED
         # other tone placement, other spacing: the same article
-        assert archive.store_article(sid, record(title="Liên hiệp tỉnh  Thanh Hoá"), run) is StoreOutcome.UNCHANGED
+        assert archive.articles.store(sid, record(title="Liên hiệp tỉnh  Thanh Hoá"), run) is StoreOutcome.UNCHANGED
         corrected = record(lead="Ngày 15/01, hội nghị tại Đồng Nai.")
-        assert archive.store_article(sid, corrected, run) is StoreOutcome.UPDATED
-        [art] = archive.latest_articles()
+        assert archive.articles.store(sid, corrected, run) is StoreOutcome.UPDATED
+        [art] = archive.reads.latest_articles()
         assert art.versions == 2 and art.lead == corrected.lead
-        versions = archive.versions(art.id)
+        versions = archive.reads.versions(art.id)
         assert [v["version"] for v in versions] == [1, 2]
         assert versions[0]["lead"] == "Ngày 15/01, hội nghị."
-        summary = archive.finish_run(run, pages_fetched=4)
+        summary = archive.crawls.finish_run(run, pages_fetched=4)
         assert (summary.articles_new, summary.articles_updated, summary.articles_unchanged) == (1, 1, 2)
         assert summary.status == "ok"
-        assert archive.totals() == {"sources": 1, "articles": 1, "versions": 2, "runs": 1, "errors": 0}
+        assert archive.reads.totals() == {"sources": 1, "articles": 1, "versions": 2, "runs": 1, "errors": 0}
 
 
 def test_the_raw_page_kept_is_the_one_the_stored_version_was_read_from(archive_url):
     with Archive(archive_url) as archive:
-        sid = archive.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        sid = archive.crawls.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
         page = "<html><h1>Liên hiệp tỉnh Thanh Hóa</h1><aside>Đọc nhiều {}</aside></html>"
-        assert archive.store_article(sid, record(raw_html=None)) is StoreOutcome.NEW
-        aid = archive.latest_articles()[0].id
-        assert archive.raw_page(aid) is None
+        assert archive.articles.store(sid, record(raw_html=None)) is StoreOutcome.NEW
+        aid = archive.reads.latest_articles()[0].id
+        assert archive.articles.raw_page(aid) is None
         # unchanged, but no page was kept yet: this one is
-        assert archive.store_article(sid, record(raw_html=page.format(1))) is StoreOutcome.UNCHANGED
-        assert archive.raw_page(aid) == page.format(1)
+        assert archive.articles.store(sid, record(raw_html=page.format(1))) is StoreOutcome.UNCHANGED
+        assert archive.articles.raw_page(aid) == page.format(1)
         # a re-crawl with new sidebars only changes nothing stored
-        assert archive.store_article(sid, record(raw_html=page.format(2))) is StoreOutcome.UNCHANGED
-        assert archive.raw_page(aid) == page.format(1)
+        assert archive.articles.store(sid, record(raw_html=page.format(2))) is StoreOutcome.UNCHANGED
+        assert archive.articles.raw_page(aid) == page.format(1)
         # a correction keeps the page it was read from
         fixed = record(lead="Ngày 15/01, hội nghị tại Đồng Nai.", raw_html=page.format(3))
-        assert archive.store_article(sid, fixed) is StoreOutcome.UPDATED
-        assert archive.raw_page(aid) == page.format(3)
+        assert archive.articles.store(sid, fixed) is StoreOutcome.UPDATED
+        assert archive.articles.raw_page(aid) == page.format(3)
 
 
 def test_a_batch_is_one_transaction_and_one_bad_article_costs_only_itself(archive_url):
     with Archive(archive_url) as archive:
-        sid = archive.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
-        run = archive.start_run(sid)
+        sid = archive.crawls.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        run = archive.crawls.start_run(sid)
         first = record()
         again = record(title="Liên hiệp tỉnh  Thanh Hoá")  # the same article, read a second time in the batch
         other = record(url="https://thoidai.com.vn/b-218975.html", title="Giao lưu hữu nghị Việt – Lào",
                        body_text="Một bài khác hẳn.")
         broken = record(url="https://thoidai.com.vn/c-218976.html", published_at="hôm qua")  # not a time
-        got = archive.store_articles(sid, [first, again, broken, other], run)
+        got = archive.articles.store_many(sid, [first, again, broken, other], run)
         assert got[:2] == [StoreOutcome.NEW, StoreOutcome.UNCHANGED] and got[3] is StoreOutcome.NEW
         assert isinstance(got[2], Exception)
-        assert sorted(a.title for a in archive.latest_articles()) == ["Giao lưu hữu nghị Việt – Lào",
+        assert sorted(a.title for a in archive.reads.latest_articles()) == ["Giao lưu hữu nghị Việt – Lào",
                                                                        "Liên hiệp tỉnh Thanh Hóa"]
-        summary = archive.finish_run(run, pages_fetched=4)
+        summary = archive.crawls.finish_run(run, pages_fetched=4)
         assert (summary.articles_new, summary.articles_updated, summary.articles_unchanged) == (2, 0, 1)
-        totals = archive.totals()
+        totals = archive.reads.totals()
         assert totals["articles"] == totals["versions"] == 2
-        assert archive.store_articles(sid, []) == []
+        assert archive.articles.store_many(sid, []) == []
 
 
 def test_hashes_computed_by_the_reader_are_dropped_when_a_field_changes():
@@ -109,54 +109,54 @@ def test_hashes_computed_by_the_reader_are_dropped_when_a_field_changes():
 
 def test_times_round_trip_as_aware_utc(archive_url):
     with Archive(archive_url) as archive:
-        sid = archive.ensure_source("s")
-        archive.store_article(sid, record())
-        [art] = archive.latest_articles()
+        sid = archive.crawls.ensure_source("s")
+        archive.articles.store(sid, record())
+        [art] = archive.reads.latest_articles()
         assert art.published_at == datetime(2026, 1, 16, 3, 8, tzinfo=timezone.utc)
         assert art.published_at.astimezone(VN).hour == 10
         with pytest.raises(Exception, match="naive"):
-            archive.store_article(sid, record(url="https://x/1", published_at=datetime(2026, 1, 1)))
+            archive.articles.store(sid, record(url="https://x/1", published_at=datetime(2026, 1, 1)))
 
 
 def test_errors_are_kept_with_url_and_reason(archive_url):
     with Archive(archive_url) as archive:
-        sid = archive.ensure_source("baotinh")
-        run = archive.start_run(sid)
-        archive.record_error(run, "http://h/a-1.htm", "http", "HTTP 500 (article)")
-        archive.record_error(run, "http://h/a-2.htm", "charset", "declared cp1252, body UTF-8", "warning")
-        summary = archive.finish_run(run, pages_fetched=2)
+        sid = archive.crawls.ensure_source("baotinh")
+        run = archive.crawls.start_run(sid)
+        archive.crawls.record_error(run, "http://h/a-1.htm", "http", "HTTP 500 (article)")
+        archive.crawls.record_error(run, "http://h/a-2.htm", "charset", "declared cp1252, body UTF-8", "warning")
+        summary = archive.crawls.finish_run(run, pages_fetched=2)
         assert summary.status == "failed"  # errors and nothing stored
         assert summary.error_count == 1
         assert [(e.url, e.kind, e.severity) for e in summary.errors] == [
             ("http://h/a-1.htm", "http", "error"), ("http://h/a-2.htm", "charset", "warning")]
-        [overview] = archive.sources_overview()
+        [overview] = archive.reads.sources_overview()
         assert overview.last_run.status == "failed"
 
 
 def test_latest_articles_orders_by_publication_and_filters_by_source(archive_url):
     with Archive(archive_url) as archive:
-        a, b = archive.ensure_source("a"), archive.ensure_source("b")
-        archive.store_article(a, record(url="https://a/1", published_at=datetime(2024, 6, 29, 7, 6, tzinfo=VN)))
-        archive.store_article(b, record(url="https://b/2", published_at=datetime(2026, 1, 15, 21, 5, tzinfo=VN)))
-        archive.store_article(a, record(url="https://a/3", published_at=None))
-        assert [x.url for x in archive.latest_articles()] == ["https://b/2", "https://a/1", "https://a/3"]
-        assert [x.url for x in archive.latest_articles(source="a")] == ["https://a/1", "https://a/3"]
+        a, b = archive.crawls.ensure_source("a"), archive.crawls.ensure_source("b")
+        archive.articles.store(a, record(url="https://a/1", published_at=datetime(2024, 6, 29, 7, 6, tzinfo=VN)))
+        archive.articles.store(b, record(url="https://b/2", published_at=datetime(2026, 1, 15, 21, 5, tzinfo=VN)))
+        archive.articles.store(a, record(url="https://a/3", published_at=None))
+        assert [x.url for x in archive.reads.latest_articles()] == ["https://b/2", "https://a/1", "https://a/3"]
+        assert [x.url for x in archive.reads.latest_articles(source="a")] == ["https://a/1", "https://a/3"]
 
 
 def test_a_drop_in_extraction_yield_raises_source_broken_once(archive_url):
     with Archive(archive_url) as archive:
-        source = archive.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
+        source = archive.crawls.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
         n = 0
         for good in (True, True, False, False):
-            run = archive.start_run(source)
+            run = archive.crawls.start_run(source)
             for _ in range(6):
                 n += 1
                 if good:
-                    archive.store_article(source, record(url=f"http://tinh.test/a-{n}.htm", body_text=f"Bài {n}."), run)
+                    archive.articles.store(source, record(url=f"http://tinh.test/a-{n}.htm", body_text=f"Bài {n}."), run)
                 else:
-                    archive.record_error(run, f"http://tinh.test/a-{n}.htm", "not-article", "too little text")
+                    archive.crawls.record_error(run, f"http://tinh.test/a-{n}.htm", "not-article", "too little text")
             if not good:
-                archive.store_article(source, record(url=f"http://tinh.test/b-{n}.htm", body_text=f"Bài {n}b."), run)
-            archive.finish_run(run, pages_fetched=6)
-        broken = [e for e in archive.events(limit=100) if e.kind == "source_broken"]
+                archive.articles.store(source, record(url=f"http://tinh.test/b-{n}.htm", body_text=f"Bài {n}b."), run)
+            archive.crawls.finish_run(run, pages_fetched=6)
+        broken = [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
         assert len(broken) == 1 and broken[0].data["code"] == "yield_drop"

@@ -26,7 +26,7 @@ def write_config(path: Path, replicas: ReplicaSet, database_url: str, names: lis
 
 
 def _by_suffix(archive: Archive, suffix: str):
-    return next(a for a in archive.iter_articles() if a.url.endswith(suffix))
+    return next(a for a in archive.reads.iter_articles() if a.url.endswith(suffix))
 
 
 @pytest.mark.e2e
@@ -39,9 +39,9 @@ def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
                                            "mirrors": ["localhost"]}})
         crawl(config)
         with Archive(archive_url) as archive:
-            stored = {s.name: s.articles for s in archive.sources_overview()}
+            stored = {s.name: s.articles for s in archive.reads.sources_overview()}
             assert stored == {"thoidai": 12, "baotinh": 6}  # mirror URLs did not double anything
-            events = archive.events(limit=1000)
+            events = archive.events.after(limit=1000)
             assert [e.kind for e in events] == ["new"] * 18
             seed000 = _by_suffix(archive, "-218974.html")
             seed002 = _by_suffix(archive, "-276512.htm")
@@ -49,13 +49,13 @@ def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
             seed004 = _by_suffix(archive, "-201133.html")
             # seeds 000 and 002: one event, reworded on two portals → one story
             assert seed000.story_id == seed002.story_id is not None
-            story = archive.story_of(seed000.id)
+            story = archive.stories.story_of(seed000.id)
             assert {a.source for a in story} == {"thoidai", "baotinh"} and len(story) == 2
             # same province and organisation, other events → other stories; and nothing else merged
             assert len({seed000.story_id, seed001.story_id, seed004.story_id}) == 3
-            assert len({a.story_id for a in archive.iter_articles()}) == 17
-            assert ("province", "Đồng Nai") in archive.tags(seed000.id)
-            assert ("org", "Liên hiệp các tổ chức hữu nghị Thanh Hóa") in archive.tags(seed002.id)
+            assert len({a.story_id for a in archive.reads.iter_articles()}) == 17
+            assert ("province", "Đồng Nai") in archive.reads.tags(seed000.id)
+            assert ("org", "Liên hiệp các tổ chức hữu nghị Thanh Hóa") in archive.reads.tags(seed002.id)
 
         # trap 4: the editors correct seed 000's lead (the second "Thanh Hóa" should be "Đồng Nai")
         original = td.catalog.by_id(218974)
@@ -66,7 +66,7 @@ def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
         td.removed[219002] = 301  # sent to the home page
         crawl(config)
         with Archive(archive_url) as archive:
-            changed = [e for e in archive.events(limit=1000) if e.kind != "new"]
+            changed = [e for e in archive.events.after(limit=1000) if e.kind != "new"]
             assert sorted(e.kind for e in changed) == ["changed", "removed", "removed"]
             correction = next(e for e in changed if e.kind == "changed")
             assert correction.data["version"] == 2
@@ -74,15 +74,15 @@ def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
                 [("lead", "Thanh Hóa", "Đồng Nai")] or \
                 [(d["field"], d["old"], d["new"]) for d in correction.data["diff"]] == [("lead", "Hóa", "Đồng Nai")]
             assert all(d["field"] == "lead" for d in correction.data["diff"])
-            versions = archive.versions(correction.article_id)
+            versions = archive.reads.versions(correction.article_id)
             assert [v["version"] for v in versions] == [1, 2] and versions[1]["diff"] == correction.data["diff"]
             removed = {e.data["url"].rsplit("-", 1)[1] for e in changed if e.kind == "removed"}
             assert removed == {"219001.html", "219002.html"}
 
         crawl(config)  # rotated sidebars, the same corrections and removals: nothing new to say
         with Archive(archive_url) as archive:
-            assert len(archive.events(limit=1000)) == 18 + 3
-            assert archive.totals()["versions"] == 18 + 1
+            assert len(archive.events.after(limit=1000)) == 18 + 3
+            assert archive.reads.totals()["versions"] == 18 + 1
 
 
 def test_sidebar_churn_on_a_seed_004_like_page_gives_no_version(archive_url):
@@ -95,14 +95,14 @@ def test_sidebar_churn_on_a_seed_004_like_page_gives_no_version(archive_url):
         extractor.extract(T.render_article(catalog, other, "http://thoidai.test", random.Random(0)),
                           "http://thoidai.test" + T.article_path(catalog, other))
     with Archive(archive_url) as archive:
-        source = archive.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
+        source = archive.crawls.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
         outcomes = []
         for visit in range(20):
             html = T.render_article(catalog, article, "http://thoidai.test", random.Random(1000 + visit))
-            outcomes.append(archive.store_article(source, to_record(extractor.extract(html, url), url, html, None)))
+            outcomes.append(archive.articles.store(source, to_record(extractor.extract(html, url), url, html, None)))
         assert [o.value for o in outcomes] == ["new"] + ["unchanged"] * 19
-        assert archive.totals()["versions"] == 1
-        assert [e.kind for e in archive.events()] == ["new"]
+        assert archive.reads.totals()["versions"] == 1
+        assert [e.kind for e in archive.events.after()] == ["new"]
 
 
 def test_the_same_body_under_another_url_is_one_article(archive_url):
@@ -111,14 +111,14 @@ def test_the_same_body_under_another_url_is_one_article(archive_url):
     html = T.render_article(catalog, article, "http://baotinh.test", random.Random(3))
     got = Extractor().extract(html, "http://baotinh.test/a")
     with Archive(archive_url) as archive:
-        source = archive.ensure_source("baotinh", "Báo tỉnh", "http://baotinh.test/")
-        first = archive.store_article(source, to_record(got, "http://baotinh.test/thoi-su/bai-1.htm", None, None))
-        again = archive.store_article(source, to_record(got, "http://baotinh.test/in/bai-1-print.htm", None, None))
-        amp = archive.store_article(source, to_record(got, "https://m.baotinh.test/amp/thoi-su/bai-1.htm", None, None))
+        source = archive.crawls.ensure_source("baotinh", "Báo tỉnh", "http://baotinh.test/")
+        first = archive.articles.store(source, to_record(got, "http://baotinh.test/thoi-su/bai-1.htm", None, None))
+        again = archive.articles.store(source, to_record(got, "http://baotinh.test/in/bai-1-print.htm", None, None))
+        amp = archive.articles.store(source, to_record(got, "https://m.baotinh.test/amp/thoi-su/bai-1.htm", None, None))
         assert (first.value, again.value, amp.value) == ("new", "unchanged", "unchanged")
-        assert archive.totals()["articles"] == 1
-        assert archive.known_url("baotinh.test/in/bai-1-print.htm")
-        assert archive.known_url("baotinh.test/thoi-su/bai-1.htm")
+        assert archive.reads.totals()["articles"] == 1
+        assert archive.articles.known_url("baotinh.test/in/bai-1-print.htm")
+        assert archive.articles.known_url("baotinh.test/thoi-su/bai-1.htm")
 
 
 @pytest.mark.e2e
@@ -131,9 +131,9 @@ def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
     crawl(config)
     crawl(config)
     with Archive(archive_url) as archive:
-        runs = archive.runs()
+        runs = archive.crawls.runs()
         assert [r.status for r in runs] == ["failed", "failed"]
-        broken = [e for e in archive.events() if e.kind == "source_broken"]
+        broken = [e for e in archive.events.after() if e.kind == "source_broken"]
         assert len(broken) == 1 and broken[0].source == "dead" and broken[0].data["code"] == "failed"
 
 

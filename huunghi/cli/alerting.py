@@ -25,7 +25,7 @@ def events(
     cfg = load()
     start = since(since_day)
     with open_archive(cfg) as archive:
-        rows = archive.events(kinds=kind or None, since=start, limit=100_000)[-limit:]
+        rows = archive.events.after(kinds=kind or None, since=start, limit=100_000)[-limit:]
     emit(rows, json_out, tables.events_table)
 
 
@@ -74,7 +74,7 @@ def alerts_list(
     """Deliveries, newest first, with their state and last error."""
     cfg = load()
     with open_archive(cfg) as archive:
-        rows = archive.deliveries(status=status, limit=limit)
+        rows = archive.outbox.deliveries.listing(status=status, limit=limit)
     emit(rows, json_out, tables.deliveries_table)
 
 
@@ -138,7 +138,7 @@ def digest_list(
     """Composed digests, newest first, with their state."""
     cfg = load()
     with open_archive(cfg) as archive:
-        rows = archive.digests(name, limit=limit)
+        rows = archive.outbox.digests.listing(name, limit=limit)
     emit(rows, json_out, tables.digests_table)
 
 

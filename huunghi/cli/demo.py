@@ -50,9 +50,9 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
         with CrawlProgress(console, [s.name for s in config.sources]) as progress:
             runs = crawl(config, progress=progress.update)
     with Archive(config.database_url) as archive:
-        articles = archive.latest_articles(limit=limit)
-        totals = archive.totals()
-        per_source = Counter(a.source for a in archive.iter_articles())
+        articles = archive.reads.latest_articles(limit=limit)
+        totals = archive.reads.totals()
+        per_source = Counter(a.source for a in archive.reads.iter_articles())
     console.print(articles_table(articles, title=f"Stored articles (newest {len(articles)})"))
     summary = Table(title="Totals per source", title_justify="left")
     for col in ("source", "articles", "pages fetched", "errors", "status"):

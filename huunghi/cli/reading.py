@@ -21,7 +21,7 @@ def articles(
     """List the latest stored articles, newest first."""
     cfg = load()
     with open_archive(cfg) as archive:
-        rows = archive.latest_articles(limit=limit, source=source)
+        rows = archive.reads.latest_articles(limit=limit, source=source)
     emit(rows, json_out, lambda rows: tables.articles_table(rows, title=f"Latest articles ({len(rows)})"))
 
 
@@ -108,7 +108,7 @@ def stats(
     """Articles per source and day, events per kind and day, and each source's health."""
     cfg = load()
     with open_archive(cfg) as archive:
-        data = archive.activity(days)
+        data = archive.reads.activity(days)
     emit(data, json_out, tables.stats_tables)
 
 

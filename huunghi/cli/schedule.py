@@ -19,7 +19,7 @@ def runs(
     """Show recent crawl runs and every problem they recorded (URL and reason)."""
     cfg = load()
     with open_archive(cfg) as archive:
-        rows = archive.runs(limit=limit, source=source)
+        rows = archive.crawls.runs(limit=limit, source=source)
     emit(rows, json_out, lambda rows: [tables.runs_table(rows), tables.errors_table(rows)])
 
 

@@ -99,9 +99,9 @@ def reextract(archive: Archive, source: str | None = None,
     """
     from huunghi.crawler.pipelines import to_record  # Scrapy: only when the archive is re-read
 
-    extractor = Extractor(TemplateBook(save=archive.save_template))
+    extractor = Extractor(TemplateBook(save=archive.crawls.save_template))
     report = ReextractReport()
-    for raw in archive.iter_raw_pages(source):
+    for raw in archive.articles.iter_raw_pages(source):
         report.pages += 1
         try:
             art = extractor.extract(raw.html, raw.url)
@@ -112,10 +112,10 @@ def reextract(archive: Archive, source: str | None = None,
             report.problems.append((raw.url, f"extraction failed: {type(exc).__name__}: {exc}"))
         else:
             report.by_method[art.method] += 1
-            current = archive.article(raw.article_id)
+            current = archive.reads.article(raw.article_id)
             rec = to_record(art, raw.url, None, None, current.language if current else "")
             rec.url = raw.url
-            changed = archive.replace_extraction(raw.article_id, rec)
+            changed = archive.articles.replace_extraction(raw.article_id, rec)
             if changed:
                 report.changed += 1
                 report.fields.update(changed)
@@ -129,4 +129,4 @@ def reextract(archive: Archive, source: str | None = None,
 
 def articles_to_reextract(archive: Archive, source: str | None = None) -> int:
     """How many articles ``reextract`` will walk over (the length of its progress bar)."""
-    return sum(a.source == source or source is None for a in archive.iter_articles(source))
+    return sum(a.source == source or source is None for a in archive.reads.iter_articles(source))

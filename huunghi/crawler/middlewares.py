@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 
+from huunghi.crawler.database import archive_of
 from huunghi.storage.archive import Archive
 
 MAX_RETRY_AFTER = 300.0
@@ -85,14 +86,13 @@ class ConditionalGetMiddleware:
 
     def archive(self) -> Archive | None:
         if self._archive is None:
-            url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
-            self._archive = Archive(url) if url else None
+            self._archive = archive_of(self.crawler)
         return self._archive
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         if request.meta.get("role") not in ROLES or (archive := self.archive()) is None:
             return None
-        known = archive.validators(request.url)
+        known = archive.crawls.validators(request.url)
         if known:
             etag, last_modified = known
             if etag:
@@ -110,5 +110,5 @@ class ConditionalGetMiddleware:
             etag = response.headers.get("ETag", b"").decode("latin-1")
             last_modified = response.headers.get("Last-Modified", b"").decode("latin-1")
             if etag or last_modified:
-                archive.put_validators(request.url, etag, last_modified)
+                archive.crawls.put_validators(request.url, etag, last_modified)
         return response

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from huunghi.crawler.items import ExtractedArticle, FetchedPage, PageError
 from huunghi.crawler.reading import PageJob, Reader, ReadingWorker, to_record
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
+from huunghi.crawler.database import archive_of, database_url
 from huunghi.storage.archive import Archive, ArticleRecord, StoreOutcome
 
 __all__ = ["ArchivePipeline", "ExtractPipeline", "to_record"]
@@ -37,12 +38,12 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(self.crawler.spider, "database_url", None)
+        url = database_url(self.crawler)
         if self.crawler.settings.getbool("HUUNGHI_READ_IN_WORKER", True):
-            self.reader = ReadingWorker(url)
+            self.reader = ReadingWorker(url)  # another process: it opens its own Archive
             self.reader.start()
         else:
-            self.reader = Reader(url)
+            self.reader = Reader(url, archive_of(self.crawler))
 
     def close_spider(self) -> None:
         if self.reader is not None:
@@ -95,24 +96,23 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        url = self.crawler.settings.get("HUUNGHI_DATABASE_URL") or getattr(spider, "database_url", None)
-        if not url:
+        self.archive = archive_of(self.crawler)
+        if self.archive is None:
             raise RuntimeError("no archive configured: set HUUNGHI_DATABASE_URL or [archive] url")
-        self.archive = Archive(url)
         src = spider.source  # type: ignore[union-attr]
-        self.source_id = self.archive.ensure_source(src.name, src.title, src.homepage, src.as_dict())
-        self.run_id = self.archive.start_run(self.source_id)
+        self.source_id = self.archive.crawls.ensure_source(src.name, src.title, src.homepage, src.as_dict())
+        self.run_id = self.archive.crawls.start_run(self.source_id)
         spider.run_id = self.run_id  # type: ignore[union-attr]
 
     async def process_item(self, item: Any) -> Any:
         assert self.archive is not None
         if isinstance(item, PageError):
-            self.archive.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
+            self.archive.crawls.record_error(self.run_id, item.url, item.kind, item.reason, item.severity)
             if item.removed:
                 src = self.crawler.spider.source  # type: ignore[union-attr]
                 aliases = host_aliases(src.homepage, src.mirrors)
                 key = url_key(canonical_url(item.url, None, aliases), aliases)
-                self.archive.mark_removed(self.source_id, key, item.reason, self.run_id)
+                self.archive.articles.mark_removed(self.source_id, key, item.reason, self.run_id)
             if item.severity == "error":
                 raise DropItem(f"{item.kind}: {item.reason}")
             return item
@@ -138,7 +138,7 @@ class ArchivePipeline:
         if not batch or self.archive is None:
             return
         try:
-            outcomes = self.archive.store_articles(self.source_id, [rec for rec, _ in batch], self.run_id)
+            outcomes = self.archive.articles.store_many(self.source_id, [rec for rec, _ in batch], self.run_id)
         except Exception as exc:  # the archive itself is unusable: every waiting item fails with it
             outcomes = [exc] * len(batch)
         for (_, stored), outcome in zip(batch, outcomes):
@@ -154,5 +154,4 @@ class ArchivePipeline:
         seen = {"known_skipped": stats.get_value("huunghi/known_skipped", 0),
                 "not_modified": stats.get_value("huunghi/not_modified", 0),
                 "requested": len(getattr(self.crawler.spider, "requested", ()))}
-        self.archive.finish_run(self.run_id, pages, stats=seen)
-        self.archive.close()
+        self.archive.crawls.finish_run(self.run_id, pages, stats=seen)  # the shared Archive stays open

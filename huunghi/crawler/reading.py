@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from huunghi.crawler.database import forget_after_fork
 from huunghi.crawler.extract.signature import signature
 from huunghi.crawler.extract.extractor import Extracted, Extractor, NotAnArticle
 from huunghi.crawler.items import PageError
@@ -100,9 +101,10 @@ class Reader:
     """Reads pages in order with one Extractor whose templates come from (and go back to) the
     archive, saving every SAVE_EVERY pages and on ``close``."""
 
-    def __init__(self, database_url: str | None) -> None:
-        self.archive = Archive(database_url) if database_url else None
-        book = TemplateBook(self.archive.load_template, self.archive.save_template) if self.archive else None
+    def __init__(self, database_url: str | None, archive: Archive | None = None) -> None:
+        self._owns = archive is None  # the crawl's shared Archive is closed by the crawl
+        self.archive = archive if archive is not None else Archive(database_url) if database_url else None
+        book = TemplateBook(self.archive.crawls.load_template, self.archive.crawls.save_template) if self.archive else None
         self.extractor = Extractor(book)
         self.pages = 0
 
@@ -122,7 +124,7 @@ class Reader:
 
     def close(self) -> None:
         self.save()
-        if self.archive is not None:
+        if self.archive is not None and self._owns:
             self.archive.close()
 
 
@@ -149,6 +151,7 @@ def _worker_start(database_url: str | None, parent: int) -> None:
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
+    forget_after_fork()  # the parent's engines came along with the fork: never use them here
     _READER = Reader(database_url)
 
 

@@ -22,7 +22,8 @@ from scrapy.settings import Settings
 from huunghi.crawler import settings as default_settings
 from huunghi.config import Config, load_config
 from huunghi.crawler.spiders.portal import PortalSpider
-from huunghi.storage.archive import Archive, RunSummary
+from huunghi.crawler.database import close_shared, shared
+from huunghi.storage.archive import RunSummary
 
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
 ProgressFn = Callable[[str, str], None]  # (source name, "fetched" | "stored" | "error")
@@ -53,9 +54,12 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
             _wire_progress(crawler, src.name, progress)
         process.crawl(crawler, source=src, database_url=config.database_url, since=since)
         crawlers.append(crawler)
-    process.start()
-    with Archive(config.database_url) as archive:
-        return [archive.run(c.spider.run_id) for c in crawlers if getattr(c.spider, "run_id", None)]
+    try:
+        process.start()
+        archive = shared(config.database_url)  # the one the crawls used: their spiders were given this URL
+        return [archive.crawls.run(c.spider.run_id) for c in crawlers if getattr(c.spider, "run_id", None)]
+    finally:
+        close_shared()
 
 
 def _wire_progress(crawler: object, name: str, progress: ProgressFn) -> None:

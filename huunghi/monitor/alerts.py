@@ -34,21 +34,22 @@ from huunghi.clock import HANOI
 from huunghi.config import Config, SubscriptionConfig
 from huunghi.storage.archive import Archive, DeliveryRecord
 from huunghi.storage.health import describe
+from huunghi.storage.outbox import RETRY
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document, Node, matches, parse_query
 
 from huunghi.monitor.mail import deliver, new_message
 
 CURSOR = "alerts.planned_through_event"
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = RETRY.max_attempts  # one retry policy for alerts and digests (storage.outbox)
 STALE_AFTER_S = 900
 WEBHOOK_TIMEOUT_S = 10.0
 TEMPLATES = Path(__file__).parent / "templates"  # mail templates (Jinja2, HTML autoescaped), beside the web's
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, … capped at one hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    """30 s, 1 min, 2 min, … capped at one hour (storage.outbox.RETRY)."""
+    return RETRY.backoff(attempts)
 
 
 @dataclass
@@ -98,28 +99,29 @@ def plan(archive: Archive, config: Config, batch: int = 500) -> PlanReport:
     """Create the deliveries for every event after the cursor; then move the cursor."""
     topics = topics_of(config)
     report = PlanReport()
-    cursor = int(archive.get_state(CURSOR, "0") or 0)
+    cursor = int(archive.crawls.get_state(CURSOR, "0") or 0)
     while True:
-        events = archive.events(after_id=cursor, limit=batch)
-        if not events:
-            break
-        for event in events:
-            report.events += 1
-            article = archive.article(event.article_id) if event.article_id else None
-            doc = Document(article.title, article.lead, article.body_text) if article else None
-            tags = set(archive.tags(article.id)) if article else set()
-            for sub in config.subscriptions:
-                if event.kind not in sub.events or (sub.sources and event.source not in sub.sources):
-                    continue
-                if sub.topics and event.kind != "source_broken":
-                    if doc is None or not any(topics[t].matches(doc, event.source, tags) for t in sub.topics):
+        with archive.unit() as uow:  # one transaction a batch: its deliveries and the cursor, or nothing
+            events = uow.events.after(after_id=cursor, limit=batch)
+            if not events:
+                break
+            for event in events:
+                report.events += 1
+                article = uow.reads.article(event.article_id) if event.article_id else None
+                doc = Document(article.title, article.lead, article.body_text) if article else None
+                tags = set(uow.reads.tags(article.id)) if article else set()
+                for sub in config.subscriptions:
+                    if event.kind not in sub.events or (sub.sources and event.source not in sub.sources):
                         continue
-                for channel in channels(sub):
-                    if archive.add_delivery(event.id, sub.name, channel):
-                        report.planned += 1
-                        report.by_subscription[sub.name] += 1
-            cursor = event.id
-        archive.set_state(CURSOR, str(cursor))
+                    if sub.topics and event.kind != "source_broken":
+                        if doc is None or not any(topics[t].matches(doc, event.source, tags) for t in sub.topics):
+                            continue
+                    for channel in channels(sub):
+                        if uow.outbox.deliveries.plan(event.id, sub.name, channel):
+                            report.planned += 1
+                            report.by_subscription[sub.name] += 1
+                cursor = event.id
+            uow.crawls.set_state(CURSOR, str(cursor))
     return report
 
 
@@ -164,15 +166,14 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
     report = SendReport()
     dead: set[str] = set()  # endpoints that failed in this pass
     groups: dict[tuple[str, str], list[DeliveryRecord]] = {}
-    for d in archive.claim_deliveries(now, stale_after_s=STALE_AFTER_S):
+    for d in archive.outbox.deliveries.claim(now, stale_after_s=STALE_AFTER_S):
         groups.setdefault((d.subscription, d.channel), []).append(d)
     info = SourceInfo(archive, config)
     for (name, channel), batch in groups.items():
         sub = subs.get(name)
         if sub is None or (channel.startswith("apprise:") and notify_url(sub, channel) is None):
             for d in batch:
-                archive.finish_delivery(d.id, False,
-                                        f"subscription {name!r} or its channel is no longer configured")
+                archive.outbox.deliveries.give_up(d.id, f"subscription {name!r} or its channel is no longer configured")
                 report.failed += 1
             continue
         later = quiet_until(sub, now) if human(channel) else None
@@ -182,7 +183,7 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
             later = ready if ready > now else None
         if later is not None:
             for d in batch:
-                archive.finish_delivery(d.id, False, "", later, count_attempt=False)
+                archive.outbox.deliveries.defer(d.id, "", later)
             report.held += len(batch)
             continue
         together = human(channel) and sub.mode == "batched"
@@ -190,8 +191,7 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
             target = {"email": f"smtp:{config.mail.smtp_host}", "webhook": sub.webhook}.get(channel, channel)
             if target in dead:
                 for d in part:
-                    archive.finish_delivery(d.id, False, "endpoint failed earlier in this pass", now + backoff(1),
-                                            count_attempt=False)
+                    archive.outbox.deliveries.defer(d.id, "endpoint failed earlier in this pass", now + backoff(1))
                 report.deferred += len(part)
                 continue
             try:
@@ -208,16 +208,14 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
                 error = f"{type(exc).__name__}: {exc}"
                 report.errors.append(f"{name}/{channel} #{part[0].id}: {error}")
                 for d in part:
-                    if d.attempts + 1 >= MAX_ATTEMPTS:
-                        archive.finish_delivery(d.id, False, error)
+                    if archive.outbox.deliveries.failed(d.id, error, now):  # RETRY.max_attempts reached
                         report.failed += 1
                     else:
-                        archive.finish_delivery(d.id, False, error, now + backoff(d.attempts + 1))
                         report.retrying += 1
                 dead.add(target)
                 continue
             for d in part:
-                archive.finish_delivery(d.id, True)
+                archive.outbox.deliveries.sent(d.id)
             report.sent += len(part)
             report.messages += 1
     return report
@@ -271,7 +269,7 @@ class SourceInfo:
 
     def __init__(self, archive: Archive, config: Config) -> None:
         self.archive, self.config = archive, config
-        stored = {s.name: s for s in archive.sources_overview()}
+        stored = {s.name: s for s in archive.reads.sources_overview()}
         self.titles = {n: s.title for n, s in stored.items() if s.title}
         self.homepages = {n: s.homepage for n, s in stored.items() if s.homepage}
         for src in config.sources:
@@ -285,7 +283,7 @@ class SourceInfo:
 
     def item(self, sub: SubscriptionConfig, d: DeliveryRecord) -> dict[str, Any]:
         words = WORDS[sub.language]
-        article = self.archive.article(d.article_id) if d.article_id else None
+        article = self.archive.reads.article(d.article_id) if d.article_id else None
         source = article.source if article else d.source
         base = self.config.web.base_url.rstrip("/")
         huunghi_url = f"{base}/articles/{article.id}" if base and article else ""

@@ -49,7 +49,7 @@ def crawl_job(config_path: str, source: str) -> int:
     # One crawl of a source at a time (max_instances=1): once its process is gone, a run of this
     # source still "running" is one that process could not finish (stopped, killed, crashed).
     with Archive(config.database_url) as archive:
-        if archive.interrupt_stale_runs(source):
+        if archive.crawls.interrupt_stale_runs(source):
             log.warning("crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code)
     return code
 
@@ -127,7 +127,7 @@ class Daemon:
 
     def run(self) -> None:
         with Archive(self.config.database_url) as archive:
-            interrupted = archive.interrupt_stale_runs()
+            interrupted = archive.crawls.interrupt_stale_runs()
         if interrupted:
             log.warning("%d crawl runs left 'running' by an earlier process marked interrupted", interrupted)
         signal.signal(signal.SIGTERM, self.stop)

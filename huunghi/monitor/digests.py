@@ -31,10 +31,9 @@ from huunghi.text.normalize import fold
 from huunghi.text.query import Document
 
 from huunghi.crawler.extract.tags import find_tags
-from huunghi.monitor.alerts import TEMPLATES, SourceInfo, backoff, topics_of
+from huunghi.monitor.alerts import TEMPLATES, SourceInfo, topics_of
 from huunghi.monitor.mail import deliver, new_message
 
-MAX_ATTEMPTS = 10
 LABELS = {
     "vi": {"subject": "Bản tin Huunghi {date}: {n} tin mới", "empty_subject": "Bản tin Huunghi {date}: không có tin mới",
            "intro": "Tin mới từ {start} đến {end} (giờ Hà Nội)", "corrections": "Bài được đính chính",
@@ -133,10 +132,10 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
     words = LABELS[digest.language]
     topics = topics_of(config)
     chosen = [topics[t] for t in digest.topics]
-    carried = archive.digest_story_ids(digest.name)
+    carried = archive.outbox.digests.story_ids(digest.name)
     info = SourceInfo(archive, config)
     titles = {name: title for name, title in info.titles.items() if title}
-    events = [e for e in archive.events(after_id=from_event, limit=1_000_000) if e.id <= to_event]
+    events = [e for e in archive.events.after(after_id=from_event, limit=1_000_000) if e.id <= to_event]
     content = Content(digest.name, digest.language, events[0].created_at if events else None, now)
     groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     seen_stories: set[int] = set()
@@ -146,11 +145,11 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
             continue  # the footer says which sources are broken now (below), as `huunghi status` does
         if event.kind not in ("new", "changed") or not event.article_id:
             continue
-        article = archive.article(event.article_id)
+        article = archive.reads.article(event.article_id)
         if article is None or (digest.sources and article.source not in digest.sources):
             continue
         doc = Document(article.title, article.lead, article.body_text)
-        tags = set(archive.tags(article.id))
+        tags = set(archive.reads.tags(article.id))
         topic = next((t.name for t in chosen if t.matches(doc, article.source, tags)), None) if chosen else words["all"]
         if topic is None:
             continue
@@ -165,11 +164,11 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         if story in carried or story in seen_stories:
             continue
         seen_stories.add(story)
-        members = archive.story_of(article.id) or [article]
+        members = archive.stories.story_of(article.id) or [article]
         content.articles += len(members)
         content.sources |= {m.source for m in members}
         first = min(members, key=lambda m: (m.published_at or m.first_seen))
-        place = main_place(first, members, {m.id: archive.tags(m.id) for m in members}) or words["other"]
+        place = main_place(first, members, {m.id: archive.reads.tags(m.id) for m in members}) or words["other"]
         groups[topic][place].append(Entry(
             story, clean(first.title), safe_url(first.url), first.published_at, excerpt(first),
             list(dict.fromkeys(titles.get(m.source, m.source) for m in members))))
@@ -180,7 +179,7 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
                                      for p in sorted(places, key=lambda p: (p == words["other"],
                                                                             sort_key(p)))}
     content.corrections = list(corrected.values())
-    verdicts = archive.source_health(now)
+    verdicts = archive.crawls.source_health(now)
     content.broken = [f"{info.label(name)}: {describe(h['code'], h['params'], digest.language)}"
                       for name, h in verdicts.items() if h["health"] == "broken"]
     content.broken = sorted_vi(content.broken)
@@ -264,22 +263,22 @@ class DigestReport:
 def compose_due(archive: Archive, config: Config, now: datetime, report: DigestReport) -> None:
     for digest in config.digests:
         due = last_due(digest, now)
-        last = archive.last_digest(digest.name)
+        last = archive.outbox.digests.last(digest.name)
         if last is not None and last[0] >= due:
             continue  # this period's digest exists already (here or in another daemon)
         if last is not None:
             from_event = last[1]
         else:
-            earlier = archive.events(since=due - period(digest), limit=1)
-            from_event = earlier[0].id - 1 if earlier else archive.max_event_id()
-        to_event = archive.max_event_id()
+            earlier = archive.events.after(since=due - period(digest), limit=1)
+            from_event = earlier[0].id - 1 if earlier else archive.events.max_id()
+        to_event = archive.events.max_id()
         content = build(archive, config, digest, from_event, to_event, now)
         if content.empty and not digest.send_empty:
-            if archive.store_digest(digest.name, due, from_event, to_event, "", b"", [], status="skipped"):
+            if archive.outbox.digests.plan(digest.name, due, from_event, to_event, "", b"", [], status="skipped"):
                 report.skipped_empty.append(digest.name)
             continue
         msg = compose(config, digest, content, due)
-        if archive.store_digest(digest.name, due, from_event, to_event, str(msg["Subject"]), bytes(msg),
+        if archive.outbox.digests.plan(digest.name, due, from_event, to_event, str(msg["Subject"]), bytes(msg),
                                 [s for s in content.stories if s > 0]):
             report.composed.append(digest.name)
 
@@ -289,20 +288,18 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> D
     now = now or datetime.now(timezone.utc)
     report = DigestReport()
     compose_due(archive, config, now, report)
-    for digest_id, name, message, attempts in archive.claim_digests(now):
+    for digest_id, name, message, attempts in archive.outbox.digests.claim(now):
         try:
             deliver(config, message, f"digest-{name}-{digest_id:06d}.eml")
         except Exception as exc:  # recorded on the digest; retried later
             error = f"{type(exc).__name__}: {exc}"
             report.errors.append(f"{name} #{digest_id}: {error}")
-            if attempts + 1 >= MAX_ATTEMPTS:
-                archive.finish_digest(digest_id, False, error)
+            if archive.outbox.digests.failed(digest_id, error, now):  # storage.outbox.RETRY
                 report.failed += 1
             else:
-                archive.finish_digest(digest_id, False, error, now + backoff(attempts + 1))
                 report.retrying += 1
             continue
-        archive.finish_digest(digest_id, True)
+        archive.outbox.digests.sent(digest_id)
         report.sent += 1
     return report
 
@@ -311,10 +308,10 @@ def preview(archive: Archive, config: Config, name: str, since: datetime | None,
     """The HTML a digest would have now, without recording anything."""
     digest = next(d for d in config.digests if d.name == name)
     if since is not None:
-        earlier = archive.events(since=since, limit=1)
-        from_event = earlier[0].id - 1 if earlier else archive.max_event_id()
+        earlier = archive.events.after(since=since, limit=1)
+        from_event = earlier[0].id - 1 if earlier else archive.events.max_id()
     else:
-        last = archive.last_digest(name)
+        last = archive.outbox.digests.last(name)
         from_event = last[1] if last else 0
-    content = build(archive, config, digest, from_event, archive.max_event_id(), now)
+    content = build(archive, config, digest, from_event, archive.events.max_id(), now)
     return render(config, digest, content, now)[2], content

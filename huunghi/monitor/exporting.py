@@ -27,7 +27,7 @@ def write(archive: Archive, out: IO[str], fmt: str, since: datetime | None, unti
     if writer:
         writer.writeheader()
     count = 0
-    for article, tags in archive.iter_articles(sources=sources, since=since, until=until, with_tags=True):
+    for article, tags in archive.reads.iter_articles(sources=sources, since=since, until=until, with_tags=True):
         row = {**article_json(article), "tags": [f"{k}:{v}" for k, v in tags]}
         if writer:
             writer.writerow({**row, "tags": "; ".join(row["tags"])})

@@ -15,7 +15,7 @@ from huunghi.storage.archive import Archive, SourceOverview
 
 def sources(config: Config, archive: Archive) -> list[SourceOverview]:
     """The configured sources first (unverified ones marked), then those only the archive knows."""
-    known = {s.name: s for s in archive.sources_overview()}
+    known = {s.name: s for s in archive.reads.sources_overview()}
     rows = []
     for src in config.sources:
         seen = known.pop(src.name, None)
@@ -35,7 +35,7 @@ def sources(config: Config, archive: Archive) -> list[SourceOverview]:
 def status(config: Config, archive: Archive, upcoming: dict[str, datetime | None]) -> list[dict[str, Any]]:
     """Each configured source's last run, health and next run (``upcoming``: the daemon's job
     store, job id -> next time; empty when no daemon has run)."""
-    health = archive.source_health()
+    health = archive.crawls.source_health()
     rows = []
     for src in config.sources:
         h = health.get(src.name, {})
@@ -60,7 +60,7 @@ def templates(archive: Archive) -> list[dict[str, Any]]:
     """What was learned of each site's template, read from the saved model (an unreadable model
     counts as nothing learned, not as an error: the next crawl relearns it)."""
     rows = []
-    for host, pages, saved, model in archive.templates():
+    for host, pages, saved, model in archive.crawls.templates():
         try:
             data = json.loads(model)
         except ValueError:

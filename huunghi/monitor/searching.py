@@ -135,13 +135,13 @@ def result_json(r: SearchResult) -> dict[str, Any]:
 
 def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
     """An article with its tags, the other articles of its story, and every version with its diff."""
-    a = archive.article(article_id)
+    a = archive.reads.article(article_id)
     if a is None:
         return None
-    story = [article_json(o, with_body=False) for o in archive.story_of(article_id) if o.id != article_id]
+    story = [article_json(o, with_body=False) for o in archive.stories.story_of(article_id) if o.id != article_id]
     versions = [{"version": v["version"], "fetched_at": iso(v["fetched_at"]), "title": v["title"],
-                 "published_at": iso(v["published_at"]), "diff": v["diff"]} for v in archive.versions(article_id)]
-    return {**article_json(a), "tags": [f"{k}:{v}" for k, v in archive.tags(article_id)], "story": story,
+                 "published_at": iso(v["published_at"]), "diff": v["diff"]} for v in archive.reads.versions(article_id)]
+    return {**article_json(a), "tags": [f"{k}:{v}" for k, v in archive.reads.tags(article_id)], "story": story,
             "history": versions}
 
 

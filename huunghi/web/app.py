@@ -59,7 +59,7 @@ class App:
     def choices(self) -> dict[str, Any]:
         """Sources, sections and tags to filter by (recomputed every few minutes, not per page)."""
         if self._choices is None or time.monotonic() - self._choices[0] > CHOICES_TTL_S:
-            self._choices = (time.monotonic(), self.archive.filter_choices())
+            self._choices = (time.monotonic(), self.archive.reads.filter_choices())
         return self._choices[1]
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -90,7 +90,7 @@ class App:
                 pages["prev"] = "?" + urlencode(kept + [("page", page_no - 1)])
             if result.query.offset + len(result.hits) < result.total:
                 pages["next"] = "?" + urlencode(kept + [("page", page_no + 1)])
-        latest = self.archive.latest_articles(limit=PAGE) if not searched else []
+        latest = self.archive.reads.latest_articles(limit=PAGE) if not searched else []
         return self.page("search.html", 400 if error else 200, form=form, result=result, error=error,
                          choices=self.choices(), pages=pages, latest=latest, page_no=page_no,
                          api="/api/search?" + urlencode(kept))
@@ -125,7 +125,7 @@ class App:
             days = min(max(int(request.query_params.get("days", 14)), 1), 366)
         except ValueError:
             return JSONResponse({"error": "days: not a number"}, status_code=400)
-        return JSONResponse(self.archive.activity(days))
+        return JSONResponse(self.archive.reads.activity(days))
 
     def topic_feed(self, request: Request) -> Response:
         rules = self.config.topic_rules()

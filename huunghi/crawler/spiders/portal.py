@@ -27,7 +27,7 @@ from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_
 from huunghi.crawler.extract.html import decode
 from huunghi.crawler.items import FetchedPage, PageError
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
-from huunghi.storage.archive import Archive
+from huunghi.crawler.database import archive_of
 
 NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
 
@@ -52,7 +52,7 @@ class PortalSpider(scrapy.Spider):
                 raise ValueError("portal spider needs a source: scrapy crawl portal -a source=NAME")
             self.loaded = load_config(config)
             self.source = self.loaded.source(source)
-            self.database_url = database_url or self.loaded.database_url
+            # the loaded config's URL reaches every component through crawler.database
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
@@ -76,10 +76,9 @@ class PortalSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.due: dict[str, str] = {}
         self.requested: set[str] = set()
-        url = getattr(self, "database_url", None) or self.settings.get("HUUNGHI_DATABASE_URL")
-        if url:
-            with Archive(url) as archive:
-                self.known, self.due = archive.visit_plan(self.source.name, datetime.now(timezone.utc))
+        archive = archive_of(self.crawler)
+        if archive is not None:
+            self.known, self.due = archive.articles.visit_plan(self.source.name, datetime.now(timezone.utc))
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         src = self.source

@@ -33,7 +33,7 @@ from huunghi.storage.models import Article, Source, UTCDateTime
 from huunghi.text.query import ALL, Node, is_loose, parse_query
 
 if TYPE_CHECKING:
-    from huunghi.storage.archive import Archive, ArticleSummary
+    from huunghi.storage.records import ArticleSummary, HasSessions as Archive
 
 RANK_WINDOW = 1000
 COUNT_CAP = RANK_WINDOW
@@ -396,7 +396,7 @@ _HIT_COLUMNS = (Article.id, Source.name, Article.url, Article.title, Article.lea
 def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext.Term]) -> list[Hit]:
     """The articles behind the keys, with highlighted title and snippet. A hit's ``body_text``
     is left empty (the snippet stands for it), so a page of hits never loads whole bodies."""
-    from huunghi.storage.archive import ArticleSummary, tags_by_article
+    from huunghi.storage.records import ArticleSummary, tags_by_article
 
     ids = [fulltext.article_id_of(k) for k, _ in keys]
     if not ids:

@@ -1,0 +1,252 @@
+"""Crawls: sources, runs and their errors, source health, HTTP validators, site templates, and
+the small named state (the passes' cursors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huunghi.storage import health
+from huunghi.storage.events import source_broken_event
+from huunghi.storage.models import (
+    Article, CrawlError, CrawlRun, HttpValidator, SiteTemplate, Source, State, utcnow,
+)
+from huunghi.storage.records import ErrorSummary, RunSummary
+from huunghi.storage.unit import Tx, upsert
+
+
+class Crawls:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def ensure_source(self, name: str, title: str = "", homepage: str = "",
+                      definition: dict[str, Any] | None = None) -> int:
+        """Create or refresh a source row from its configuration; returns its id."""
+        for _ in range(2):
+            with self._tx.own() as s:
+                row = s.scalar(select(Source).where(Source.name == name))
+                if row is None:
+                    row = Source(name=name, title=title, homepage=homepage, definition=definition or {})
+                    s.add(row)
+                else:
+                    row.title, row.homepage = title or row.title, homepage or row.homepage
+                    row.definition = definition if definition is not None else row.definition
+                try:
+                    s.commit()
+                    return row.id
+                except IntegrityError:  # another process created it first
+                    s.rollback()
+        raise RuntimeError(f"could not create source {name!r}")
+
+    def source_id(self, name: str) -> int | None:
+        with self._tx() as s:
+            return s.scalar(select(Source.id).where(Source.name == name))
+
+    # -- crawl runs ----------------------------------------------------------------------
+    def start_run(self, source_id: int) -> int:
+        with self._tx() as s:
+            run = CrawlRun(source_id=source_id, started_at=utcnow(), status="running")
+            s.add(run)
+            self._tx.commit(s)
+            return run.id
+
+    def record_error(self, run_id: int, url: str, kind: str, reason: str, severity: str = "error") -> None:
+        """Keep a failure where an operator sees it; warnings are repaired problems."""
+        with self._tx() as s:
+            s.add(CrawlError(run_id=run_id, url=url[:2000], kind=kind, reason=reason, severity=severity))
+            if severity == "error":
+                s.execute(update(CrawlRun).where(CrawlRun.id == run_id)
+                          .values(error_count=CrawlRun.error_count + 1))
+            self._tx.commit(s)
+
+    def finish_run(self, run_id: int, pages_fetched: int, status: str | None = None,
+                   stats: dict[str, int] | None = None) -> RunSummary:
+        """Close a run; ``stats`` is what the crawl saw besides what it stored (known links
+        skipped, feeds answering 304, ...), so a quiet re-crawl is not taken for a broken one."""
+        with self._tx() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            run.finished_at = utcnow()
+            run.pages_fetched = pages_fetched
+            run.duration_s = (run.finished_at - run.started_at).total_seconds()
+            run.stats = dict(stats or {})
+            stored = run.articles_new + run.articles_updated + run.articles_unchanged
+            previous = s.scalar(select(CrawlRun.status).where(
+                CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
+                CrawlRun.status.not_in(("running", "interrupted"))).order_by(CrawlRun.id.desc()).limit(1))
+            run.status = status or health.run_status(run.error_count, stored, run.stats, previous)
+            s.flush()
+            _health_event(s, run)
+            self._tx.commit(s)
+            return run_summary(run, with_errors=True)
+
+    def assess_source(self, name: str, now: datetime | None = None) -> health.Health:
+        """The health of one source, as ``huunghi status``, the web page and digests show it."""
+        with self._tx() as s:
+            source_id = s.scalar(select(Source.id).where(Source.name == name))
+            return _assess(s, source_id, now or utcnow()) if source_id else health.Health("never run")
+
+    def source_health(self, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+        """Per source: last run, its status, consecutive failed runs, stored articles, and its
+        health (``health.assess``: state, code, reason in Vietnamese, failing URL)."""
+        out: dict[str, dict[str, Any]] = {}
+        now = now or utcnow()
+        with self._tx() as s:
+            counts = dict(s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+            for src in s.scalars(select(Source)):
+                runs = s.scalars(select(CrawlRun).where(CrawlRun.source_id == src.id, CrawlRun.status != "running")
+                                 .order_by(CrawlRun.id.desc()).limit(20)).all()
+                failures = 0
+                for run in runs:
+                    if run.status == "interrupted":
+                        continue  # stopped by us, not a failure of the source
+                    if run.status != "failed":
+                        break
+                    failures += 1
+                verdict = _assess(s, src.id, now)
+                out[src.name] = {"last_run": runs[0].started_at if runs else None,
+                                 "last_status": runs[0].status if runs else None,
+                                 "consecutive_failures": failures, "articles": counts.get(src.id, 0),
+                                 "title": src.title, "health": verdict.state, "code": verdict.code,
+                                 "reason": health.describe(verdict.code, verdict.params) if verdict.code else "",
+                                 "params": verdict.params, "url": verdict.url,
+                                 "stats": (runs[0].stats or {}) if runs else {}}
+        return out
+
+    def interrupt_stale_runs(self, source: str | None = None) -> int:
+        """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted"."""
+        now = utcnow()
+        with self._tx() as s:
+            q = select(CrawlRun).where(CrawlRun.status == "running")
+            if source:
+                q = q.where(CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery())
+            stale = s.scalars(q).all()
+            for run in stale:
+                run.status, run.finished_at = "interrupted", now
+                run.duration_s = (now - run.started_at).total_seconds()
+            self._tx.commit(s)
+            return len(stale)
+
+    def run(self, run_id: int) -> RunSummary:
+        with self._tx() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            return run_summary(run, with_errors=True)
+
+    def runs(self, limit: int = 20, source: str | None = None) -> list[RunSummary]:
+        with self._tx() as s:
+            q = select(CrawlRun).join(Source).order_by(CrawlRun.id.desc()).limit(limit)
+            if source:
+                q = q.where(Source.name == source)
+            return [run_summary(r, with_errors=True) for r in s.scalars(q)]
+
+    # -- conditional GET ---------------------------------------------------------------------
+    def validators(self, url: str) -> tuple[str, str] | None:
+        with self._tx() as s:
+            row = s.get(HttpValidator, url[:2000])
+            return (row.etag, row.last_modified) if row else None
+
+    def put_validators(self, url: str, etag: str, last_modified: str) -> None:
+        with self._tx.own() as s:
+            row = s.get(HttpValidator, url[:2000])
+            if row is None:
+                s.add(HttpValidator(url=url[:2000], etag=etag[:300], last_modified=last_modified[:100],
+                                    updated_at=utcnow()))
+            else:
+                row.etag, row.last_modified, row.updated_at = etag[:300], last_modified[:100], utcnow()
+            try:
+                s.commit()
+            except IntegrityError:  # saved by a concurrent crawl: theirs is as good
+                s.rollback()
+
+    # -- state (cursors of the passes) -----------------------------------------------------
+    def get_state(self, name: str, default: str = "") -> str:
+        with self._tx() as s:
+            row = s.get(State, name)
+            return row.value if row else default
+
+    def set_state(self, name: str, value: str) -> None:
+        """One upsert: safe against a concurrent writer, and inside a unit of work."""
+        with self._tx() as s:
+            s.execute(upsert(s, State).values(name=name, value=value)
+                      .on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+            self._tx.commit(s)
+
+    def load_template(self, host: str) -> str | None:
+        with self._tx() as s:
+            row = s.get(SiteTemplate, host)
+            return row.model if row else None
+
+    def save_template(self, host: str, model: str, pages: int) -> None:
+        for attempt in range(3):
+            with self._tx.own() as s:
+                row = s.get(SiteTemplate, host)
+                if row is None:
+                    s.add(SiteTemplate(host=host, model=model, pages=pages, updated_at=utcnow()))
+                else:
+                    row.model, row.pages, row.updated_at = model, pages, utcnow()
+                try:
+                    s.commit()
+                    return
+                except IntegrityError:  # another crawl saved it first: write over it
+                    s.rollback()
+                    if attempt == 2:
+                        raise
+
+    def templates(self) -> list[tuple[str, int, datetime, str]]:
+        """(host, pages learned, last saved, model) of every stored site template."""
+        with self._tx() as s:
+            return [(t.host, t.pages, t.updated_at, t.model)
+                    for t in s.scalars(select(SiteTemplate).order_by(SiteTemplate.host))]
+
+
+def _facts(s: Session, run: CrawlRun) -> health.RunFacts:
+    unread = s.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run.id,
+                                                                          CrawlError.kind == "not-article")) or 0
+    url = s.scalar(select(CrawlError.url).where(CrawlError.run_id == run.id, CrawlError.severity == "error")
+                   .order_by(CrawlError.id).limit(1)) or ""
+    return health.RunFacts(run.id, run.status, run.articles_new + run.articles_updated + run.articles_unchanged,
+                           run.error_count, unread, dict(run.stats or {}), url)
+
+
+def _assess(s: Session, source_id: int, now: datetime) -> health.Health:
+    """``health.assess`` over what the archive knows of one source."""
+    runs = s.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id,
+                                            CrawlRun.status.not_in(("running", "interrupted")))
+                     .order_by(CrawlRun.id.desc()).limit(health.HISTORY)).all()
+    dates = list(s.scalars(select(func.coalesce(Article.published_at, Article.first_seen))
+                           .where(Article.source_id == source_id)
+                           .order_by(func.coalesce(Article.published_at, Article.first_seen).desc())
+                           .limit(health.RHYTHM_SAMPLE)))
+    last_new = s.scalar(select(func.max(Article.first_seen)).where(Article.source_id == source_id))
+    return health.assess([_facts(s, r) for r in runs], [d for d in dates if d is not None], last_new, now)
+
+
+def _health_event(s: Session, run: CrawlRun) -> None:
+    """One "source broken" event when a source turns broken (not one per bad run); the state
+    kept per source ends the streak when it is healthy again."""
+    verdict = _assess(s, run.source_id, utcnow())
+    key = f"health.{run.source_id}"
+    row = s.get(State, key)
+    was_broken = bool(row and row.value)
+    if row is None:
+        row = State(name=key, value="")
+        s.add(row)
+    row.value = verdict.code if verdict.broken else ""
+    if verdict.broken and not was_broken:
+        s.add(source_broken_event(run.source_id, run.id, health.describe(verdict.code, verdict.params),
+                                  code=verdict.code, params=verdict.params, url=verdict.url))
+
+
+def run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
+    errors = [ErrorSummary(e.url, e.kind, e.reason, e.severity) for e in run.errors] if with_errors else []
+    return RunSummary(id=run.id, source=run.source.name, started_at=run.started_at, finished_at=run.finished_at,
+                      status=run.status, pages_fetched=run.pages_fetched, articles_new=run.articles_new,
+                      articles_updated=run.articles_updated, articles_unchanged=run.articles_unchanged,
+                      error_count=run.error_count, duration_s=run.duration_s, errors=errors)
