@@ -36,6 +36,7 @@ class SourceConfig:
     article_pattern: str = r"-\d+\.html?$"
     language: str = "vi"
     enabled: bool = True
+    paused: bool = False  # `huunghi sources pause NAME`: kept in the file, not crawled until resumed
     verified: bool = False
     max_listing_pages: int = 5
     mirrors: list[str] = field(default_factory=list)  # other hosts serving the same articles
@@ -98,6 +99,16 @@ class MailConfig:
 
 
 @dataclass
+class WebConfig:
+    """The web page: its language, and who may read it once it leaves localhost."""
+
+    language: str = "vi"                           # "vi" or "en"; ?lang=en chooses per page
+    password_env: str = "HUUNGHI_WEB_PASSWORD"     # set: a login form and a signed session cookie
+    proxy_header: str = ""                         # e.g. "X-Remote-User" set by a trusted reverse proxy
+    demo: bool = False                             # the demo archive: its bodies are shuffled words
+
+
+@dataclass
 class TopicConfig:
     """A topic rule: a query (terms, "phrases", AND/OR/NOT, parentheses) plus optional filters."""
 
@@ -152,6 +163,7 @@ class Config:
     subscriptions: list[SubscriptionConfig] = field(default_factory=list)
     digests: list[DigestConfig] = field(default_factory=list)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def outbox(self) -> Path:
@@ -176,7 +188,7 @@ class Config:
     def enabled_sources(self, names: list[str] | None = None) -> list[SourceConfig]:
         if names:
             return [self.source(n) for n in names]
-        return [s for s in self.sources if s.enabled]
+        return [s for s in self.sources if s.enabled and not s.paused]
 
 
 def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
@@ -210,7 +222,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     environ = dict(os.environ) if environ is None else environ
     where = str(path) if path else "configuration"
     _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests",
-                              "daemon"})
+                              "daemon", "web"})
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
     url = environ.get(ENV_DATABASE) or archive.get("url") or "sqlite:///huunghi.sqlite"
@@ -244,6 +256,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             problems.append(str(exc))
     mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
     daemon = _typed(f"{where} [daemon]", DaemonConfig, data.get("daemon", {}))
+    web = _typed(f"{where} [web]", WebConfig, data.get("web", {}))
+    if web.language not in ("vi", "en"):
+        raise ConfigError(f"{where} [web].language: 'vi' or 'en', not {web.language!r}")
     topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
     subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
             for i, t in enumerate(_tables(where, data, "subscriptions"))]
@@ -252,7 +267,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     _check_rules(where, topics, subs, sources)
     _check_digests(where, digests, topics)
     return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
-                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon)
+                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon, web=web)
 
 
 def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:
@@ -325,3 +340,35 @@ def load_config(explicit: str | Path | None = None) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
     return parse_config(data, path.resolve())
+
+
+class ConfigWatcher:
+    """Re-reads the file when its modification time changes, so a running daemon follows edits.
+
+    A file that no longer reads keeps the last good configuration; the error is returned once
+    per change so the caller can report it without repeating it every tick.
+    """
+
+    def __init__(self, path: str | Path, config: Config) -> None:
+        self.path = Path(path)
+        self.config = config
+        self._stamp = self._mtime()
+
+    def _mtime(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+            return (st.st_mtime_ns, st.st_size)
+        except OSError:
+            return None
+
+    def poll(self) -> tuple[Config | None, str | None]:
+        """(the new configuration, None) after a good change; (None, the error) after a bad one."""
+        stamp = self._mtime()
+        if stamp == self._stamp:
+            return None, None
+        self._stamp = stamp
+        try:
+            self.config = load_config(self.path)
+        except ConfigError as exc:
+            return None, str(exc)
+        return self.config, None

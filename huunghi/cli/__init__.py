@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigError, config_path, load_config
@@ -37,10 +38,10 @@ def _config() -> Config:
     try:
         cfg = load_config(State.config_file)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/] {exc}")
+        err.print(f"[red]lỗi cấu hình (configuration error):[/] {escape(str(exc))}")
         raise typer.Exit(2)
     for problem in cfg.problems:
-        err.print(f"[yellow]skipped source:[/] {problem}")
+        err.print(f"[yellow]bỏ qua nguồn (skipped source):[/] {escape(problem)}")
     return cfg
 
 
@@ -59,21 +60,28 @@ def _archive(cfg: Config) -> Archive:
     try:
         return Archive(cfg.database_url)
     except Exception as exc:  # StorageError or a driver's error: both name the real cause
-        err.print(f"[red]cannot open the archive[/] {cfg.database_url}: {exc}")
+        err.print(f"[red]cannot open the archive[/] {escape(cfg.database_url)}: {escape(str(exc))}")
         raise typer.Exit(2)
 
 
 @app.command()
 def init(path: Path = typer.Argument(None, help="Where to write it (default: the --config path)."),
-         force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")) -> None:
-    """Write a starter huunghi.toml with the real portals (their addresses marked unverified)."""
-    target = path or config_path(State.config_file)
-    if target.exists() and not force:
-        err.print(f"[red]{target} exists[/]; use --force to overwrite it")
-        raise typer.Exit(1)
-    target.write_text(STARTER, encoding="utf-8")
-    console.print(f"wrote {target}: {STARTER.count('[[sources]]')} sources, all [yellow]unverified[/] "
-                  "(check their feed and listing addresses, then set verified = true)")
+         force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+         mail_to: list[str] = typer.Option(None, "--mail-to", help="Who gets alerts and the digest (repeatable)."),
+         smtp: str = typer.Option("", "--smtp", help="SMTP server host[:port] (default: .eml files in outbox/)."),
+         sender: str = typer.Option("", "--sender", help='From: address, e.g. "Huunghi <huunghi@example.org>".'),
+         topic: str = typer.Option("", "--topic", help='A first topic query, e.g. \'"thanh hóa" hữu nghị\'.'),
+         topic_name: str = typer.Option("", "--topic-name", help="Its name (default: from the query)."),
+         digest_at: str = typer.Option("", "--digest-at", help="A daily digest at HH:MM (Hanoi time)."),
+         ) -> None:
+    """Write a commented huunghi.toml: the real portals (unverified), mail, a first topic, a daily digest.
+
+    Asks for what the flags do not give when run in a terminal; never asks when stdin is not one.
+    """
+    from huunghi.cli.setup_commands import run_init
+
+    run_init(path or config_path(State.config_file), force, mail_to or [], smtp, sender, topic, topic_name,
+             digest_at, console, err)
 
 
 @app.command()
@@ -91,7 +99,7 @@ def crawl(source: list[str] = typer.Option(None, "--source", "-s", help="Only th
     try:
         chosen = [s.name for s in cfg.enabled_sources(source or None)]
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2)
     if not chosen:
         err.print("[yellow]no enabled sources to crawl[/]")
@@ -141,21 +149,43 @@ def sources_add(url: str = typer.Argument(..., help="The portal's home page."),
         raise typer.Exit(1)
     if name:
         proposal.name = name
-    if json_out:
-        console.print_json(data=dataclasses.asdict(proposal))
-    else:
-        console.print(proposal.toml(), markup=False)
-    if save:
-        if cfg is None:
-            err.print(f"[red]{path} does not exist[/]: run 'huunghi init' first")
-            raise typer.Exit(2)
-        if any(s.name == proposal.name for s in cfg.sources):
-            err.print(f"[red]a source named {proposal.name!r} exists[/]; pass --name")
-            raise typer.Exit(2)
-        with path.open("a", encoding="utf-8") as f:
-            f.write("\n" + proposal.toml())
-        load_config(path)  # what was written must read back
-        err.print(f"saved to {path} (verified = false until someone checks it)")
+    from huunghi.cli.setup_commands import save_proposal
+
+    save_proposal(proposal, path if save else None, json_out, console, err)
+
+
+@sources_app.command("pause")
+def sources_pause(name: str = typer.Argument(..., help="A source name (huunghi sources).")) -> None:
+    """Stop crawling a source, keeping its definition (the daemon follows at its next tick)."""
+    from huunghi.cli.setup_commands import pause
+
+    pause(config_path(State.config_file), name, True, console, err)
+
+
+@sources_app.command("resume")
+def sources_resume(name: str = typer.Argument(..., help="A paused source's name.")) -> None:
+    """Crawl a paused source again."""
+    from huunghi.cli.setup_commands import pause
+
+    pause(config_path(State.config_file), name, False, console, err)
+
+
+topics_app = typer.Typer(help="Topic rules: try one on the archive before adding it.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("test")
+def topics_test(query: str = typer.Argument(..., help='Words, "phrases", OR, NOT/-word, (…).'),
+                source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+                tag: list[str] = typer.Option(None, "--tag", "-t", help="kind:value (any of them)."),
+                limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="How many of the newest."),
+                json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+    """What this rule would have matched in the archive: how many, and the newest of them."""
+    from huunghi.cli.setup_commands import test_topic
+
+    cfg = _config()
+    with _archive(cfg) as archive:
+        test_topic(archive, cfg, query, source or [], tag or [], limit, json_out, console, err)
 
 
 @sources_app.callback()
@@ -245,7 +275,7 @@ def _alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
         console.print(f"alerts: {planned.events} events read, {planned.planned} deliveries planned; "
                       f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed")
         for line in sent.errors:
-            err.print(f"[yellow]{line}[/]")
+            err.print(f"[yellow]{escape(line)}[/]")
 
 
 @alerts_app.command("send")
@@ -253,7 +283,7 @@ def alerts_send(json_out: bool = typer.Option(False, "--json", help="Print the r
     """Plan deliveries for new events and send every delivery that is due (safe to run any time)."""
     cfg = _config()
     if not cfg.subscriptions:
-        err.print("[yellow]no [[subscriptions]] in the configuration: nothing to send[/]")
+        err.print("[yellow]" + escape("no [[subscriptions]] in the configuration: nothing to send") + "[/]")
     _alerts(cfg, json_out)
 
 
@@ -276,7 +306,7 @@ app.add_typer(digest_app, name="digest")
 
 
 @digest_app.command("preview")
-def digest_preview(name: str = typer.Argument(..., help="A [[digests]] name from the configuration."),
+def digest_preview(name: str = typer.Argument(..., help=escape("A [[digests]] name from the configuration.")),
                    since: Optional[str] = typer.Option(None, "--since", help="From this date (YYYY-MM-DD, GMT+7) "
                                                        "instead of the last digest."),
                    output: Path = typer.Option(None, "--output", "-o", help="HTML file (default: digest-NAME.html).")
@@ -316,7 +346,7 @@ def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the r
                   f"{report.retrying} to retry, {report.failed} failed"
                   + (f"; nothing new for {', '.join(report.skipped_empty)}" if report.skipped_empty else ""))
     for line in report.errors:
-        err.print(f"[yellow]{line}[/]")
+        err.print(f"[yellow]{escape(line)}[/]")
 
 
 @digest_app.command("list")
@@ -361,9 +391,10 @@ def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each
 
     from huunghi.monitor.daemon import Daemon
 
+    from huunghi.monitor.daemon import log_in_hanoi_time
+
     _config()  # a broken configuration stops here, with its reason
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_in_hanoi_time(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
     Daemon(config_path(State.config_file)).run()
 
@@ -385,6 +416,8 @@ def status(json_out: bool = typer.Option(False, "--json", help="JSON instead of 
                      "consecutive_failures": h.get("consecutive_failures", 0),
                      "next_run": upcoming.get(f"crawl:{src.name}"),
                      "health": "broken" if h.get("consecutive_failures", 0) else ("ok" if h else "never run")})
+        if src.paused:  # a paused source is not crawled: say so rather than show a stale schedule
+            rows[-1].update(health="paused", enabled=False)
     if json_out:
         console.print_json(render.to_json(rows))
     else:
@@ -471,7 +504,7 @@ def templates(json_out: bool = typer.Option(False, "--json", help="JSON instead 
 
 
 def _bad(exc: Exception) -> "typer.Exit":
-    err.print(f"[red]{exc}[/]")
+    err.print(f"[red]{escape(str(exc))}[/]")
     return typer.Exit(2)
 
 

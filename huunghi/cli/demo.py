@@ -59,13 +59,17 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     config_arg = f"--config {workdir / 'huunghi.toml'}"
     console.print(f"Try: [bold]huunghi {config_arg} search \"thanh hoa\"[/], "
                   f"[bold]huunghi {config_arg} show 3[/], or [bold]huunghi {config_arg} serve[/] for the web page "
-                  "(the replicas are gone once the demo ends; the archive stays).")
+                  "(the replicas are gone once the demo ends; the archive stays). "
+                  f"[bold]huunghi {config_arg} digest preview daily[/] shows the daily digest. "
+                  "Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words).")
     _write_config(workdir, config.database_url, runs)
     return runs
 
 
 def _write_config(workdir: Path, database_url: str, runs: list[RunSummary]) -> None:
     """Leave a config beside the demo archive so the other commands can read it."""
-    (workdir / "huunghi.toml").write_text(
-        "# Written by `huunghi demo`: the demo archive (its replica sources are gone).\n"
-        f'[archive]\nurl = "{database_url}"\n', encoding="utf-8")
+    import tomlkit
+
+    from huunghi.monitor.setup import demo_document
+
+    (workdir / "huunghi.toml").write_text(tomlkit.dumps(demo_document(database_url)), encoding="utf-8")
