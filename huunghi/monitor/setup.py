@@ -97,6 +97,7 @@ class InitAnswers:
     sender: str = ""
     topic: str = ""                # a query, e.g. '"thanh hóa" hữu nghị'
     topic_name: str = ""
+    topic_title: str = ""          # how digests head it (default: the query's words)
     digest_at: str = ""            # HH:MM Hanoi time; empty: no digest
     database_url: str = ""
 
@@ -129,7 +130,7 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
         _comment_table(topic, 'A topic: words, "phrases", OR, NOT/-word, (…). Try it first:',
                        f"  huunghi topics test '{answers.topic}'")
         topic.add("name", topic_name)
-        topic.add("title", answers.topic_name or " ".join(answers.topic.replace('"', " ").split()))
+        topic.add("title", answers.topic_title or " ".join(answers.topic.replace('"', " ").split()))
         topic.add("query", answers.topic)
         _aot(doc, "topics").append(topic)
     if answers.mail_to:
@@ -166,8 +167,12 @@ def init_document(answers: InitAnswers) -> tomlkit.TOMLDocument:
     return doc
 
 
-def demo_document(database_url: str) -> tomlkit.TOMLDocument:
-    """The demo's file: its archive, mail to the outbox, a topic, alerts and a daily digest."""
+def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None) -> tomlkit.TOMLDocument:
+    """The demo's file: its archive, mail to the outbox, a topic, alerts and a daily digest.
+
+    The replicas' sources stay in it, paused: their local servers end with the demo, and a
+    paused source is listed (status, the page of sources) without being crawled or alarmed on.
+    """
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Written by `huunghi demo`: the demo archive (its replica sources are gone)."))
     doc.add(tomlkit.comment("The demo's article bodies are shuffled words: only titles and metadata are real."))
@@ -176,7 +181,15 @@ def demo_document(database_url: str) -> tomlkit.TOMLDocument:
     web.add("demo", True)
     doc.add("web", web)
     add_alerting(doc, InitAnswers(mail_to=["ban-doi-ngoai@localhost"], topic='"thanh hóa" OR "hữu nghị"',
-                                  topic_name="huu-nghi", digest_at="07:00"))
+                                  topic_name="huu-nghi", topic_title="Hữu nghị", digest_at="07:00"))
+    for i, source in enumerate(sources or []):
+        table = tomlkit.table()
+        if i == 0:
+            table.add(tomlkit.comment("The demo's local replicas, gone once the demo ended: paused."))
+        for key, value in source.items():
+            table.add(key, value)
+        table["paused"] = True
+        _aot(doc, "sources").append(table)
     return doc
 
 
