@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -64,6 +65,13 @@ def _name(host: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", host.split(".")[0]).strip("-") or "source"
 
 
+def _parse(response: httpx.Response) -> Any:
+    """The charset the server declared, else the page's own <meta>, else UTF-8 (not lxml's Latin-1)."""
+    content = response.content or b"<html/>"
+    encoding = response.charset_encoding or (None if b"charset" in content[:4096].lower() else "utf-8")
+    return lxml_html.fromstring(content, parser=lxml_html.HTMLParser(encoding=encoding))
+
+
 def _sample_titles(client: httpx.Client, base: str, links: list[str], pattern: str | None) -> list[str]:
     """The <title> of three other pages of the site (articles first): what they share is its name."""
     others = [u for u in dict.fromkeys(u.split("#")[0] for u in links) if u.rstrip("/") != base.rstrip("/")]
@@ -74,7 +82,7 @@ def _sample_titles(client: httpx.Client, base: str, links: list[str], pattern: s
         try:
             r = client.get(u)
             if r.status_code == 200 and r.content:
-                titles.append(page_title(lxml_html.fromstring(r.content)))
+                titles.append(page_title(_parse(r)))
         except (httpx.HTTPError, ValueError):
             continue
     return titles
@@ -86,7 +94,7 @@ def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float
         home = client.get(url)
         home.raise_for_status()
         base = str(home.url)
-        tree = lxml_html.fromstring(home.content or b"<html/>")
+        tree = _parse(home)
         host = urlsplit(base).hostname or ""
         proposal = Proposal(_name(host), "", base, listings=[base])
 
