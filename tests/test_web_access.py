@@ -110,6 +110,12 @@ def test_pages_are_vietnamese_with_one_date_format_and_english_by_choice(open_si
     assert "những từ xáo trộn" in text  # the demo banner ([web] demo = true)
     missing = httpx.get(base + "/articles/999999")
     assert missing.status_code == 404 and "Không có bài này" in missing.text and "No such" not in missing.text
+    bad = httpx.get(base + "/", params={"q": "(a b"})
+    assert bad.status_code == 400 and "Không hiểu yêu cầu tìm kiếm" in bad.text and "chưa được đóng" in bad.text
+    bad = httpx.get(base + "/", params={"q": "x", "from": "hôm qua"})
+    assert "không phải một ngày" in bad.text and "is not a date" not in bad.text
+    bad_en = httpx.get(base + "/", params={"q": "x", "from": "hôm qua", "lang": "en"})
+    assert "is not a date" in bad_en.text and "could not be understood" in bad_en.text
     nowhere = httpx.get(base + "/nope")
     assert nowhere.status_code == 404 and "Không có trang này" in nowhere.text
     with httpx.Client(base_url=base) as client:

@@ -35,7 +35,7 @@ from huunghi.monitor import exporting
 from huunghi.clock import local
 from huunghi.monitor.searching import BadRequest, article_detail, build_query, result_json, run
 from huunghi.web import access
-from huunghi.web.texts import LANGUAGES, Texts
+from huunghi.web.texts import LANGUAGES, Texts, error_text
 
 HERE = Path(__file__).parent
 PAGE = 20
@@ -145,7 +145,7 @@ class App:
                                 form["from"], form["to"], form["changed"], form["order"], PAGE, (page_no - 1) * PAGE)
                 result = run(self.archive, q)
         except (BadRequest, ValueError) as exc:
-            error, page_no = str(exc), 1
+            error, page_no = error_text(str(exc), language(request, self.config.web.language)), 1
         kept = [(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs]) if v]
         pages = {}
         if result is not None:
@@ -197,7 +197,8 @@ class App:
         try:
             body = exporting.atom_feed(self.archive, topic, str(request.base_url).rstrip("/"))
         except BadRequest as exc:
-            return self.error(request, 400, "bad_search", ": " + str(exc))
+            return self.error(request, 400, "bad_search",
+                              ": " + error_text(str(exc), language(request, self.config.web.language)))
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     def topics_page(self, request: Request) -> Response:
