@@ -224,3 +224,35 @@ def test_daemon_logs_are_in_hanoi_time():
         assert handler.format(record).startswith("16/01/2026 10:08:00 GMT+7 INFO huunghi.daemon: started")
     finally:
         logging.getLogger().handlers[:] = before
+
+
+def test_init_in_a_terminal_asks_for_mail_a_topic_and_a_daily_digest(tmp_path):
+    import pty
+    import select
+    import time
+
+    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([exe, "init"], cwd=tmp_path, stdin=slave, stdout=slave, stderr=slave,
+                            env={**os.environ, "COLUMNS": "200"})
+    os.close(slave)
+    seen = ""
+    try:
+        for prompt, answer in (("E-mail", "ban@vufo.test, lan@vufo.test"), ("SMTP", ""),
+                               ("Chủ đề", '"hội hữu nghị" lào'), ("HH:MM", "06:45")):
+            deadline = time.monotonic() + 60
+            while prompt not in seen:
+                assert time.monotonic() < deadline and proc.poll() is None, seen
+                if select.select([master], [], [], 1.0)[0]:
+                    seen += os.read(master, 4096).decode("utf-8", "replace")
+            seen = seen[seen.index(prompt) + len(prompt):]
+            os.write(master, (answer + "\n").encode("utf-8"))
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    cfg = load_config(tmp_path / "huunghi.toml")
+    assert cfg.subscriptions[0].email == ["ban@vufo.test", "lan@vufo.test"] and not cfg.mail.smtp_host
+    assert cfg.topics[0].query == '"hội hữu nghị" lào' and cfg.topics[0].name == "hoi-huu-nghi-lao"
+    assert [(d.name, d.time, d.email) for d in cfg.digests] == [("daily", "06:45", cfg.subscriptions[0].email)]
