@@ -37,6 +37,22 @@ def test_demo_prints_articles_from_all_three_replicas(demo_dir):
     assert "16/01/2026 10:08" in out  # seed 000's time, shown in GMT+7
 
 
+def test_the_demo_writes_mail_a_topic_alerts_and_a_daily_digest(demo_dir, tmp_path):
+    """Issue 17 item 4: `digest preview` had nothing to preview on the demo."""
+    config = demo_dir / "huunghi-demo" / "huunghi.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "[mail]" in text and "[[topics]]" in text and "[[subscriptions]]" in text and "[[digests]]" in text
+    assert "shuffled words" in text
+    out = tmp_path / "daily.html"
+    shown = huunghi("--config", str(config), "digest", "preview", "daily", "--since", "2020-01-01",
+                    "-o", str(out), cwd=demo_dir)
+    assert shown.returncode == 0, shown.stderr
+    assert "0 stories" not in shown.stdout and out.exists()
+    status = json.loads(huunghi("--config", str(config), "status", "--json", cwd=demo_dir).stdout)
+    assert {r["source"]: r["health"] for r in status} == {"thoidai": "paused", "baotinh": "paused",
+                                                          "quocte": "paused"}
+
+
 def test_articles_and_sources_read_the_demo_archive_as_json(demo_dir):
     config = demo_dir / "huunghi-demo" / "huunghi.toml"
     result = huunghi("--config", str(config), "articles", "--json", "--limit", "50", cwd=demo_dir)
@@ -228,18 +244,3 @@ def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
     assert entries and len(entries) < 25
     assert huunghi("--config", config, "export", "--format", "atom", cwd=demo_dir).returncode == 2
 
-
-def test_the_demo_writes_mail_a_topic_alerts_and_a_daily_digest(demo_dir, tmp_path):
-    """Issue 17 item 4: `digest preview` had nothing to preview on the demo."""
-    config = demo_dir / "huunghi-demo" / "huunghi.toml"
-    text = config.read_text(encoding="utf-8")
-    assert "[mail]" in text and "[[topics]]" in text and "[[subscriptions]]" in text and "[[digests]]" in text
-    assert "shuffled words" in text
-    out = tmp_path / "daily.html"
-    shown = huunghi("--config", str(config), "digest", "preview", "daily", "--since", "2020-01-01", "-o", str(out),
-                    cwd=demo_dir)
-    assert shown.returncode == 0, shown.stderr
-    assert "0 stories" not in shown.stdout and out.exists()
-    status = json.loads(huunghi("--config", str(config), "status", "--json", cwd=demo_dir).stdout)
-    assert {r["source"]: r["health"] for r in status} == {"thoidai": "paused", "baotinh": "paused",
-                                                          "quocte": "paused"}

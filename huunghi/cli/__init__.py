@@ -67,9 +67,12 @@ def _archive(cfg: Config) -> Archive:
 @app.command()
 def init(path: Path = typer.Argument(None, help="Where to write it (default: the --config path)."),
          force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-         mail_to: list[str] = typer.Option(None, "--mail-to", help="Who gets alerts and the digest (repeatable)."),
-         smtp: str = typer.Option("", "--smtp", help="SMTP server host[:port] (default: .eml files in outbox/)."),
-         sender: str = typer.Option("", "--sender", help='From: address, e.g. "Huunghi <huunghi@example.org>".'),
+         mail_to: list[str] = typer.Option(None, "--mail-to",
+                                           help="Who gets alerts and the digest (repeatable)."),
+         smtp: str = typer.Option("", "--smtp",
+                                  help="SMTP server host[:port] (default: .eml files in outbox/)."),
+         sender: str = typer.Option("", "--sender",
+                                    help='From: address, e.g. "Huunghi <huunghi@example.org>".'),
          topic: str = typer.Option("", "--topic", help='A first topic query, e.g. \'"thanh hóa" hữu nghị\'.'),
          topic_name: str = typer.Option("", "--topic-name", help="Its name (default: from the query)."),
          digest_at: str = typer.Option("", "--digest-at", help="A daily digest at HH:MM (Hanoi time)."),
@@ -176,9 +179,11 @@ app.add_typer(topics_app, name="topics")
 
 @topics_app.command("test")
 def topics_test(query: str = typer.Argument(..., help='Words, "phrases", OR, NOT/-word, (…).'),
-                source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+                source: list[str] = typer.Option(None, "--source", "-s",
+                                                 help="Only this source (repeatable)."),
                 tag: list[str] = typer.Option(None, "--tag", "-t", help="kind:value (any of them)."),
-                limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="How many of the newest."),
+                limit: int = typer.Option(10, "--limit", "-n", min=1, max=200,
+                                          help="How many of the newest."),
                 json_out: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
     """What this rule would have matched in the archive: how many, and the newest of them."""
     from huunghi.cli.setup_commands import test_topic
@@ -200,7 +205,8 @@ def sources(ctx: typer.Context,
     rows = []
     for src in cfg.sources:
         seen = known.pop(src.name, None)
-        rows.append(SourceOverview(src.name, src.title + ("" if src.verified else " (unverified)"),
+        rows.append(SourceOverview(src.name, src.title + ("" if src.verified else " (unverified)")
+                                   + (" (paused)" if src.paused else ""),
                                           src.homepage, seen.articles if seen else 0,
                                           seen.last_run if seen else None))
     rows.extend(known.values())  # sources in the archive but no longer configured

@@ -74,4 +74,5 @@ def _write_config(workdir: Path, database_url: str, runs: list[RunSummary],
 
     from huunghi.monitor.setup import demo_document
 
-    (workdir / "huunghi.toml").write_text(tomlkit.dumps(demo_document(database_url, sources or [])), encoding="utf-8")
+    text = tomlkit.dumps(demo_document(database_url, sources or []))
+    (workdir / "huunghi.toml").write_text(text, encoding="utf-8")

@@ -34,8 +34,8 @@ def run_init(target: Path, force: bool, mail_to: list[str], smtp: str, sender: s
                               show_default=False)
         mail_to = [a.strip() for a in answer.split(",") if a.strip()]
         if mail_to:
-            smtp = typer.prompt("Máy chủ SMTP host[:port] (bỏ trống: ghi .eml vào thư mục outbox)", default="",
-                                show_default=False)
+            smtp = typer.prompt("Máy chủ SMTP host[:port] (bỏ trống: ghi .eml vào thư mục outbox)",
+                                default="", show_default=False)
         topic = typer.prompt('Chủ đề đầu tiên, ví dụ "thanh hóa" hữu nghị', default="", show_default=False)
         if mail_to:
             digest_at = typer.prompt("Giờ gửi bản tin hằng ngày HH:MM (bỏ trống: không gửi)", default="07:00")
@@ -49,7 +49,8 @@ def run_init(target: Path, force: bool, mail_to: list[str], smtp: str, sender: s
         cfg = setup.write_checked(target, setup.init_document(answers))
     except ConfigError as exc:
         raise _fail(err, exc)
-    console.print(f"đã ghi {escape(str(target))}: {len(cfg.sources)} nguồn, tất cả [yellow]chưa kiểm chứng[/] "
+    console.print(f"đã ghi {escape(str(target))}: {len(cfg.sources)} nguồn, "
+                  "tất cả [yellow]chưa kiểm chứng[/] "
                   "(unverified: check their feed and listing addresses, then set verified = true)")
     parts = [f"{len(cfg.topics)} chủ đề", f"{len(cfg.subscriptions)} đăng ký cảnh báo",
              f"{len(cfg.digests)} bản tin"]
@@ -99,7 +100,8 @@ def test_topic(archive: Any, cfg: Config, query: str, sources: list[str], tags: 
         console.print_json(data={"query": query, "total": result.total,
                                  "newest": [hit_json(h) for h in result.hits]})
         return
-    table = Table(title=f"{escape(query)}: {result.total} bài khớp (matches) — mới nhất", title_justify="left")
+    title = f"{escape(query)}: {result.total} bài khớp (matches) — mới nhất"
+    table = Table(title=title, title_justify="left")
     for col in ("id", "nguồn", "đăng (GMT+7)", "tiêu đề"):
         table.add_column(col, justify="right" if col == "id" else "left")
     for h in result.hits:

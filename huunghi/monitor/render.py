@@ -151,7 +151,8 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
         table.add_row(r["source"], f"[{style}]{r['health']}[/]", local(r["last_run"]), r["last_status"] or "—",
                       str(r["consecutive_failures"]), str(r["articles"]),
-                      local(r["next_run"]) if r["enabled"] else "disabled")
+                      local(r["next_run"]) if r["enabled"] else
+                      ("paused" if r["health"] == "paused" else "disabled"))
     return table
 
 

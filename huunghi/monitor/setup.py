@@ -175,7 +175,8 @@ def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None
     """
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Written by `huunghi demo`: the demo archive (its replica sources are gone)."))
-    doc.add(tomlkit.comment("The demo's article bodies are shuffled words: only titles and metadata are real."))
+    doc.add(tomlkit.comment("The demo's article bodies are shuffled words: only titles and metadata"))
+    doc.add(tomlkit.comment("are real."))
     doc.add("archive", tomlkit.table().add("url", database_url))
     web = tomlkit.table()
     web.add("demo", True)

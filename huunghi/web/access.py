@@ -111,8 +111,8 @@ async def login(app: Any, request: Request) -> Response:
         t = Texts(language(request, app.config.web.language))
         return app.page("login.html", 401, request, next=target, error=t.login_wrong)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, sign(password, int(time.time()) + SESSION_S), max_age=SESSION_S, httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(COOKIE, sign(password, int(time.time()) + SESSION_S), max_age=SESSION_S,
+                        httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
     return response
 
 

@@ -91,8 +91,10 @@ class App:
             self._choices = (time.monotonic(), self.archive.filter_choices())
         return self._choices[1]
 
-    def page(self, name: str, status: int = 200, request: Request | None = None, **context: Any) -> HTMLResponse:
-        lang = language(request, self.config.web.language) if request is not None else self.config.web.language
+    def page(self, name: str, status: int = 200, request: Request | None = None,
+             **context: Any) -> HTMLResponse:
+        default = self.config.web.language
+        lang = language(request, default) if request is not None else default
         context.setdefault("t", Texts(lang))
         context.setdefault("demo", self.config.web.demo)
         context.setdefault("logged_in", bool(request is not None and request.scope.get("huunghi.session")))
