@@ -81,11 +81,11 @@ def digests_job(config_path: str) -> None:
 
 
 def log_in_hanoi_time(level: int) -> None:
-    """The daemon's log in the desk's time (Asia/Ho_Chi_Minh, with its offset), not the server's UTC."""
+    """The daemon's log in the desk's time (Asia/Ho_Chi_Minh, GMT+7), not the server's UTC."""
     handler = logging.StreamHandler()
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     formatter.formatTime = lambda record, datefmt=None: (  # type: ignore[method-assign]
-        datetime.fromtimestamp(record.created, HANOI).strftime("%d/%m/%Y %H:%M:%S GMT+7"))
+        datetime.fromtimestamp(record.created, HANOI).strftime("%d/%m/%Y %H:%M:%S"))
     handler.setFormatter(formatter)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
