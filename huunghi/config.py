@@ -46,6 +46,7 @@ class SourceConfig:
     article_pattern: str = r"-\d+\.html?$"
     language: str = "vi"
     enabled: bool = True
+    paused: bool = False  # `huunghi sources pause NAME`: kept in the file, not crawled until resumed
     verified: bool = False
     max_listing_pages: int = 5
     mirrors: list[str] = field(default_factory=list)  # other hosts serving the same articles
@@ -108,6 +109,18 @@ class MailConfig:
 
 
 @dataclass
+class WebConfig:
+    """The web page: its language, who may read it once it leaves localhost, and where people
+    reach it (alerts link to its page of each article)."""
+
+    base_url: str = ""                             # e.g. "https://tin.vufo.example" (empty: no link)
+    language: str = "vi"                           # "vi" or "en"; ?lang=en chooses per page
+    password_env: str = "HUUNGHI_WEB_PASSWORD"     # set: a login form and a signed session cookie
+    proxy_header: str = ""                         # e.g. "X-Remote-User" set by a trusted reverse proxy
+    demo: bool = False                             # the demo archive: its bodies are shuffled words
+
+
+@dataclass
 class TopicConfig:
     """A topic rule: a query (terms, "phrases", AND/OR/NOT, parentheses) plus optional filters."""
 
@@ -134,13 +147,6 @@ class SubscriptionConfig:
     batch_minutes: int = 0       # batched: gather this long after the first event (0: every alerts pass)
     language: str = "vi"         # "vi" or "en"
     quiet_hours: str = ""        # "22:00-06:30" (Asia/Ho_Chi_Minh): mail and notifications held, then sent
-
-
-@dataclass
-class WebConfig:
-    """The web page as people reach it: alerts link to its page of each article."""
-
-    base_url: str = ""           # e.g. "https://tin.vufo.example" (empty: no link to Huunghi's pages)
 
 
 @dataclass
@@ -200,7 +206,7 @@ class Config:
     def enabled_sources(self, names: list[str] | None = None) -> list[SourceConfig]:
         if names:
             return [self.source(n) for n in names]
-        return [s for s in self.sources if s.enabled]
+        return [s for s in self.sources if s.enabled and not s.paused]
 
 
 def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
@@ -271,6 +277,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
     web = _typed(f"{where} [web]", WebConfig, data.get("web", {}))
     if web.base_url and not re.match(r"https?://[^/\s]+", web.base_url):
         raise ConfigError(f"{where} [web].base_url: an http(s) address, not {web.base_url!r}")
+    if web.language not in ("vi", "en"):
+        raise ConfigError(f"{where} [web].language: 'vi' or 'en', not {web.language!r}")
     topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
     subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
             for i, t in enumerate(_tables(where, data, "subscriptions"))]
@@ -364,3 +372,35 @@ def load_config(explicit: str | Path | None = None) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
     return parse_config(data, path.resolve())
+
+
+class ConfigWatcher:
+    """Re-reads the file when its modification time changes, so a running daemon follows edits.
+
+    A file that no longer reads keeps the last good configuration; the error is returned once
+    per change so the caller can report it without repeating it every tick.
+    """
+
+    def __init__(self, path: str | Path, config: Config) -> None:
+        self.path = Path(path)
+        self.config = config
+        self._stamp = self._mtime()
+
+    def _mtime(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+            return (st.st_mtime_ns, st.st_size)
+        except OSError:
+            return None
+
+    def poll(self) -> tuple[Config | None, str | None]:
+        """(the new configuration, None) after a good change; (None, the error) after a bad one."""
+        stamp = self._mtime()
+        if stamp == self._stamp:
+            return None, None
+        self._stamp = stamp
+        try:
+            self.config = load_config(self.path)
+        except ConfigError as exc:
+            return None, str(exc)
+        return self.config, None

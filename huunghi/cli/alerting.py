@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from huunghi.cli import tables
 from huunghi.cli.base import JSON_HELP, app, console, emit, err, load, open_archive, since
@@ -53,7 +54,7 @@ def send_alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
             f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed"
         )
         for line in sent.errors:
-            err.print(f"[yellow]{line}[/]")
+            err.print(f"[yellow]{escape(line)}[/]")
 
 
 @alerts_app.command("send")
@@ -61,7 +62,7 @@ def alerts_send(json_out: bool = typer.Option(False, "--json", help="Print the r
     """Plan deliveries for new events and send every delivery that is due (safe to run any time)."""
     cfg = load()
     if not cfg.subscriptions:
-        err.print("[yellow]no [[subscriptions]] in the configuration: nothing to send[/]")
+        err.print("[yellow]" + escape("no [[subscriptions]] in the configuration: nothing to send") + "[/]")
     send_alerts(cfg, json_out)
 
 
@@ -84,7 +85,7 @@ app.add_typer(digest_app, name="digest")
 
 @digest_app.command("preview")
 def digest_preview(
-    name: str = typer.Argument(..., help="A [[digests]] name from the configuration."),
+    name: str = typer.Argument(..., help=escape("A [[digests]] name from the configuration.")),
     since_day: Optional[str] = typer.Option(
         None, "--since", help="From this date (YYYY-MM-DD, GMT+7) instead of the last digest."
     ),
@@ -126,7 +127,7 @@ def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the r
         + (f"; nothing new for {', '.join(report.skipped_empty)}" if report.skipped_empty else "")
     )
     for line in report.errors:
-        err.print(f"[yellow]{line}[/]")
+        err.print(f"[yellow]{escape(line)}[/]")
 
 
 @digest_app.command("list")

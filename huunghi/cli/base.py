@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console, RenderableType
+from rich.markup import escape
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigError, load_config
@@ -46,10 +47,10 @@ def load() -> Config:
     try:
         cfg = load_config(State.config_file)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/] {exc}")
+        err.print(f"[red]lỗi cấu hình (configuration error):[/] {escape(str(exc))}")
         raise typer.Exit(2)
     for problem in cfg.problems:
-        err.print(f"[yellow]skipped source:[/] {problem}")
+        err.print(f"[yellow]bỏ qua nguồn (skipped source):[/] {escape(problem)}")
     return cfg
 
 
@@ -68,13 +69,13 @@ def open_archive(cfg: Config) -> Archive:
     try:
         return Archive(cfg.database_url)
     except Exception as exc:  # StorageError or a driver's error: both name the real cause
-        err.print(f"[red]cannot open the archive[/] {cfg.database_url}: {exc}")
+        err.print(f"[red]cannot open the archive[/] {escape(cfg.database_url)}: {escape(str(exc))}")
         raise typer.Exit(2)
 
 
 def bad(exc: Exception) -> typer.Exit:
     """A user's mistake (a bad query, a bad option): its message and exit 2."""
-    err.print(f"[red]{exc}[/]")
+    err.print(f"[red]{escape(str(exc))}[/]")
     return typer.Exit(2)
 
 

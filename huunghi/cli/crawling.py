@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from huunghi.cli import tables
 from huunghi.cli.base import JSON_HELP, State, app, console, emit, err, load, open_archive, since
-from huunghi.config import ConfigError, config_path, load_config
+from huunghi.config import ConfigError, config_path
 from huunghi.monitor import overview
 
 
@@ -30,7 +31,7 @@ def crawl(
     try:
         chosen = [s.name for s in cfg.enabled_sources(source or None)]
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2)
     if not chosen:
         err.print("[yellow]no enabled sources to crawl[/]")
@@ -76,8 +77,6 @@ def sources_add(
     json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON."),
 ) -> None:
     """Probe a home page (httpx): find its feeds and sitemaps, guess its article URLs, propose a source."""
-    import dataclasses
-
     import httpx
 
     from huunghi.crawler.discovery.probe import probe
@@ -92,18 +91,42 @@ def sources_add(
         raise typer.Exit(1)
     if name:
         proposal.name = name
-    if json_out:
-        console.print_json(data=dataclasses.asdict(proposal))
-    else:
-        console.print(proposal.toml(), markup=False)
-    if save:
-        if cfg is None:
-            err.print(f"[red]{path} does not exist[/]: run 'huunghi init' first")
-            raise typer.Exit(2)
-        if any(s.name == proposal.name for s in cfg.sources):
-            err.print(f"[red]a source named {proposal.name!r} exists[/]; pass --name")
-            raise typer.Exit(2)
-        with path.open("a", encoding="utf-8") as f:
-            f.write("\n" + proposal.toml())
-        load_config(path)  # what was written must read back
-        err.print(f"saved to {path} (verified = false until someone checks it)")
+    from huunghi.cli.setup_commands import save_proposal
+
+    save_proposal(proposal, path if save else None, json_out, console, err)
+
+
+@sources_app.command("pause")
+def sources_pause(name: str = typer.Argument(..., help="A source name (huunghi sources).")) -> None:
+    """Stop crawling a source, keeping its definition (the daemon follows at its next tick)."""
+    from huunghi.cli.setup_commands import pause
+
+    pause(config_path(State.config_file), name, True, console, err)
+
+
+@sources_app.command("resume")
+def sources_resume(name: str = typer.Argument(..., help="A paused source's name.")) -> None:
+    """Crawl a paused source again."""
+    from huunghi.cli.setup_commands import pause
+
+    pause(config_path(State.config_file), name, False, console, err)
+
+
+topics_app = typer.Typer(help="Topic rules: try one on the archive before adding it.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("test")
+def topics_test(
+    query: str = typer.Argument(..., help='Words, "phrases", OR, NOT/-word, (…).'),
+    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+    tag: list[str] = typer.Option(None, "--tag", "-t", help="kind:value (any of them)."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="How many of the newest."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """What this rule would have matched in the archive: how many, and the newest of them."""
+    from huunghi.cli.setup_commands import test_topic
+
+    cfg = load()
+    with open_archive(cfg) as archive:
+        test_topic(archive, cfg, query, source or [], tag or [], limit, json_out, console, err)

@@ -46,7 +46,8 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
             f"[bold]Huunghi demo[/]: {len(replicas.portals)} portal replicas on localhost "
             f"({', '.join(p.base for p in replicas.portals.values())}); archive in {workdir}"
         )
-        config = parse_config(demo_config(replicas, workdir))
+        raw = demo_config(replicas, workdir)
+        config = parse_config(raw)
         with CrawlProgress(console, [s.name for s in config.sources]) as progress:
             runs = crawl(config, progress=progress.update)
     with Archive(config.database_url) as archive:
@@ -71,19 +72,23 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     console.print(
         f'Try: [bold]huunghi {config_arg} search "thanh hoa"[/], '
         f"[bold]huunghi {config_arg} show 3[/], or [bold]huunghi {config_arg} serve[/] for the web page "
-        "(the replicas are gone once the demo ends; the archive stays)."
+        "(the replicas are gone once the demo ends; the archive stays). "
+        f"[bold]huunghi {config_arg} digest preview daily[/] shows the daily digest. "
+        "Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words)."
     )
-    _write_config(workdir, config.database_url, runs)
+    _write_config(workdir, config.database_url, runs, list(raw["sources"]))  # type: ignore[arg-type]
     return runs
 
 
-def _write_config(workdir: Path, database_url: str, runs: list[RunSummary]) -> None:
+def _write_config(workdir: Path, database_url: str, runs: list[RunSummary],
+                  sources: list[dict[str, object]] | None = None) -> None:
     """Leave a config beside the demo archive so the other commands can read it."""
-    (workdir / "huunghi.toml").write_text(
-        "# Written by `huunghi demo`: the demo archive (its replica sources are gone).\n"
-        f'[archive]\nurl = "{database_url}"\n',
-        encoding="utf-8",
-    )
+    import tomlkit
+
+    from huunghi.monitor.setup import demo_document
+
+    text = tomlkit.dumps(demo_document(database_url, sources or []))
+    (workdir / "huunghi.toml").write_text(text, encoding="utf-8")
 
 
 @app.command()

@@ -29,13 +29,10 @@ def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each
     import logging
 
     from huunghi.config import config_path
-    from huunghi.monitor.daemon import Daemon
+    from huunghi.monitor.daemon import Daemon, log_in_hanoi_time
 
     load()  # a broken configuration stops here, with its reason
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    log_in_hanoi_time(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
     Daemon(config_path(State.config_file)).run()
 

@@ -233,7 +233,7 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
             r["last_status"] or "—",
             str(r["consecutive_failures"]),
             str(r["articles"]),
-            local(r["next_run"]) if r["enabled"] else "disabled",
+            local(r["next_run"]) if r["enabled"] else ("paused" if r["health"] == "paused" else "disabled"),
         )
     return table
 

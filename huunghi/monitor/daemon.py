@@ -25,7 +25,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from huunghi.config import Config, load_config
+from huunghi.clock import HANOI
+from huunghi.config import Config, ConfigWatcher, load_config
 from huunghi.crawler.runner import crawl_in_subprocess, stop_all
 from huunghi.storage.archive import Archive
 from huunghi.storage.db import make_engine
@@ -79,10 +80,22 @@ def digests_job(config_path: str) -> None:
         log.warning("digest: %s", line)
 
 
+def log_in_hanoi_time(level: int) -> None:
+    """The daemon's log in the desk's time (Asia/Ho_Chi_Minh, GMT+7), not the server's UTC."""
+    handler = logging.StreamHandler()
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter.formatTime = lambda record, datefmt=None: (  # type: ignore[method-assign]
+        datetime.fromtimestamp(record.created, HANOI).strftime("%d/%m/%Y %H:%M:%S"))
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
+
+
 class Daemon:
     def __init__(self, config_path: Path) -> None:
         self.config_path = config_path.resolve()
         self.config = load_config(self.config_path)
+        self.watcher = ConfigWatcher(self.config_path, self.config)
         self.stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
             jobstores={"default": jobstore(self.config)},
@@ -113,6 +126,24 @@ class Daemon:
             self.scheduler.add_job(id=job_id, name=job_id, replace_existing=True, next_run_time=first, **spec)
         return sorted(wanted)
 
+    def reload(self) -> bool:
+        """At each tick: a changed huunghi.toml is read again and the jobs follow it (no restart).
+
+        A file that no longer reads is reported and the running configuration kept.
+        """
+        fresh, error = self.watcher.poll()
+        if error:
+            log.error("configuration not reloaded, keeping the previous one: %s", error)
+            return False
+        if fresh is None:
+            return False
+        self.config = fresh
+        for problem in fresh.problems:
+            log.warning("skipped source: %s", problem)
+        jobs = self.plan_jobs()
+        log.info("configuration reloaded: %d jobs: %s", len(jobs), ", ".join(jobs))
+        return True
+
     def stop(self, signum: int | None = None, _frame: Any = None) -> None:
         if self.stopping.is_set():
             return
@@ -137,7 +168,7 @@ class Daemon:
         log.info("daemon started with %d jobs: %s", len(jobs), ", ".join(jobs))
         self.scheduler.resume()
         while not self.stopping.wait(1.0):
-            pass
+            self.reload()
         self._shutdown()
 
 

@@ -22,7 +22,7 @@ def sources(config: Config, archive: Archive) -> list[SourceOverview]:
         rows.append(
             SourceOverview(
                 src.name,
-                src.title + ("" if src.verified else " (unverified)"),
+                src.title + ("" if src.verified else " (unverified)") + (" (paused)" if src.paused else ""),
                 src.homepage,
                 seen.articles if seen else 0,
                 seen.last_run if seen else None,
@@ -53,6 +53,8 @@ def status(config: Config, archive: Archive, upcoming: dict[str, datetime | None
                 "url": h.get("url", ""),
             }
         )
+        if src.paused:  # a paused source is not crawled: say so rather than show a stale schedule
+            rows[-1].update(health="paused", enabled=False)
     return rows
 
 

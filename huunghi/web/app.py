@@ -2,7 +2,9 @@
 
 Starlette with Jinja2 (autoescaped), no front-end build step and no JavaScript: a search form
 (GET), filters, results with highlighted snippets, an article page with its story and history,
-an Atom feed per topic rule. Only GET routes exist, so nothing can be written through it;
+an Atom feed per topic rule, a page of sources with their health. Only GET routes exist (and
+POST /login, see ``access``: an optional password or reverse-proxy header), so nothing can be
+written through it;
 every query is parameterised (``huunghi.storage.search.engine``); every page is served with a strict
 Content-Security-Policy (no scripts, no remote assets).
 """
@@ -32,6 +34,8 @@ from huunghi.storage.archive import Archive
 from huunghi.monitor import exporting
 from huunghi.clock import local
 from huunghi.monitor.searching import BadRequest, article_detail, build_query, result_json, run
+from huunghi.web import access
+from huunghi.web.texts import LANGUAGES, Texts, error_text
 
 HERE = Path(__file__).parent
 PAGE = 20
@@ -40,9 +44,34 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
        "frame-ancestors 'none'")
 
 
+def when(value: Any) -> str:
+    """One date format on every page (16/01/2026 10:08, Hanoi time), from a datetime or ISO text."""
+    from datetime import datetime
+
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value is not None and value.tzinfo is None:
+        from datetime import timezone
+
+        value = value.replace(tzinfo=timezone.utc)  # the archive stores UTC
+    return local(value)
+
+
+def language(request: Request, default: str) -> str:
+    """?lang=en (remembered in a cookie), else the cookie, else [web] language."""
+    for value in (request.query_params.get("lang"), request.cookies.get("lang")):
+        if value in LANGUAGES:
+            return value
+    return default
+
+
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.filters["local"] = local
+    env.filters["when"] = when
     env.filters["marked"] = lambda html: Markup(html)  # snippets are escaped by storage.snippets
     return env
 
@@ -62,8 +91,46 @@ class App:
             self._choices = (time.monotonic(), self.archive.reads.filter_choices())
         return self._choices[1]
 
-    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        return HTMLResponse(self.env.get_template(name).render(**context), status_code=status)
+    def page(self, name: str, status: int = 200, request: Request | None = None,
+             **context: Any) -> HTMLResponse:
+        default = self.config.web.language
+        lang = language(request, default) if request is not None else default
+        context.setdefault("t", Texts(lang))
+        context.setdefault("demo", self.config.web.demo)
+        context.setdefault("logged_in", bool(request is not None and request.scope.get("huunghi.session")))
+        response = HTMLResponse(self.env.get_template(name).render(**context), status_code=status)
+        if request is not None and request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie("lang", lang, max_age=365 * 86400, httponly=True, samesite="lax")
+        return response
+
+    def error(self, request: Request, status: int, key: str, extra: str = "") -> HTMLResponse:
+        t = Texts(language(request, self.config.web.language))
+        return self.page("error.html", status, request, t=t, message=t[key] + extra)
+
+    def sources_page(self, request: Request) -> Response:
+        """Each source: its health, its last run and its recent runs (configured ones first)."""
+        health = self.archive.crawls.source_health()
+        rows = []
+        for src in self.config.sources:
+            h = health.pop(src.name, {})
+            state = ("paused" if src.paused else "disabled" if not src.enabled else
+                     "broken" if h.get("consecutive_failures") else "ok" if h.get("last_run") else "never")
+            rows.append({"name": src.name, "title": src.title, "verified": src.verified, "health": state,
+                         "last_run": h.get("last_run"), "last_status": h.get("last_status"),
+                         "failures": h.get("consecutive_failures", 0), "articles": h.get("articles", 0)})
+        for name, h in sorted(health.items()):  # in the archive, no longer in the configuration
+            rows.append({"name": name, "title": "", "verified": True, "health": "gone",
+                         "last_run": h.get("last_run"), "last_status": h.get("last_status"),
+                         "failures": h.get("consecutive_failures", 0), "articles": h.get("articles", 0)})
+        for row in rows:
+            row["runs"] = self.archive.crawls.runs(limit=5, source=row["name"])
+        return self.page("sources.html", request=request, sources=rows)
+
+    async def login(self, request: Request) -> Response:
+        return await access.login(self, request)
+
+    def logout(self, request: Request) -> Response:
+        return access.logout(request)
 
     # -- pages --------------------------------------------------------------------------
     def search_page(self, request: Request) -> Response:
@@ -82,7 +149,7 @@ class App:
                                 "" if form["group"] == "none" else form["group"])
                 result = run(self.archive, q)
         except (BadRequest, ValueError) as exc:
-            error, page_no = str(exc), 1
+            error, page_no = error_text(str(exc), language(request, self.config.web.language)), 1
         kept = [(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs]) if v]
         pages = {}
         if result is not None:
@@ -91,16 +158,16 @@ class App:
             if result.query.offset + len(result.hits) < result.total:
                 pages["next"] = "?" + urlencode(kept + [("page", page_no + 1)])
         latest = self.archive.reads.latest_articles(limit=PAGE) if not searched else []
-        return self.page("search.html", 400 if error else 200, form=form, result=result, error=error,
+        return self.page("search.html", 400 if error else 200, request, form=form, result=result, error=error,
                          choices=self.choices(), pages=pages, latest=latest, page_no=page_no,
                          api="/api/search?" + urlencode(kept))
 
     def article_page(self, request: Request) -> Response:
         detail = article_detail(self.archive, request.path_params["article_id"])
         if detail is None:
-            return self.page("error.html", 404, message="No such article.")
+            return self.error(request, 404, "no_article")
         paragraphs = [p for p in detail["body_text"].split("\n\n") if p.strip()]
-        return self.page("article.html", a=detail, paragraphs=paragraphs)
+        return self.page("article.html", request=request, a=detail, paragraphs=paragraphs)
 
     # -- API ----------------------------------------------------------------------------
     def api_search(self, request: Request) -> Response:
@@ -131,15 +198,16 @@ class App:
         rules = self.config.topic_rules()
         topic = rules.get(request.path_params["name"])
         if topic is None:
-            return self.page("error.html", 404, message="No such topic. Known topics: " + ", ".join(rules))
+            return self.error(request, 404, "no_topic", ", ".join(rules))
         try:
             body = exporting.atom_feed(self.archive, topic, str(request.base_url).rstrip("/"))
         except BadRequest as exc:
-            return self.page("error.html", 400, message=str(exc))
+            return self.error(request, 400, "bad_search",
+                              ": " + error_text(str(exc), language(request, self.config.web.language)))
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     def topics_page(self, request: Request) -> Response:
-        return self.page("topics.html", topics=list(self.config.topic_rules().values()))
+        return self.page("topics.html", request=request, topics=list(self.config.topic_rules().values()))
 
 
 def _int(value: str | None) -> int | None:
@@ -165,6 +233,9 @@ def create_app(config: Config) -> Starlette:
         Route("/", app.search_page),
         Route("/articles/{article_id:int}", app.article_page),
         Route("/topics", app.topics_page),
+        Route("/sources", app.sources_page),
+        Route("/login", app.login, methods=["GET", "POST"]),
+        Route("/logout", app.logout),
         Route("/topics/{name}.atom", app.topic_feed),
         Route("/api/search", app.api_search),
         Route("/api/articles/{article_id:int}", app.api_article),
@@ -176,4 +247,13 @@ def create_app(config: Config) -> Starlette:
         yield
         app.archive.close()
 
-    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=headers)], lifespan=lifespan)
+    guard = access.Guard(config.web, app)
+
+    async def not_found(request: Request, _exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return app.error(request, 404, "not_found")
+
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found},
+                     middleware=[Middleware(BaseHTTPMiddleware, dispatch=headers),
+                                 Middleware(BaseHTTPMiddleware, dispatch=guard)])

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from lxml import html as lxml_html
 
 from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
+from huunghi.crawler.discovery.sitename import page_title, site_name
 
 PATTERNS = (  # most specific first: what news portals' article URLs end with
     r"-\d{5,}\.html$", r"-\d{5,}\.htm$", r"-\d{5,}\.html?$", r"/\d{4}/\d{2}/\d{2}/[^/]+$", r"-\d{4,}$", r"/\d{6,}/?$",
@@ -34,14 +36,26 @@ class Proposal:
     article_pattern: str = ""
     notes: list[str] = field(default_factory=list)
 
+    def table(self) -> dict[str, object]:
+        """The [[sources]] table this proposes (verified = false until someone checks it)."""
+        return {"name": self.name, "title": self.title, "homepage": self.homepage, "feeds": self.feeds,
+                "sitemaps": self.sitemaps, "listings": self.listings, "article_pattern": self.article_pattern,
+                "verified": False}
+
     def toml(self) -> str:
-        def arr(values: list[str]) -> str:
-            return "[" + ", ".join(f'"{v}"' for v in values) + "]"
-        return "\n".join([
-            "[[sources]]", f'name = "{self.name}"', f'title = "{self.title}"', f'homepage = "{self.homepage}"',
-            f"feeds = {arr(self.feeds)}", f"sitemaps = {arr(self.sitemaps)}", f"listings = {arr(self.listings)}",
-            f"article_pattern = '{self.article_pattern}'", "verified = false",
-            *(f"# {note}" for note in self.notes), ""])
+        """Written by tomlkit: a title with quotes, backslashes or newlines stays valid TOML."""
+        import tomlkit
+
+        doc = tomlkit.document()
+        aot = tomlkit.aot()
+        item = tomlkit.table()
+        for note in self.notes:
+            item.add(tomlkit.comment(" ".join(note.split())))
+        for key, value in self.table().items():
+            item.add(key, value)
+        aot.append(item)
+        doc.append("sources", aot)
+        return tomlkit.dumps(doc)
 
 
 def _name(host: str) -> str:
@@ -51,16 +65,38 @@ def _name(host: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", host.split(".")[0]).strip("-") or "source"
 
 
+def _parse(response: httpx.Response) -> Any:
+    """The charset the server declared, else the page's own <meta>, else UTF-8 (not lxml's Latin-1)."""
+    content = response.content or b"<html/>"
+    encoding = response.charset_encoding or (None if b"charset" in content[:4096].lower() else "utf-8")
+    return lxml_html.fromstring(content, parser=lxml_html.HTMLParser(encoding=encoding))
+
+
+def _sample_titles(client: httpx.Client, base: str, links: list[str], pattern: str | None) -> list[str]:
+    """The <title> of three other pages of the site (articles first): what they share is its name."""
+    others = [u for u in dict.fromkeys(u.split("#")[0] for u in links) if u.rstrip("/") != base.rstrip("/")]
+    chosen = [u for u in others if pattern and re.search(pattern, u.split("?")[0])][:2]
+    chosen += [u for u in others if u not in chosen][:3 - len(chosen)]
+    titles = []
+    for u in chosen:
+        try:
+            r = client.get(u)
+            if r.status_code == 200 and r.content:
+                titles.append(page_title(_parse(r)))
+        except (httpx.HTTPError, ValueError):
+            continue
+    return titles
+
+
 def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float = 10.0) -> Proposal:
     """Fetch and read; raises httpx.HTTPError (with the reason) when the home page cannot be had."""
     with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout, follow_redirects=True) as client:
         home = client.get(url)
         home.raise_for_status()
         base = str(home.url)
-        tree = lxml_html.fromstring(home.content or b"<html/>")
-        title = " ".join(" ".join(tree.xpath("//title//text()")).split()) or urlsplit(base).hostname or ""
+        tree = _parse(home)
         host = urlsplit(base).hostname or ""
-        proposal = Proposal(_name(host), re.split(r"\s+[|–-]\s+", title)[0], base, listings=[base])
+        proposal = Proposal(_name(host), "", base, listings=[base])
 
         def works(candidate: str, kind: str) -> bool:
             try:
@@ -88,6 +124,7 @@ def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float
         counts = Counter(p for p in PATTERNS for u in same_site if re.search(p, u.split("?")[0].split("#")[0]))
         best = next((p for p in PATTERNS if counts[p] >= 3), None)
         proposal.article_pattern = best or r"-\d+\.html?$"
+        proposal.title = site_name(tree, _sample_titles(client, base, same_site, best), host)
         proposal.notes.append(f"article_pattern matches {counts.get(best, 0)} of the {len(same_site)} links "
                               "on the home page" if best else "no article URL shape found on the home page: check it")
         if not proposal.feeds:
