@@ -1,5 +1,6 @@
 """Huunghi's downloader middlewares (Scrapy wires them by ``DOWNLOADER_MIDDLEWARES``).
 
+- ``FetchPolicyMiddleware``: http(s) only, no private addresses unless allowed (``huunghi.fetchpolicy``).
 - ``RetryAfterMiddleware``: retries that listen: a 429 or 503 with Retry-After slows that host down for the rest of the
   crawl and retries after the wait; a wait longer than MAX_RETRY_AFTER is not waited for (the
   page is recorded as failed with the server's own words, and the next scheduled crawl tries again).
@@ -15,9 +16,42 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from huunghi.fetchpolicy import refusal
 from huunghi.storage.archive import Archive
+
+
+class RefusedRequest(IgnoreRequest):
+    """A request the fetch policy does not allow (scheme, address); recorded as a warning."""
+
+    refused = True
+
+
+class FetchPolicyMiddleware:
+    """Every request, redirects and robots.txt included, obeys ``huunghi.fetchpolicy``.
+
+    The host name is resolved here too (cached), so a public-looking name that points into our
+    own network is refused unless the source allows private addresses.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "FetchPolicyMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        source = getattr(self.crawler.spider, "source", None)
+        allow = bool(getattr(source, "allow_private", False)
+                     or self.crawler.settings.getbool("HUUNGHI_ALLOW_PRIVATE", False))
+        reason = refusal(request.url, allow, resolve=True)
+        if reason:
+            self.crawler.stats.inc_value("huunghi/refused")
+            raise RefusedRequest(f"refused by the fetch policy: {reason}")
+        return None
 
 MAX_RETRY_AFTER = 300.0
 
