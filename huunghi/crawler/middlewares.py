@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -51,6 +53,14 @@ class FetchPolicyMiddleware:
         if reason:
             self.crawler.stats.inc_value("huunghi/refused")
             raise RefusedRequest(f"refused by the fetch policy: {reason}")
+        deadline = getattr(self.crawler.spider, "deadline_at", None)
+        if deadline is not None:
+            # no download outlives the crawl's deadline (Scrapy's close waits for those in flight)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise IgnoreRequest("the crawl's deadline has passed")
+            timeout = request.meta.get("download_timeout") or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180)
+            request.meta["download_timeout"] = max(0.5, min(float(timeout), left + 1.0))
         return None
 
 MAX_RETRY_AFTER = 300.0
@@ -103,6 +113,19 @@ class RetryAfterMiddleware(RetryMiddleware):
             else:
                 slot.randomize_delay = False
             self.crawler.stats.max_value("huunghi/retry_after_wait_s", wait)
+
+
+class RedirectLoopMiddleware:
+    """A redirect back into its own chain is an error on the run (Scrapy's duplicate filter
+    would drop it without a word). Sits below RedirectMiddleware, so it sees the 3xx first."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if response.status in (301, 302, 303, 307, 308) and (location := response.headers.get("Location")):
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if target.split("#")[0] in chain:
+                raise IgnoreRequest(f"redirect loop: {len(chain)} redirection(s) back to {target[:200]}")
+        return response
 
 
 ROLES = ("feed", "sitemap")

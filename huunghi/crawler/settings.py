@@ -30,6 +30,7 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # first of all: every request, redirects included, obeys the fetch policy
     "huunghi.crawler.middlewares.FetchPolicyMiddleware": 10,
+    "huunghi.crawler.middlewares.RedirectLoopMiddleware": 650,
     # after the cache/compression layers, so it sees the real status and headers
     "huunghi.crawler.middlewares.ConditionalGetMiddleware": 590,
     # retries that honour Retry-After (replaces Scrapy's own, at its place)

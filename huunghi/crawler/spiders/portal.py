@@ -7,6 +7,7 @@ item, so it is recorded on the crawl run and the rest of the crawl goes on.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from huunghi.crawler.extract.html import decode
 from huunghi.crawler.items import FetchedPage, PageError
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
 from huunghi.fetchpolicy import TooLarge, refusal
+from huunghi.safetext import strip_controls
 from huunghi.storage.archive import Archive
 
 MAX_SITEMAP_DEPTH = 3  # an index of indexes of sitemaps is as deep as real portals go
@@ -50,6 +52,7 @@ class PortalSpider(scrapy.Spider):
         # what a limit cut, recorded on the run when it closes: kind -> (count, example URL, reason)
         self.cuts: dict[str, tuple[int, str, str]] = {}
         self.article_requests = 0
+        self.deadline_at: float | None = None  # time.monotonic() when the crawl must be over
         if isinstance(source, SourceConfig):
             self.source = source
         else:
@@ -112,6 +115,8 @@ class PortalSpider(scrapy.Spider):
             return
         from twisted.internet import reactor
 
+        self.deadline_at = time.monotonic() + seconds
+
         def overran() -> None:
             if self.crawler.engine is not None and self.crawler.engine.running:
                 self.cut("deadline", self.source.homepage or self.source.name,
@@ -128,8 +133,8 @@ class PortalSpider(scrapy.Spider):
         taken = 0
         for i, (url, when) in enumerate(urls):
             if taken >= limit:
-                self.cut("page-cap", page_url, f"more than {limit} article links on one page: "
-                         f"{len(urls) - i} left out", count=len(urls) - i)
+                self.cut("page-cap", page_url, f"more than {limit} article links on one page, feed or sitemap; "
+                         "the links past it left out", count=len(urls) - i)
                 return
             if per_crawl and self.article_requests >= per_crawl:
                 self.cut("crawl-cap", page_url, f"crawl reached {per_crawl} article requests", count=len(urls) - i)
@@ -260,6 +265,7 @@ class PortalSpider(scrapy.Spider):
             return
         # decoded once here by our rules (UTF-8 wins over a wrong declaration); parsed once, later
         html, warning = decode(response.body, _declared_charset(response))
+        html = strip_controls(html)  # nothing a terminal or XML would choke on is ever stored
         if warning:
             yield PageError(response.url, "charset", warning, severity="warning")
         yield FetchedPage(url=response.url, html=html, feed_date=response.meta.get("feed_date"))
