@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import asyncio
 import json
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,6 +31,7 @@ import httpx
 from jinja2 import DictLoader, Environment, select_autoescape
 
 from huunghi.config import Config, SubscriptionConfig
+from huunghi.fetchpolicy import check
 from huunghi.storage.archive import Archive, DeliveryRecord
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document, Node, matches, parse_query
@@ -37,8 +40,11 @@ from huunghi.monitor.mail import deliver, new_message
 
 CURSOR = "alerts.planned_through_event"
 MAX_ATTEMPTS = 8
-STALE_AFTER_S = 900
 WEBHOOK_TIMEOUT_S = 10.0
+WEBHOOK_DEADLINE_S = 30.0  # the whole delivery, however slowly the receiver drips its answer
+PASS_BUDGET_S = 60.0       # a sending pass hands back what it has not reached by then
+# a row still "sending" this long after its claim belongs to a pass that died (kill -9)
+STALE_AFTER_S = int(PASS_BUDGET_S + WEBHOOK_DEADLINE_S + 30)
 SUBJECTS = {"new": "Bài mới", "changed": "Đính chính", "removed": "Bài bị gỡ", "source_broken": "Nguồn lỗi"}
 
 
@@ -123,7 +129,12 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
     subs = {s.name: s for s in config.subscriptions}
     report = SendReport()
     dead: set[str] = set()  # endpoints that failed in this pass
+    started = time.monotonic()
     for d in archive.claim_deliveries(now, stale_after_s=STALE_AFTER_S):
+        if time.monotonic() - started > PASS_BUDGET_S:  # back to pending, for the next pass
+            archive.finish_delivery(d.id, False, "", now, count_attempt=False)
+            report.deferred += 1
+            continue
         sub = subs.get(d.subscription)
         if sub is None:
             archive.finish_delivery(d.id, False, f"subscription {d.subscription!r} no longer configured")
@@ -140,7 +151,7 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
             if d.channel == "email":
                 send_email(config, sub, d, article)
             else:
-                send_webhook(sub, d, article)
+                send_webhook(sub, d, article, config.crawler.allow_private)
         except Exception as exc:  # any failure of one delivery is recorded on it, never raised
             error = f"{type(exc).__name__}: {exc}"
             report.errors.append(f"{d.subscription}/{d.channel} #{d.id}: {error}")
@@ -172,16 +183,38 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> None:
+def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any, allow_private: bool = False,
+                 deadline_s: float = WEBHOOK_DEADLINE_S) -> None:
+    """POST one delivery; the fetch policy applies, and the whole exchange has ``deadline_s``.
+
+    httpx's own timeout is per read, so a receiver dripping one byte at a time would hold the
+    pass for ever; an asyncio deadline cancels it at any point. A receiver that timed out after
+    processing gets the same delivery again (same X-Huunghi-Delivery id: deduplicate on it).
+    """
+    check(sub.webhook, allow_private=sub.allow_private or allow_private, resolve=True)
     body = json.dumps(payload(d, article), ensure_ascii=False, default=str).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "X-Huunghi-Event": d.kind,
                "X-Huunghi-Delivery": str(d.id), "User-Agent": "Huunghi-alerts/0.1"}
     secret = os.environ.get(sub.secret_env, "") if sub.secret_env else ""
     if secret:
         headers["X-Huunghi-Signature"] = sign(secret, body)
-    response = httpx.post(sub.webhook, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_S)
-    if not 200 <= response.status_code < 300:
-        raise RuntimeError(f"HTTP {response.status_code} from {sub.webhook}")
+
+    async def post() -> int:
+        async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False) as client:
+            async with client.stream("POST", sub.webhook, content=body, headers=headers) as response:
+                async for _ in response.aiter_raw(65536):  # read (and bound) the answer
+                    pass
+                return response.status_code
+
+    async def bounded() -> int:
+        return await asyncio.wait_for(post(), deadline_s)
+
+    try:
+        status = asyncio.run(bounded())
+    except (asyncio.TimeoutError, TimeoutError):
+        raise TimeoutError(f"no complete answer from {sub.webhook} within {deadline_s:.0f} s") from None
+    if not 200 <= status < 300:
+        raise RuntimeError(f"HTTP {status} from {sub.webhook}")
 
 
 _ENV = Environment(loader=DictLoader({
