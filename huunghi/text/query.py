@@ -41,9 +41,18 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"\w+", fold(normalize(text)))
 
 
+MAX_QUERY_CHARS, MAX_QUERY_TOKENS, MAX_QUERY_DEPTH = 4000, 256, 32  # bounded work per query
+
+
 def parse_query(text: str) -> Node:
+    if len(text or "") > MAX_QUERY_CHARS:
+        raise QueryError(f"truy vấn dài quá {MAX_QUERY_CHARS} ký tự (query too long)")
+    if (text or "").count("(") > MAX_QUERY_DEPTH and _depth(text) > MAX_QUERY_DEPTH:
+        raise QueryError(f"ngoặc lồng sâu quá {MAX_QUERY_DEPTH} mức (parentheses nested too deep)")
     tokens: list[tuple[str, str]] = []
     for m in _TOKEN.finditer(text or ""):
+        if len(tokens) >= MAX_QUERY_TOKENS:
+            raise QueryError(f"truy vấn quá {MAX_QUERY_TOKENS} từ/toán tử (query has too many terms)")
         phrase, lpar, rpar, minus, word = m.groups()
         if phrase is not None:
             tokens.append(("words", phrase))
@@ -65,6 +74,14 @@ def parse_query(text: str) -> Node:
     if parser.pos != len(tokens):
         raise QueryError(f"unexpected {tokens[parser.pos][1]!r} at token {parser.pos + 1}")
     return node
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class _Parser:
