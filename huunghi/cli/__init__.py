@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigError, config_path, load_config
@@ -37,7 +38,7 @@ def _config() -> Config:
     try:
         cfg = load_config(State.config_file)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/] {exc}")
+        err.print(f"[red]configuration error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     for problem in cfg.problems:
         err.print(f"[yellow]skipped source:[/] {problem}")
@@ -592,7 +593,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     cfg = _config()
     _archive(cfg).close()  # a broken archive stops here, with its reason
     console.print(f"Huunghi on http://{host}:{port}/  (read-only; Ctrl-C stops it)")
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning")
+    # SIGTERM stops it within seconds even with requests in flight (each is bounded anyway)
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
 @app.command()

@@ -7,11 +7,19 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
+from rich.markup import escape
 from rich.table import Table
+
+from huunghi.safetext import strip_controls
 
 from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
 from huunghi.clock import HANOI as VN, local
 
+
+
+def _s(value: Any) -> str:
+    """Text from a page or a server, shown as it is: rich markup escaped, control characters gone."""
+    return escape(strip_controls("" if value is None else str(value)))
 
 
 def to_json(rows: Iterable[Any]) -> str:
@@ -30,7 +38,7 @@ def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table
     table.add_column("published (GMT+7)", no_wrap=True)
     table.add_column("title")
     for a in rows:
-        table.add_row(str(a.id), a.source, local(a.published_at), a.title)
+        table.add_row(str(a.id), _s(a.source), local(a.published_at), _s(a.title))
     return table
 
 
@@ -40,8 +48,8 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
                 "errors", "secs"):
         table.add_column(col, justify="right" if col not in ("source", "status", "started") else "left")
     for r in rows:
-        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "")
-        table.add_row(str(r.id), r.source, local(r.started_at, "%d/%m %H:%M:%S"), f"[{style}]{r.status}[/]",
+        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "dim")
+        table.add_row(str(r.id), _s(r.source), local(r.started_at, "%d/%m %H:%M:%S"), f"[{style}]{_s(r.status)}[/]",
                       str(r.pages_fetched), str(r.articles_new), str(r.articles_updated),
                       str(r.articles_unchanged), str(r.error_count),
                       f"{r.duration_s:.1f}" if r.duration_s is not None else "—")
@@ -58,7 +66,7 @@ def errors_table(rows: list[RunSummary]) -> Table | None:
     for r in rows:
         for e in r.errors:
             table.add_row(str(r.id), "[red]error[/]" if e.severity == "error" else "[yellow]warning[/]",
-                          e.kind, e.url, e.reason)
+                          _s(e.kind), _s(e.url), _s(e.reason))
     return table if table.row_count else None
 
 
@@ -68,8 +76,8 @@ def sources_table(rows: list[SourceOverview]) -> Table:
         table.add_column(col, justify="right" if col in ("articles", "errors") else "left")
     for s in rows:
         last = s.last_run
-        table.add_row(s.name, s.title, str(s.articles), local(last.started_at) if last else "never",
-                      last.status if last else "—", str(last.error_count) if last else "—")
+        table.add_row(_s(s.name), _s(s.title), str(s.articles), local(last.started_at) if last else "never",
+                      _s(last.status) if last else "—", str(last.error_count) if last else "—")
     return table
 
 
@@ -105,7 +113,7 @@ def events_table(rows: list[Any]) -> Table:
             what += "\n" + render_diff(e.data.get("diff", []), width=160)
         elif e.kind == "removed":
             what += f"\n{e.data.get('reason', '')}"
-        table.add_row(str(e.id), local(e.created_at), e.kind, e.source, what)
+        table.add_row(str(e.id), local(e.created_at), _s(e.kind), _s(e.source), _s(what))
     return table
 
 
@@ -114,8 +122,8 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
     for col in ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"):
         table.add_column(col, justify="right" if col in ("id", "tries") else "left")
     for d in rows:
-        table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", d["subscription"], d["channel"], d["status"],
-                      str(d["attempts"]), local(d["sent_at"]), d["last_error"][:80])
+        table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", _s(d["subscription"]), d["channel"], d["status"],
+                      str(d["attempts"]), local(d["sent_at"]), _s((d["last_error"] or "")[:80]))
     return table
 
 
@@ -149,7 +157,7 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
         table.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
-        table.add_row(r["source"], f"[{style}]{r['health']}[/]", local(r["last_run"]), r["last_status"] or "—",
+        table.add_row(_s(r["source"]), f"[{style}]{_s(r['health'])}[/]", local(r["last_run"]), _s(r["last_status"]) or "—",
                       str(r["consecutive_failures"]), str(r["articles"]),
                       local(r["next_run"]) if r["enabled"] else "disabled")
     return table
@@ -164,7 +172,7 @@ def _marked(html_snippet: str) -> "Text":
 
     out = Text()
     for i, part in enumerate(re.split(r"</?mark>", html_snippet)):
-        out.append(html.unescape(part), style="bold yellow" if i % 2 else "")
+        out.append(strip_controls(html.unescape(part)), style="bold yellow" if i % 2 else "")
     return out
 
 
@@ -188,7 +196,7 @@ def hits_table(result: Any) -> Table:
         cell.append_text(_marked(h.snippet_html))
         if h.article.removed_at:
             cell.append("\n[removed]", style="red")
-        table.add_row(str(h.article.id), h.article.source, local(h.article.published_at), cell)
+        table.add_row(str(h.article.id), _s(h.article.source), local(h.article.published_at), cell)
     if not result.hits:
         table.add_row("", "", "", Text("nothing matches", style="dim"))
     return table
@@ -213,32 +221,32 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     from huunghi.text.diff import render as render_diff
 
     when = d["published_at"][:16].replace("T", " ") if d["published_at"] else "—"
-    console.print(Rule(f"#{d['id']} · {d['source']}"))
-    console.print(f"[bold]{d['title']}[/bold]", markup=True, highlight=False)
-    console.print(f"[dim]{when} GMT+7 · {d['section'] or '—'} · {d['author'] or '—'}"
-                  f"{' · ' + d['credit'] if d['credit'] else ''}[/dim]\n[link]{d['url']}[/link]", highlight=False)
+    console.print(Rule(f"#{d['id']} · {_s(d['source'])}"))
+    console.print(f"[bold]{_s(d['title'])}[/bold]", markup=True, highlight=False)
+    console.print(f"[dim]{when} GMT+7 · {_s(d['section']) or '—'} · {_s(d['author']) or '—'}"
+                  f"{' · ' + _s(d['credit']) if d['credit'] else ''}[/dim]\n{_s(d['url'])}", highlight=False)
     if d["removed_at"]:
         console.print(f"[red]removed {d['removed_at'][:16]}[/]")
     console.print()
-    console.print(d["lead"], style="italic", markup=False, highlight=False)
+    console.print(strip_controls(d["lead"] or ""), style="italic", markup=False, highlight=False)
     console.print()
-    console.print(d["body_text"], markup=False, highlight=False)
+    console.print(strip_controls(d["body_text"] or ""), markup=False, highlight=False)
     for img in d["images"]:
-        console.print(f"[dim]image:[/dim] {img.get('src', '')} — {img.get('caption', '')}", highlight=False)
+        console.print(f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}", highlight=False)
     if d["tags"]:
-        console.print("\n[bold]Tags:[/bold] " + ", ".join(d["tags"]), highlight=False)
+        console.print("\n[bold]Tags:[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
     table = Table(title="Story: the same event in other sources", title_justify="left")
     for col in ("id", "source", "published (GMT+7)", "title"):
         table.add_column(col)
     for o in d["story"]:
-        table.add_row(str(o["id"]), o["source"], (o["published_at"] or "—")[:16].replace("T", " "), o["title"])
+        table.add_row(str(o["id"]), _s(o["source"]), (o["published_at"] or "—")[:16].replace("T", " "), _s(o["title"]))
     console.print(table if d["story"] else "\n[dim]No other source reported this story.[/dim]")
     history = Table(title=f"History ({len(d['history'])} versions)", title_justify="left")
     for col in ("version", "fetched (GMT+7)", "change"):
         history.add_column(col)
     for v in d["history"]:
         change = render_diff(v["diff"], width=120) if v["diff"] else ("first version" if v["version"] == 1 else "—")
-        history.add_row(str(v["version"]), v["fetched_at"][:16].replace("T", " "), change)
+        history.add_row(str(v["version"]), v["fetched_at"][:16].replace("T", " "), _s(change))
     console.print(history)
 
 
