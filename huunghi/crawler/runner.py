@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -25,6 +27,7 @@ from huunghi.crawler.spiders.portal import PortalSpider
 from huunghi.storage.archive import Archive, RunSummary
 
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
+CRAWLERS: list[object] = []  # this process's crawlers, for closing their runs when the parent dies
 ProgressFn = Callable[[str, str], None]  # (source name, "fetched" | "stored" | "error")
 
 
@@ -53,6 +56,7 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
             _wire_progress(crawler, src.name, progress)
         process.crawl(crawler, source=src, database_url=config.database_url, since=since)
         crawlers.append(crawler)
+        CRAWLERS.append(crawler)
     process.start()
     with Archive(config.database_url) as archive:
         return [archive.run(c.spider.run_id) for c in crawlers if getattr(c.spider, "run_id", None)]
@@ -65,10 +69,37 @@ def _wire_progress(crawler: object, name: str, progress: ProgressFn) -> None:
     sig.connect(lambda **_: progress(name, "error"), signal=signals.item_dropped, weak=False)
 
 
-def _child(config_path: str, sources: list[str] | None) -> None:
+def die_with_parent(parent_pid: int, database_url: str, poll_s: float = 0.5) -> None:
+    """End this crawl soon after its parent dies, closing its runs as ``interrupted``.
+
+    A daemon killed with -9 cannot stop its crawls; without this they live on as orphans, stack
+    up and later overwrite runs the restarted daemon has closed. Scrapy's graceful stop would
+    wait for every download in flight (a dripping server: minutes), so the runs are closed here
+    and the process leaves at once; the reading worker dies with it (it watches its own parent).
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        try:
+            with Archive(database_url) as archive:
+                for crawler in list(CRAWLERS):
+                    run_id = getattr(getattr(crawler, "spider", None), "run_id", None)
+                    if run_id:
+                        pages = crawler.stats.get_value("response_received_count", 0) if crawler.stats else 0
+                        archive.finish_run(run_id, pages, status="interrupted")
+        finally:
+            os._exit(143)
+
+    threading.Thread(target=watch, name="huunghi-parent-watch", daemon=True).start()
+
+
+def _child(config_path: str, sources: list[str] | None, parent_pid: int | None = None) -> None:
     # Until Scrapy installs its graceful handler (after the reactor starts), SIGTERM exits cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    crawl(load_config(config_path), sources)
+    config = load_config(config_path)
+    if parent_pid is not None:
+        die_with_parent(parent_pid, config.database_url)
+    crawl(config, sources)
 
 
 RUNNING: set[multiprocessing.process.BaseProcess] = set()  # live crawl children, for a clean stop
@@ -79,7 +110,7 @@ def crawl_in_subprocess(config_path: str | Path, sources: list[str] | None = Non
                         timeout: float = 600) -> int:
     """One crawl in a fresh (spawned) process; returns its exit code (-9 when it overran)."""
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_child, args=(str(config_path), sources), name="huunghi-crawl")
+    proc = ctx.Process(target=_child, args=(str(config_path), sources, os.getpid()), name="huunghi-crawl")
     proc.start()
     with _RUNNING_LOCK:
         RUNNING.add(proc)

@@ -252,6 +252,9 @@ class Archive:
             run = s.get(CrawlRun, run_id)
             if run is None:
                 raise KeyError(run_id)
+            if run.status != "running":
+                # closed already (marked interrupted by a restarted daemon): an orphan must not rewrite it
+                return self.run(run_id)
             run.finished_at = utcnow()
             run.pages_fetched = pages_fetched
             run.duration_s = (run.finished_at - run.started_at).total_seconds()
