@@ -136,9 +136,9 @@ def sources_add(url: str = typer.Argument(..., help="The portal's home page."),
     cfg = _config() if path.exists() else None
     agent = cfg.crawler.full_user_agent if cfg else "Huunghi/0.1 news monitor"
     try:
-        proposal = probe(url, agent)
-    except httpx.HTTPError as exc:
-        err.print(f"[red]cannot read {url}:[/] {exc}")
+        proposal = probe(url, agent, allow_private=bool(cfg and cfg.crawler.allow_private))
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: refused by the fetch policy, too large
+        err.print(f"[red]cannot read {escape(url)}:[/] {escape(str(exc))}")
         raise typer.Exit(1)
     if name:
         proposal.name = name
