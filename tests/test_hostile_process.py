@@ -71,3 +71,28 @@ def test_a_crawl_dies_with_the_process_that_started_it(tmp_path):
         runs = archive.runs()
     # SIGTERM from the kernel let Scrapy close the run: it is not left "running"
     assert runs and all(r.status != "running" for r in runs), [(r.id, r.status) for r in runs]
+
+
+def test_a_run_left_running_by_a_killed_crawl_is_closed_by_the_next_crawl(tmp_path):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from huunghi.storage.models import CrawlRun
+
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with Archive(db) as archive:
+        source = archive.ensure_source("dead", "Dead", "http://127.0.0.1:9/", {})
+        old, fresh = archive.start_run(source), archive.start_run(source)
+        with archive.session() as s:  # the killed crawl started long ago
+            run = s.get(CrawlRun, old)
+            s.execute(update(CrawlRun).where(CrawlRun.id == old).values(started_at=run.started_at - timedelta(days=1)))
+            s.commit()
+    (tmp_path / "huunghi.toml").write_text(
+        f'[archive]\nurl = "{db}"\n[crawler]\nretries = 0\ntimeout = 2.0\n'
+        '[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\n', encoding="utf-8")
+    from huunghi.crawler.runner import crawl_in_subprocess
+    crawl_in_subprocess(tmp_path / "huunghi.toml", timeout=240)
+    with Archive(db) as archive:
+        assert archive.run(old).status == "interrupted"
+        assert archive.run(fresh).status == "running"  # may still be alive: too young to judge

@@ -284,11 +284,15 @@ class Archive:
                                  "consecutive_failures": failures, "articles": counts.get(src.id, 0)}
         return out
 
-    def interrupt_stale_runs(self, source: str | None = None) -> int:
-        """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted"."""
+    def interrupt_stale_runs(self, source: str | None = None, older_than_s: float | None = None) -> int:
+        """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted".
+
+        ``older_than_s``: only runs started that long ago (a crawl never outlives its deadline)."""
         now = utcnow()
         with self.session() as s:
             q = select(CrawlRun).where(CrawlRun.status == "running")
+            if older_than_s is not None:
+                q = q.where(CrawlRun.started_at < now - timedelta(seconds=older_than_s))
             if source:
                 q = q.where(CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery())
             stale = s.scalars(q).all()
