@@ -250,8 +250,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             except re.error as exc:
                 raise ConfigError(f"{label}.article_pattern: not a regular expression ({exc})") from exc
             if backtracks(src.article_pattern):
-                raise ConfigError(f"{label}.article_pattern: {src.article_pattern!r} lồng lặp (a repeat inside "
-                                  "a repeat, as in (a+)+) and can take forever on one URL; simplify it")
+                raise ConfigError(f"{label}.article_pattern: {src.article_pattern!r} lồng lặp "
+                                  "(a repeat inside a repeat, as in (a+)+) and can take forever on one URL; "
+                                  "simplify it")
             _check_source_urls(label, src, crawler.allow_private)
             if any(s.name == src.name for s in sources):
                 raise ConfigError(f"{label}: a source named {src.name!r} is defined twice")

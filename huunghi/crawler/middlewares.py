@@ -59,7 +59,8 @@ class FetchPolicyMiddleware:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise IgnoreRequest("the crawl's deadline has passed")
-            timeout = request.meta.get("download_timeout") or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180)
+            timeout = (request.meta.get("download_timeout")
+                       or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180))
             request.meta["download_timeout"] = max(0.5, min(float(timeout), left + 1.0))
         return None
 

@@ -47,7 +47,8 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
         # a run "running" for twice the deadline belongs to a crawl that was killed (every crawl
         # stops itself at its deadline): close it, so `huunghi runs` does not show it running for ever
         for src in chosen:
-            archive.interrupt_stale_runs(src.name, older_than_s=2 * config.crawler.crawl_deadline_seconds + 60)
+            stale_s = 2 * config.crawler.crawl_deadline_seconds + 60
+            archive.interrupt_stale_runs(src.name, older_than_s=stale_s)
     process = CrawlerProcess(scrapy_settings(config, log_level))
     if log_level not in ("DEBUG", "INFO"):
         # These failures are recorded on the crawl run (with URL and reason) and shown by the

@@ -49,7 +49,8 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
         table.add_column(col, justify="right" if col not in ("source", "status", "started") else "left")
     for r in rows:
         style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "dim")
-        table.add_row(str(r.id), _s(r.source), local(r.started_at, "%d/%m %H:%M:%S"), f"[{style}]{_s(r.status)}[/]",
+        table.add_row(str(r.id), _s(r.source), local(r.started_at, "%d/%m %H:%M:%S"),
+                      f"[{style}]{_s(r.status)}[/]",
                       str(r.pages_fetched), str(r.articles_new), str(r.articles_updated),
                       str(r.articles_unchanged), str(r.error_count),
                       f"{r.duration_s:.1f}" if r.duration_s is not None else "—")
@@ -122,7 +123,8 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
     for col in ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"):
         table.add_column(col, justify="right" if col in ("id", "tries") else "left")
     for d in rows:
-        table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", _s(d["subscription"]), d["channel"], d["status"],
+        table.add_row(str(d["id"]), f"{d['event']} #{d['event_id']}", _s(d["subscription"]), d["channel"],
+                      d["status"],
                       str(d["attempts"]), local(d["sent_at"]), _s((d["last_error"] or "")[:80]))
     return table
 
@@ -157,7 +159,8 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
         table.add_column(col, justify="right" if col in ("articles", "failures in a row") else "left")
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
-        table.add_row(_s(r["source"]), f"[{style}]{_s(r['health'])}[/]", local(r["last_run"]), _s(r["last_status"]) or "—",
+        table.add_row(_s(r["source"]), f"[{style}]{_s(r['health'])}[/]", local(r["last_run"]),
+                      _s(r["last_status"]) or "—",
                       str(r["consecutive_failures"]), str(r["articles"]),
                       local(r["next_run"]) if r["enabled"] else "disabled")
     return table
@@ -232,14 +235,16 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     console.print()
     console.print(strip_controls(d["body_text"] or ""), markup=False, highlight=False)
     for img in d["images"]:
-        console.print(f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}", highlight=False)
+        console.print(f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}",
+                      highlight=False)
     if d["tags"]:
         console.print("\n[bold]Tags:[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
     table = Table(title="Story: the same event in other sources", title_justify="left")
     for col in ("id", "source", "published (GMT+7)", "title"):
         table.add_column(col)
     for o in d["story"]:
-        table.add_row(str(o["id"]), _s(o["source"]), (o["published_at"] or "—")[:16].replace("T", " "), _s(o["title"]))
+        table.add_row(str(o["id"]), _s(o["source"]), (o["published_at"] or "—")[:16].replace("T", " "),
+                      _s(o["title"]))
     console.print(table if d["story"] else "\n[dim]No other source reported this story.[/dim]")
     history = Table(title=f"History ({len(d['history'])} versions)", title_justify="left")
     for col in ("version", "fetched (GMT+7)", "change"):

@@ -127,17 +127,19 @@ class PortalSpider(scrapy.Spider):
         self.crawler.signals.connect(lambda **_: call.active() and call.cancel(),
                                      signal=scrapy.signals.spider_closed, weak=False)
 
-    def _take(self, urls: list[tuple[str, datetime | None]], page_url: str, limit: int) -> Iterator[scrapy.Request]:
+    def _take(self, urls: list[tuple[str, datetime | None]], page_url: str,
+              limit: int) -> Iterator[scrapy.Request]:
         """Requests for the article URLs of one page, feed or sitemap, within the page's and crawl's caps."""
         per_crawl = self.settings.getint("HUUNGHI_MAX_URLS_PER_CRAWL", 0)
         taken = 0
         for i, (url, when) in enumerate(urls):
             if taken >= limit:
-                self.cut("page-cap", page_url, f"more than {limit} article links on one page, feed or sitemap; "
-                         "the links past it left out", count=len(urls) - i)
+                self.cut("page-cap", page_url, f"more than {limit} article links on one page, feed "
+                         "or sitemap; the links past it left out", count=len(urls) - i)
                 return
             if per_crawl and self.article_requests >= per_crawl:
-                self.cut("crawl-cap", page_url, f"crawl reached {per_crawl} article requests", count=len(urls) - i)
+                self.cut("crawl-cap", page_url, f"crawl reached {per_crawl} article requests",
+                         count=len(urls) - i)
                 return
             if (request := self._article(url, when)) is not None:
                 taken += 1
@@ -181,7 +183,8 @@ class PortalSpider(scrapy.Spider):
             return
         limit = self.settings.getint("HUUNGHI_MAX_LINKS_PER_SITEMAP", 50000)
         try:
-            kind, entries = parse_sitemap(response.body, max_bytes=self.settings.getint("DOWNLOAD_MAXSIZE", 0))
+            limit_bytes = self.settings.getint("DOWNLOAD_MAXSIZE", 0)
+            kind, entries = parse_sitemap(response.body, max_bytes=limit_bytes)
         except TooLarge as exc:
             yield PageError(response.url, "too-large", f"{exc} (sitemap)")
             return
@@ -292,7 +295,8 @@ class PortalSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest) and "redirect" in (failure.getErrorMessage() or "").lower():
             yield PageError(request.url, "redirect", f"{failure.getErrorMessage()} ({role})")
         elif failure.check(IgnoreRequest) and getattr(failure.value, "refused", False):
-            yield PageError(request.url, "refused", f"{failure.getErrorMessage()} ({role})", severity="warning")
+            yield PageError(request.url, "refused", f"{failure.getErrorMessage()} ({role})",
+                            severity="warning")
         elif failure.check(IgnoreRequest):
             yield PageError(request.url, "skipped", f"{failure.getErrorMessage() or 'request ignored'} ({role})",
                             severity="warning")
