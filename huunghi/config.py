@@ -17,6 +17,7 @@ from typing import Any, Mapping
 DEFAULT_CONFIG = "huunghi.toml"
 ENV_CONFIG = "HUUNGHI_CONFIG"
 ENV_DATABASE = "HUUNGHI_DATABASE_URL"
+MAX_URL_CHARS = 2048
 
 
 def resolve_database_url(explicit: str | None = None, configured: str | None = None,
@@ -52,9 +53,11 @@ class SourceConfig:
     mirrors: list[str] = field(default_factory=list)  # other hosts serving the same articles
     interval_seconds: int = 0  # how often the daemon crawls it (0: [daemon] interval_seconds)
     notes: str = ""
+    allow_private: bool = False  # may fetch loopback/private addresses (local replicas, intranets)
 
     def matches(self, url: str) -> bool:
-        return re.search(self.article_pattern, url) is not None
+        # a bounded subject: patterns are checked for catastrophic backtracking at load time
+        return len(url) <= MAX_URL_CHARS and re.search(self.article_pattern, url) is not None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -73,6 +76,11 @@ class CrawlerConfig:
     timeout: float = 30.0
     retries: int = 2
     max_response_mb: int = 20
+    allow_private: bool = False  # every source and webhook may fetch loopback/private addresses
+    max_links_per_page: int = 1000      # article URLs taken from one listing page or feed
+    max_links_per_sitemap: int = 50000  # the sitemap protocol's own limit
+    max_urls_per_crawl: int = 20000     # article requests of one crawl of one source
+    crawl_deadline_seconds: int = 1800  # a crawl still running after this closes itself
     read_in_worker: bool = True  # read pages in a worker process beside the crawl's reactor (two cores)
     # fetch a known article again this many seconds after first seeing it (corrections, removals);
     # afterwards it rests. Default: 1 h, 6 h, 24 h and 3 days.
@@ -147,6 +155,7 @@ class SubscriptionConfig:
     batch_minutes: int = 0       # batched: gather this long after the first event (0: every alerts pass)
     language: str = "vi"         # "vi" or "en"
     quiet_hours: str = ""        # "22:00-06:30" (Asia/Ho_Chi_Minh): mail and notifications held, then sent
+    allow_private: bool = False  # the webhook may be on a loopback/private address
 
 
 @dataclass
@@ -248,6 +257,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
         # a relative SQLite path is relative to the config file, not to the current folder
         url = "sqlite:///" + str((path.parent / url[len("sqlite:///"):]).resolve())
     crawler = _typed(f"{where} [crawler]", CrawlerConfig, data.get("crawler", {}))
+    _check_ranges(f"{where} [crawler]", crawler, CRAWLER_RANGES)
     sources: list[SourceConfig] = []
     problems: list[str] = []
     raw_sources = data.get("sources", [])
@@ -261,12 +271,19 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             src = _typed(label, SourceConfig, raw)
             if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", src.name):
                 raise ConfigError(f"{label}: name must be lower-case letters, digits, '-', '_' or '.'")
+            if src.max_listing_pages < 0 or src.interval_seconds < 0:
+                raise ConfigError(f"{label}: max_listing_pages and interval_seconds must not be negative")
             if not (src.feeds or src.sitemaps or src.listings):
                 raise ConfigError(f"{label}: give at least one of feeds, sitemaps, listings")
             try:
                 re.compile(src.article_pattern)
             except re.error as exc:
                 raise ConfigError(f"{label}.article_pattern: not a regular expression ({exc})") from exc
+            if backtracks(src.article_pattern):
+                raise ConfigError(f"{label}.article_pattern: {src.article_pattern!r} lồng lặp "
+                                  "(a repeat inside a repeat, as in (a+)+) and can take forever on one URL; "
+                                  "simplify it")
+            _check_source_urls(label, src, crawler.allow_private)
             if any(s.name == src.name for s in sources):
                 raise ConfigError(f"{label}: a source named {src.name!r} is defined twice")
             sources.append(src)
@@ -274,6 +291,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             problems.append(str(exc))
     mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
     daemon = _typed(f"{where} [daemon]", DaemonConfig, data.get("daemon", {}))
+    _check_ranges(f"{where} [daemon]", daemon, DAEMON_RANGES)
+    if not 1 <= mail.smtp_port <= 65535:
+        raise ConfigError(f"{where} [mail].smtp_port: {mail.smtp_port} is not a port (1-65535)")
     web = _typed(f"{where} [web]", WebConfig, data.get("web", {}))
     if web.base_url and not re.match(r"https?://[^/\s]+", web.base_url):
         raise ConfigError(f"{where} [web].base_url: an http(s) address, not {web.base_url!r}")
@@ -284,7 +304,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             for i, t in enumerate(_tables(where, data, "subscriptions"))]
     digests = [_typed(f"{where} [[digests]] #{i + 1}", DigestConfig, t)
                for i, t in enumerate(_tables(where, data, "digests"))]
-    _check_rules(where, topics, subs, sources)
+    _check_rules(where, topics, subs, sources, crawler.allow_private)
     _check_digests(where, digests, topics)
     return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
                   topics=topics, subscriptions=subs, digests=digests, daemon=daemon, web=web)
@@ -321,7 +341,7 @@ def _tables(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionConfig],
-                 sources: list[SourceConfig]) -> None:
+                 sources: list[SourceConfig], allow_private: bool = False) -> None:
     """Alert rules are checked whole: a typo here would silently mute an alert, so it stops the command."""
     from huunghi.text.query import QueryError, parse_query
 
@@ -355,6 +375,86 @@ def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionC
         bad_urls = [u for u in sub.notify if "://" not in u]
         if bad_urls:
             raise ConfigError(f"{label}.notify: not Apprise URLs (scheme://…): {bad_urls}")
+        if sub.webhook:
+            from huunghi.fetchpolicy import refusal
+
+            reason = refusal(sub.webhook, sub.allow_private or allow_private)
+            if reason:
+                raise ConfigError(f"{where} [[subscriptions]] {sub.name}.webhook: {reason}")
+
+
+# (minimum, maximum) of numeric settings; None: no bound that side
+CRAWLER_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "concurrent_per_host": (1, 64), "download_delay": (0, 3600), "timeout": (0.001, 3600), "retries": (0, 20),
+    "max_response_mb": (1, 1024), "max_links_per_page": (1, None), "max_links_per_sitemap": (1, None),
+    "max_urls_per_crawl": (1, None), "crawl_deadline_seconds": (1, None),
+}
+DAEMON_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "interval_seconds": (1, None), "jitter_seconds": (0, None), "crawl_timeout_seconds": (1, None),
+    "alerts_every_seconds": (1, None), "digests_every_seconds": (1, None), "stop_grace_seconds": (0, 3600),
+}
+
+
+def _check_ranges(where: str, obj: Any, ranges: dict[str, tuple[float | None, float | None]]) -> None:
+    """Numbers that Scrapy or the scheduler would read as "unlimited" or "never" are refused here."""
+    for key, (low, high) in ranges.items():
+        value = getattr(obj, key)
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f">= {low}" if high is None else f"between {low} and {high}"
+            raise ConfigError(f"{where}.{key}: {value!r} ngoài giới hạn (must be {bounds})")
+    for i, value in enumerate(getattr(obj, "revisit_after", []) or []):
+        if value < 0:
+            raise ConfigError(f"{where}.revisit_after[{i}]: {value} must not be negative")
+
+
+def backtracks(pattern: str) -> bool:
+    """A repeat nested in a repeat (``(a+)+``, ``(a*b?)*``): the shape that backtracks exponentially.
+
+    Python's ``re`` has no time limit, so such a pattern is refused rather than run.
+    """
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse  # type: ignore[no-redef]
+    repeats = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)}
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, arg in items:
+            if op in repeats:
+                low, high, sub = arg
+                unbounded = high is sre_parse.MAXREPEAT or high > 10
+                if unbounded and inside:
+                    return True
+                if walk(sub, inside or unbounded):
+                    return True
+            elif op is sre_parse.SUBPATTERN:
+                if walk(arg[-1], inside):
+                    return True
+            elif op is sre_parse.BRANCH:
+                if any(walk(b, inside) for b in arg[1]):
+                    return True
+            elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+                if walk(arg[1], inside):
+                    return True
+        return False
+
+    try:
+        return walk(sre_parse.parse(pattern), False)
+    except (re.error, RecursionError):
+        return True
+
+
+def _check_source_urls(label: str, src: SourceConfig, allow_private: bool) -> None:
+    from huunghi.fetchpolicy import refusal
+
+    for key in ("homepage", "feeds", "sitemaps", "listings"):
+        values = getattr(src, key)
+        for url in [values] if isinstance(values, str) else values:
+            if key == "homepage" and not url:
+                continue
+            reason = refusal(url, src.allow_private or allow_private)
+            if reason:
+                raise ConfigError(f"{label}.{key}: {url!r}: {reason}")
 
 
 def config_path(explicit: str | Path | None = None) -> Path:
@@ -365,12 +465,16 @@ def load_config(explicit: str | Path | None = None) -> Config:
     path = config_path(explicit)
     if not path.exists():
         raise ConfigError(f"{path}: no such file; run 'huunghi init' to write a starter configuration")
+    if not path.is_file():
+        raise ConfigError(f"{path}: không phải tệp cấu hình (not a file: give the path of huunghi.toml)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     return parse_config(data, path.resolve())
 
 

@@ -34,10 +34,10 @@ def write_config(path: Path, replicas: ReplicaSet, db: str, smtp_port: int, hook
         '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\ntopics = ["friendship-union"]\n'
         'events = ["new", "changed", "removed"]\n',
         f'[[subscriptions]]\nname = "hook"\nwebhook = "{hook_url}"\nsecret_env = "HUUNGHI_TEST_HOOK_SECRET"\n'
-        'topics = ["thanh-hoa"]\nevents = ["new", "changed", "removed"]\n',
-        '[[subscriptions]]\nname = "dead"\nwebhook = "http://127.0.0.1:9/hook"\nevents = ["new"]\n',
+        'allow_private = true\ntopics = ["thanh-hoa"]\nevents = ["new", "changed", "removed"]\n',
+        '[[subscriptions]]\nname = "dead"\nwebhook = "http://127.0.0.1:9/hook"\nevents = ["new"]\nallow_private = true\n',
         '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n',
-        '[[sources]]\nname = "gone"\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'])
+        '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'])
     return replica_config(path, replicas, db, ["thoidai", "baotinh"], extra=extra, retries=0)
 
 

@@ -103,7 +103,7 @@ def test_an_unreachable_source_is_recorded_and_does_not_stop_the_others(replicas
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     config = write_config(tmp_path / "huunghi.toml", replicas, db, names={"quocte"})
     config.write_text(config.read_text(encoding="utf-8") + (
-        '\n[[sources]]\nname = "dead"\nfeeds = ["http://127.0.0.1:9/rss"]\nlistings = ["http://127.0.0.1:9/"]\n'
+        '\n[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\nlistings = ["http://127.0.0.1:9/"]\n'
     ), encoding="utf-8")
     crawl(config)
     with Archive(db) as archive:

@@ -69,7 +69,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
         config = replica_config(tmp_path / "huunghi.toml", replicas, db, retries=0, extra=(
             "[daemon]\ninterval_seconds = 3\njitter_seconds = 0\nalerts_every_seconds = 2\n"
             "digests_every_seconds = 2\nstop_grace_seconds = 15\n"
-            '[[sources]]\nname = "gone"\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
+            '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
             "interval_seconds = 2\n"))
         daemon = start_daemon(config, marker)
         try:

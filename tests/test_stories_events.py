@@ -126,7 +126,7 @@ def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
     config = tmp_path / "huunghi.toml"
     config.write_text(
         f'[archive]\nurl = {json.dumps(archive_url)}\n[crawler]\nretries = 0\ntimeout = 3.0\n'
-        '[[sources]]\nname = "dead"\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
+        '[[sources]]\nname = "dead"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
         encoding="utf-8")
     crawl(config)
     crawl(config)

@@ -6,25 +6,49 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+
+from huunghi.safetext import strip_controls
 
 from huunghi.clock import HANOI as VN
 from huunghi.clock import local
 from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
 
 if TYPE_CHECKING:
-    from rich.text import Text
+    from rich.console import RenderableType
+
+
+def _s(value: Any) -> str:
+    """Text from a page or a server, shown as it is: rich markup escaped, control characters gone."""
+    return escape(strip_controls("" if value is None else str(value)))
+
+
+class SafeTable(Table):
+    """A table whose plain-text cells are shown as they are: a title with ``[/]`` or an ESC byte from
+    a portal is text, never markup or a terminal command. Styled cells are ``Text`` (``styled``)."""
+
+    def add_row(self, *renderables: "RenderableType | None", **kwargs: Any) -> None:
+        super().add_row(*(_s(r) if isinstance(r, str) else r for r in renderables), **kwargs)
+
+
+def styled(value: Any, style: str, suffix: str = "") -> Text:
+    """A cell in a style (a status in its colour), its text taken literally."""
+    out = Text(strip_controls("" if value is None else str(value)), style=style)
+    if suffix:
+        out.append(strip_controls(suffix))
+    return out
 
 
 def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
     """A titled table whose ``right`` columns (the numbers) are right-aligned."""
-    table = Table(title=title, title_justify="left")
+    table = SafeTable(title=title, title_justify="left")
     for col in columns:
         table.add_column(col, justify="right" if col in right else "left")
     return table
 
 
 def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table:
-    table = Table(title=title, title_justify="left")
+    table = SafeTable(title=title, title_justify="left")
     table.add_column("id", justify="right", style="dim")
     table.add_column("source", style="cyan")
     table.add_column("published (GMT+7)", no_wrap=True)
@@ -41,12 +65,12 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
         right=("run", "pages", "new", "updated", "same", "errors", "secs"),
     )
     for r in rows:
-        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "")
+        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "dim")
         table.add_row(
             str(r.id),
             r.source,
             local(r.started_at, "%d/%m %H:%M:%S"),
-            f"[{style}]{r.status}[/]",
+            styled(r.status, style),
             str(r.pages_fetched),
             str(r.articles_new),
             str(r.articles_updated),
@@ -58,7 +82,7 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
 
 
 def errors_table(rows: list[RunSummary]) -> Table | None:
-    table = Table(title="Problems recorded", title_justify="left")
+    table = SafeTable(title="Problems recorded", title_justify="left")
     table.add_column("run", justify="right")
     table.add_column("severity")
     table.add_column("kind")
@@ -68,7 +92,7 @@ def errors_table(rows: list[RunSummary]) -> Table | None:
         for e in r.errors:
             table.add_row(
                 str(r.id),
-                "[red]error[/]" if e.severity == "error" else "[yellow]warning[/]",
+                styled("error", "red") if e.severity == "error" else styled("warning", "yellow"),
                 e.kind,
                 e.url,
                 e.reason,
@@ -162,7 +186,7 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
             d["status"],
             str(d["attempts"]),
             local(d["sent_at"]),
-            d["last_error"][:80],
+            (d["last_error"] or "")[:80],
         )
     return table
 
@@ -225,10 +249,10 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
     )
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
-        reason = f" ({escape(r['reason'])})" if r.get("reason") else ""
+        reason = f" ({r['reason']})" if r.get("reason") else ""
         table.add_row(
             r["source"],
-            f"[{style}]{r['health']}[/]{reason}",
+            styled(r["health"], style, reason),
             local(r["last_run"]),
             r["last_status"] or "—",
             str(r["consecutive_failures"]),
@@ -247,7 +271,7 @@ def _marked(html_snippet: str) -> Text:
 
     out = Text()
     for i, part in enumerate(re.split(r"</?mark>", html_snippet)):
-        out.append(html.unescape(part), style="bold yellow" if i % 2 else "")
+        out.append(strip_controls(html.unescape(part)), style="bold yellow" if i % 2 else "")
     return out
 
 
@@ -315,23 +339,24 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     from huunghi.text.diff import render as render_diff
 
     when = d["published_at"][:16].replace("T", " ") if d["published_at"] else "—"
-    console.print(Rule(f"#{d['id']} · {d['source']}"))
-    console.print(f"[bold]{d['title']}[/bold]", markup=True, highlight=False)
+    console.print(Rule(f"#{d['id']} · {_s(d['source'])}"))
+    console.print(f"[bold]{_s(d['title'])}[/bold]", markup=True, highlight=False)
     console.print(
-        f"[dim]{when} GMT+7 · {d['section'] or '—'} · {d['author'] or '—'}"
-        f"{' · ' + d['credit'] if d['credit'] else ''}[/dim]\n[link]{d['url']}[/link]",
+        f"[dim]{when} GMT+7 · {_s(d['section']) or '—'} · {_s(d['author']) or '—'}"
+        f"{' · ' + _s(d['credit']) if d['credit'] else ''}[/dim]\n{_s(d['url'])}",
         highlight=False,
     )
     if d["removed_at"]:
         console.print(f"[red]removed {d['removed_at'][:16]}[/]")
     console.print()
-    console.print(d["lead"], style="italic", markup=False, highlight=False)
+    console.print(strip_controls(d["lead"] or ""), style="italic", markup=False, highlight=False)
     console.print()
-    console.print(d["body_text"], markup=False, highlight=False)
+    console.print(strip_controls(d["body_text"] or ""), markup=False, highlight=False)
     for img in d["images"]:
-        console.print(f"[dim]image:[/dim] {img.get('src', '')} — {img.get('caption', '')}", highlight=False)
+        console.print(f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}",
+                      highlight=False)
     if d["tags"]:
-        console.print("\n[bold]Tags:[/bold] " + ", ".join(d["tags"]), highlight=False)
+        console.print("\n[bold]Tags:[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
     table = _table("Story: the same event in other sources", ("id", "source", "published (GMT+7)", "title"))
     for o in d["story"]:
         table.add_row(
@@ -352,7 +377,7 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
 def _per_day(
     title: str, label: str, days: list[str], rows: dict[str, dict[str, int]], style: str = ""
 ) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = SafeTable(title=title, title_justify="left")
     table.add_column(label, style=style)
     for d in days:
         table.add_column(d[5:], justify="right")
@@ -380,12 +405,12 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
     )
     for source, h in data["health"].items():
         style = "red" if h.get("health") == "broken" else "green"  # health.assess decides, as in `status`
-        reason = f" ({escape(h['reason'])})" if h.get("reason") else ""
+        reason = f" ({h['reason']})" if h.get("reason") else ""
         health.add_row(
             source,
             str(h["articles"]),
             (h["last_run"] or "—")[:16].replace("T", " "),
-            f"[{style}]{h['last_status'] or '—'}[/]{reason}",
+            styled(h["last_status"] or "—", style, reason),
             str(h["consecutive_failures"]),
         )
     return [articles, events, health]

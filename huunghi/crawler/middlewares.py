@@ -1,5 +1,6 @@
 """Huunghi's downloader middlewares (Scrapy wires them by ``DOWNLOADER_MIDDLEWARES``).
 
+- ``FetchPolicyMiddleware``: http(s) only, no private addresses unless allowed (``huunghi.fetchpolicy``).
 - ``RetryAfterMiddleware``: retries that listen: a 429 or 503 with Retry-After slows that host down for the rest of the
   crawl and retries after the wait; a wait longer than MAX_RETRY_AFTER is not waited for (the
   page is recorded as failed with the server's own words, and the next scheduled crawl tries again).
@@ -9,16 +10,60 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from huunghi.crawler.database import archive_of
+from huunghi.fetchpolicy import refusal
 from huunghi.storage.archive import Archive
+
+
+class RefusedRequest(IgnoreRequest):
+    """A request the fetch policy does not allow (scheme, address); recorded as a warning."""
+
+    refused = True
+
+
+class FetchPolicyMiddleware:
+    """Every request, redirects and robots.txt included, obeys ``huunghi.fetchpolicy``.
+
+    The host name is resolved here too (cached), so a public-looking name that points into our
+    own network is refused unless the source allows private addresses.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "FetchPolicyMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        source = getattr(self.crawler.spider, "source", None)
+        allow = bool(getattr(source, "allow_private", False)
+                     or self.crawler.settings.getbool("HUUNGHI_ALLOW_PRIVATE", False))
+        reason = refusal(request.url, allow, resolve=True)
+        if reason:
+            self.crawler.stats.inc_value("huunghi/refused")
+            raise RefusedRequest(f"refused by the fetch policy: {reason}")
+        deadline = getattr(self.crawler.spider, "deadline_at", None)
+        if deadline is not None:
+            # no download outlives the crawl's deadline (Scrapy's close waits for those in flight)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise IgnoreRequest("the crawl's deadline has passed")
+            timeout = (request.meta.get("download_timeout")
+                       or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180))
+            request.meta["download_timeout"] = max(0.5, min(float(timeout), left + 1.0))
+        return None
 
 MAX_RETRY_AFTER = 300.0
 
@@ -70,6 +115,19 @@ class RetryAfterMiddleware(RetryMiddleware):
             else:
                 slot.randomize_delay = False
             self.crawler.stats.max_value("huunghi/retry_after_wait_s", wait)
+
+
+class RedirectLoopMiddleware:
+    """A redirect back into its own chain is an error on the run (Scrapy's duplicate filter
+    would drop it without a word). Sits below RedirectMiddleware, so it sees the 3xx first."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if response.status in (301, 302, 303, 307, 308) and (location := response.headers.get("Location")):
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if target.split("#")[0] in chain:
+                raise IgnoreRequest(f"redirect loop: {len(chain)} redirection(s) back to {target[:200]}")
+        return response
 
 
 ROLES = ("feed", "sitemap")

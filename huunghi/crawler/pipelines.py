@@ -149,6 +149,10 @@ class ArchivePipeline:
         if self.archive is None:
             return
         self._flush()
+        for kind, (count, url, reason) in getattr(self.crawler.spider, "cuts", {}).items():
+            # refused links are a portal's doing, repaired by not following them; a cut is work left undone
+            severity = "warning" if kind == "refused" else "error"
+            self.archive.crawls.record_error(self.run_id, url, kind, f"{reason} ({count}×)", severity)
         stats = self.crawler.stats
         pages = stats.get_value("response_received_count", 0)
         seen = {"known_skipped": stats.get_value("huunghi/known_skipped", 0),

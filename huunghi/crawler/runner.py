@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -23,9 +25,10 @@ from huunghi.crawler import settings as default_settings
 from huunghi.config import Config, load_config
 from huunghi.crawler.spiders.portal import PortalSpider
 from huunghi.crawler.database import close_shared, shared
-from huunghi.storage.archive import RunSummary
+from huunghi.storage.archive import Archive, RunSummary
 
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
+CRAWLERS: list[object] = []  # this process's crawlers, for closing their runs when the parent dies
 ProgressFn = Callable[[str, str], None]  # (source name, "fetched" | "stored" | "error")
 
 
@@ -41,6 +44,12 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
           log_level: str = "WARNING", since: datetime | None = None) -> list[RunSummary]:
     """Crawl the given (or all enabled) sources once, concurrently; returns one summary each."""
     chosen = config.enabled_sources(sources)
+    with Archive(config.database_url) as archive:
+        # a run "running" for twice the deadline belongs to a crawl that was killed (every crawl
+        # stops itself at its deadline): close it, so `huunghi runs` does not show it running for ever
+        for src in chosen:
+            stale_s = 2 * config.crawler.crawl_deadline_seconds + 60
+            archive.crawls.interrupt_stale_runs(src.name, older_than_s=stale_s)
     process = CrawlerProcess(scrapy_settings(config, log_level))
     if log_level not in ("DEBUG", "INFO"):
         # These failures are recorded on the crawl run (with URL and reason) and shown by the
@@ -54,6 +63,7 @@ def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn
             _wire_progress(crawler, src.name, progress)
         process.crawl(crawler, source=src, database_url=config.database_url, since=since)
         crawlers.append(crawler)
+        CRAWLERS.append(crawler)
     try:
         process.start()
         archive = shared(config.database_url)  # the one the crawls used: their spiders were given this URL
@@ -69,10 +79,37 @@ def _wire_progress(crawler: object, name: str, progress: ProgressFn) -> None:
     sig.connect(lambda **_: progress(name, "error"), signal=signals.item_dropped, weak=False)
 
 
-def _child(config_path: str, sources: list[str] | None) -> None:
+def die_with_parent(parent_pid: int, database_url: str, poll_s: float = 0.5) -> None:
+    """End this crawl soon after its parent dies, closing its runs as ``interrupted``.
+
+    A daemon killed with -9 cannot stop its crawls; without this they live on as orphans, stack
+    up and later overwrite runs the restarted daemon has closed. Scrapy's graceful stop would
+    wait for every download in flight (a dripping server: minutes), so the runs are closed here
+    and the process leaves at once; the reading worker dies with it (it watches its own parent).
+    """
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        try:
+            with Archive(database_url) as archive:
+                for crawler in list(CRAWLERS):
+                    run_id = getattr(getattr(crawler, "spider", None), "run_id", None)
+                    if run_id:
+                        pages = crawler.stats.get_value("response_received_count", 0) if crawler.stats else 0
+                        archive.crawls.finish_run(run_id, pages, status="interrupted")
+        finally:
+            os._exit(143)
+
+    threading.Thread(target=watch, name="huunghi-parent-watch", daemon=True).start()
+
+
+def _child(config_path: str, sources: list[str] | None, parent_pid: int | None = None) -> None:
     # Until Scrapy installs its graceful handler (after the reactor starts), SIGTERM exits cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    crawl(load_config(config_path), sources)
+    config = load_config(config_path)
+    if parent_pid is not None:
+        die_with_parent(parent_pid, config.database_url)
+    crawl(config, sources)
 
 
 RUNNING: set[multiprocessing.process.BaseProcess] = set()  # live crawl children, for a clean stop
@@ -83,7 +120,7 @@ def crawl_in_subprocess(config_path: str | Path, sources: list[str] | None = Non
                         timeout: float = 600) -> int:
     """One crawl in a fresh (spawned) process; returns its exit code (-9 when it overran)."""
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_child, args=(str(config_path), sources), name="huunghi-crawl")
+    proc = ctx.Process(target=_child, args=(str(config_path), sources, os.getpid()), name="huunghi-crawl")
     proc.start()
     with _RUNNING_LOCK:
         RUNNING.add(proc)

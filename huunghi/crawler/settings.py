@@ -20,11 +20,17 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
+# only http(s) is ever fetched (huunghi.fetchpolicy); the other handlers are not even loaded
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # first of all: every request, redirects included, obeys the fetch policy
+    "huunghi.crawler.middlewares.FetchPolicyMiddleware": 10,
+    "huunghi.crawler.middlewares.RedirectLoopMiddleware": 650,
     # after the cache/compression layers, so it sees the real status and headers
     "huunghi.crawler.middlewares.ConditionalGetMiddleware": 590,
     # retries that honour Retry-After (replaces Scrapy's own, at its place)
@@ -52,6 +58,12 @@ def from_config(config: "Config") -> dict:  # noqa: F821 - imported lazily to ke
         "RETRY_TIMES": c.retries,
         "HUUNGHI_REVISIT_AFTER": list(c.revisit_after),
         "DOWNLOAD_MAXSIZE": c.max_response_mb * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": min(5, c.max_response_mb) * 1024 * 1024,
+        "HUUNGHI_ALLOW_PRIVATE": c.allow_private,
+        "HUUNGHI_MAX_LINKS_PER_PAGE": c.max_links_per_page,
+        "HUUNGHI_MAX_LINKS_PER_SITEMAP": c.max_links_per_sitemap,
+        "HUUNGHI_MAX_URLS_PER_CRAWL": c.max_urls_per_crawl,
+        "HUUNGHI_CRAWL_DEADLINE_S": c.crawl_deadline_seconds,
         "HUUNGHI_READ_IN_WORKER": c.read_in_worker,
         "HUUNGHI_DATABASE_URL": config.database_url,
     }

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from huunghi.fetchpolicy import refusal
+
 TRACKING = {"fbclid", "gclid", "zarsrc", "zaloid", "_ga", "mc_cid", "mc_eid", "cmpid", "ref"}
 AMP_PARAMS = {"amp", "outputtype", "_amp", "m"}
 _HOST_PREFIX = re.compile(r"^(www\d?|m|amp|mobile)\.")
@@ -26,7 +28,8 @@ def canonical_url(url: str, rel_canonical: str | None = None, aliases: Mapping[s
     """
     if rel_canonical:
         candidate = urljoin(url, rel_canonical.strip())
-        if _site(candidate) == _site(url):
+        # a canonical is the page's own claim: only an http(s) address on the same site is believed
+        if _site(candidate) == _site(url) and refusal(candidate, allow_private=True) is None:
             url = candidate
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import asyncio
 import json
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -32,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, SubscriptionConfig
+from huunghi.fetchpolicy import check
 from huunghi.storage.archive import Archive, DeliveryRecord
 from huunghi.storage.health import describe
 from huunghi.storage.outbox import RETRY
@@ -42,8 +45,11 @@ from huunghi.monitor.mail import deliver, new_message
 
 CURSOR = "alerts.planned_through_event"
 MAX_ATTEMPTS = RETRY.max_attempts  # one retry policy for alerts and digests (storage.outbox)
-STALE_AFTER_S = 900
 WEBHOOK_TIMEOUT_S = 10.0
+WEBHOOK_DEADLINE_S = 30.0  # the whole delivery, however slowly the receiver drips its answer
+PASS_BUDGET_S = 60.0       # a sending pass hands back what it has not reached by then
+# a row still "sending" this long after its claim belongs to a pass that died (kill -9)
+STALE_AFTER_S = int(PASS_BUDGET_S + WEBHOOK_DEADLINE_S + 30)
 TEMPLATES = Path(__file__).parent / "templates"  # mail templates (Jinja2, HTML autoescaped), beside the web's
 
 
@@ -169,7 +175,13 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
     for d in archive.outbox.deliveries.claim(now, stale_after_s=STALE_AFTER_S):
         groups.setdefault((d.subscription, d.channel), []).append(d)
     info = SourceInfo(archive, config)
+    started = time.monotonic()
     for (name, channel), batch in groups.items():
+        if time.monotonic() - started > PASS_BUDGET_S:  # back to pending, for the next pass
+            for d in batch:
+                archive.outbox.deliveries.defer(d.id, "", now)
+            report.deferred += len(batch)
+            continue
         sub = subs.get(name)
         if sub is None or (channel.startswith("apprise:") and notify_url(sub, channel) is None):
             for d in batch:
@@ -201,7 +213,7 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
                 elif channel == "webhook":
                     d, item = part[0], items[0]
                     d.data = {**d.data, **item["payload"]}  # the source named in the payload
-                    send_webhook(sub, d, item["record"])
+                    send_webhook(sub, d, item["record"], config.crawler.allow_private)
                 else:
                     send_notification(str(notify_url(sub, channel)), *render(config, sub, items)[:2])
             except Exception as exc:  # any failure is recorded on its deliveries, never raised
@@ -236,16 +248,38 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any) -> None:
+def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any, allow_private: bool = False,
+                 deadline_s: float = WEBHOOK_DEADLINE_S) -> None:
+    """POST one delivery; the fetch policy applies, and the whole exchange has ``deadline_s``.
+
+    httpx's own timeout is per read, so a receiver dripping one byte at a time would hold the
+    pass for ever; an asyncio deadline cancels it at any point. A receiver that timed out after
+    processing gets the same delivery again (same X-Huunghi-Delivery id: deduplicate on it).
+    """
+    check(sub.webhook, allow_private=sub.allow_private or allow_private, resolve=True)
     body = json.dumps(payload(d, article), ensure_ascii=False, default=str).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "X-Huunghi-Event": d.kind,
                "X-Huunghi-Delivery": str(d.id), "User-Agent": "Huunghi-alerts/0.1"}
     secret = os.environ.get(sub.secret_env, "") if sub.secret_env else ""
     if secret:
         headers["X-Huunghi-Signature"] = sign(secret, body)
-    response = httpx.post(sub.webhook, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_S)
-    if not 200 <= response.status_code < 300:
-        raise RuntimeError(f"HTTP {response.status_code} from {sub.webhook}")
+
+    async def post() -> int:
+        async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False) as client:
+            async with client.stream("POST", sub.webhook, content=body, headers=headers) as response:
+                async for _ in response.aiter_raw(65536):  # read (and bound) the answer
+                    pass
+                return response.status_code
+
+    async def bounded() -> int:
+        return await asyncio.wait_for(post(), deadline_s)
+
+    try:
+        status = asyncio.run(bounded())
+    except (asyncio.TimeoutError, TimeoutError):
+        raise TimeoutError(f"no complete answer from {sub.webhook} within {deadline_s:.0f} s") from None
+    if not 200 <= status < 300:
+        raise RuntimeError(f"HTTP {status} from {sub.webhook}")
 
 
 WORDS = {

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import IO, Any
 
+from huunghi.safetext import strip_controls
 from huunghi.storage.archive import Archive
 from huunghi.text.normalize import normalize
 
@@ -70,7 +71,9 @@ def atom_feed(archive: Archive, topic: Any, base_url: str, limit: int = 50) -> s
         _text(entry, "summary", a.lead or h.snippet)
         source = ET.SubElement(entry, f"{{{ATOM}}}source")
         _text(source, "title", a.source)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+    # a control character in any field (older rows predate the crawler's cleaning) is invalid XML
+    body = strip_controls(ET.tostring(feed, encoding="unicode"))
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 
 def _text(parent: ET.Element, name: str, value: str) -> None:

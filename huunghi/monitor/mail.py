@@ -3,6 +3,7 @@ password from the environment), or .eml files in the outbox folder when no SMTP 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import smtplib
 from email import message_from_bytes, policy
@@ -35,21 +36,43 @@ def deliver(config: Config, msg: EmailMessage | bytes, outbox_name: str) -> None
     if not mail.smtp_host:
         write_outbox(config.outbox, outbox_name, msg)
         return
-    with smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=15) as smtp:
+    smtp = smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=15)
+    try:
         if mail.starttls:
             smtp.starttls()
         if mail.username:
             smtp.login(mail.username, os.environ.get(mail.password_env, ""))
-        smtp.send_message(msg)
+        smtp.send_message(msg)  # returns once the server accepted DATA: the message is delivered
+    except BaseException:
+        smtp.close()
+        raise
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        # a 421 or a dropped line at QUIT, after the server took the message: still delivered,
+        # and sending it again would make a duplicate
+        smtp.close()
+
+
+def outbox_name(name: str, msg: EmailMessage) -> str:
+    """``name`` plus a digest of what the message says: delivery ids start again at 1 in a new
+    archive, so an old outbox folder must not make a new alert look delivered already. The
+    digest leaves out Date and Message-ID, so the same delivery retried keeps its name."""
+    parts = [f"{k}: {v}" for k, v in msg.items() if k.lower() not in ("date", "message-id")]
+    body = msg.get_body(("plain", "html"))
+    parts.append(body.get_content() if body is not None else str(msg.get_payload()))
+    digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}-{digest}.{suffix}" if dot else f"{name}-{digest}"
 
 
 def write_outbox(folder: Path, name: str, msg: EmailMessage) -> Path:
     """Write a message atomically; a file that is already there was delivered before."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
+    target = folder / outbox_name(name, msg)
     if target.exists():
         return target
-    tmp = folder / f".{name}.tmp"
+    tmp = folder / f".{target.name}.tmp"
     tmp.write_bytes(bytes(msg))
     tmp.replace(target)
     return target

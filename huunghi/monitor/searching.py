@@ -17,6 +17,10 @@ from huunghi.clock import HANOI as VN
 MAX_LIMIT = 200
 GROUPS = ("", "story")
 STORY_READ = 3  # grouped by story: read this many articles per entry asked, as a story has a few
+MAX_OFFSET = 10_000       # nobody pages further; a larger offset is work for nothing
+MAX_WEB_QUERY_CHARS = 1000
+MAX_ID = 2**63 - 1        # the archive's ids are 64-bit
+YEARS = (1900, 2200)      # dates outside this are typing errors (and 9999-12-31 + 1 day overflows)
 
 
 class BadRequest(ValueError):
@@ -28,10 +32,25 @@ def day(value: str | None, name: str, end: bool = False) -> datetime | None:
     if not value:
         return None
     try:
-        start = datetime.fromisoformat(value.strip()).replace(tzinfo=VN)
+        start = datetime.fromisoformat(value.strip()[:40]).replace(tzinfo=VN)
     except ValueError:
-        raise BadRequest(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise BadRequest(f"{name}: {value[:40]!r} không phải ngày (not a date, YYYY-MM-DD)") from None
+    if not YEARS[0] <= start.year <= YEARS[1]:
+        raise BadRequest(f"{name}: năm {start.year} ngoài {YEARS[0]}–{YEARS[1]} (year out of range)")
     return start + timedelta(days=1) if end and len(value.strip()) <= 10 else start
+
+
+def number(value: str | int | None, name: str, default: int, low: int = 0, high: int = MAX_ID) -> int:
+    """An integer parameter as typed, within bounds; ``BadRequest`` (a 4xx) otherwise."""
+    if value is None or value == "":
+        return default
+    text = str(value).strip()
+    if len(text) > 20 or not text.lstrip("-").isdigit():
+        raise BadRequest(f"{name}: {text[:30]!r} không phải số (not a number)")
+    n = int(text)
+    if not low <= n <= high:
+        raise BadRequest(f"{name}: {n} ngoài khoảng {low}–{high} (out of range)")
+    return n
 
 
 def tag(value: str) -> tuple[str, str]:
@@ -50,8 +69,16 @@ def build_query(text: str = "", sources: list[str] | None = None, sections: list
         raise BadRequest(f"order: {order!r} is not one of {', '.join(ORDERS)}")
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"limit: {limit} is not between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise BadRequest("offset: must not be negative")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadRequest(f"offset: between 0 and {MAX_OFFSET}")
+    if story is not None and not 0 < story <= MAX_ID:
+        raise BadRequest("story: no such story id")
+    typed = [text or "", *(sources or []), *(sections or []), *(tags or []), date_from or "", date_to or "",
+             changed_since or ""]
+    if any("\x00" in v for v in typed):  # PostgreSQL refuses NUL in text: a 400, not a 500
+        raise BadRequest("tham số chứa ký tự NUL (a parameter contains a NUL character)")
+    if len(text or "") > MAX_WEB_QUERY_CHARS:
+        raise BadRequest(f"query: dài quá {MAX_WEB_QUERY_CHARS} ký tự (too long)")
     if (group or "") not in GROUPS:
         raise BadRequest(f"group: {group!r} is not one of story or nothing")
     try:
@@ -135,6 +162,8 @@ def result_json(r: SearchResult) -> dict[str, Any]:
 
 def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
     """An article with its tags, the other articles of its story, and every version with its diff."""
+    if not 0 < article_id <= MAX_ID:
+        return None
     a = archive.reads.article(article_id)
     if a is None:
         return None

@@ -255,5 +255,6 @@ class ReplicaSet:
                 "sitemaps": [portal.base + "/sitemap.xml"],
                 "listings": [portal.base + T.listing_path(cat, 1)],
                 "article_pattern": patterns[cat.layout], "language": "vi",
+                "allow_private": True,  # the replicas listen on 127.0.0.x
             })
         return out

@@ -3,7 +3,7 @@ the small named state (the passes' cursors)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -71,6 +71,9 @@ class Crawls:
             run = s.get(CrawlRun, run_id)
             if run is None:
                 raise KeyError(run_id)
+            if run.status != "running":
+                # closed already (marked interrupted by a restarted daemon): an orphan must not rewrite it
+                return run_summary(run, with_errors=True)
             run.finished_at = utcnow()
             run.pages_fetched = pages_fetched
             run.duration_s = (run.finished_at - run.started_at).total_seconds()
@@ -118,11 +121,15 @@ class Crawls:
                                  "stats": (runs[0].stats or {}) if runs else {}}
         return out
 
-    def interrupt_stale_runs(self, source: str | None = None) -> int:
-        """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted"."""
+    def interrupt_stale_runs(self, source: str | None = None, older_than_s: float | None = None) -> int:
+        """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted".
+
+        ``older_than_s``: only runs started that long ago (a crawl never outlives its deadline)."""
         now = utcnow()
         with self._tx() as s:
             q = select(CrawlRun).where(CrawlRun.status == "running")
+            if older_than_s is not None:
+                q = q.where(CrawlRun.started_at < now - timedelta(seconds=older_than_s))
             if source:
                 q = q.where(CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery())
             stale = s.scalars(q).all()

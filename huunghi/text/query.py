@@ -49,6 +49,9 @@ def words_of(text: str) -> list[str]:
     return words(text)
 
 
+MAX_QUERY_CHARS, MAX_QUERY_TOKENS, MAX_QUERY_DEPTH = 4000, 256, 32  # bounded work per query
+
+
 def is_loose(text: str) -> bool:
     """Whether the query asks for its syllables to stand apart (it starts with ``~``)."""
     return (text or "").lstrip().startswith(LOOSE)
@@ -58,10 +61,16 @@ def parse_query(text: str, loose: bool = False) -> Node:
     """The query as a tree. Plain words typed one after another become one phrase (the word they
     make) unless ``loose`` or the query starts with ``~``; a word ending in * ends such a run."""
     text = text or ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"truy vấn dài quá {MAX_QUERY_CHARS} ký tự (query too long)")
+    if text.count("(") > MAX_QUERY_DEPTH and _depth(text) > MAX_QUERY_DEPTH:
+        raise QueryError(f"ngoặc lồng sâu quá {MAX_QUERY_DEPTH} mức (parentheses nested too deep)")
     if is_loose(text):
         text, loose = text.lstrip()[len(LOOSE):], True
     tokens: list[tuple[str, str]] = []
     for m in _TOKEN.finditer(text):
+        if len(tokens) >= MAX_QUERY_TOKENS:
+            raise QueryError(f"truy vấn quá {MAX_QUERY_TOKENS} từ/toán tử (query has too many terms)")
         phrase, lpar, rpar, minus, word = m.groups()
         if phrase is not None:
             tokens.append(("words", phrase))
@@ -108,6 +117,14 @@ def _query_words(value: str) -> tuple[str, ...]:
         star = w.endswith("*")
         out.append(w.rstrip("*")[:MAX_WORD] + ("*" if star else ""))
     return tuple(out)
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class _Parser:

@@ -12,6 +12,7 @@ Content-Security-Policy (no scripts, no remote assets).
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,10 +34,13 @@ from huunghi.storage.archive import Archive
 
 from huunghi.monitor import exporting
 from huunghi.clock import local
-from huunghi.monitor.searching import BadRequest, article_detail, build_query, result_json, run
+from huunghi.monitor.searching import (
+    MAX_OFFSET, BadRequest, article_detail, build_query, number, result_json, run,
+)
 from huunghi.web import access
 from huunghi.web.texts import LANGUAGES, Texts, error_text
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 PAGE = 20
 CHOICES_TTL_S = 300
@@ -142,7 +146,7 @@ class App:
         result, error = None, ""
         searched = any(v for k, v in form.items() if k not in ("order", "group"))
         try:
-            page_no = max(int(args.get("page", "1") or 1), 1)
+            page_no = number(args.get("page"), "page", 1, 1, MAX_OFFSET // PAGE + 1)
             if searched:
                 q = build_query(form["q"], form["source"], [form["section"]], form["tag"], _int(form["story"]),
                                 form["from"], form["to"], form["changed"], form["order"], PAGE, (page_no - 1) * PAGE,
@@ -163,7 +167,7 @@ class App:
                          api="/api/search?" + urlencode(kept))
 
     def article_page(self, request: Request) -> Response:
-        detail = article_detail(self.archive, request.path_params["article_id"])
+        detail = article_detail(self.archive, _article_id(request))
         if detail is None:
             return self.error(request, 404, "no_article")
         paragraphs = [p for p in detail["body_text"].split("\n\n") if p.strip()]
@@ -175,22 +179,22 @@ class App:
         try:
             q = build_query(args.get("q", ""), args.getlist("source"), args.getlist("section"), args.getlist("tag"),
                             _int(args.get("story", "")), args.get("from"), args.get("to"), args.get("changed"),
-                            args.get("order", "relevance"), int(args.get("limit", PAGE)), int(args.get("offset", 0)),
-                            args.get("group", ""))
+                            args.get("order", "relevance"), number(args.get("limit"), "limit", PAGE, 1, 200),
+                            number(args.get("offset"), "offset", 0, 0, MAX_OFFSET), args.get("group", ""))
             return JSONResponse(result_json(run(self.archive, q)))
         except (BadRequest, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
     def api_article(self, request: Request) -> Response:
-        detail = article_detail(self.archive, request.path_params["article_id"])
+        detail = article_detail(self.archive, _article_id(request))
         if detail is None:
             return JSONResponse({"error": "no such article"}, status_code=404)
         return JSONResponse(detail)
 
     def api_stats(self, request: Request) -> Response:
         try:
-            days = min(max(int(request.query_params.get("days", 14)), 1), 366)
-        except ValueError:
+            days = number(request.query_params.get("days"), "days", 14, 1, 366)
+        except BadRequest:
             return JSONResponse({"error": "days: not a number"}, status_code=400)
         return JSONResponse(self.archive.reads.activity(days))
 
@@ -210,20 +214,25 @@ class App:
         return self.page("topics.html", request=request, topics=list(self.config.topic_rules().values()))
 
 
+def _article_id(request: Request) -> int:
+    """The id in the path; anything that is not a plausible id reads as 0 (no such article: 404)."""
+    text = str(request.path_params["article_id"])
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else 0
+
+
 def _int(value: str | None) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BadRequest(f"story: {value!r} is not a number") from None
+    return number(value, "story", 0, 1) if value else None
 
 
 def create_app(config: Config) -> Starlette:
     app = App(config)
 
     async def headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:  # a bug must not be the one page without the CSP (nor show a traceback)
+            log.exception("error serving %s", request.url.path)
+            response = app.page("error.html", 500, message="Lỗi máy chủ (server error); the error is logged.")
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -231,14 +240,14 @@ def create_app(config: Config) -> Starlette:
 
     routes = [
         Route("/", app.search_page),
-        Route("/articles/{article_id:int}", app.article_page),
+        Route("/articles/{article_id}", app.article_page),
         Route("/topics", app.topics_page),
         Route("/sources", app.sources_page),
         Route("/login", app.login, methods=["GET", "POST"]),
         Route("/logout", app.logout),
         Route("/topics/{name}.atom", app.topic_feed),
         Route("/api/search", app.api_search),
-        Route("/api/articles/{article_id:int}", app.api_article),
+        Route("/api/articles/{article_id}", app.api_article),
         Route("/api/stats", app.api_stats),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import feedparser
 from lxml import etree
+
+from huunghi.fetchpolicy import bounded_gunzip
+
+MAX_INFLATED = 50 * 1024 * 1024  # a sitemap is at most 50 MB uncompressed (sitemaps.org)
 
 
 @dataclass
@@ -38,10 +41,11 @@ def parse_feed(body: bytes, base_url: str) -> list[Discovered]:
     return out
 
 
-def parse_sitemap(body: bytes) -> tuple[str, list[Discovered]]:
-    """('index', child sitemaps) or ('urlset', pages); gzip is unpacked."""
+def parse_sitemap(body: bytes, max_bytes: int = 0) -> tuple[str, list[Discovered]]:
+    """('index', child sitemaps) or ('urlset', pages); gzip is unpacked, never past ``max_bytes``
+    (default: the protocol's 50 MB), so a small bomb cannot inflate into gigabytes (``TooLarge``)."""
     if body[:2] == b"\x1f\x8b":
-        body = gzip.decompress(body)
+        body = bounded_gunzip(body, min(max_bytes or MAX_INFLATED, MAX_INFLATED))
     try:
         root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False))
     except etree.XMLSyntaxError as exc:

@@ -7,6 +7,7 @@ parse are proposed. The article URL pattern is read off the home page's own link
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 from lxml import html as lxml_html
+
+from huunghi.fetchpolicy import Refused, TooLarge, check
 
 from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
 from huunghi.crawler.discovery.sitename import page_title, site_name
@@ -88,9 +91,39 @@ def _sample_titles(client: httpx.Client, base: str, links: list[str], pattern: s
     return titles
 
 
-def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float = 10.0) -> Proposal:
-    """Fetch and read; raises httpx.HTTPError (with the reason) when the home page cannot be had."""
-    with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout, follow_redirects=True) as client:
+MAX_PROBE_BYTES = 5 * 1024 * 1024  # a home page, feed or sitemap read at most this far
+PROBE_DEADLINE_S = 30.0            # per fetch, however slowly the server drips
+
+
+class BoundedClient(httpx.Client):
+    """An httpx client whose every GET obeys the fetch policy (redirects too), stops reading at
+    MAX_PROBE_BYTES (the body is cut: the parse fails or yields what came) and has a total deadline."""
+
+    def __init__(self, allow_private: bool, **kwargs: object) -> None:
+        def policed(request: httpx.Request) -> None:
+            check(str(request.url), allow_private=allow_private, resolve=True)
+        super().__init__(event_hooks={"request": [policed]}, **kwargs)  # type: ignore[arg-type]
+
+    def get(self, url: str, **kwargs: object) -> httpx.Response:  # type: ignore[override]
+        started = time.monotonic()
+        with self.stream("GET", url, **kwargs) as response:  # type: ignore[arg-type]
+            body = bytearray()
+            for chunk in response.iter_bytes():  # as they come: a drip is checked byte by byte
+                body += chunk
+                if len(body) > MAX_PROBE_BYTES:
+                    raise TooLarge(f"{url}: larger than {MAX_PROBE_BYTES // (1024 * 1024)} MB")
+                if time.monotonic() - started > PROBE_DEADLINE_S:
+                    raise httpx.ReadTimeout(f"{url}: not read within {PROBE_DEADLINE_S:.0f} s")
+        return httpx.Response(response.status_code, headers=response.headers, content=bytes(body),
+                              request=response.request)
+
+
+def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float = 10.0,
+          allow_private: bool = False) -> Proposal:
+    """Fetch and read; raises httpx.HTTPError (with the reason) when the home page cannot be had,
+    ``Refused`` when the fetch policy does not allow it, ``TooLarge`` for a page past the bound."""
+    with BoundedClient(allow_private, headers={"User-Agent": user_agent}, timeout=timeout,
+                       follow_redirects=True) as client:
         home = client.get(url)
         home.raise_for_status()
         base = str(home.url)
@@ -105,7 +138,7 @@ def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float
                     return False
                 (parse_feed(r.content, str(r.url)) if kind == "feed" else parse_sitemap(r.content))
                 return True
-            except (httpx.HTTPError, DiscoveryError):
+            except (httpx.HTTPError, DiscoveryError, Refused, TooLarge):
                 return False
 
         declared = [urljoin(base, h) for h in tree.xpath(
@@ -114,7 +147,10 @@ def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float
         for candidate in dict.fromkeys(declared + linked[:10] + [urljoin(base, g) for g in FEED_GUESSES]):
             if len(proposal.feeds) < 5 and works(candidate, "feed"):
                 proposal.feeds.append(candidate)
-        robots = client.get(urljoin(base, "/robots.txt"))
+        try:
+            robots = client.get(urljoin(base, "/robots.txt"))
+        except (httpx.HTTPError, Refused, TooLarge):
+            robots = httpx.Response(404)
         from_robots = re.findall(r"(?im)^\s*sitemap:\s*(\S+)", robots.text) if robots.status_code == 200 else []
         for candidate in dict.fromkeys(from_robots + [urljoin(base, g) for g in SITEMAP_GUESSES]):
             if len(proposal.sitemaps) < 3 and works(candidate, "sitemap"):

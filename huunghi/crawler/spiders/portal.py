@@ -7,6 +7,7 @@ item, so it is recorded on the crawl run and the rest of the crawl goes on.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
@@ -14,8 +15,8 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
-    CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest,
-    ResponseDataLossError,
+    CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+    DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -28,7 +29,10 @@ from huunghi.crawler.extract.html import decode
 from huunghi.crawler.items import FetchedPage, PageError
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
 from huunghi.crawler.database import archive_of
+from huunghi.fetchpolicy import TooLarge, refusal
+from huunghi.safetext import strip_controls
 
+MAX_SITEMAP_DEPTH = 3  # an index of indexes of sitemaps is as deep as real portals go
 NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
 
 
@@ -45,6 +49,10 @@ class PortalSpider(scrapy.Spider):
         self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if isinstance(since, str) else since
         self.oldest_seen: datetime | None = None
         self.loaded: Config | None = None
+        # what a limit cut, recorded on the run when it closes: kind -> (count, example URL, reason)
+        self.cuts: dict[str, tuple[int, str, str]] = {}
+        self.article_requests = 0
+        self.deadline_at: float | None = None  # time.monotonic() when the crawl must be over
         if isinstance(source, SourceConfig):
             self.source = source
         else:
@@ -64,6 +72,7 @@ class PortalSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._arm_deadline()
         self._plan_visits()
         for url in self.due.values():  # scheduled revisits, whether or not still listed anywhere
             yield self._article(url, revisit=True)
@@ -76,9 +85,65 @@ class PortalSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.due: dict[str, str] = {}
         self.requested: set[str] = set()
+        self.requested_sitemaps: set[str] = set(self.source.sitemaps)
         archive = archive_of(self.crawler)
         if archive is not None:
             self.known, self.due = archive.articles.visit_plan(self.source.name, datetime.now(timezone.utc))
+
+    # -- limits ---------------------------------------------------------------------------
+    @property
+    def allow_private(self) -> bool:
+        return bool(self.source.allow_private or self.settings.getbool("HUUNGHI_ALLOW_PRIVATE", False))
+
+    def cut(self, kind: str, url: str, reason: str, count: int = 1) -> None:
+        """Remember what a limit or the fetch policy left out; the run records it when it closes."""
+        seen, first, _ = self.cuts.get(kind, (0, url, reason))
+        self.cuts[kind] = (seen + count, first, reason)
+        self.crawler.stats.inc_value(f"huunghi/cut_{kind}", count)
+
+    def _refused(self, url: str) -> bool:
+        reason = refusal(url, self.allow_private)
+        if reason:
+            self.cut("refused", url, reason)
+        return reason is not None
+
+    def _arm_deadline(self) -> None:
+        """The crawl's own time limit (``[crawler] crawl_deadline_seconds``), for every caller."""
+        seconds = self.settings.getfloat("HUUNGHI_CRAWL_DEADLINE_S", 0)
+        if seconds <= 0:
+            return
+        from twisted.internet import reactor
+
+        self.deadline_at = time.monotonic() + seconds
+
+        def overran() -> None:
+            if self.crawler.engine is not None and self.crawler.engine.running:
+                self.cut("deadline", self.source.homepage or self.source.name,
+                         f"crawl stopped at its deadline of {seconds:.0f} s")
+                self.crawler.engine.close_spider(self, "huunghi_deadline")
+
+        call = reactor.callLater(seconds, overran)  # type: ignore[attr-defined]
+        self.crawler.signals.connect(lambda **_: call.active() and call.cancel(),
+                                     signal=scrapy.signals.spider_closed, weak=False)
+
+    def _take(self, urls: list[tuple[str, datetime | None]], page_url: str,
+              limit: int) -> Iterator[scrapy.Request]:
+        """Requests for the article URLs of one page, feed or sitemap, within the page's and crawl's caps."""
+        per_crawl = self.settings.getint("HUUNGHI_MAX_URLS_PER_CRAWL", 0)
+        taken = 0
+        for i, (url, when) in enumerate(urls):
+            if taken >= limit:
+                self.cut("page-cap", page_url, f"more than {limit} article links on one page, feed "
+                         "or sitemap; the links past it left out", count=len(urls) - i)
+                return
+            if per_crawl and self.article_requests >= per_crawl:
+                self.cut("crawl-cap", page_url, f"crawl reached {per_crawl} article requests",
+                         count=len(urls) - i)
+                return
+            if (request := self._article(url, when)) is not None:
+                taken += 1
+                self.article_requests += 1
+                yield request
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         src = self.source
@@ -112,39 +177,59 @@ class PortalSpider(scrapy.Spider):
         except DiscoveryError as exc:
             yield PageError(response.url, "feed", str(exc))
             return
-        for entry in entries:
-            url = response.urljoin(entry.url)
-            if self.source.matches(url) and (request := self._article(url, entry.published)):
-                yield request
+        wanted = [(url, entry.published) for entry in entries
+                  if not self._refused(url := response.urljoin(entry.url)) and self.source.matches(url)]
+        yield from self._take(wanted, response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000))
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
             self.crawler.stats.inc_value("huunghi/not_modified")
             return
+        limit = self.settings.getint("HUUNGHI_MAX_LINKS_PER_SITEMAP", 50000)
         try:
-            kind, entries = parse_sitemap(response.body)
+            limit_bytes = self.settings.getint("DOWNLOAD_MAXSIZE", 0)
+            kind, entries = parse_sitemap(response.body, max_bytes=limit_bytes)
+        except TooLarge as exc:
+            yield PageError(response.url, "too-large", f"{exc} (sitemap)")
+            return
         except DiscoveryError as exc:
             yield PageError(response.url, "sitemap", str(exc))
             return
+        wanted: list[tuple[str, datetime | None]] = []
         for entry in entries:
             url = response.urljoin(entry.url)
+            if self._refused(url):
+                continue
             if kind == "index":
-                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
+                depth = response.meta.get("sitemap_depth", 0) + 1
+                if depth > MAX_SITEMAP_DEPTH or len(self.requested_sitemaps) >= limit:
+                    self.cut("sitemap-cap", response.url, "sitemap index nested or long past its limit")
+                    continue
+                if url in self.requested_sitemaps:
+                    continue
+                self.requested_sitemaps.add(url)
+                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error,
+                                     meta={**_conditional("sitemap"), "sitemap_depth": depth})
             elif self.since is not None and entry.published is not None and entry.published < self.since:
                 continue  # older than the backfill reaches
-            elif self.source.matches(url) and (request := self._article(url)):
-                yield request
+            elif self.source.matches(url):
+                wanted.append((url, None))
+        yield from self._take(wanted, response.url, limit)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             yield PageError(response.url, "listing", "listing page is not HTML")
             return
+        wanted: list[tuple[str, datetime | None]] = []
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href)
-            if self.source.matches(url) and (request := self._article(url)):
-                yield request
+            if self.source.matches(url) and not self._refused(url):
+                wanted.append((url, None))
+        yield from self._take(wanted, response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000))
         page = response.meta.get("page", 1)
         nxt = self._next_page(response)
+        if nxt and self._refused(nxt):
+            nxt = None
         if nxt and self._more_listing_pages(page):
             yield scrapy.Request(nxt, self.parse_listing, errback=self.on_error,
                                  meta={"role": "listing", "page": page + 1})
@@ -187,6 +272,7 @@ class PortalSpider(scrapy.Spider):
             return
         # decoded once here by our rules (UTF-8 wins over a wrong declaration); parsed once, later
         html, warning = decode(response.body, _declared_charset(response))
+        html = strip_controls(html)  # nothing a terminal or XML would choke on is ever stored
         if warning:
             yield PageError(response.url, "charset", warning, severity="warning")
         yield FetchedPage(url=response.url, html=html, feed_date=response.meta.get("feed_date"))
@@ -207,6 +293,14 @@ class PortalSpider(scrapy.Spider):
             yield PageError(request.url, "timeout", f"timed out ({role})")
         elif failure.check(DownloadConnectionRefusedError):
             yield PageError(request.url, "network", f"connection refused ({role})")
+        elif failure.check(DownloadCancelledError) or (
+                failure.check(IgnoreRequest) and "max size" in (failure.getErrorMessage() or "")):
+            yield PageError(request.url, "too-large", f"response larger than the download limit ({role})")
+        elif failure.check(IgnoreRequest) and "redirect" in (failure.getErrorMessage() or "").lower():
+            yield PageError(request.url, "redirect", f"{failure.getErrorMessage()} ({role})")
+        elif failure.check(IgnoreRequest) and getattr(failure.value, "refused", False):
+            yield PageError(request.url, "refused", f"{failure.getErrorMessage()} ({role})",
+                            severity="warning")
         elif failure.check(IgnoreRequest):
             yield PageError(request.url, "skipped", f"{failure.getErrorMessage() or 'request ignored'} ({role})",
                             severity="warning")

@@ -1,0 +1,148 @@
+"""The reliability suite at full size: the hostile portal with 100k links and a 50k-item feed,
+kill -9 of crawls at random moments on both backends, and the figures the issue asks for,
+written to tests/reliability/figures/*.json and printed (``pytest -m slow -s tests/reliability``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from huunghi.storage.archive import Archive
+from tests.fixtures.hostile import HostilePortal
+from tests.test_hostile_portal import hostile_config
+from tests.test_hostile_process import _alive, wait_for
+
+pytestmark = pytest.mark.slow
+FIGURES = Path(__file__).parent / "figures"
+
+
+def record(name: str, figures: dict) -> None:
+    FIGURES.mkdir(exist_ok=True)
+    (FIGURES / f"{name}.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(f"\n[reliability] {name}: {json.dumps(figures)}")
+
+
+def test_full_size_hostile_portal_is_bounded(tmp_path):
+    from huunghi.crawler.runner import crawl_in_subprocess
+
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    with HostilePortal(links=100_000, feed_items=50_000) as portal:
+        config = hostile_config(tmp_path / "huunghi.toml", portal, db)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.monotonic()
+        assert crawl_in_subprocess(config, timeout=900) == 0
+        took = time.monotonic() - started
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        requests = sum(portal.hits.values())
+    with Archive(db) as archive:
+        run = archive.crawls.runs()[0]
+        urls = [a.url for a in archive.reads.latest_articles(limit=1000)]
+    kinds = sorted({e.kind for e in run.errors})
+    record("hostile_portal", {"requests_served": requests, "crawl_seconds": round(took, 1),
+                              "peak_rss_mb_children": round(peak_kb / 1024, 1),
+                              "peak_rss_mb_before": round(before / 1024, 1), "status": run.status,
+                              "error_kinds": kinds, "stored": len(urls)})
+    assert all(u.startswith("http://") for u in urls)
+    assert "too-large" in kinds and "page-cap" in kinds and "refused" in kinds
+    assert requests < 5_000  # 150,000 links offered
+    assert peak_kb < 300 * 1024  # ru_maxrss is in kB on Linux
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
+    """Kill the parent of a crawl (the daemon's place) at random moments; afterwards: no orphan,
+    no run left running, no article without its version, integrity check passes."""
+    db = f"sqlite:///{tmp_path / 'k.sqlite'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    rng = random.Random(16)
+    killed = 0
+    rounds = int(os.environ.get("HUUNGHI_KILL_ROUNDS", "6"))
+    from huunghi.replicas.server import ReplicaSet
+    from tests.fixtures.tomlgen import replica_config
+
+    with ReplicaSet() as replicas:
+        config = replica_config(tmp_path / "huunghi.toml", replicas, db)
+        script = textwrap.dedent(f"""
+            import threading, time
+            from huunghi.crawler import runner
+            if __name__ == "__main__":
+                threading.Thread(target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True).start()
+                while not runner.RUNNING:
+                    time.sleep(0.02)
+                print(next(iter(runner.RUNNING)).pid, flush=True)
+                time.sleep(3600)
+        """)
+        (tmp_path / "parent.py").write_text(script, encoding="utf-8")
+        for _ in range(rounds):
+            parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], stdout=subprocess.PIPE,
+                                      text=True, cwd=Path(__file__).parent.parent.parent)
+            child = int(parent.stdout.readline())
+            time.sleep(rng.uniform(1.0, 12.0))
+            os.kill(parent.pid, signal.SIGKILL)
+            parent.wait()
+            killed += 1
+            assert wait_for(lambda: not _alive(child), 120), "orphan crawl"
+    with Archive(db) as archive:
+        runs = archive.crawls.runs(limit=100)
+        totals = archive.reads.totals()
+        running = [r.id for r in runs if r.status == "running"]
+        integrity = "ok"
+        if backend == "sqlite":
+            with archive.engine.connect() as conn:
+                from sqlalchemy import text
+                integrity = conn.execute(text("PRAGMA integrity_check")).scalar()
+    record(f"kill9_{backend}", {"processes_killed": killed, "runs": len(runs), "left_running": len(running),
+                                "articles": totals["articles"], "versions": totals["versions"],
+                                "integrity": integrity})
+    assert not running and integrity == "ok"
+    assert totals["versions"] == totals["articles"]  # every stored article is whole, none doubled
+
+
+def test_web_fuzz_figures(tmp_path):
+    """Many bad inputs through the real app; the figures: tried, 5xx seen, longest request, peak RSS."""
+    from hypothesis import HealthCheck, given, settings
+    from starlette.testclient import TestClient
+
+    from huunghi.config import parse_config
+    from huunghi.web.app import create_app
+    from tests.fixtures.searchdata import fill
+    from tests.test_hostile_web import NASTY, PARAMS
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    with Archive(url) as archive:
+        fill(archive)
+    figures = {"bad_inputs": 0, "5xx": 0, "longest_request_s": 0.0}
+    with TestClient(create_app(parse_config({"archive": {"url": url}})), raise_server_exceptions=False) as client:
+        def one(path: str, params: dict) -> None:
+            started = time.monotonic()
+            r = client.get(path, params=params)
+            figures["longest_request_s"] = max(figures["longest_request_s"], round(time.monotonic() - started, 3))
+            figures["bad_inputs"] += 1
+            figures["5xx"] += r.status_code >= 500
+
+        for q in NASTY:
+            for path in ("/", "/api/search"):
+                one(path, {"q": q})
+
+        @settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(path=__import__("hypothesis").strategies.sampled_from(
+            ["/", "/api/search", "/api/stats", "/topics/friendship-union.atom"]), params=PARAMS)
+        def fuzz(path, params):
+            one(path, params)
+
+        fuzz()
+    figures["peak_rss_mb_self"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    record("web_fuzz", figures)
+    assert figures["5xx"] == 0

@@ -1,0 +1,98 @@
+"""Dying processes: a crawl dies with the process that started it, and a closed run stays closed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from huunghi.storage.archive import Archive
+from tests.fixtures.hostile import HostilePortal
+from tests.test_hostile_portal import hostile_config
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_for(condition, seconds: float = 120.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def test_a_closed_run_is_never_rewritten(tmp_path):
+    with Archive(f"sqlite:///{tmp_path / 'r.sqlite'}") as archive:
+        source = archive.crawls.ensure_source("s", "S", "http://s.test/", {})
+        run = archive.crawls.start_run(source)
+        assert archive.crawls.interrupt_stale_runs() == 1  # a restarted daemon closes it
+        archive.crawls.finish_run(run, 10)  # the orphan that was still running finishes late
+        assert archive.crawls.run(run).status == "interrupted"
+
+
+def test_a_crawl_dies_with_the_process_that_started_it(tmp_path):
+    db = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    with HostilePortal(links=10, feed_items=1) as portal:
+        config = hostile_config(tmp_path / "huunghi.toml", portal, db, timeout=600.0)
+        script = textwrap.dedent(f"""
+            import sys, threading, time
+            from huunghi.crawler import runner
+            if __name__ == "__main__":
+                threading.Thread(target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True).start()
+                while not runner.RUNNING:
+                    time.sleep(0.05)
+                print(next(iter(runner.RUNNING)).pid, flush=True)
+                time.sleep(3600)
+        """)
+        (tmp_path / "parent.py").write_text(script, encoding="utf-8")
+        parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], stdout=subprocess.PIPE, text=True,
+                                  cwd=Path(__file__).parent.parent)
+        child = int(parent.stdout.readline())
+        assert wait_for(lambda: portal.hits.get("/drip-123458.html", 0) > 0), "the crawl never got going"
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        try:
+            assert wait_for(lambda: not _alive(child)), "the crawl outlived its parent"
+        finally:
+            if _alive(child):
+                os.kill(child, signal.SIGKILL)
+    with Archive(db) as archive:
+        runs = archive.crawls.runs()
+    # SIGTERM from the kernel let Scrapy close the run: it is not left "running"
+    assert runs and all(r.status != "running" for r in runs), [(r.id, r.status) for r in runs]
+
+
+def test_a_run_left_running_by_a_killed_crawl_is_closed_by_the_next_crawl(tmp_path):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from huunghi.storage.models import CrawlRun
+
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with Archive(db) as archive:
+        source = archive.crawls.ensure_source("dead", "Dead", "http://127.0.0.1:9/", {})
+        old, fresh = archive.crawls.start_run(source), archive.crawls.start_run(source)
+        with archive.session() as s:  # the killed crawl started long ago
+            run = s.get(CrawlRun, old)
+            s.execute(update(CrawlRun).where(CrawlRun.id == old).values(started_at=run.started_at - timedelta(days=1)))
+            s.commit()
+    (tmp_path / "huunghi.toml").write_text(
+        f'[archive]\nurl = "{db}"\n[crawler]\nretries = 0\ntimeout = 2.0\n'
+        '[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\n', encoding="utf-8")
+    from huunghi.crawler.runner import crawl_in_subprocess
+    crawl_in_subprocess(tmp_path / "huunghi.toml", timeout=240)
+    with Archive(db) as archive:
+        assert archive.crawls.run(old).status == "interrupted"
+        assert archive.crawls.run(fresh).status == "running"  # may still be alive: too young to judge
