@@ -17,8 +17,8 @@ from huunghi.monitor.alerts import plan, quiet_until, send_due
 from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 from huunghi.storage.archive import Archive
-from tests.test_alerts import Hooks
-from tests.test_crawl_e2e import crawl
+from tests.fixtures.servers import Hooks
+from tests.fixtures.crawling import crawl
 
 ENGLISH_IN_VI = ("empty run", "crawl failed", "errors)", "Read on the portal", "Source broken", "New article")
 
@@ -164,7 +164,7 @@ def test_quiet_hours_across_midnight():
 
 
 def test_a_batch_groups_the_reports_of_one_story(tmp_path):
-    from tests.test_digests import store
+    from tests.fixtures.archives import store
     from huunghi.crawler.extract.extractor import Extractor
 
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"

@@ -4,7 +4,6 @@ valid MIME with both parts, no story repeated, sanitised, exactly once across SM
 from __future__ import annotations
 
 import dataclasses
-import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,24 +11,13 @@ from aiosmtpd.controller import Controller
 
 from huunghi.config import DigestConfig, load_config
 from huunghi.crawler.extract.extractor import Extractor
-from huunghi.crawler.pipelines import to_record
-from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 from huunghi.monitor.digests import last_due, send_due
 from huunghi.storage.archive import Archive, ArticleRecord
+from tests.fixtures.archives import store
 from tests.fixtures.servers import Inbox, free_port
 
 VN = timezone(timedelta(hours=7))
-TITLES = {"thoidai": "Thời Đại", "baotinh": "Báo Thanh Hóa", "quocte": "Báo Quốc tế"}
-
-
-def store(archive: Archive, name: str, articles, extractor: Extractor) -> None:
-    catalog = build_catalogs()[name]
-    source = archive.crawls.ensure_source(name, TITLES[name], f"http://{name}.test/")
-    for article in articles:
-        url = f"http://{name}.test" + T.article_path(catalog, article)
-        html = T.render_article(catalog, article, f"http://{name}.test", random.Random(article.id))
-        archive.articles.store(source, to_record(extractor.extract(html, url), url, None, None))
 
 
 def config_file(tmp_path: Path, db: str, port: int, weekly_day: str = "monday") -> Path:

@@ -16,8 +16,8 @@ from sqlalchemy import update
 from huunghi.replicas.server import ReplicaSet
 from huunghi.storage.archive import Archive, ArticleRecord
 from huunghi.storage.models import Article
-from tests.test_crawl_e2e import crawl
-from tests.fixtures.tomlgen import replica_config
+from tests.fixtures.crawling import crawl
+from huunghi.replicas.tomlgen import replica_config
 
 DEAD = '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nhomepage = "http://127.0.0.1:9/"\n' \
        'feeds = ["http://127.0.0.1:9/rss"]\n'

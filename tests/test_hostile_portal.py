@@ -3,27 +3,13 @@ and what was cut or refused is recorded on the run."""
 
 from __future__ import annotations
 
-import json
 import resource
 from pathlib import Path
 
 import pytest
 
 from huunghi.storage.archive import Archive
-from tests.fixtures.hostile import HostilePortal
-
-
-def hostile_config(path: Path, portal: HostilePortal, database_url: str, extra: str = "",
-                   timeout: float = 4.0) -> Path:
-    path.write_text(
-        f"[archive]\nurl = {json.dumps(database_url)}\n"
-        "[crawler]\ndownload_delay = 0.0\nautothrottle = false\nconcurrent_per_host = 8\nretries = 0\n"
-        f"timeout = {timeout}\nmax_response_mb = 20\nrevisit_after = [0]\n{extra}\n"
-        "[[sources]]\nname = \"hostile\"\nallow_private = true\n"
-        f"homepage = \"{portal.base}/\"\nfeeds = [\"{portal.base}/feed.xml\"]\n"
-        f"sitemaps = [\"{portal.base}/sitemap-index.xml\"]\nlistings = [\"{portal.base}/many.html\"]\n"
-        "article_pattern = '-\\d+\\.html$'\n", encoding="utf-8")
-    return path
+from tests.fixtures.hostile import HostilePortal, hostile_config
 
 
 def crawl_hostile(tmp_path: Path, portal: HostilePortal, database_url: str, extra: str = "",

@@ -7,29 +7,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from huunghi.storage.archive import Archive
 from tests.fixtures.hostile import HostilePortal
-from tests.test_hostile_portal import hostile_config
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
-def wait_for(condition, seconds: float = 120.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
+from tests.fixtures.hostile import hostile_config
+from tests.fixtures.processes import alive as _alive
+from tests.fixtures.processes import wait_for
 
 
 def test_a_closed_run_is_never_rewritten(tmp_path):

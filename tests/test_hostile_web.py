@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from huunghi.config import parse_config
 from huunghi.storage.archive import Archive
 from huunghi.web.app import CSP, create_app
+from tests.fixtures.hostile import NASTY, PARAMS
 from tests.fixtures.searchdata import fill
 
 FIGURES: dict[str, int] = {"requests": 0, "5xx": 0}
@@ -41,13 +42,6 @@ def get(client: TestClient, path: str, **params):
     return response
 
 
-NASTY = [
-    "(" * 1000 + "a" + ")" * 1000, " ".join(f"-w{i}" for i in range(5000)),
-    " OR ".join(f"{chr(97 + i % 26)}{i}*" for i in range(4400)), "a" * 20_000, '"', "((a)", "NOT", "-", "*",
-    "\x00\x1b[31m", "[/]", "a OR", "\u202e", "AND AND", "(" * 40 + "a" + ")" * 40,
-]
-
-
 @pytest.mark.parametrize("q", NASTY)
 def test_nasty_queries_are_4xx_or_answers(client, q):
     get(client, "/api/search", q=q)
@@ -72,12 +66,6 @@ def test_bad_filters_are_4xx(client, params):
 def test_huge_article_ids_are_404(client, article_id):
     assert get(client, f"/articles/{article_id}").status_code == 404
     assert get(client, f"/api/articles/{article_id}").status_code == 404
-
-
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
-PARAMS = st.dictionaries(st.sampled_from(["q", "from", "to", "changed", "offset", "limit", "story", "page",
-                                          "order", "tag", "source", "section", "days"]),
-                         st.one_of(TEXT, st.integers(min_value=-10**40, max_value=10**40).map(str)), max_size=6)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -4,7 +4,6 @@ Chromium (Debian's chromium and chromium-driver, driven by Selenium)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -14,8 +13,9 @@ import pytest
 
 from huunghi.storage.archive import Archive
 from tests.fixtures.crawling import huunghi, huunghi_exe
+from tests.fixtures.browser import browser as start_browser
+from tests.fixtures.browser import follow
 from tests.fixtures.servers import free_port
-from tests.fixtures.services import REQUIRE
 from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 
 pytestmark = [pytest.mark.e2e]
@@ -107,58 +107,26 @@ def test_atom_feed_per_topic(site):
     assert httpx.get(base + "/topics/nope.atom").status_code == 404
 
 
-def _browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        message = "Debian's chromium and chromium-driver are needed for the browser test"
-        if REQUIRE:
-            pytest.fail(message + " (HUUNGHI_REQUIRE_SERVICES=1)")
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1100,1400"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(driver), options=options)
-
-
-def _follow(browser, element) -> None:
-    """Click and wait for the next page: elements read before it loads belong to the old one."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    old = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    wait = WebDriverWait(browser, 30)
-    wait.until(EC.staleness_of(old))
-    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
-
-
 @pytest.mark.browser
 def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
     base, ids, _config, _work = site
-    browser = _browser()
+    browser = start_browser()
     try:
         browser.get(base + "/")
         assert browser.find_elements(By.CSS_SELECTOR, "#latest li")  # the newest articles before any search
         box = browser.find_element(By.ID, "q")
         box.send_keys("thanh hoa")
-        _follow(browser, browser.find_element(By.ID, "go"))
+        follow(browser, browser.find_element(By.ID, "go"))
         hits = browser.find_elements(By.CSS_SELECTOR, "#hits li.hit")
         assert len(hits) >= 10
         assert browser.find_elements(By.CSS_SELECTOR, "#hits mark")  # the matches are marked
         everything = browser.find_element(By.ID, "summary").text
 
         Select(browser.find_element(By.ID, "f-source")).select_by_value("thoidai")
-        _follow(browser, browser.find_element(By.ID, "go"))
+        follow(browser, browser.find_element(By.ID, "go"))
         metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#hits li.hit .meta")]
         assert metas and all(m.startswith("thoidai") for m in metas)
         assert browser.find_element(By.ID, "summary").text != everything
@@ -166,7 +134,7 @@ def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
 
         link = next(a for a in browser.find_elements(By.CSS_SELECTOR, "#hits a.title")
                     if a.get_attribute("href").endswith(f"/articles/{ids[SEED_000]}"))
-        _follow(browser, link)
+        follow(browser, link)
         assert "Thanh Hóa, Đồng Nai" in browser.find_element(By.ID, "title").text
         versions = browser.find_elements(By.CSS_SELECTOR, "#history li.version")
         assert len(versions) == 2

@@ -18,7 +18,9 @@ import pytest
 from huunghi.storage.archive import Archive
 from huunghi.web.texts import EN, VI
 from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
-from tests.test_web import _browser, _follow, free_port
+from tests.fixtures.browser import browser as _browser
+from tests.fixtures.browser import follow as _follow
+from tests.fixtures.servers import free_port
 
 PASSWORD = 'mật "khẩu" & ổn'
 HERE = Path(__file__).resolve().parents[1] / "huunghi" / "web" / "templates"

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.chromium} not found: apt-get install chromium")
     from huunghi.replicas.server import ReplicaSet
     from huunghi.crawler.runner import crawl_in_subprocess
-    from tests.fixtures.tomlgen import replica_config
+    from huunghi.replicas.tomlgen import replica_config
 
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, ReplicaSet() as replicas:

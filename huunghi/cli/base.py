@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console, RenderableType
@@ -16,7 +16,9 @@ from rich.markup import escape
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigError, load_config
-from huunghi.storage.archive import Archive
+
+if TYPE_CHECKING:
+    from huunghi.storage.archive import Archive
 
 app = typer.Typer(
     help="Huunghi: press monitoring for Vietnam's friendship-union organisations.",
@@ -66,6 +68,8 @@ def since(value: str | None) -> datetime | None:
 
 
 def open_archive(cfg: Config) -> Archive:
+    from huunghi.storage.archive import Archive  # here: `huunghi extract` needs no SQLAlchemy
+
     try:
         return Archive(cfg.database_url)
     except Exception as exc:  # StorageError or a driver's error: both name the real cause

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -16,7 +17,8 @@ from huunghi.cli.progress import CrawlProgress
 from huunghi.cli.tables import articles_table, errors_table, runs_table
 from huunghi.config import parse_config
 from huunghi.replicas.server import ReplicaSet
-from huunghi.storage.archive import Archive, RunSummary
+if TYPE_CHECKING:
+    from huunghi.storage.archive import RunSummary
 
 
 def demo_config(replicas: ReplicaSet, workdir: Path) -> dict[str, object]:
@@ -37,6 +39,7 @@ def demo_config(replicas: ReplicaSet, workdir: Path) -> dict[str, object]:
 
 def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int = 40) -> list[RunSummary]:
     from huunghi.crawler.runner import crawl  # imports Scrapy: keep `huunghi --help` fast
+    from huunghi.storage.archive import Archive  # and SQLAlchemy
 
     if workdir.exists():
         shutil.rmtree(workdir)

@@ -12,10 +12,11 @@ from huunghi.safetext import strip_controls
 
 from huunghi.clock import HANOI as VN
 from huunghi.clock import local
-from huunghi.storage.archive import ArticleSummary, RunSummary, SourceOverview
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from huunghi.storage.records import ArticleSummary, RunSummary, SourceOverview
 
 
 def _s(value: Any) -> str:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huunghi.config import Config
-from huunghi.storage.archive import Archive, SourceOverview
+if TYPE_CHECKING:
+    from huunghi.storage.archive import Archive
+    from huunghi.storage.records import SourceOverview
 
 
 def sources(config: Config, archive: Archive) -> list[SourceOverview]:
     """The configured sources first (unverified ones marked), then those only the archive knows."""
+    from huunghi.storage.records import SourceOverview
+
     known = {s.name: s for s in archive.reads.sources_overview()}
     rows = []
     for src in config.sources:

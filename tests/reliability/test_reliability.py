@@ -19,8 +19,9 @@ import pytest
 
 from huunghi.storage.archive import Archive
 from tests.fixtures.hostile import HostilePortal
-from tests.test_hostile_portal import hostile_config
-from tests.test_hostile_process import _alive, wait_for
+from tests.fixtures.hostile import hostile_config
+from tests.fixtures.processes import alive as _alive
+from tests.fixtures.processes import wait_for
 
 pytestmark = pytest.mark.slow
 FIGURES = Path(__file__).parent / "figures"
@@ -70,7 +71,7 @@ def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
     killed = 0
     rounds = int(os.environ.get("HUUNGHI_KILL_ROUNDS", "6"))
     from huunghi.replicas.server import ReplicaSet
-    from tests.fixtures.tomlgen import replica_config
+    from huunghi.replicas.tomlgen import replica_config
 
     with ReplicaSet() as replicas:
         config = replica_config(tmp_path / "huunghi.toml", replicas, db)
@@ -118,7 +119,7 @@ def test_web_fuzz_figures(tmp_path):
     from huunghi.config import parse_config
     from huunghi.web.app import create_app
     from tests.fixtures.searchdata import fill
-    from tests.test_hostile_web import NASTY, PARAMS
+    from tests.fixtures.hostile import NASTY, PARAMS
 
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     with Archive(url) as archive:
