@@ -45,9 +45,9 @@ def test_a_broken_source_alert_names_the_source_in_vietnamese_with_its_url(tmp_p
     path.write_text(
         f'[archive]\nurl = {json.dumps(db)}\n[crawler]\nretries = 0\ntimeout = 3.0\n'
         '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n'
-        f'webhook = "{hooks.url}"\nnotify = ["json://127.0.0.1:{port}/apprise"]\n'
+        f'webhook = "{hooks.url}"\nnotify = ["json://127.0.0.1:{port}/apprise"]\nallow_private = true\n'
         '[[sources]]\nname = "gone"\ntitle = "Báo \\"Đã đóng\\""\nhomepage = "http://127.0.0.1:9/"\n'
-        'feeds = ["http://127.0.0.1:9/rss"]\n', encoding="utf-8")
+        'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n', encoding="utf-8")
     try:
         crawl(path)
         config = load_config(path)

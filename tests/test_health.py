@@ -20,7 +20,7 @@ from tests.fixtures.crawling import crawl
 from huunghi.replicas.tomlgen import replica_config
 
 DEAD = '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nhomepage = "http://127.0.0.1:9/"\n' \
-       'feeds = ["http://127.0.0.1:9/rss"]\n'
+       'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n'
 
 
 def huunghi(config: Path, *args: str) -> subprocess.CompletedProcess:

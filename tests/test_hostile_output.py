@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
-from huunghi.monitor import render
+from huunghi.cli import tables as render
 from huunghi.safetext import strip_controls
 from huunghi.storage.archive import RunSummary
 

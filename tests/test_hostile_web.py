@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from huunghi.config import parse_config
 from huunghi.storage.archive import Archive
+from huunghi.storage.reads import Reads
 from huunghi.web.app import CSP, create_app
 from tests.fixtures.hostile import NASTY, PARAMS
 from tests.fixtures.searchdata import fill
@@ -79,7 +80,7 @@ def test_a_server_error_page_carries_the_csp_and_no_traceback(client, monkeypatc
     def broken(self, days):  # a bug anywhere below the web layer
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(Archive, "activity", broken)
+    monkeypatch.setattr(Reads, "activity", broken)
     r = client.get("/api/stats")
     assert r.status_code == 500
     assert r.headers.get("Content-Security-Policy") == CSP

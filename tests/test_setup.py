@@ -96,7 +96,7 @@ def hostile_site():
 def test_sources_add_proposes_the_papers_name_not_a_section(tmp_path):
     with ReplicaSet() as replicas:
         for name in ("thoidai", "baotinh", "quocte"):
-            shown = huunghi("sources", "add", replicas.base(name) + "/", "--json", cwd=tmp_path)
+            shown = huunghi("sources", "add", replicas.base(name) + "/", "--json", "--allow-private", cwd=tmp_path)
             assert shown.returncode == 0, shown.stderr
             assert json.loads(shown.stdout)["title"] == SITE_NAMES[name]
 
@@ -104,7 +104,7 @@ def test_sources_add_proposes_the_papers_name_not_a_section(tmp_path):
 def test_sources_add_writes_any_title_as_valid_toml_and_refuses_injected_names(tmp_path, hostile_site):
     config = tmp_path / "huunghi.toml"
     config.write_text("# my notes stay\n[archive]\nurl = \"sqlite:///a.sqlite\"\n", encoding="utf-8")
-    saved = huunghi("--config", str(config), "sources", "add", hostile_site, "--name", "kiem-thu", "--save",
+    saved = huunghi("--config", str(config), "sources", "add", hostile_site, "--name", "kiem-thu", "--save", "--allow-private",
                     cwd=tmp_path)
     assert saved.returncode == 0, saved.stderr
     text = config.read_text(encoding="utf-8")
@@ -113,7 +113,7 @@ def test_sources_add_writes_any_title_as_valid_toml_and_refuses_injected_names(t
     assert src.title == 'Báo "Kiểm" \\ thử mới' and not src.verified
     before = config.read_text(encoding="utf-8")
     injected = huunghi("--config", str(config), "sources", "add", hostile_site, "--name",
-                       'x"\nenabled = false\n#', "--save", cwd=tmp_path)
+                       'x"\nenabled = false\n#', "--save", "--allow-private", cwd=tmp_path)
     assert injected.returncode == 2 and "--name" in injected.stderr
     assert config.read_text(encoding="utf-8") == before
 
@@ -180,7 +180,7 @@ def test_messages_keep_the_double_bracket_names_the_user_must_fix(tmp_path):
 
 
 def _daemon_config(path: Path, db: str, extra: str = "") -> None:
-    path.write_text(f'[archive]\nurl = "{db}"\n[daemon]\ninterval_seconds = 3600\n'
+    path.write_text(f'[archive]\nurl = "{db}"\n[crawler]\nallow_private = true\n[daemon]\ninterval_seconds = 3600\n'
                     '[[sources]]\nname = "a"\nlistings = ["http://127.0.0.1:9/"]\n' + extra, encoding="utf-8")
 
 

@@ -27,7 +27,7 @@ def _transactions(archive: Archive) -> list[int]:
 
 
 def test_an_alert_pass_over_500_events_is_a_handful_of_transactions(archive_url):
-    subs = [{"name": "desk", "email": ["desk@vufo.test"]}, {"name": "hook", "webhook": "http://127.0.0.1:9/h"}]
+    subs = [{"name": "desk", "email": ["desk@vufo.test"]}, {"name": "hook", "webhook": "http://127.0.0.1:9/h", "allow_private": True}]
     config = parse_config({"subscriptions": subs}, environ={})
     with Archive(archive_url) as archive:
         _articles(archive, 500)

@@ -75,6 +75,9 @@ def sources_add(
     name: Optional[str] = typer.Option(None, "--name", help="Source name (default: from the host)."),
     save: bool = typer.Option(False, "--save", help="Append the proposal to the configuration file."),
     json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON."),
+    allow_private: bool = typer.Option(
+        False, "--allow-private", help="The portal is on a local network (loopback/private address): allow it."
+    ),
 ) -> None:
     """Probe a home page (httpx): find its feeds and sitemaps, guess its article URLs, propose a source."""
     import httpx
@@ -85,12 +88,13 @@ def sources_add(
     cfg = load() if path.exists() else None
     agent = cfg.crawler.full_user_agent if cfg else "Huunghi/0.1 news monitor"
     try:
-        proposal = probe(url, agent)
-    except httpx.HTTPError as exc:
-        err.print(f"[red]cannot read {url}:[/] {exc}")
+        proposal = probe(url, agent, allow_private=allow_private or bool(cfg and cfg.crawler.allow_private))
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: refused by the fetch policy, too large
+        err.print(f"[red]cannot read {escape(url)}:[/] {escape(str(exc))}")
         raise typer.Exit(1)
     if name:
         proposal.name = name
+    proposal.allow_private = allow_private
     from huunghi.cli.setup_commands import save_proposal
 
     save_proposal(proposal, path if save else None, json_out, console, err)

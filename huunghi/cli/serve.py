@@ -20,4 +20,5 @@ def serve(
     cfg = load()
     open_archive(cfg).close()  # a broken archive stops here, with its reason
     console.print(f"Huunghi on http://{host}:{port}/  (read-only; Ctrl-C stops it)")
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning")
+    # SIGTERM stops it within seconds even with requests in flight (each is bounded anyway)
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

@@ -34,7 +34,7 @@ def day(value: str | None, name: str, end: bool = False) -> datetime | None:
     try:
         start = datetime.fromisoformat(value.strip()[:40]).replace(tzinfo=VN)
     except ValueError:
-        raise BadRequest(f"{name}: {value[:40]!r} không phải ngày (not a date, YYYY-MM-DD)") from None
+        raise BadRequest(f"{name}: {value[:40]!r} is not a date (YYYY-MM-DD)") from None
     if not YEARS[0] <= start.year <= YEARS[1]:
         raise BadRequest(f"{name}: năm {start.year} ngoài {YEARS[0]}–{YEARS[1]} (year out of range)")
     return start + timedelta(days=1) if end and len(value.strip()) <= 10 else start

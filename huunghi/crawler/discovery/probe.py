@@ -38,12 +38,17 @@ class Proposal:
     listings: list[str] = field(default_factory=list)
     article_pattern: str = ""
     notes: list[str] = field(default_factory=list)
+    allow_private: bool = False  # probed on a local network by request: its source may be fetched there
 
     def table(self) -> dict[str, object]:
         """The [[sources]] table this proposes (verified = false until someone checks it)."""
-        return {"name": self.name, "title": self.title, "homepage": self.homepage, "feeds": self.feeds,
-                "sitemaps": self.sitemaps, "listings": self.listings, "article_pattern": self.article_pattern,
-                "verified": False}
+        table: dict[str, object] = {
+            "name": self.name, "title": self.title, "homepage": self.homepage, "feeds": self.feeds,
+            "sitemaps": self.sitemaps, "listings": self.listings, "article_pattern": self.article_pattern,
+            "verified": False}
+        if self.allow_private:
+            table["allow_private"] = True
+        return table
 
     def toml(self) -> str:
         """Written by tomlkit: a title with quotes, backslashes or newlines stays valid TOML."""
