@@ -54,9 +54,17 @@ def _bare(feed: str, out: str) -> None:
         def page(self, response):
             counts["pages"] += 1
 
-    process = CrawlerProcess({"LOG_LEVEL": LOG_LEVEL, "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0,
-                              "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 16,
-                              "AUTOTHROTTLE_ENABLED": False, "TELNETCONSOLE_ENABLED": False})
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": LOG_LEVEL,
+            "ROBOTSTXT_OBEY": True,
+            "DOWNLOAD_DELAY": 0,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+            "CONCURRENT_REQUESTS": 16,
+            "AUTOTHROTTLE_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+        }
+    )
     process.crawl(Bare)
     start = time.perf_counter()
     process.start()
@@ -70,9 +78,15 @@ def _full(config: str, out: str) -> None:
 
     start = time.perf_counter()
     runs = crawl(load_config(config), ["quocte"], log_level="ERROR")
-    Path(out).write_text(json.dumps({"pages": runs[0].pages_fetched, "stored": runs[0].articles_new
-                                     + runs[0].articles_updated + runs[0].articles_unchanged,
-                                     "seconds": time.perf_counter() - start}))
+    Path(out).write_text(
+        json.dumps(
+            {
+                "pages": runs[0].pages_fetched,
+                "stored": runs[0].articles_new + runs[0].articles_updated + runs[0].articles_unchanged,
+                "seconds": time.perf_counter() - start,
+            }
+        )
+    )
 
 
 def _in_child(target, *args) -> dict:
@@ -87,10 +101,23 @@ def _in_child(target, *args) -> dict:
 
 def throughput(pages: int, work: Path, replicas: ReplicaSet, repeat: int = 3) -> dict[str, object]:
     feed = replicas.base("quocte") + f"/rss/bench.rss?n={pages}"
-    config = replica_config(work / "bench.toml", replicas, f"sqlite:///{work / 'bench.sqlite'}", ["quocte"],
-                            amend={"quocte": {"feeds": [feed], "sitemaps": [], "listings": [],
-                                              "article_pattern": r"-\d{5,}\.html(\?v=\d+)?$"}}, retries=0,
-                            extra="", revisits=[0])
+    config = replica_config(
+        work / "bench.toml",
+        replicas,
+        f"sqlite:///{work / 'bench.sqlite'}",
+        ["quocte"],
+        amend={
+            "quocte": {
+                "feeds": [feed],
+                "sitemaps": [],
+                "listings": [],
+                "article_pattern": r"-\d{5,}\.html(\?v=\d+)?$",
+            }
+        },
+        retries=0,
+        extra="",
+        revisits=[0],
+    )
     text = config.read_text().replace("concurrent_per_host = 8", "concurrent_per_host = 16")
     config.write_text(text)
     rounds = []
@@ -100,18 +127,31 @@ def throughput(pages: int, work: Path, replicas: ReplicaSet, repeat: int = 3) ->
         config.write_text(text.replace(str(work / "bench.sqlite"), str(db)))
         full = _in_child(_full, str(config))
         rounds.append((bare["pages"] / bare["seconds"], full["pages"] / full["seconds"], full["stored"]))
-    bare_rate, full_rate, stored = sorted(rounds, key=lambda r: r[1] / r[0])[len(rounds) // 2]  # the median round
-    return {"pages": pages, "rounds": len(rounds), "bare_pages_per_s": round(bare_rate, 1),
-            "full_pages_per_s": round(full_rate, 1), "full_stored": stored,
-            "full_vs_bare": round(full_rate / bare_rate, 2),
-            "full_vs_bare_each_round": [round(f / b, 2) for b, f, _ in rounds]}
+    bare_rate, full_rate, stored = sorted(rounds, key=lambda r: r[1] / r[0])[
+        len(rounds) // 2
+    ]  # the median round
+    return {
+        "pages": pages,
+        "rounds": len(rounds),
+        "bare_pages_per_s": round(bare_rate, 1),
+        "full_pages_per_s": round(full_rate, 1),
+        "full_stored": stored,
+        "full_vs_bare": round(full_rate / bare_rate, 2),
+        "full_vs_bare_each_round": [round(f / b, 2) for b, f, _ in rounds],
+    }
 
 
 def memory(cycles: int, work: Path, replicas: ReplicaSet) -> dict[str, object]:
     from huunghi.monitor.daemon import alerts_job, crawl_job
 
-    config = replica_config(work / "mem.toml", replicas, f"sqlite:///{work / 'mem.sqlite'}", ["baotinh"],
-                            retries=0, revisits=[0] * 5)
+    config = replica_config(
+        work / "mem.toml",
+        replicas,
+        f"sqlite:///{work / 'mem.sqlite'}",
+        ["baotinh"],
+        retries=0,
+        revisits=[0] * 5,
+    )
     samples = []
     for n in range(1, cycles + 1):
         crawl_job(str(config), "baotinh")
@@ -119,15 +159,20 @@ def memory(cycles: int, work: Path, replicas: ReplicaSet) -> dict[str, object]:
         if n in (10, cycles // 2, cycles):
             samples.append((n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
     first = samples[0][1]
-    return {"cycles": cycles, "rss_mb": {str(n): mb for n, mb in samples},
-            "growth_after_10_cycles": round(samples[-1][1] / first - 1, 3)}
+    return {
+        "cycles": cycles,
+        "rss_mb": {str(n): mb for n, mb in samples},
+        "growth_after_10_cycles": round(samples[-1][1] / first - 1, 3),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--cycles", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3, help="throughput rounds; the median round is reported")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="throughput rounds; the median round is reported"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ReplicaSet() as replicas:
@@ -139,13 +184,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
         return 0
     t = result["throughput"]
-    print(f"throughput, {t['pages']} pages, median of {t['rounds']} rounds: bare Scrapy {t['bare_pages_per_s']} "
-          f"pages/s; full pipeline {t['full_pages_per_s']} pages/s ({t['full_stored']} stored) = "
-          f"{t['full_vs_bare']:.2f} × bare (each round: {', '.join(f'{r:.2f}' for r in t['full_vs_bare_each_round'])})")
+    print(
+        f"throughput, {t['pages']} pages, median of {t['rounds']} rounds: bare Scrapy {t['bare_pages_per_s']} "
+        f"pages/s; full pipeline {t['full_pages_per_s']} pages/s ({t['full_stored']} stored) = "
+        f"{t['full_vs_bare']:.2f} × bare (each round: {', '.join(f'{r:.2f}' for r in t['full_vs_bare_each_round'])})"
+    )
     if "memory" in result:
         m = result["memory"]
-        print(f"daemon memory over {m['cycles']} crawl cycles, max RSS MB at cycle: {m['rss_mb']}; "
-              f"growth after cycle 10: {m['growth_after_10_cycles']:+.1%}")
+        print(
+            f"daemon memory over {m['cycles']} crawl cycles, max RSS MB at cycle: {m['rss_mb']}; "
+            f"growth after cycle 10: {m['growth_after_10_cycles']:+.1%}"
+        )
     return 0
 
 

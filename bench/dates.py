@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ from huunghi.crawler.extract import dates as D  # noqa: E402
 from huunghi.crawler.extract.extractor import Extractor, NotAnArticle  # noqa: E402
 
 HERE = ROOT / "bench" / "data" / "dates"
-DEV_NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
+DEV_NOW = datetime(2026, 12, 1, tzinfo=UTC)
 _URL_LINKS = re.compile(r"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+(?:og:url|twitter:url)[^>]*>", re.I)
 
 
@@ -71,6 +71,7 @@ def dev_cases(data: Path) -> list[Case]:
 def replica_cases() -> list[Case]:
     from huunghi.replicas.catalog import build_catalogs
     from huunghi.replicas.templates import render_article
+
     out = []
     for name, catalog in sorted(build_catalogs().items()):
         for article in catalog.articles:
@@ -85,8 +86,17 @@ def written_cases() -> list[Case]:
     out = []
     for name, g in gold.items():
         feed = datetime.fromisoformat(g["feed_date"]) if g.get("feed_date") else None
-        out.append(Case("written", name, (HERE / "pages" / f"{name}.html").read_text(), g["published"],
-                        datetime.fromisoformat(g["now"]), feed, g.get("updated")))
+        out.append(
+            Case(
+                "written",
+                name,
+                (HERE / "pages" / f"{name}.html").read_text(),
+                g["published"],
+                datetime.fromisoformat(g["now"]),
+                feed,
+                g.get("updated"),
+            )
+        )
     return out
 
 
@@ -103,11 +113,16 @@ def huunghi(case: Case) -> tuple[datetime | None, str]:
 def htmldate_reader(extensive: bool, original: bool) -> Callable[[Case], tuple[date | None, str]]:
     def read(case: Case) -> tuple[date | None, str]:
         try:
-            found = find_date(case.html, extensive_search=extensive, original_date=original,
-                              max_date=case.now.strftime("%Y-%m-%d"))
+            found = find_date(
+                case.html,
+                extensive_search=extensive,
+                original_date=original,
+                max_date=case.now.strftime("%Y-%m-%d"),
+            )
         except Exception:
             found = None
         return (date.fromisoformat(found) if found else None), "htmldate"
+
     return read
 
 
@@ -127,14 +142,20 @@ def score(cases: list[Case], reader: Callable[[Case], tuple[object, str]], misse
             far += 1
         if "T" in case.gold:
             timed += 1
-            if isinstance(got, datetime) and got == datetime.fromisoformat(case.gold) \
-                    and got.date() == gold:
+            if isinstance(got, datetime) and got == datetime.fromisoformat(case.gold) and got.date() == gold:
                 instant += 1
         if misses and day != gold:
             print(f"  miss [{label}] {case.set}/{case.name}: gold {case.gold} got {got} ({source})")
     n = len(cases)
-    return {"pages": n, "exact": exact / n if n else 0.0, "near": near / n if n else 0.0, "none": none,
-            "far": far, "timed": timed, "instant": instant}
+    return {
+        "pages": n,
+        "exact": exact / n if n else 0.0,
+        "near": near / n if n else 0.0,
+        "none": none,
+        "far": far,
+        "timed": timed,
+        "instant": instant,
+    }
 
 
 def main() -> None:
@@ -158,6 +179,7 @@ def main() -> None:
                 return huunghi(case)
             finally:
                 D.HTMLDATE_EXTENSIVE = kept
+
         return read
 
     readers: list[tuple[str, Callable[[Case], tuple[object, str]]]] = [
@@ -167,17 +189,21 @@ def main() -> None:
         ("htmldate default", htmldate_reader(True, False)),
         ("htmldate original_date", htmldate_reader(True, True)),
     ]
-    print("| set | reader | pages | exact day | ±1 day | no date | > 1 day off | exact instant | "
-          "exact ÷ htmldate |")
+    print(
+        "| set | reader | pages | exact day | ±1 day | no date | > 1 day off | exact instant | "
+        "exact ÷ htmldate |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, group in cases.items():
         show = args.misses and name != "all"
         rows = [(label, score(group, reader, show, label)) for label, reader in readers]
         ref = next(r for label, r in rows if label == "htmldate default")["exact"] or 1.0
         for label, r in rows:
-            instant = f'{r["instant"]}/{r["timed"]}' if label.startswith("huunghi") else "–"
-            print(f'| {name} | {label} | {r["pages"]} | {r["exact"]:.1%} | {r["near"]:.1%} | {r["none"]} | '
-                  f'{r["far"]} | {instant} | {r["exact"] / ref:.3f} |')
+            instant = f"{r['instant']}/{r['timed']}" if label.startswith("huunghi") else "–"
+            print(
+                f"| {name} | {label} | {r['pages']} | {r['exact']:.1%} | {r['near']:.1%} | {r['none']} | "
+                f"{r['far']} | {instant} | {r['exact'] / ref:.3f} |"
+            )
 
 
 if __name__ == "__main__":

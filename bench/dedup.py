@@ -24,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,10 +76,12 @@ def quality() -> dict[str, object]:
     for same, sa, sb in pairs:
         j = clusters.jaccard(clusters.signature(sa.minhash), clusters.signature(sb.minhash))
         scored.append((same, j, clusters.containment(j, sa.shingles, sb.shingles)))
-    margins = {"negatives_max_jaccard": round(max(j for s, j, _ in scored if not s), 3),
-               "negatives_max_containment": round(max(c for s, _, c in scored if not s), 3),
-               "positives_min_jaccard": round(min(j for s, j, _ in scored if s), 3),
-               "positives_min_containment": round(min(c for s, _, c in scored if s), 3)}
+    margins = {
+        "negatives_max_jaccard": round(max(j for s, j, _ in scored if not s), 3),
+        "negatives_max_containment": round(max(c for s, _, c in scored if not s), 3),
+        "positives_min_jaccard": round(min(j for s, j, _ in scored if s), 3),
+        "positives_min_containment": round(min(c for s, _, c in scored if s), 3),
+    }
     rows = []
     for jt in (0.08, 0.10, 0.15, 0.20, 0.25):
         for ct in (0.2, 0.3, 0.4):
@@ -91,9 +93,15 @@ def quality() -> dict[str, object]:
                 tp += same and guess
                 fp += guess and not same
                 fn += same and not guess
-            rows.append({"jaccard": jt, "containment": ct, "precision": tp / (tp + fp) if tp + fp else 1.0,
-                         "recall": tp / (tp + fn) if tp + fn else 1.0,
-                         "chosen": jt == clusters.JACCARD and ct == clusters.CONTAINMENT})
+            rows.append(
+                {
+                    "jaccard": jt,
+                    "containment": ct,
+                    "precision": tp / (tp + fp) if tp + fp else 1.0,
+                    "recall": tp / (tp + fn) if tp + fn else 1.0,
+                    "chosen": jt == clusters.JACCARD and ct == clusters.CONTAINMENT,
+                }
+            )
     return {"pairs": len(pairs), "positives": sum(p[0] for p in pairs), "grid": rows, "margins": margins}
 
 
@@ -103,8 +111,10 @@ def _fake_signature(rng: np.random.Generator, topic: np.ndarray) -> tuple[bytes,
     values = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype("<u4")
     from_topic = rng.random(NUM_PERM) < 0.22  # two same-topic articles share ~5% of positions
     values[from_topic] = topic[from_topic]
-    bands = [f"{b}:{hashlib.blake2b(values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
-             for b in range(BANDS)]
+    bands = [
+        f"{b}:{hashlib.blake2b(values[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
+        for b in range(BANDS)
+    ]
     return values.tobytes(), bands
 
 
@@ -113,24 +123,55 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
     archive = Archive(db)
     rng = np.random.default_rng(size)
     topics = [rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype("<u4") for _ in range(TOPICS)]
-    start_day = datetime(2016, 1, 1, tzinfo=timezone.utc)
+    start_day = datetime(2016, 1, 1, tzinfo=UTC)
     with archive.engine.begin() as conn:
-        source_id = conn.execute(insert(Source).values(name="bench", title="bench", homepage="", definition={},
-                                                       created_at=start_day)).inserted_primary_key[0]
+        source_id = conn.execute(
+            insert(Source).values(
+                name="bench", title="bench", homepage="", definition={}, created_at=start_day
+            )
+        ).inserted_primary_key[0]
         for lo in range(0, size, 5000):
             arts, bands = [], []
-            story_ids = conn.execute(insert(Story).returning(Story.id), [
-                {"title": f"s{i}", "created_at": start_day, "updated_at": start_day, "size": 1}
-                for i in range(lo, min(size, lo + 5000))]).scalars().all()
+            story_ids = (
+                conn.execute(
+                    insert(Story).returning(Story.id),
+                    [
+                        {"title": f"s{i}", "created_at": start_day, "updated_at": start_day, "size": 1}
+                        for i in range(lo, min(size, lo + 5000))
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             for i, story_id in zip(range(lo, min(size, lo + 5000)), story_ids):
                 when = start_day + timedelta(days=i / PER_DAY)
                 blob, keys = _fake_signature(rng, topics[i % TOPICS])
-                arts.append({"id": i + 1, "source_id": source_id, "url": f"http://bench/{i}", "title": f"t{i}",
-                             "lead": "", "body_text": "", "body_html": "", "published_at": when, "author": "",
-                             "credit": "", "section": "", "language": "vi", "content_hash": f"h{i}",
-                             "version_count": 1, "first_seen": when, "last_seen": when, "images": [],
-                             "extraction": "", "body_hash": f"b{i}", "story_id": story_id, "minhash": blob,
-                             "shingles": 900})
+                arts.append(
+                    {
+                        "id": i + 1,
+                        "source_id": source_id,
+                        "url": f"http://bench/{i}",
+                        "title": f"t{i}",
+                        "lead": "",
+                        "body_text": "",
+                        "body_html": "",
+                        "published_at": when,
+                        "author": "",
+                        "credit": "",
+                        "section": "",
+                        "language": "vi",
+                        "content_hash": f"h{i}",
+                        "version_count": 1,
+                        "first_seen": when,
+                        "last_seen": when,
+                        "images": [],
+                        "extraction": "",
+                        "body_hash": f"b{i}",
+                        "story_id": story_id,
+                        "minhash": blob,
+                        "shingles": 900,
+                    }
+                )
                 day = int(when.timestamp() // 86400)
                 bands += [{"band_key": k, "day": day, "article_id": i + 1} for k in keys]
             conn.execute(insert(Article), arts)
@@ -139,15 +180,25 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
     timings = []
     for n in range(new):
         blob, keys = _fake_signature(rng, topics[n % TOPICS])
-        rec = ArticleRecord(url=f"http://bench/new/{n}", title=f"new {n}", body_text=f"body {n}",
-                            published_at=end + timedelta(minutes=n), minhash=blob, shingles=900, bands=keys)
+        rec = ArticleRecord(
+            url=f"http://bench/new/{n}",
+            title=f"new {n}",
+            body_text=f"body {n}",
+            published_at=end + timedelta(minutes=n),
+            minhash=blob,
+            shingles=900,
+            bands=keys,
+        )
         t0 = time.perf_counter()
         archive.articles.store(source_id, rec)
         timings.append((time.perf_counter() - t0) * 1000)
     archive.close()
     timings.sort()
-    return {"size": size, "median_ms": round(statistics.median(timings), 2),
-            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2)}
+    return {
+        "size": size,
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,18 +224,27 @@ def main(argv: list[str] | None = None) -> int:
     for col in ("Jaccard ≥", "or containment ≥", "precision", "recall", ""):
         table.add_column(col, justify="right")
     for r in q["grid"]:
-        table.add_row(f"{r['jaccard']:.2f}", f"{r['containment']:.1f}", f"{r['precision']:.3f}",
-                      f"{r['recall']:.3f}", "← chosen" if r["chosen"] else "")
+        table.add_row(
+            f"{r['jaccard']:.2f}",
+            f"{r['containment']:.1f}",
+            f"{r['precision']:.3f}",
+            f"{r['recall']:.3f}",
+            "← chosen" if r["chosen"] else "",
+        )
     console.print(table)
     m = q["margins"]
-    console.print(f"different stories: Jaccard ≤ {m['negatives_max_jaccard']}, containment ≤ "
-                  f"{m['negatives_max_containment']}; same story: Jaccard ≥ {m['positives_min_jaccard']} or "
-                  f"containment ≥ {m['positives_min_containment']}")
+    console.print(
+        f"different stories: Jaccard ≤ {m['negatives_max_jaccard']}, containment ≤ "
+        f"{m['negatives_max_containment']}; same story: Jaccard ≥ {m['positives_min_jaccard']} or "
+        f"containment ≥ {m['positives_min_containment']}"
+    )
     table = Table(title=f"Cost of storing one new article ({args.new} new articles, SQLite, one core)")
     for col in ("archive size", "median ms", "p95 ms", "median ÷ smallest"):
         table.add_column(col, justify="right")
     for c in costs:
-        table.add_row(f"{c['size']:,}", f"{c['median_ms']:.2f}", f"{c['p95_ms']:.2f}", f"{c['median_vs_smallest']:.2f}")
+        table.add_row(
+            f"{c['size']:,}", f"{c['median_ms']:.2f}", f"{c['p95_ms']:.2f}", f"{c['median_vs_smallest']:.2f}"
+        )
     console.print(table)
     return 0
 

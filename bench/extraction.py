@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from huunghi.crawler.extract.extractor import Extractor, NotAnArticle  # noqa: E402
 from bench.metric import f1, page_pr  # noqa: E402
+from huunghi.crawler.extract.extractor import Extractor, NotAnArticle  # noqa: E402
 
 
 @dataclass
@@ -62,7 +62,9 @@ class Score:
     leaks: int | None
 
 
-def score(extractor: Callable[[list[Page]], list[Output]], batches: list[list[Page]]) -> tuple[Score, list[Output]]:
+def score(
+    extractor: Callable[[list[Page]], list[Output]], batches: list[list[Page]]
+) -> tuple[Score, list[Output]]:
     outputs: list[Output] = []
     pages: list[Page] = []
     for batch in batches:
@@ -75,8 +77,18 @@ def score(extractor: Callable[[list[Page]], list[Output]], batches: list[list[Pa
     leaks = None
     if all(p.leaks for p in pages):
         leaks = sum(len(p.leaks(o.text)) for o, p in zip(outputs, pages))  # type: ignore[misc]
-    return (Score(precision, recall, f1(precision, recall), len(prs), len(prs) / seconds,
-                  sum(o.learned for o in outputs), leaks), outputs)
+    return (
+        Score(
+            precision,
+            recall,
+            f1(precision, recall),
+            len(prs),
+            len(prs) / seconds,
+            sum(o.learned for o in outputs),
+            leaks,
+        ),
+        outputs,
+    )
 
 
 def speed_ratio(ours: list[Output], ref: list[Output], learned: bool) -> float | None:
@@ -109,8 +121,9 @@ def _read_any(path: Path) -> str:
 def load_cleanportaleval(data: Path) -> list[list[Page]]:
     base = data / "cleanportaleval"
     by_site: dict[str, list[Page]] = {}
-    for path in sorted(base.glob("input/*.html"), key=lambda p: (p.stem.rsplit("_", 1)[0],
-                                                                 int(p.stem.rsplit("_", 1)[1]))):
+    for path in sorted(
+        base.glob("input/*.html"), key=lambda p: (p.stem.rsplit("_", 1)[0], int(p.stem.rsplit("_", 1)[1]))
+    ):
         gold_path = base / "GoldStandard" / f"{path.stem}.txt"
         if not gold_path.exists():
             continue
@@ -137,9 +150,20 @@ def load_replicas() -> list[list[Page]]:
     for name, catalog in build_catalogs().items():
         rng = random.Random(7)
         host = f"http://{name}.replica"
-        batches.append([Page(name, host + T.article_path(catalog, a), T.render_article(catalog, a, host, rng),
-                             a.text, leaks=lambda text, a=a, c=catalog: c.leaks(a, text), title=a.title)
-                        for _visit in range(VISITS) for a in catalog.articles])
+        batches.append(
+            [
+                Page(
+                    name,
+                    host + T.article_path(catalog, a),
+                    T.render_article(catalog, a, host, rng),
+                    a.text,
+                    leaks=lambda text, a=a, c=catalog: c.leaks(a, text),
+                    title=a.title,
+                )
+                for _visit in range(VISITS)
+                for a in catalog.articles
+            ]
+        )
     return batches
 
 
@@ -168,6 +192,7 @@ def trafilatura_with(**options: object) -> Callable[[list[Page]], list[Output]]:
             text = trafilatura.extract(p.html, url=p.url or None, **options) or ""
             out.append(Output(text, time.process_time() - start))
         return out
+
     return run
 
 
@@ -180,8 +205,11 @@ EXTRACTORS: dict[str, Callable[[list[Page]], list[Output]]] = {
 
 
 def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, object]]:
-    loaders = {"scrapinghub": lambda: load_scrapinghub(data), "cleanportaleval": lambda: load_cleanportaleval(data),
-               "replicas": load_replicas}
+    loaders = {
+        "scrapinghub": lambda: load_scrapinghub(data),
+        "cleanportaleval": lambda: load_cleanportaleval(data),
+        "replicas": load_replicas,
+    }
     rows: list[dict[str, object]] = []
     for name in sets:
         batches = loaders[name]()
@@ -193,20 +221,30 @@ def run(sets: Iterable[str], data: Path, limit: int | None) -> list[dict[str, ob
         for ext, (s, out) in results.items():
             first = speed_ratio(out, ref_out, learned=False) if ext == "huunghi" else None
             learned = speed_ratio(out, ref_out, learned=True) if ext == "huunghi" else None
-            rows.append({"set": name, "site": "", "extractor": ext,
-                         "P": round(s.precision, 3), "R": round(s.recall, 3),
-                         "F1": round(s.f1, 3), "pages": s.pages, "learned_pages": s.learned_pages,
-                         "pages_per_s": round(s.pages_per_s, 1),
-                         "F1_vs_trafilatura": round(s.f1 / ref.f1, 3) if ref.f1 else None,
-                         "speed_vs_trafilatura": round(s.pages_per_s / ref.pages_per_s, 2),
-                         "speed_first_pages": round(first, 2) if first else None,
-                         "speed_learned_pages": round(learned, 2) if learned else None,
-                         "sidebar_leaks": s.leaks})
+            rows.append(
+                {
+                    "set": name,
+                    "site": "",
+                    "extractor": ext,
+                    "P": round(s.precision, 3),
+                    "R": round(s.recall, 3),
+                    "F1": round(s.f1, 3),
+                    "pages": s.pages,
+                    "learned_pages": s.learned_pages,
+                    "pages_per_s": round(s.pages_per_s, 1),
+                    "F1_vs_trafilatura": round(s.f1 / ref.f1, 3) if ref.f1 else None,
+                    "speed_vs_trafilatura": round(s.pages_per_s / ref.pages_per_s, 2),
+                    "speed_first_pages": round(first, 2) if first else None,
+                    "speed_learned_pages": round(learned, 2) if learned else None,
+                    "sidebar_leaks": s.leaks,
+                }
+            )
     return rows
 
 
-def per_site(name: str, batches: list[list[Page]], results: dict[str, tuple[Score, list[Output]]]
-             ) -> list[dict[str, object]]:
+def per_site(
+    name: str, batches: list[list[Page]], results: dict[str, tuple[Score, list[Output]]]
+) -> list[dict[str, object]]:
     """Template against generic reading, site by site: the template must never read a site worse."""
     if len(batches) == sum(len(b) for b in batches):
         return []  # one page per batch (scrapinghub): no site templates are learned
@@ -215,7 +253,7 @@ def per_site(name: str, batches: list[list[Page]], results: dict[str, tuple[Scor
     for batch in batches:
         row: dict[str, object] = {"set": name, "site": batch[0].site, "pages": len(batch)}
         for ext in ("huunghi", "huunghi (generic)", "trafilatura (precision)"):
-            out = results[ext][1][start:start + len(batch)]
+            out = results[ext][1][start : start + len(batch)]
             prs = [page_pr(o.text, p.truth) for o, p in zip(out, batch)]
             row[ext] = round(f1(sum(p for p, _ in prs) / len(prs), sum(r for _, r in prs) / len(prs)), 3)
             if ext == "huunghi":
@@ -250,7 +288,11 @@ def huge_page() -> dict[str, object]:
     trafilatura.extract(html)
     ref = time.process_time() - start
     assert title == catalog.articles[0].title
-    return {"mb": round(len(html.encode()) / 1e6, 1), "huunghi_s": round(ours, 2), "trafilatura_s": round(ref, 2)}
+    return {
+        "mb": round(len(html.encode()) / 1e6, 1),
+        "huunghi_s": round(ours, 2),
+        "trafilatura_s": round(ref, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,8 +319,21 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     table = Table(title="Extraction: P/R/F1 (shared/data metric) and speed on one core, same run")
-    cols = ("set", "extractor", "P", "R", "F1", "pages", "learned", "pages/s", "F1 ÷ traf.", "speed ÷ traf.",
-            "÷ traf. first pages", "÷ traf. learned", "sidebar leaks")
+    cols = (
+        "set",
+        "extractor",
+        "P",
+        "R",
+        "F1",
+        "pages",
+        "learned",
+        "pages/s",
+        "F1 ÷ traf.",
+        "speed ÷ traf.",
+        "÷ traf. first pages",
+        "÷ traf. learned",
+        "sidebar leaks",
+    )
     for col in cols:
         table.add_column(col, justify="left" if col in ("set", "extractor") else "right")
 
@@ -286,23 +341,45 @@ def main(argv: list[str] | None = None) -> int:
         return "–" if value is None else format(value, spec)
 
     sites = Table(title="Per site: template (huunghi) against its own generic reading, same run")
-    site_cols = ("set", "site", "pages", "learned", "huunghi", "huunghi (generic)", "trafilatura (precision)",
-                 "leaks", "titles", "churn")
+    site_cols = (
+        "set",
+        "site",
+        "pages",
+        "learned",
+        "huunghi",
+        "huunghi (generic)",
+        "trafilatura (precision)",
+        "leaks",
+        "titles",
+        "churn",
+    )
     for col in site_cols:
         sites.add_column(col, justify="left" if col in ("set", "site") else "right")
     for r in [r for r in rows if r.get("site")]:
         sites.add_row(*(fmt(r.get(c)) for c in site_cols))
     for r in [r for r in rows if not r.get("site")]:
-        table.add_row(str(r["set"]), str(r["extractor"]), fmt(r["P"], ".3f"), fmt(r["R"], ".3f"), fmt(r["F1"], ".3f"),
-                      fmt(r["pages"]), fmt(r["learned_pages"] if r["extractor"] == "huunghi" else None),
-                      fmt(r["pages_per_s"], ".1f"), fmt(r["F1_vs_trafilatura"], ".3f"),
-                      fmt(r["speed_vs_trafilatura"], ".2f"), fmt(r["speed_first_pages"], ".2f"),
-                      fmt(r["speed_learned_pages"], ".2f"), fmt(r["sidebar_leaks"]))
+        table.add_row(
+            str(r["set"]),
+            str(r["extractor"]),
+            fmt(r["P"], ".3f"),
+            fmt(r["R"], ".3f"),
+            fmt(r["F1"], ".3f"),
+            fmt(r["pages"]),
+            fmt(r["learned_pages"] if r["extractor"] == "huunghi" else None),
+            fmt(r["pages_per_s"], ".1f"),
+            fmt(r["F1_vs_trafilatura"], ".3f"),
+            fmt(r["speed_vs_trafilatura"], ".2f"),
+            fmt(r["speed_first_pages"], ".2f"),
+            fmt(r["speed_learned_pages"], ".2f"),
+            fmt(r["sidebar_leaks"]),
+        )
     Console().print(table)
     Console().print(sites)
     if huge:
-        Console().print(f"{huge['mb']} MB page (an article with a huge rail): huunghi {huge['huunghi_s']} s, "
-                        f"trafilatura {huge['trafilatura_s']} s (process time, one core)")
+        Console().print(
+            f"{huge['mb']} MB page (an article with a huge rail): huunghi {huge['huunghi_s']} s, "
+            f"trafilatura {huge['trafilatura_s']} s (process time, one core)"
+        )
     return 0
 
 

@@ -14,7 +14,7 @@ TOKEN = re.compile(r"\w+")
 
 def shingles(text: str) -> Counter:
     tokens = TOKEN.findall(text)
-    return Counter(tuple(tokens[i:i + 4]) for i in range(max(0, len(tokens) - 3)))
+    return Counter(tuple(tokens[i : i + 4]) for i in range(max(0, len(tokens) - 3)))
 
 
 def page_pr(pred: str, truth: str) -> tuple[float, float]:

@@ -32,25 +32,90 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from huunghi.replicas.catalog import build_catalogs, load_seeds  # noqa: E402
-from huunghi.storage.search import engine as search_module  # noqa: E402
-from huunghi.storage.search import index as searchindex  # noqa: E402
 from huunghi.storage.archive import Archive  # noqa: E402
 from huunghi.storage.models import Article, ArticleTag, Source  # noqa: E402
+from huunghi.storage.search import engine as search_module  # noqa: E402
+from huunghi.storage.search import index as searchindex  # noqa: E402
 from huunghi.storage.search.engine import SearchQuery  # noqa: E402
 
 VN = timezone(timedelta(hours=7))
 PG_ADMIN = os.environ.get("HUUNGHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CACHE = ROOT / "bench" / ".cache"
-PROVINCES = ["Hà Nội", "Huế", "Hải Phòng", "Đà Nẵng", "TP Hồ Chí Minh", "Cần Thơ", "Lai Châu", "Điện Biên",
-             "Sơn La", "Lạng Sơn", "Cao Bằng", "Quảng Ninh", "Thanh Hóa", "Nghệ An", "Hà Tĩnh", "Tuyên Quang",
-             "Lào Cai", "Thái Nguyên", "Phú Thọ", "Bắc Ninh", "Hưng Yên", "Ninh Bình", "Quảng Trị", "Quảng Ngãi",
-             "Gia Lai", "Khánh Hòa", "Lâm Đồng", "Đắk Lắk", "Đồng Nai", "Tây Ninh", "Vĩnh Long", "Đồng Tháp",
-             "Cà Mau", "An Giang"]
-COUNTRIES = ["Lào", "Campuchia", "Nhật Bản", "Hàn Quốc", "Trung Quốc", "Cuba", "Pháp", "Hoa Kỳ", "Ấn Độ",
-             "Australia", "Thái Lan", "Mông Cổ", "Séc", "Hungary", "Ba Lan", "Venezuela"]
-SOURCES = ["thoidai", "vufo", "baoquocte", "vietnamplus", "nhandan", "dantocmiennui", "hanoimoi",
-           "baothanhhoa", "baonghean", "baohaiphong", "baoangiang", "baodongnai"]
-SECTIONS = ["Hữu nghị › Bốn phương kết bạn", "Thời sự › Đối ngoại", "Đối ngoại nhân dân", "Kinh tế", "Văn hóa"]
+PROVINCES = [
+    "Hà Nội",
+    "Huế",
+    "Hải Phòng",
+    "Đà Nẵng",
+    "TP Hồ Chí Minh",
+    "Cần Thơ",
+    "Lai Châu",
+    "Điện Biên",
+    "Sơn La",
+    "Lạng Sơn",
+    "Cao Bằng",
+    "Quảng Ninh",
+    "Thanh Hóa",
+    "Nghệ An",
+    "Hà Tĩnh",
+    "Tuyên Quang",
+    "Lào Cai",
+    "Thái Nguyên",
+    "Phú Thọ",
+    "Bắc Ninh",
+    "Hưng Yên",
+    "Ninh Bình",
+    "Quảng Trị",
+    "Quảng Ngãi",
+    "Gia Lai",
+    "Khánh Hòa",
+    "Lâm Đồng",
+    "Đắk Lắk",
+    "Đồng Nai",
+    "Tây Ninh",
+    "Vĩnh Long",
+    "Đồng Tháp",
+    "Cà Mau",
+    "An Giang",
+]
+COUNTRIES = [
+    "Lào",
+    "Campuchia",
+    "Nhật Bản",
+    "Hàn Quốc",
+    "Trung Quốc",
+    "Cuba",
+    "Pháp",
+    "Hoa Kỳ",
+    "Ấn Độ",
+    "Australia",
+    "Thái Lan",
+    "Mông Cổ",
+    "Séc",
+    "Hungary",
+    "Ba Lan",
+    "Venezuela",
+]
+SOURCES = [
+    "thoidai",
+    "vufo",
+    "baoquocte",
+    "vietnamplus",
+    "nhandan",
+    "dantocmiennui",
+    "hanoimoi",
+    "baothanhhoa",
+    "baonghean",
+    "baohaiphong",
+    "baoangiang",
+    "baodongnai",
+]
+SECTIONS = [
+    "Hữu nghị › Bốn phương kết bạn",
+    "Thời sự › Đối ngoại",
+    "Đối ngoại nhân dân",
+    "Kinh tế",
+    "Văn hóa",
+]
 
 # (label, query text, filters): what a press desk types, common and rare, with and without marks
 QUERIES: list[tuple[str, str, dict]] = [
@@ -68,7 +133,11 @@ QUERIES: list[tuple[str, str, dict]] = [
     ("rare name", '"bù gia mập"', {}),
     ("three words", "ủy ban hòa bình", {}),
     ("source filter", "hữu nghị", {"sources": ["baothanhhoa"]}),
-    ("date range", "đồng nai", {"date_from": datetime(2024, 1, 1, tzinfo=VN), "date_to": datetime(2024, 7, 1, tzinfo=VN)}),
+    (
+        "date range",
+        "đồng nai",
+        {"date_from": datetime(2024, 1, 1, tzinfo=VN), "date_to": datetime(2024, 7, 1, tzinfo=VN)},
+    ),
     ("tag filter", "hợp tác", {"tags": [("province", "Nghệ An")]}),
     ("section filter", "thanh niên", {"sections": ["Thời sự"]}),
     ("filters only", "", {"sources": ["vufo"], "date_from": datetime(2025, 1, 1, tzinfo=VN)}),
@@ -85,9 +154,15 @@ def vocabulary() -> tuple[list[str], list[str]]:
             if block["type"] == "p":
                 sentences += [s for s in re.split(r"(?<=[.!?])\s+", block["text"]) if len(s.split()) >= 5]
     for catalog in build_catalogs().values():
-        titles += [a.title for a in catalog.articles] + [i["title"] for i in catalog.sidebar_items if i["title"]]
-        sentences += [s for i in catalog.sidebar_items for s in re.split(r"(?<=[.!?])\s+", i["summary"] or "")
-                      if len(s.split()) >= 5]
+        titles += [a.title for a in catalog.articles] + [
+            i["title"] for i in catalog.sidebar_items if i["title"]
+        ]
+        sentences += [
+            s
+            for i in catalog.sidebar_items
+            for s in re.split(r"(?<=[.!?])\s+", i["summary"] or "")
+            if len(s.split()) >= 5
+        ]
     return sorted(set(titles)), sorted(set(sentences))
 
 
@@ -114,13 +189,25 @@ def synthetic(n: int, start: int = 1, years: int = 10):
         for p in range(rng.randint(3, 6)):
             para = [_shuffled(rng.choice(sentences), rng) for _ in range(rng.randint(1, 3))]
             if p == 0:
-                para.append(f"Tại {provinces[-1]}, đoàn công tác làm việc với đại diện {', '.join(countries) or 'các tổ chức'}.")
+                para.append(
+                    f"Tại {provinces[-1]}, đoàn công tác làm việc với đại diện {', '.join(countries) or 'các tổ chức'}."
+                )
             body.append(" ".join(para))
         published = newest - timedelta(seconds=rng.randrange(span))
-        row = dict(id=i, source_id=1 + (i % len(SOURCES)), url=f"https://synthetic.test/{i}.html", title=title,
-                   lead=lead, body_text="\n\n".join(body), published_at=published, first_seen=published,
-                   last_seen=published, section=SECTIONS[i % len(SECTIONS)], content_hash=f"{i:064x}",
-                   language="vi")
+        row = dict(
+            id=i,
+            source_id=1 + (i % len(SOURCES)),
+            url=f"https://synthetic.test/{i}.html",
+            title=title,
+            lead=lead,
+            body_text="\n\n".join(body),
+            published_at=published,
+            first_seen=published,
+            last_seen=published,
+            section=SECTIONS[i % len(SECTIONS)],
+            content_hash=f"{i:064x}",
+            language="vi",
+        )
         tags = [("province", p) for p in provinces] + [("country", c) for c in countries]
         yield row, tags
 
@@ -128,7 +215,9 @@ def synthetic(n: int, start: int = 1, years: int = 10):
 def build(url: str, n: int, years: int, batch: int = 5000) -> None:
     with Archive(url) as archive:
         with archive.engine.begin() as conn:
-            conn.execute(insert(Source), [dict(id=k + 1, name=name, title=name) for k, name in enumerate(SOURCES)])
+            conn.execute(
+                insert(Source), [dict(id=k + 1, name=name, title=name) for k, name in enumerate(SOURCES)]
+            )
             pg = conn.dialect.name == "postgresql"
             if pg:  # one GIN build at the end instead of a million incremental inserts
                 conn.exec_driver_sql("DROP INDEX ix_search_docs_tsv")
@@ -163,9 +252,12 @@ def _gin_indexes(archive: Archive, connections: int = 2) -> None:
     import threading
 
     with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        parts = list(conn.exec_driver_sql(
-            "SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = CAST('search_docs' AS regclass) ORDER BY 1 DESC").scalars())
+        parts = list(
+            conn.exec_driver_sql(
+                "SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = CAST('search_docs' AS regclass) ORDER BY 1 DESC"
+            ).scalars()
+        )
         for col in ("tsv", "head"):
             conn.exec_driver_sql(f"CREATE INDEX ix_search_docs_{col} ON ONLY search_docs USING gin ({col})")
     todo: queue.Queue[tuple[str, str]] = queue.Queue()
@@ -184,7 +276,9 @@ def _gin_indexes(archive: Archive, connections: int = 2) -> None:
                     return
                 try:
                     conn.exec_driver_sql(f"CREATE INDEX {part}_{col}_idx ON {part} USING gin ({col})")
-                    conn.exec_driver_sql(f"ALTER INDEX ix_search_docs_{col} ATTACH PARTITION {part}_{col}_idx")
+                    conn.exec_driver_sql(
+                        f"ALTER INDEX ix_search_docs_{col} ATTACH PARTITION {part}_{col}_idx"
+                    )
                 except BaseException as exc:
                     failed.append(exc)
                     raise
@@ -209,9 +303,22 @@ def _write(archive: Archive, rows: list[dict], tags: list[dict]) -> None:
         by_article: dict[int, list[tuple[str, str]]] = {}
         for t in tags:
             by_article.setdefault(t["article_id"], []).append((t["kind"], t["value"]))
-        searchindex.put(conn, [searchindex.IndexRow(r["id"], r["published_at"], r["title"], r["lead"], r["body_text"],
-                                                    r["source_id"], r["section"], tuple(by_article.get(r["id"], ())))
-                               for r in rows])
+        searchindex.put(
+            conn,
+            [
+                searchindex.IndexRow(
+                    r["id"],
+                    r["published_at"],
+                    r["title"],
+                    r["lead"],
+                    r["body_text"],
+                    r["source_id"],
+                    r["section"],
+                    tuple(by_article.get(r["id"], ())),
+                )
+                for r in rows
+            ],
+        )
 
 
 def open_archive(backend: str, n: int, rebuild: bool, years: int = 10) -> Archive:
@@ -270,8 +377,12 @@ def main() -> None:
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--years", type=int, default=10,
-                    help="span of publication times; a tenth of the articles over one year has a million's density")
+    ap.add_argument(
+        "--years",
+        type=int,
+        default=10,
+        help="span of publication times; a tenth of the articles over one year has a million's density",
+    )
     args = ap.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     summary = []
@@ -285,26 +396,40 @@ def main() -> None:
             dated = measure(archive, args.repeat, "date")
             for label, query, filters in QUERIES:
                 n = archive.search(SearchQuery(text=query, limit=1, **filters)).total_label
-                print(f"{label:28} {n:>9} {pct(ranked[label], 50):>12.1f}ms {pct(ranked[label], 95):>5.1f}ms"
-                      f" {pct(dated[label], 50):>7.1f}ms {pct(dated[label], 95):>5.1f}ms")
+                print(
+                    f"{label:28} {n:>9} {pct(ranked[label], 50):>12.1f}ms {pct(ranked[label], 95):>5.1f}ms"
+                    f" {pct(dated[label], 50):>7.1f}ms {pct(dated[label], 95):>5.1f}ms"
+                )
             all_ranked = [t for ts in ranked.values() for t in ts]
             all_dated = [t for ts in dated.values() for t in ts]
             window = search_module.RANK_WINDOW
-            search_module.RANK_WINDOW = 10 ** 9  # the reference: rank every match
+            search_module.RANK_WINDOW = 10**9  # the reference: rank every match
             try:
                 full = measure(archive, max(2, args.repeat // 5), "relevance")
             finally:
                 search_module.RANK_WINDOW = window
             all_full = [t for ts in full.values() for t in ts]
-            summary.append((backend, pct(all_ranked, 50), pct(all_ranked, 95), pct(all_dated, 50),
-                            pct(all_dated, 95), pct(all_full, 95)))
+            summary.append(
+                (
+                    backend,
+                    pct(all_ranked, 50),
+                    pct(all_ranked, 95),
+                    pct(all_dated, 50),
+                    pct(all_dated, 95),
+                    pct(all_full, 95),
+                )
+            )
         finally:
             archive.close()
-    print(f"\n{'backend':11} {'ranked p50':>11} {'ranked p95':>11} {'date p50':>9} {'date p95':>9}"
-          f" {'rank-all p95':>13} {'p95 ÷ rank-all':>15}  target: ranked p95 ≤ 50 ms")
+    print(
+        f"\n{'backend':11} {'ranked p50':>11} {'ranked p95':>11} {'date p50':>9} {'date p95':>9}"
+        f" {'rank-all p95':>13} {'p95 ÷ rank-all':>15}  target: ranked p95 ≤ 50 ms"
+    )
     for backend, r50, r95, d50, d95, f95 in summary:
-        print(f"{backend:11} {r50:>9.1f}ms {r95:>9.1f}ms {d50:>7.1f}ms {d95:>7.1f}ms {f95:>11.1f}ms"
-              f" {r95 / f95:>15.3f}  {'met' if r95 <= 50 else 'NOT MET'}")
+        print(
+            f"{backend:11} {r50:>9.1f}ms {r95:>9.1f}ms {d50:>7.1f}ms {d95:>7.1f}ms {f95:>11.1f}ms"
+            f" {r95 / f95:>15.3f}  {'met' if r95 <= 50 else 'NOT MET'}"
+        )
 
 
 if __name__ == "__main__":

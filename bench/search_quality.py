@@ -38,15 +38,55 @@ VN = timezone(timedelta(hours=7))
 PG_ADMIN = os.environ.get("HUUNGHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 
-NAMES = ["Thanh Hóa", "Hòa Bình", "Khánh Hòa", "Đồng Nai", "Nghệ An", "Quảng Ninh", "Hà Tĩnh", "Lạng Sơn",
-         "Cao Bằng", "Tây Ninh", "Cà Mau", "An Giang", "Gia Lai", "Đắk Lắk", "Lâm Đồng", "Bắc Ninh", "Hưng Yên",
-         "Ninh Bình", "Quảng Trị", "Điện Biên", "Thái Nguyên", "Tuyên Quang", "Vĩnh Long", "Đồng Tháp",
-         "Nhật Bản", "Hàn Quốc", "Hoa Kỳ", "Thái Lan", "Ấn Độ", "Mông Cổ", "Ba Lan", "Liên bang Nga",
-         "hữu nghị", "đối ngoại nhân dân", "viện trợ phi chính phủ", "Hội hữu nghị Việt Nam – Lào",
-         "Liên hiệp các tổ chức hữu nghị", "giao lưu văn hóa", "Ủy ban Hòa bình", "học bổng du học"]
-FILLER = ["Đoàn công tác làm việc với lãnh đạo địa phương.", "Hai bên trao đổi kinh nghiệm quản lý.",
-          "Buổi lễ diễn ra trong không khí ấm cúng.", "Các đại biểu thảo luận kế hoạch năm tới.",
-          "Chương trình thu hút đông đảo người dân tham gia."]
+NAMES = [
+    "Thanh Hóa",
+    "Hòa Bình",
+    "Khánh Hòa",
+    "Đồng Nai",
+    "Nghệ An",
+    "Quảng Ninh",
+    "Hà Tĩnh",
+    "Lạng Sơn",
+    "Cao Bằng",
+    "Tây Ninh",
+    "Cà Mau",
+    "An Giang",
+    "Gia Lai",
+    "Đắk Lắk",
+    "Lâm Đồng",
+    "Bắc Ninh",
+    "Hưng Yên",
+    "Ninh Bình",
+    "Quảng Trị",
+    "Điện Biên",
+    "Thái Nguyên",
+    "Tuyên Quang",
+    "Vĩnh Long",
+    "Đồng Tháp",
+    "Nhật Bản",
+    "Hàn Quốc",
+    "Hoa Kỳ",
+    "Thái Lan",
+    "Ấn Độ",
+    "Mông Cổ",
+    "Ba Lan",
+    "Liên bang Nga",
+    "hữu nghị",
+    "đối ngoại nhân dân",
+    "viện trợ phi chính phủ",
+    "Hội hữu nghị Việt Nam – Lào",
+    "Liên hiệp các tổ chức hữu nghị",
+    "giao lưu văn hóa",
+    "Ủy ban Hòa bình",
+    "học bổng du học",
+]
+FILLER = [
+    "Đoàn công tác làm việc với lãnh đạo địa phương.",
+    "Hai bên trao đổi kinh nghiệm quản lý.",
+    "Buổi lễ diễn ra trong không khí ấm cúng.",
+    "Các đại biểu thảo luận kế hoạch năm tới.",
+    "Chương trình thu hút đông đảo người dân tham gia.",
+]
 
 
 def _old_tone(text: str) -> str:
@@ -73,7 +113,9 @@ def corpus() -> list[tuple[str, str, str, str]]:
     for n, name in enumerate(NAMES):
         f = FILLER[n % len(FILLER)]
         out.append((f"{name}:0", f"{name} đón đoàn khách quốc tế", f, f))
-        out.append((f"{name}:1", "Tin hoạt động trong tuần", NFD(f"Hoạt động tại {name} được đánh giá cao."), f))
+        out.append(
+            (f"{name}:1", "Tin hoạt động trong tuần", NFD(f"Hoạt động tại {name} được đánh giá cao."), f)
+        )
         out.append((f"{name}:2", "Nhìn lại một năm", f, f"{f} Nhắc đến {_old_tone(name)}, ai cũng nhớ."))
         for k in range(2):
             out.append(("", f"Bản tin số {n * 3 + k}", _apart(name, k), f))
@@ -86,7 +128,14 @@ def queries() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for n, name in enumerate(NAMES):
         plain = name.replace("–", "").replace("  ", " ")
-        forms = [plain, unaccent(plain).lower(), NFD(plain), plain.upper(), _old_tone(plain), f'"{unaccent(plain)}"']
+        forms = [
+            plain,
+            unaccent(plain).lower(),
+            NFD(plain),
+            plain.upper(),
+            _old_tone(plain),
+            f'"{unaccent(plain)}"',
+        ]
         out += [(forms[n % len(forms)], name), (forms[(n + 3) % len(forms)], name)]
     return out
 
@@ -99,9 +148,16 @@ def _holds(longer: str, name: str) -> bool:
 def build(archive: Archive) -> dict[int, str]:
     sid = archive.crawls.ensure_source("quality", "Quality", "https://quality.test/")
     for i, (key, title, lead, body) in enumerate(corpus()):
-        archive.articles.store(sid, ArticleRecord(url=f"https://quality.test/a-{i + 1}.html", title=title, lead=lead,
-                                                 body_text=body, published_at=datetime(2026, 1, 1, tzinfo=VN)
-                                                 + timedelta(hours=i)))
+        archive.articles.store(
+            sid,
+            ArticleRecord(
+                url=f"https://quality.test/a-{i + 1}.html",
+                title=title,
+                lead=lead,
+                body_text=body,
+                published_at=datetime(2026, 1, 1, tzinfo=VN) + timedelta(hours=i),
+            ),
+        )
     keys = [k for k, *_ in corpus()]
     return {a.id: keys[int(a.url.rsplit("-", 1)[1].split(".")[0]) - 1] for a in archive.reads.iter_articles()}
 
@@ -113,7 +169,8 @@ def evaluate(archive: Archive, key_of: dict[int, str], show: bool) -> dict[str, 
         precisions, recalls, fell_back = [], [], 0
         for typed, name in queries():
             want = {i for i, k in key_of.items() if k and _holds(k.rsplit(":", 1)[0], name)} | {
-                i for i, fields in texts.items() if any(_holds(f, name) for f in fields)}
+                i for i, fields in texts.items() if any(_holds(f, name) for f in fields)
+            }
             result = archive.search(SearchQuery(text=prefix + typed, limit=200))
             fell_back += reading == "words" and result.reading == "loose"
             ids = [h.article.id for h in result.hits]
@@ -121,7 +178,9 @@ def evaluate(archive: Archive, key_of: dict[int, str], show: bool) -> dict[str, 
             precisions.append(sum(i in want for i in top) / len(top) if top else 0.0)
             recalls.append(len(want & set(ids)) / len(want))
             if show and (precisions[-1] < 1 or recalls[-1] < 1):
-                print(f"  {reading:5} {typed!r}: P@10 {precisions[-1]:.2f} R {recalls[-1]:.2f} ({result.reading_label})")
+                print(
+                    f"  {reading:5} {typed!r}: P@10 {precisions[-1]:.2f} R {recalls[-1]:.2f} ({result.reading_label})"
+                )
         out[reading] = (sum(precisions) / len(precisions), sum(recalls) / len(recalls), fell_back)
     return out
 
@@ -144,17 +203,21 @@ def main() -> None:
     args = ap.parse_args()
     print(f"{len(queries())} queries, {len(corpus())} articles ({len(NAMES) * 3} relevant)")
     orders: dict[str, list[list[int]]] = {}
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         with tempfile.TemporaryDirectory() as tmp:
             archive, db = _archive(backend, tmp)
             try:
                 key_of = build(archive)
                 for reading, (p10, rec, fell) in evaluate(archive, key_of, args.show).items():
                     note = f" ({fell} fell back to loose)" if reading == "words" else ""
-                    print(f"{backend:10} {reading:5}  precision@10 {p10:.3f}  recall {rec:.3f}{note}"
-                          f"  target ≥ 0.95: {'met' if p10 >= 0.95 and rec >= 0.95 else 'NOT MET'}")
-                orders[backend] = [[h.article.id for h in archive.search(SearchQuery(text=t, limit=50)).hits]
-                                   for t, _ in queries()]
+                    print(
+                        f"{backend:10} {reading:5}  precision@10 {p10:.3f}  recall {rec:.3f}{note}"
+                        f"  target ≥ 0.95: {'met' if p10 >= 0.95 and rec >= 0.95 else 'NOT MET'}"
+                    )
+                orders[backend] = [
+                    [h.article.id for h in archive.search(SearchQuery(text=t, limit=50)).hits]
+                    for t, _ in queries()
+                ]
             finally:
                 archive.close()
                 if db:

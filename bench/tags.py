@@ -33,38 +33,86 @@ def generated() -> list[Case]:
         qual = "" if unit == "TP Hồ Chí Minh" else ("thành phố " if city else "tỉnh ")
         title = f"Liên hiệp các tổ chức hữu nghị {qual}{name} tổng kết năm 2025"
         lead = f"Ngày {k % 28 + 1}/12, tại {name}, hội nghị đánh giá công tác đối ngoại nhân dân."
-        cases.append((title, lead, "Các đại biểu thảo luận về hợp tác giáo dục và y tế.",
-                      {(P, unit), _lh(unit)}, {unit}))
+        cases.append(
+            (
+                title,
+                lead,
+                "Các đại biểu thảo luận về hợp tác giáo dục và y tế.",
+                {(P, unit), _lh(unit)},
+                {unit},
+            )
+        )
     for unit, former in PROVINCES.items():
         for old in former:
-            cases.append((f"Đoàn công tác thăm {old} cũ", f"Bà con ở {old} (nay thuộc {unit}) đón đoàn.",
-                          "Chuyến thăm diễn ra trong hai ngày.", {(P, unit), (F, old)}, {unit}))
+            cases.append(
+                (
+                    f"Đoàn công tác thăm {old} cũ",
+                    f"Bà con ở {old} (nay thuộc {unit}) đón đoàn.",
+                    "Chuyến thăm diễn ra trong hai ngày.",
+                    {(P, unit), (F, old)},
+                    {unit},
+                )
+            )
     for country, names in COUNTRIES.items():
         if not names:
-            cases.append((f"Đại sứ quán {country} trao học bổng", f"Nhân dân {country} và Việt Nam gắn bó.",
-                          "Buổi lễ diễn ra ấm cúng.", {(C, country)}, set()))
+            cases.append(
+                (
+                    f"Đại sứ quán {country} trao học bổng",
+                    f"Nhân dân {country} và Việt Nam gắn bó.",
+                    "Buổi lễ diễn ra ấm cúng.",
+                    {(C, country)},
+                    set(),
+                )
+            )
             continue
         name = names[0]
-        cases.append((f"Hội hữu nghị Việt Nam – {name} đại hội nhiệm kỳ mới",
-                      f"Quan hệ giữa Việt Nam và {name} không ngừng phát triển.", "Đại hội bầu ban chấp hành.",
-                      {(C, country), _hh(country)}, set()))
+        cases.append(
+            (
+                f"Hội hữu nghị Việt Nam – {name} đại hội nhiệm kỳ mới",
+                f"Quan hệ giữa Việt Nam và {name} không ngừng phát triển.",
+                "Đại hội bầu ban chấp hành.",
+                {(C, country), _hh(country)},
+                set(),
+            )
+        )
     return cases
 
 
 # each trap seen on real articles, written out: (title, lead, body, tags, main provinces)
 WRITTEN: list[Case] = [
-    ("Hội Hữu nghị Việt Nam – Campuchia tỉnh Tây Ninh họp", "", "",
-     {_hh("Campuchia"), (C, "Campuchia"), (P, "Tây Ninh")}, {"Tây Ninh"}),
+    (
+        "Hội Hữu nghị Việt Nam – Campuchia tỉnh Tây Ninh họp",
+        "",
+        "",
+        {_hh("Campuchia"), (C, "Campuchia"), (P, "Tây Ninh")},
+        {"Tây Ninh"},
+    ),
     ("LIÊN HIỆP CÁC TỔ CHỨC HỮU NGHỊ TỈNH NGHỆ AN", "", "", {_lh("Nghệ An"), (P, "Nghệ An")}, {"Nghệ An"}),
-    ("Liên hiệp Các tổ chức hữu nghị tỉnh Quảng Ninh đón khách", "", "", {_lh("Quảng Ninh"), (P, "Quảng Ninh")},
-     {"Quảng Ninh"}),
-    ("", "Hội hữu nghị Việt - Nga tỉnh Lâm Đồng ra mắt.", "", {_hh("Nga"), (C, "Nga"), (P, "Lâm Đồng")}, {"Lâm Đồng"}),
+    (
+        "Liên hiệp Các tổ chức hữu nghị tỉnh Quảng Ninh đón khách",
+        "",
+        "",
+        {_lh("Quảng Ninh"), (P, "Quảng Ninh")},
+        {"Quảng Ninh"},
+    ),
+    (
+        "",
+        "Hội hữu nghị Việt - Nga tỉnh Lâm Đồng ra mắt.",
+        "",
+        {_hh("Nga"), (C, "Nga"), (P, "Lâm Đồng")},
+        {"Lâm Đồng"},
+    ),
     ("", "Thắt chặt tình đoàn kết Việt - Lào.", "", {(C, "Lào")}, set()),
     ("", "Hội Việt – Mỹ tổ chức giao lưu.", "", {_hh("Mỹ"), (C, "Mỹ")}, set()),
     ("", "Quan hệ Việt Nam – Liên bang Nga ngày càng bền chặt.", "", {(C, "Nga")}, set()),
     ("", "Liên hiệp Hữu nghị Việt Nam chúc mừng.", "", {(O, "VUFO")}, set()),
-    ("", "Liên hiệp các tổ chức hữu nghị Thành phố Hồ Chí Minh tiếp đoàn.", "",
-     {_lh("TP Hồ Chí Minh"), (P, "TP Hồ Chí Minh")}, {"TP Hồ Chí Minh"}),
+    (
+        "",
+        "Liên hiệp các tổ chức hữu nghị Thành phố Hồ Chí Minh tiếp đoàn.",
+        "",
+        {_lh("TP Hồ Chí Minh"), (P, "TP Hồ Chí Minh")},
+        {"TP Hồ Chí Minh"},
+    ),
     ("", "Học sinh Trường Phổ thông Thái Bình Dương biểu diễn.", "", set(), set()),
     ("", "Hợp tác khu vực châu Á - Thái Bình Dương.", "", set(), set()),
     ("", "Ông Phan Thái Bình, Phó Chủ tịch, phát biểu.", "", set(), set()),
@@ -74,8 +122,13 @@ WRITTEN: list[Case] = [
     ("", "Sở Lao động và Bộ Lao động phối hợp.", "", set(), set()),
     ("", "Đoàn công tác tại Việt Nam. Anh Tuấn, trưởng đoàn, cho biết.", "", set(), set()),
     ("", "Trang thông tin điện tử (Việt - Anh) ra mắt.", "", set(), set()),
-    ("", "Đoàn Bungari và đoàn CH Séc cùng Colombia, Armenia dự.", "",
-     {(C, "Bulgaria"), (C, "Séc"), (C, "Colombia"), (C, "Armenia")}, set()),
+    (
+        "",
+        "Đoàn Bungari và đoàn CH Séc cùng Colombia, Armenia dự.",
+        "",
+        {(C, "Bulgaria"), (C, "Séc"), (C, "Colombia"), (C, "Armenia")},
+        set(),
+    ),
     ("", "Tỉnh Thừa Thiên-Huế cũ nay là thành phố Huế.", "", {(P, "Huế"), (F, "Thừa Thiên Huế")}, {"Huế"}),
     ("", "Vì hòa bình và hữu nghị.", "", set(), set()),
     ("", "Đoàn đến tỉnh Hòa Bình cũ.", "", {(P, "Phú Thọ"), (F, "Hòa Bình")}, {"Phú Thọ"}),
@@ -83,12 +136,22 @@ WRITTEN: list[Case] = [
     ("", "Đại sứ Hoa Kỳ tặng hoa.", "", {(C, "Mỹ")}, set()),
     ("", "Đoàn Lào thăm Lào Cai.", "", {(C, "Lào"), (P, "Lào Cai")}, {"Lào Cai"}),
     ("", "Đại diện LB Nga dự lễ.", "", {(C, "Nga")}, set()),
-    ("Giao lưu nhân dân ở Quảng Trị", "Đoàn thăm Quảng Trị.", "Ảnh: Báo Thanh Hóa",
-     {(P, "Quảng Trị"), (P, "Thanh Hóa")}, {"Quảng Trị"}),
-    ("Sinh viên quốc tế giao lưu", "Sinh viên Đại học Quốc gia Hà Nội tham gia.", "",
-     {(P, "Hà Nội")}, set()),
+    (
+        "Giao lưu nhân dân ở Quảng Trị",
+        "Đoàn thăm Quảng Trị.",
+        "Ảnh: Báo Thanh Hóa",
+        {(P, "Quảng Trị"), (P, "Thanh Hóa")},
+        {"Quảng Trị"},
+    ),
+    ("Sinh viên quốc tế giao lưu", "Sinh viên Đại học Quốc gia Hà Nội tham gia.", "", {(P, "Hà Nội")}, set()),
     ("Lào và Campuchia", "", "", {(C, "Lào"), (C, "Campuchia")}, set()),
-    ("", "Sở Ngoại vụ Đồng Tháp làm việc với Đại sứ quán Đức.", "", {(P, "Đồng Tháp"), (C, "Đức")}, {"Đồng Tháp"}),
+    (
+        "",
+        "Sở Ngoại vụ Đồng Tháp làm việc với Đại sứ quán Đức.",
+        "",
+        {(P, "Đồng Tháp"), (C, "Đức")},
+        {"Đồng Tháp"},
+    ),
     ("", "Chị Thu Nga và anh Minh Đức tham gia.", "", set(), set()),
     ("", "Chủ tịch Hồ Chí Minh bàn về hòa bình.", "", set(), set()),
     ("", "Người dân TP.HCM hưởng ứng.", "", {(P, "TP Hồ Chí Minh")}, {"TP Hồ Chí Minh"}),
@@ -98,8 +161,13 @@ WRITTEN: list[Case] = [
     ("", "Nhân dân Nga và nhân dân Việt Nam.", "", {(C, "Nga")}, set()),
     ("", "Anh hùng lao động Trần Văn Đức kể chuyện.", "", set(), set()),
     ("", "Cộng hòa Séc và Vương quốc Anh cùng dự.", "", {(C, "Séc"), (C, "Anh")}, set()),
-    ("", "Hội hữu nghị Việt Nam – Nhật Bản thành phố Hải Phòng.", "",
-     {_hh("Nhật Bản"), (C, "Nhật Bản"), (P, "Hải Phòng")}, {"Hải Phòng"}),
+    (
+        "",
+        "Hội hữu nghị Việt Nam – Nhật Bản thành phố Hải Phòng.",
+        "",
+        {_hh("Nhật Bản"), (C, "Nhật Bản"), (P, "Hải Phòng")},
+        {"Hải Phòng"},
+    ),
 ]
 
 
@@ -113,8 +181,9 @@ def score(cases: list[Case], show: bool = False) -> dict[str, tuple[float, float
         got = {(g.kind, g.value) for g in tags}
         main = set(main_places(tags))
         exact += got == want
-        for kind, g, w in [(k, {x for x in got if x[0] == k}, {x for x in want if x[0] == k}) for k in (P, F, C, O)] \
-                + [("main place", main, want_main)]:
+        for kind, g, w in [
+            (k, {x for x in got if x[0] == k}, {x for x in want if x[0] == k}) for k in (P, F, C, O)
+        ] + [("main place", main, want_main)]:
             tp[kind] += len(g & w)
             fp[kind] += len(g - w)
             fn[kind] += len(w - g)
@@ -133,7 +202,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--show", action="store_true", help="list every miss and every extra tag")
     args = ap.parse_args()
-    for name, cases in (("generated", generated()), ("written traps", WRITTEN), ("all", generated() + WRITTEN)):
+    for name, cases in (
+        ("generated", generated()),
+        ("written traps", WRITTEN),
+        ("all", generated() + WRITTEN),
+    ):
         res = score(cases, show=args.show and name != "all")
         print(f"{name}: {len(cases)} texts, {res['exact'][0]:.3f} exactly right")
         for kind in (P, F, C, O, "main place"):

@@ -6,7 +6,7 @@ every "day" a digest or a filter speaks of, is Asia/Ho_Chi_Minh (GMT+7, no dayli
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -15,7 +15,7 @@ DISPLAY = "%d/%m/%Y %H:%M"  # the one format people read: 16/01/2026 10:08
 
 def now() -> datetime:
     """The current instant, timezone-aware (UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local(when: datetime | None, fmt: str = DISPLAY) -> str:

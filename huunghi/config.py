@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_CONFIG = "huunghi.toml"
 ENV_CONFIG = "HUUNGHI_CONFIG"
@@ -20,8 +21,9 @@ ENV_DATABASE = "HUUNGHI_DATABASE_URL"
 MAX_URL_CHARS = 2048
 
 
-def resolve_database_url(explicit: str | None = None, configured: str | None = None,
-                         environ: Mapping[str, str] | None = None) -> str | None:
+def resolve_database_url(
+    explicit: str | None = None, configured: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
     """THE order in which the archive's URL is chosen, for every caller: an explicit choice (a
     command-line option, a spider argument, a Scrapy setting) first, then the environment
     (HUUNGHI_DATABASE_URL), then huunghi.toml's [archive] url. Deciding it in one place is what
@@ -77,9 +79,9 @@ class CrawlerConfig:
     retries: int = 2
     max_response_mb: int = 20
     allow_private: bool = False  # every source and webhook may fetch loopback/private addresses
-    max_links_per_page: int = 1000      # article URLs taken from one listing page or feed
+    max_links_per_page: int = 1000  # article URLs taken from one listing page or feed
     max_links_per_sitemap: int = 50000  # the sitemap protocol's own limit
-    max_urls_per_crawl: int = 20000     # article requests of one crawl of one source
+    max_urls_per_crawl: int = 20000  # article requests of one crawl of one source
     crawl_deadline_seconds: int = 1800  # a crawl still running after this closes itself
     read_in_worker: bool = True  # read pages in a worker process beside the crawl's reactor (two cores)
     # fetch a known article again this many seconds after first seeing it (corrections, removals);
@@ -95,25 +97,25 @@ class CrawlerConfig:
 class DaemonConfig:
     """The scheduler: how often each source is crawled, and the limits of one crawl."""
 
-    interval_seconds: int = 1800        # each source, unless it sets its own
-    jitter_seconds: int = 120           # spread the sources so they do not all start together
-    crawl_timeout_seconds: int = 1200   # a crawl still running after this is stopped
+    interval_seconds: int = 1800  # each source, unless it sets its own
+    jitter_seconds: int = 120  # spread the sources so they do not all start together
+    crawl_timeout_seconds: int = 1200  # a crawl still running after this is stopped
     alerts_every_seconds: int = 60
     digests_every_seconds: int = 300
-    stop_grace_seconds: int = 20        # on SIGTERM, how long a running crawl may take to close
+    stop_grace_seconds: int = 20  # on SIGTERM, how long a running crawl may take to close
 
 
 @dataclass
 class MailConfig:
     """Where alert and digest mail goes: an SMTP server, or .eml files in the outbox folder."""
 
-    smtp_host: str = ""          # empty: write to the outbox folder instead
+    smtp_host: str = ""  # empty: write to the outbox folder instead
     smtp_port: int = 587
     starttls: bool = True
     username: str = ""
     password_env: str = "HUUNGHI_SMTP_PASSWORD"  # the password comes from the environment
     sender: str = "Huunghi <huunghi@localhost>"
-    outbox: str = "outbox"       # relative to the configuration file
+    outbox: str = "outbox"  # relative to the configuration file
 
 
 @dataclass
@@ -121,11 +123,11 @@ class WebConfig:
     """The web page: its language, who may read it once it leaves localhost, and where people
     reach it (alerts link to its page of each article)."""
 
-    base_url: str = ""                             # e.g. "https://tin.vufo.example" (empty: no link)
-    language: str = "vi"                           # "vi" or "en"; ?lang=en chooses per page
-    password_env: str = "HUUNGHI_WEB_PASSWORD"     # set: a login form and a signed session cookie
-    proxy_header: str = ""                         # e.g. "X-Remote-User" set by a trusted reverse proxy
-    demo: bool = False                             # the demo archive: its bodies are shuffled words
+    base_url: str = ""  # e.g. "https://tin.vufo.example" (empty: no link)
+    language: str = "vi"  # "vi" or "en"; ?lang=en chooses per page
+    password_env: str = "HUUNGHI_WEB_PASSWORD"  # set: a login form and a signed session cookie
+    proxy_header: str = ""  # e.g. "X-Remote-User" set by a trusted reverse proxy
+    demo: bool = False  # the demo archive: its bodies are shuffled words
 
 
 @dataclass
@@ -145,16 +147,16 @@ class SubscriptionConfig:
 
     name: str
     events: list[str] = field(default_factory=lambda: ["new", "changed", "removed", "source_broken"])
-    topics: list[str] = field(default_factory=list)   # empty: every article
+    topics: list[str] = field(default_factory=list)  # empty: every article
     sources: list[str] = field(default_factory=list)  # empty: every source
     email: list[str] = field(default_factory=list)
     webhook: str = ""
     secret_env: str = ""  # environment variable holding the webhook's HMAC secret
     notify: list[str] = field(default_factory=list)  # Apprise URLs: "tgram://…", "ntfy://…", "json://…"
-    mode: str = "each"           # "each": one message per event; "batched": one per pass (or batch_minutes)
-    batch_minutes: int = 0       # batched: gather this long after the first event (0: every alerts pass)
-    language: str = "vi"         # "vi" or "en"
-    quiet_hours: str = ""        # "22:00-06:30" (Asia/Ho_Chi_Minh): mail and notifications held, then sent
+    mode: str = "each"  # "each": one message per event; "batched": one per pass (or batch_minutes)
+    batch_minutes: int = 0  # batched: gather this long after the first event (0: every alerts pass)
+    language: str = "vi"  # "vi" or "en"
+    quiet_hours: str = ""  # "22:00-06:30" (Asia/Ho_Chi_Minh): mail and notifications held, then sent
     allow_private: bool = False  # the webhook may be on a loopback/private address
 
 
@@ -164,13 +166,13 @@ class DigestConfig:
 
     name: str
     email: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)   # empty: every article
+    topics: list[str] = field(default_factory=list)  # empty: every article
     sources: list[str] = field(default_factory=list)
-    schedule: str = "daily"      # "daily" or "weekly"
-    time: str = "07:00"          # Asia/Ho_Chi_Minh
-    day: str = "monday"          # for weekly digests
-    language: str = "vi"         # "vi" or "en"
-    send_empty: bool = False     # a short "nothing new" mail, or nothing
+    schedule: str = "daily"  # "daily" or "weekly"
+    time: str = "07:00"  # Asia/Ho_Chi_Minh
+    day: str = "monday"  # for weekly digests
+    language: str = "vi"  # "vi" or "en"
+    send_empty: bool = False  # a short "nothing new" mail, or nothing
 
 
 EVENT_KINDS = ("new", "changed", "removed", "source_broken")
@@ -204,7 +206,7 @@ class Config:
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"no source named {name!r} in {self.path or 'the configuration'} (known: {known})")
 
-    def topic_rules(self) -> dict[str, "TopicConfig"]:
+    def topic_rules(self) -> dict[str, TopicConfig]:
         """[[topics]] by name, plus the built-in "friendship-union" unless the file redefines it."""
         from huunghi.text.query import FRIENDSHIP_UNION
 
@@ -221,8 +223,9 @@ class Config:
 def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"allowed: {', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _typed(where: str, cls: type, data: dict[str, Any]) -> Any:
@@ -238,24 +241,30 @@ def _typed(where: str, cls: type, data: dict[str, Any]) -> Any:
         if expected is list:
             item = int if key == "revisit_after" else str
             if not all(isinstance(v, item) and not isinstance(v, bool) for v in value):
-                raise ConfigError(f"{where}.{key}: expected a list of {'integers' if item is int else 'strings'}, "
-                                  f"got {value!r}")
+                raise ConfigError(
+                    f"{where}.{key}: expected a list of {'integers' if item is int else 'strings'}, "
+                    f"got {value!r}"
+                )
     return cls(**data)
 
 
-def parse_config(data: dict[str, Any], path: Path | None = None,
-                 environ: dict[str, str] | None = None) -> Config:
+def parse_config(
+    data: dict[str, Any], path: Path | None = None, environ: dict[str, str] | None = None
+) -> Config:
     """Validate a parsed TOML document; bad sources land in ``problems``, not in exceptions."""
     environ = dict(os.environ) if environ is None else environ
     where = str(path) if path else "configuration"
-    _check_keys(where, data, {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests",
-                              "daemon", "web"})
+    _check_keys(
+        where,
+        data,
+        {"archive", "crawler", "sources", "mail", "topics", "subscriptions", "digests", "daemon", "web"},
+    )
     archive = data.get("archive", {})
     _check_keys(f"{where} [archive]", archive, {"url"})
     url = resolve_database_url(None, archive.get("url"), environ) or "sqlite:///huunghi.sqlite"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and path is not None:
         # a relative SQLite path is relative to the config file, not to the current folder
-        url = "sqlite:///" + str((path.parent / url[len("sqlite:///"):]).resolve())
+        url = "sqlite:///" + str((path.parent / url[len("sqlite:///") :]).resolve())
     crawler = _typed(f"{where} [crawler]", CrawlerConfig, data.get("crawler", {}))
     _check_ranges(f"{where} [crawler]", crawler, CRAWLER_RANGES)
     sources: list[SourceConfig] = []
@@ -280,9 +289,11 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
             except re.error as exc:
                 raise ConfigError(f"{label}.article_pattern: not a regular expression ({exc})") from exc
             if backtracks(src.article_pattern):
-                raise ConfigError(f"{label}.article_pattern: {src.article_pattern!r} lồng lặp "
-                                  "(a repeat inside a repeat, as in (a+)+) and can take forever on one URL; "
-                                  "simplify it")
+                raise ConfigError(
+                    f"{label}.article_pattern: {src.article_pattern!r} lồng lặp "
+                    "(a repeat inside a repeat, as in (a+)+) and can take forever on one URL; "
+                    "simplify it"
+                )
             _check_source_urls(label, src, crawler.allow_private)
             if any(s.name == src.name for s in sources):
                 raise ConfigError(f"{label}: a source named {src.name!r} is defined twice")
@@ -299,15 +310,33 @@ def parse_config(data: dict[str, Any], path: Path | None = None,
         raise ConfigError(f"{where} [web].base_url: an http(s) address, not {web.base_url!r}")
     if web.language not in ("vi", "en"):
         raise ConfigError(f"{where} [web].language: 'vi' or 'en', not {web.language!r}")
-    topics = [_typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t) for i, t in enumerate(_tables(where, data, "topics"))]
-    subs = [_typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
-            for i, t in enumerate(_tables(where, data, "subscriptions"))]
-    digests = [_typed(f"{where} [[digests]] #{i + 1}", DigestConfig, t)
-               for i, t in enumerate(_tables(where, data, "digests"))]
+    topics = [
+        _typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t)
+        for i, t in enumerate(_tables(where, data, "topics"))
+    ]
+    subs = [
+        _typed(f"{where} [[subscriptions]] #{i + 1}", SubscriptionConfig, t)
+        for i, t in enumerate(_tables(where, data, "subscriptions"))
+    ]
+    digests = [
+        _typed(f"{where} [[digests]] #{i + 1}", DigestConfig, t)
+        for i, t in enumerate(_tables(where, data, "digests"))
+    ]
     _check_rules(where, topics, subs, sources, crawler.allow_private)
     _check_digests(where, digests, topics)
-    return Config(path=path, database_url=url, crawler=crawler, sources=sources, problems=problems, mail=mail,
-                  topics=topics, subscriptions=subs, digests=digests, daemon=daemon, web=web)
+    return Config(
+        path=path,
+        database_url=url,
+        crawler=crawler,
+        sources=sources,
+        problems=problems,
+        mail=mail,
+        topics=topics,
+        subscriptions=subs,
+        digests=digests,
+        daemon=daemon,
+        web=web,
+    )
 
 
 def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:
@@ -340,8 +369,13 @@ def _tables(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return value
 
 
-def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionConfig],
-                 sources: list[SourceConfig], allow_private: bool = False) -> None:
+def _check_rules(
+    where: str,
+    topics: list[TopicConfig],
+    subs: list[SubscriptionConfig],
+    sources: list[SourceConfig],
+    allow_private: bool = False,
+) -> None:
     """Alert rules are checked whole: a typo here would silently mute an alert, so it stops the command."""
     from huunghi.text.query import QueryError, parse_query
 
@@ -357,7 +391,9 @@ def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionC
     for sub in subs:
         bad = [e for e in sub.events if e not in EVENT_KINDS]
         if bad:
-            raise ConfigError(f"{where} [[subscriptions]] {sub.name}.events: unknown {bad}; use {list(EVENT_KINDS)}")
+            raise ConfigError(
+                f"{where} [[subscriptions]] {sub.name}.events: unknown {bad}; use {list(EVENT_KINDS)}"
+            )
         missing = [t for t in sub.topics if t not in known_topics]
         if missing:
             raise ConfigError(f"{where} [[subscriptions]] {sub.name}.topics: no topic named {missing}")
@@ -385,13 +421,23 @@ def _check_rules(where: str, topics: list[TopicConfig], subs: list[SubscriptionC
 
 # (minimum, maximum) of numeric settings; None: no bound that side
 CRAWLER_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "concurrent_per_host": (1, 64), "download_delay": (0, 3600), "timeout": (0.001, 3600), "retries": (0, 20),
-    "max_response_mb": (1, 1024), "max_links_per_page": (1, None), "max_links_per_sitemap": (1, None),
-    "max_urls_per_crawl": (1, None), "crawl_deadline_seconds": (1, None),
+    "concurrent_per_host": (1, 64),
+    "download_delay": (0, 3600),
+    "timeout": (0.001, 3600),
+    "retries": (0, 20),
+    "max_response_mb": (1, 1024),
+    "max_links_per_page": (1, None),
+    "max_links_per_sitemap": (1, None),
+    "max_urls_per_crawl": (1, None),
+    "crawl_deadline_seconds": (1, None),
 }
 DAEMON_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "interval_seconds": (1, None), "jitter_seconds": (0, None), "crawl_timeout_seconds": (1, None),
-    "alerts_every_seconds": (1, None), "digests_every_seconds": (1, None), "stop_grace_seconds": (0, 3600),
+    "interval_seconds": (1, None),
+    "jitter_seconds": (0, None),
+    "crawl_timeout_seconds": (1, None),
+    "alerts_every_seconds": (1, None),
+    "digests_every_seconds": (1, None),
+    "stop_grace_seconds": (0, 3600),
 }
 
 

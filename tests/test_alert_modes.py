@@ -8,7 +8,7 @@ import email
 import email.policy
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from huunghi.clock import HANOI
@@ -17,15 +17,17 @@ from huunghi.monitor.alerts import plan, quiet_until, send_due
 from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 from huunghi.storage.archive import Archive
-from tests.fixtures.servers import Hooks
 from tests.fixtures.crawling import crawl
+from tests.fixtures.servers import Hooks
 
 ENGLISH_IN_VI = ("empty run", "crawl failed", "errors)", "Read on the portal", "Source broken", "New article")
 
 
 def mails(folder: Path, to: str) -> list[email.message.EmailMessage]:
-    found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-             for p in sorted(folder.glob("*.eml"))]
+    found = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(folder.glob("*.eml"))
+    ]
     return [m for m in found if m["To"] == to]
 
 
@@ -43,11 +45,13 @@ def test_a_broken_source_alert_names_the_source_in_vietnamese_with_its_url(tmp_p
     port = apprise_in.server.server_address[1]
     path = tmp_path / "huunghi.toml"
     path.write_text(
-        f'[archive]\nurl = {json.dumps(db)}\n[crawler]\nretries = 0\ntimeout = 3.0\n'
+        f"[archive]\nurl = {json.dumps(db)}\n[crawler]\nretries = 0\ntimeout = 3.0\n"
         '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n'
         f'webhook = "{hooks.url}"\nnotify = ["json://127.0.0.1:{port}/apprise"]\nallow_private = true\n'
         '[[sources]]\nname = "gone"\ntitle = "Báo \\"Đã đóng\\""\nhomepage = "http://127.0.0.1:9/"\n'
-        'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n', encoding="utf-8")
+        'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n',
+        encoding="utf-8",
+    )
     try:
         crawl(path)
         config = load_config(path)
@@ -57,7 +61,9 @@ def test_a_broken_source_alert_names_the_source_in_vietnamese_with_its_url(tmp_p
         assert report.sent == 3 and not report.errors, report
         [mail] = mails(tmp_path / "outbox", "ops@vufo.test")
         subject, text, html = str(mail["Subject"]), text_of(mail), html_of(mail)
-        assert subject.startswith('[Huunghi] Nguồn lỗi: Báo "Đã đóng" (gone) — lần thu thập gần nhất thất bại')
+        assert subject.startswith(
+            '[Huunghi] Nguồn lỗi: Báo "Đã đóng" (gone) — lần thu thập gần nhất thất bại'
+        )
         assert "http://127.0.0.1:9/rss" in text and 'href="http://127.0.0.1:9/rss"' in html
         assert "&#34;Đã đóng&#34;" in html or "&quot;Đã đóng&quot;" in html  # escaped, never raw markup
         for body in (subject, text, html):
@@ -94,7 +100,7 @@ def _store_articles(db: str, n: int) -> list[int]:
 def test_batched_each_english_quiet_hours_and_apprise(tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     receiver = Hooks()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     local = now.astimezone(HANOI)
     quiet = f"{(local - timedelta(hours=1)):%H:%M}-{(local + timedelta(hours=1)):%H:%M}"
     path = tmp_path / "huunghi.toml"
@@ -107,14 +113,16 @@ def test_batched_each_english_quiet_hours_and_apprise(tmp_path):
         f'[[subscriptions]]\nname = "chat"\nnotify = ["json://127.0.0.1:{receiver.server.server_address[1]}/n"]\n'
         'mode = "batched"\n'
         '[[sources]]\nname = "thoidai"\ntitle = "Báo Thời Đại"\nhomepage = "http://thoidai.test/"\n'
-        'feeds = ["http://thoidai.test/rss"]\n', encoding="utf-8")
+        'feeds = ["http://thoidai.test/rss"]\n',
+        encoding="utf-8",
+    )
     ids = _store_articles(db, 3)
     config = load_config(path)
     outbox = tmp_path / "outbox"
     try:
         with Archive(db) as archive:
             plan(archive, config)
-            now = datetime.now(timezone.utc)  # the deliveries are due from now on
+            now = datetime.now(UTC)  # the deliveries are due from now on
             report = send_due(archive, config, now)
             titles = [archive.reads.article(i).title for i in ids]
             urls = [archive.reads.article(i).url for i in ids]
@@ -159,27 +167,37 @@ def test_quiet_hours_across_midnight():
     sub = SubscriptionConfig(name="n", email=["x"], quiet_hours="22:00-06:30")
     at = datetime(2026, 12, 1, 23, 15, tzinfo=HANOI)
     assert quiet_until(sub, at) == datetime(2026, 12, 2, 6, 30, tzinfo=HANOI)
-    assert quiet_until(sub, datetime(2026, 12, 2, 5, 0, tzinfo=HANOI)) == datetime(2026, 12, 2, 6, 30, tzinfo=HANOI)
+    assert quiet_until(sub, datetime(2026, 12, 2, 5, 0, tzinfo=HANOI)) == datetime(
+        2026, 12, 2, 6, 30, tzinfo=HANOI
+    )
     assert quiet_until(sub, datetime(2026, 12, 2, 12, 0, tzinfo=HANOI)) is None
 
 
 def test_a_batch_groups_the_reports_of_one_story(tmp_path):
-    from tests.fixtures.archives import store
     from huunghi.crawler.extract.extractor import Extractor
+    from tests.fixtures.archives import store
 
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     catalogs = build_catalogs()
     path = tmp_path / "huunghi.toml"
-    path.write_text(f'[archive]\nurl = {json.dumps(db)}\n'
-                    '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\nmode = "batched"\n'
-                    '[[sources]]\nname = "thoidai"\nfeeds = ["http://thoidai.test/rss"]\n', encoding="utf-8")
+    path.write_text(
+        f"[archive]\nurl = {json.dumps(db)}\n"
+        '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\nmode = "batched"\n'
+        '[[sources]]\nname = "thoidai"\nfeeds = ["http://thoidai.test/rss"]\n',
+        encoding="utf-8",
+    )
     extractor = Extractor()
     with Archive(db) as archive:
-        store(archive, "thoidai", [catalogs["thoidai"].by_id(218974), catalogs["thoidai"].articles[5]], extractor)
+        store(
+            archive,
+            "thoidai",
+            [catalogs["thoidai"].by_id(218974), catalogs["thoidai"].articles[5]],
+            extractor,
+        )
         store(archive, "baotinh", [catalogs["baotinh"].by_id(276512)], extractor)
         config = load_config(path)
         plan(archive, config)
-        report = send_due(archive, config, datetime.now(timezone.utc) + timedelta(seconds=1))
+        report = send_due(archive, config, datetime.now(UTC) + timedelta(seconds=1))
         stories = {a.story_id for a in archive.reads.latest_articles(limit=10)}
     assert report.sent == 3 and report.messages == 1 and len(stories) == 2
     [mail] = mails(tmp_path / "outbox", "desk@vufo.test")

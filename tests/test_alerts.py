@@ -9,35 +9,38 @@ import email.policy
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from huunghi.config import load_config
-from huunghi.replicas.server import ReplicaSet
 from huunghi.monitor.alerts import plan, send_due
+from huunghi.replicas.server import ReplicaSet
+from huunghi.replicas.tomlgen import replica_config
 from huunghi.storage.archive import Archive
 from huunghi.text.query import Document, parse_query
 from tests.fixtures.crawling import crawl
 from tests.fixtures.servers import Hooks, Inbox, free_port
-from huunghi.replicas.tomlgen import replica_config
 
 SECRET = "s3cret-for-tests"
 
 
 def write_config(path: Path, replicas: ReplicaSet, db: str, smtp_port: int, hook_url: str) -> Path:
-    extra = "\n".join([
-        f'[mail]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\nstarttls = false\nsender = "Huunghi <huunghi@test>"\n',
-        '[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa" NOT "thoi tiet"\'\n',
-        '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\ntopics = ["friendship-union"]\n'
-        'events = ["new", "changed", "removed"]\n',
-        f'[[subscriptions]]\nname = "hook"\nwebhook = "{hook_url}"\nsecret_env = "HUUNGHI_TEST_HOOK_SECRET"\n'
-        'allow_private = true\ntopics = ["thanh-hoa"]\nevents = ["new", "changed", "removed"]\n',
-        '[[subscriptions]]\nname = "dead"\nwebhook = "http://127.0.0.1:9/hook"\nevents = ["new"]\nallow_private = true\n',
-        '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n',
-        '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'])
+    extra = "\n".join(
+        [
+            f'[mail]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\nstarttls = false\nsender = "Huunghi <huunghi@test>"\n',
+            '[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa" NOT "thoi tiet"\'\n',
+            '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\ntopics = ["friendship-union"]\n'
+            'events = ["new", "changed", "removed"]\n',
+            f'[[subscriptions]]\nname = "hook"\nwebhook = "{hook_url}"\nsecret_env = "HUUNGHI_TEST_HOOK_SECRET"\n'
+            'allow_private = true\ntopics = ["thanh-hoa"]\nevents = ["new", "changed", "removed"]\n',
+            '[[subscriptions]]\nname = "dead"\nwebhook = "http://127.0.0.1:9/hook"\nevents = ["new"]\nallow_private = true\n',
+            '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n',
+            '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
+        ]
+    )
     return replica_config(path, replicas, db, ["thoidai", "baotinh"], extra=extra, retries=0)
 
 
@@ -48,6 +51,7 @@ def _ids(messages) -> list[str]:
 def _expected(archive: Archive, query: str, kinds=("new",)) -> set[int]:
     node = parse_query(query)
     from huunghi.text.query import matches
+
     out = set()
     for e in archive.events.after(limit=10_000):
         if e.kind in kinds and e.article_id:
@@ -72,20 +76,27 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
             crawl(path)
             with Archive(archive_url) as archive:
                 planned = plan(archive, config)
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 report = send_due(archive, config, now)
                 assert report.failed == 0
-                desk_expected = _expected(archive, "\"lien hiep cac to chuc huu nghi\" OR \"doi ngoai nhan dan\" "
-                                                   "OR \"hoi huu nghi\" OR vufo OR pcpnn OR paccom "
-                                                   "OR \"vien tro phi chinh phu\" OR \"to chuc phi chinh phu nuoc ngoai\"")
+                desk_expected = _expected(
+                    archive,
+                    '"lien hiep cac to chuc huu nghi" OR "doi ngoai nhan dan" '
+                    'OR "hoi huu nghi" OR vufo OR pcpnn OR paccom '
+                    'OR "vien tro phi chinh phu" OR "to chuc phi chinh phu nuoc ngoai"',
+                )
                 hook_expected = _expected(archive, '"thanh hoa" NOT "thoi tiet"')
                 assert 0 < len(hook_expected) < len(desk_expected) < 18  # the rules do filter
-                weather = [e for e in archive.events.after(limit=100) if "Thời tiết" in e.data.get("title", "")]
+                weather = [
+                    e for e in archive.events.after(limit=100) if "Thời tiết" in e.data.get("title", "")
+                ]
                 assert weather and all(e.id not in desk_expected for e in weather)
                 broken = [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
                 assert len(broken) == 1 and broken[0].source == "gone"
                 # the dead endpoint failed once; everyone else was served in the same pass
-                dead = [d for d in archive.outbox.deliveries.listing(limit=1000) if d["subscription"] == "dead"]
+                dead = [
+                    d for d in archive.outbox.deliveries.listing(limit=1000) if d["subscription"] == "dead"
+                ]
                 assert len(dead) == 18 and all(d["status"] == "pending" for d in dead)
                 assert sum(d["attempts"] for d in dead) == 1, (dead[:3], report)
                 assert planned.by_subscription["desk"] == len(desk_expected)
@@ -95,8 +106,11 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
             assert len(set(_ids(desk))) == len(desk) == len(desk_expected)
             ops = [m for m in inbox.messages if m["To"] == "ops@vufo.test"]
             assert len(ops) == 1 and "Nguồn lỗi" in ops[0]["Subject"]
-            assert all(m.is_multipart() and {p.get_content_type() for p in m.get_payload()} == {"text/plain", "text/html"}
-                       for m in desk)
+            assert all(
+                m.is_multipart()
+                and {p.get_content_type() for p in m.get_payload()} == {"text/plain", "text/html"}
+                for m in desk
+            )
             # the receiver's first answer was a 503: its deliveries wait for the next pass, none is lost
             assert hooks.received == []
 
@@ -113,7 +127,11 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
                 plan(archive, config)
                 report = send_due(archive, config, later)
                 assert report.retrying >= 1 and report.sent >= 2  # mail waits; the webhooks went out
-                waiting = [d for d in archive.outbox.deliveries.listing(status="pending", limit=1000) if d["channel"] == "email"]
+                waiting = [
+                    d
+                    for d in archive.outbox.deliveries.listing(status="pending", limit=1000)
+                    if d["channel"] == "email"
+                ]
                 assert {d["event"] for d in waiting} == {"changed", "removed"}
                 assert all(d["last_error"] for d in waiting), waiting
 
@@ -155,11 +173,12 @@ def test_every_event_is_delivered_once_by_email_and_webhook(archive_url, tmp_pat
 def test_without_smtp_mail_goes_to_the_outbox_once(tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with Archive(db) as archive:
+        import random
+
         from huunghi.crawler.extract.extractor import Extractor
         from huunghi.crawler.pipelines import to_record
         from huunghi.replicas import templates as T
         from huunghi.replicas.catalog import build_catalogs
-        import random
 
         catalog = build_catalogs()["thoidai"]
         source = archive.crawls.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
@@ -169,7 +188,9 @@ def test_without_smtp_mail_goes_to_the_outbox_once(tmp_path):
             archive.articles.store(source, to_record(Extractor().extract(html, url), url, None, None))
     (tmp_path / "huunghi.toml").write_text(
         f'[archive]\nurl = {json.dumps(db)}\n[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\n'
-        '[[sources]]\nname = "thoidai"\nfeeds = ["http://thoidai.test/rss"]\n', encoding="utf-8")
+        '[[sources]]\nname = "thoidai"\nfeeds = ["http://thoidai.test/rss"]\n',
+        encoding="utf-8",
+    )
     config = load_config(tmp_path / "huunghi.toml")
     for _ in range(3):
         with Archive(db) as archive:
@@ -181,16 +202,19 @@ def test_without_smtp_mail_goes_to_the_outbox_once(tmp_path):
     assert msg["To"] == "desk@vufo.test" and msg.is_multipart()
 
 
-@pytest.mark.parametrize("query,text,expected", [
-    ("thanh hoa", "Liên hiệp tỉnh Thanh Hoá", True),
-    ("Thanh Hóa", "thanh hoá", True),
-    ('"dong nai"', "tỉnh Đồng Nai", True),
-    ('"dong nai"', "Đồng và Nai", False),
-    ("vufo NOT bóng", "VUFO và bóng đá", False),
-    ("(lào OR campuchia) AND hữu nghị", "Hội hữu nghị Việt Nam – Campuchia", True),
-    ("hữu*", "hữu nghị", True),
-    ("d", "đ", True),
-])
+@pytest.mark.parametrize(
+    "query,text,expected",
+    [
+        ("thanh hoa", "Liên hiệp tỉnh Thanh Hoá", True),
+        ("Thanh Hóa", "thanh hoá", True),
+        ('"dong nai"', "tỉnh Đồng Nai", True),
+        ('"dong nai"', "Đồng và Nai", False),
+        ("vufo NOT bóng", "VUFO và bóng đá", False),
+        ("(lào OR campuchia) AND hữu nghị", "Hội hữu nghị Việt Nam – Campuchia", True),
+        ("hữu*", "hữu nghị", True),
+        ("d", "đ", True),
+    ],
+)
 def test_rules_are_diacritic_insensitive_with_boolean_operators(query, text, expected):
     from huunghi.text.query import matches
 

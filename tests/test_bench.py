@@ -13,8 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_extraction_bench_reports_quality_speed_and_leaks_on_the_replicas():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "extraction.py"), "--sets", "replicas", "--json",
-                           "--no-huge"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "extraction.py"), "--sets", "replicas", "--json", "--no-huge"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     all_rows = json.loads(done.stdout)["sets"]
     rows = {r["extractor"]: r for r in all_rows if not r.get("site")}

@@ -31,8 +31,11 @@ def test_demo_prints_articles_from_all_five_replicas(demo_dir):
     out = (demo_dir / "stdout.txt").read_text(encoding="utf-8")
     assert "Totals per source" in out
     for source, count in (("thoidai", 12), ("baotinh", 6), ("quocte", 7), ("baocu", 8), ("tinxua", 6)):
-        assert any(line.split("│")[1:3] and source in line and f" {count} " in line
-                   for line in out.splitlines() if "│" in line), source
+        assert any(
+            line.split("│")[1:3] and source in line and f" {count} " in line
+            for line in out.splitlines()
+            if "│" in line
+        ), source
     assert "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hóa, Đồng Nai" in out
     assert "16/01/2026 10:08" in out  # seed 000's time, shown in GMT+7
 
@@ -44,13 +47,26 @@ def test_the_demo_writes_mail_a_topic_alerts_and_a_daily_digest(demo_dir, tmp_pa
     assert "[mail]" in text and "[[topics]]" in text and "[[subscriptions]]" in text and "[[digests]]" in text
     assert "shuffled words" in text
     out = tmp_path / "daily.html"
-    shown = huunghi("--config", str(config), "digest", "preview", "daily", "--since", "2020-01-01",
-                    "-o", str(out), cwd=demo_dir)
+    shown = huunghi(
+        "--config",
+        str(config),
+        "digest",
+        "preview",
+        "daily",
+        "--since",
+        "2020-01-01",
+        "-o",
+        str(out),
+        cwd=demo_dir,
+    )
     assert shown.returncode == 0, shown.stderr
     assert "0 stories" not in shown.stdout and out.exists()
     status = json.loads(huunghi("--config", str(config), "status", "--json", cwd=demo_dir).stdout)
-    assert {r["source"]: r["health"] for r in status} == {"thoidai": "paused", "baotinh": "paused",
-                                                          "quocte": "paused"}
+    assert {r["source"]: r["health"] for r in status} == {
+        "thoidai": "paused",
+        "baotinh": "paused",
+        "quocte": "paused",
+    }
 
 
 def test_articles_and_sources_read_the_demo_archive_as_json(demo_dir):
@@ -100,11 +116,16 @@ def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path)
         base = f"http://{name}.example"
         for article in catalog.articles:
             url = base + T.article_path(catalog, article)
-            lines.append(json.dumps({"url": url, "html": T.render_article(catalog, article, base, rng)},
-                                    ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {"url": url, "html": T.render_article(catalog, article, base, rng)}, ensure_ascii=False
+                )
+            )
             truths.append(article)
     lines.insert(3, "{not json")
-    lines.insert(7, json.dumps({"url": "http://thoidai.example/", "html": "<html><body><nav>Trang chủ</nav>"}))
+    lines.insert(
+        7, json.dumps({"url": "http://thoidai.example/", "html": "<html><body><nav>Trang chủ</nav>"})
+    )
     (tmp_path / "pages.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result = huunghi("extract", "pages.jsonl", cwd=tmp_path)
@@ -114,19 +135,39 @@ def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path)
     assert "not JSON" in rows[3]["reason"] and rows[3]["text"] == ""
     assert rows[7]["text"] == "" and rows[7]["reason"]
     articles = [r for r in rows if "reason" not in r]
-    assert [r["url"] for r in articles] == [json.loads(l)["url"] for i, l in enumerate(lines) if i not in (3, 7)]
+    assert [r["url"] for r in articles] == [
+        json.loads(l)["url"] for i, l in enumerate(lines) if i not in (3, 7)
+    ]
     for row, article in zip(articles, truths):
-        assert set(row) >= {"url", "title", "lead", "text", "published", "author", "credit", "section",
-                            "images", "language"}
+        assert set(row) >= {
+            "url",
+            "title",
+            "lead",
+            "text",
+            "published",
+            "author",
+            "credit",
+            "section",
+            "images",
+            "language",
+        }
         assert row["title"] == article.title and row["text"].startswith(article.lead)
         assert not row["text"].startswith(article.title)
         assert f1(*page_pr(row["text"], article.text)) >= 0.99
         assert row["published"] == article.published.isoformat()
         assert [i["caption"] for i in row["images"]] == article.captions
     # the same through stdin
-    piped = subprocess.run([huunghi_exe(), "extract", "-"],
-                           input="\n".join(lines[:2]), capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert [json.loads(x)["url"] for x in piped.stdout.splitlines()] == [json.loads(x)["url"] for x in lines[:2]]
+    piped = subprocess.run(
+        [huunghi_exe(), "extract", "-"],
+        input="\n".join(lines[:2]),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert [json.loads(x)["url"] for x in piped.stdout.splitlines()] == [
+        json.loads(x)["url"] for x in lines[:2]
+    ]
 
 
 def test_reextract_and_templates_on_the_demo_archive(demo_dir):
@@ -157,8 +198,11 @@ def test_events_and_alerts_on_the_demo_archive(demo_dir):
     # a subscription without SMTP writes to the outbox folder next to the configuration
     text = config.read_text(encoding="utf-8")
     sub = config.with_name("alerts.toml")
-    sub.write_text(text + '\n[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\n'
-                   'topics = ["friendship-union"]\n', encoding="utf-8")
+    sub.write_text(
+        text + '\n[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\n'
+        'topics = ["friendship-union"]\n',
+        encoding="utf-8",
+    )
     sent = huunghi("--config", str(sub), "alerts", "send", "--json", cwd=demo_dir)
     assert sent.returncode == 0, sent.stderr
     report = json.loads(sent.stdout)
@@ -169,7 +213,9 @@ def test_events_and_alerts_on_the_demo_archive(demo_dir):
     listed = json.loads(huunghi("--config", str(sub), "alerts", "list", "--json", cwd=demo_dir).stdout)
     assert {d["status"] for d in listed} == {"sent"}
     wrong = config.with_name("wrong.toml")
-    wrong.write_text(text + '\n[[subscriptions]]\nname = "x"\nemail = ["a@b"]\ntopics = ["nope"]\n', encoding="utf-8")
+    wrong.write_text(
+        text + '\n[[subscriptions]]\nname = "x"\nemail = ["a@b"]\ntopics = ["nope"]\n', encoding="utf-8"
+    )
     failed = huunghi("--config", str(wrong), "alerts", "send", cwd=demo_dir)
     assert failed.returncode == 2 and "no topic named" in failed.stderr
 
@@ -177,15 +223,28 @@ def test_events_and_alerts_on_the_demo_archive(demo_dir):
 def test_digest_commands_on_the_demo_archive(demo_dir, tmp_path):
     config = demo_dir / "huunghi-demo" / "huunghi.toml"
     cfg = config.with_name("digest.toml")
-    cfg.write_text(config.read_text(encoding="utf-8") + '\n[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\n'
-                   'topics = ["friendship-union"]\nlanguage = "en"\n', encoding="utf-8")
+    cfg.write_text(
+        config.read_text(encoding="utf-8") + '\n[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\n'
+        'topics = ["friendship-union"]\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
     subs = huunghi("--config", str(cfg), "subscriptions", "--json", cwd=demo_dir)
     assert subs.returncode == 0, subs.stderr
     listed = {d["name"]: d for d in json.loads(subs.stdout)[0]["digests"]}
     assert listed["sang"]["next"].endswith("+07:00") and "daily" in listed  # the demo's own digest too
     out = tmp_path / "d.html"
-    shown = huunghi("--config", str(cfg), "digest", "preview", "sang", "--since", "2020-01-01", "-o", str(out),
-                    cwd=demo_dir)
+    shown = huunghi(
+        "--config",
+        str(cfg),
+        "digest",
+        "preview",
+        "sang",
+        "--since",
+        "2020-01-01",
+        "-o",
+        str(out),
+        cwd=demo_dir,
+    )
     assert shown.returncode == 0, shown.stderr
     html = out.read_text(encoding="utf-8")
     assert "Friendship and people-to-people diplomacy" in html and "<script" not in html
@@ -210,12 +269,21 @@ def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
     titles = [h["title"] for h in result["hits"]]
     assert "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hóa, Đồng Nai triển khai nhiệm vụ năm 2026" in titles
     assert result["hits"][0]["score"] == 4.0 and "<mark>Thanh Hóa</mark>" in result["hits"][0]["title_html"]
-    assert set(titles) == {h["title"] for h in json.loads(huunghi(
-        "--config", config, "search", "thanh hoa", "--json", "-n", "50", cwd=demo_dir).stdout)["hits"]}
-    table = huunghi("--config", config, "search", '"đối ngoại nhân dân"', "-s", "quocte", "--by-date", cwd=demo_dir)
+    assert set(titles) == {
+        h["title"]
+        for h in json.loads(
+            huunghi("--config", config, "search", "thanh hoa", "--json", "-n", "50", cwd=demo_dir).stdout
+        )["hits"]
+    }
+    table = huunghi(
+        "--config", config, "search", '"đối ngoại nhân dân"', "-s", "quocte", "--by-date", cwd=demo_dir
+    )
     assert table.returncode == 0 and "found" in table.stdout and "quocte" in table.stdout
-    rows = list(csv.DictReader(io.StringIO(huunghi("--config", config, "search", "paccom OR lhhn", "--csv",
-                                                    cwd=demo_dir).stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(huunghi("--config", config, "search", "paccom OR lhhn", "--csv", cwd=demo_dir).stdout)
+        )
+    )
     assert rows and {"id", "source", "title", "url", "snippet"} <= set(rows[0])
     bad = huunghi("--config", config, "search", "(thanh", cwd=demo_dir)
     assert bad.returncode == 2 and "never closed" in bad.stderr
@@ -240,8 +308,9 @@ def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
     done = huunghi("--config", config, "export", "--format", "csv", "-o", str(out), cwd=demo_dir)
     assert done.returncode == 0 and f"wrote {TOTAL} articles" in done.stderr
     assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == TOTAL
-    atom = huunghi("--config", config, "export", "--format", "atom", "--topic", "friendship-union", cwd=demo_dir)
+    atom = huunghi(
+        "--config", config, "export", "--format", "atom", "--topic", "friendship-union", cwd=demo_dir
+    )
     entries = ET.fromstring(atom.stdout.encode()).findall("{http://www.w3.org/2005/Atom}entry")
     assert entries and len(entries) < TOTAL
     assert huunghi("--config", config, "export", "--format", "atom", cwd=demo_dir).returncode == 2
-

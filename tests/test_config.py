@@ -22,13 +22,15 @@ def test_starter_config_lists_the_real_portals_unverified(tmp_path):
 
 
 def test_a_bad_source_is_skipped_and_reported_not_fatal():
-    data = {"sources": [
-        {"name": "ok", "feeds": ["http://x/rss"]},
-        {"name": "nofeeds"},
-        {"name": "badre", "listings": ["http://x/"], "article_pattern": "(["},
-        {"name": "typo", "feeds": ["http://x/rss"], "feedz": []},
-        {"name": "ok", "feeds": ["http://y/rss"]},
-    ]}
+    data = {
+        "sources": [
+            {"name": "ok", "feeds": ["http://x/rss"]},
+            {"name": "nofeeds"},
+            {"name": "badre", "listings": ["http://x/"], "article_pattern": "(["},
+            {"name": "typo", "feeds": ["http://x/rss"], "feedz": []},
+            {"name": "ok", "feeds": ["http://y/rss"]},
+        ]
+    }
     cfg = parse_config(data, environ={})
     assert [s.name for s in cfg.sources] == ["ok"]
     assert len(cfg.problems) == 4
@@ -38,8 +40,10 @@ def test_a_bad_source_is_skipped_and_reported_not_fatal():
 
 
 def test_environment_overrides_the_database_url():
-    cfg = parse_config({"archive": {"url": "sqlite:////tmp/x.sqlite"}},
-                       environ={"HUUNGHI_DATABASE_URL": "postgresql://u@db/huunghi"})
+    cfg = parse_config(
+        {"archive": {"url": "sqlite:////tmp/x.sqlite"}},
+        environ={"HUUNGHI_DATABASE_URL": "postgresql://u@db/huunghi"},
+    )
     assert cfg.database_url == "postgresql://u@db/huunghi"
 
 

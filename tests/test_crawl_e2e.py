@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from huunghi.replicas.server import FAULTS
-from huunghi.storage.archive import Archive, ArticleRecord
 from huunghi.replicas.tomlgen import replica_config
+from huunghi.storage.archive import Archive, ArticleRecord
 from tests.fixtures.crawling import crawl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -37,8 +37,13 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
         recorded = {e.url.split("/", 3)[3]: (e.kind, e.severity, e.reason) for e in bad.errors}
         assert {"/" + k for k in recorded} == set(FAULTS)
         kinds = {FAULTS["/" + k]: v[0] for k, v in recorded.items()}
-        assert kinds == {"server-error": "http", "not-found": "http", "empty": "empty",
-                         "truncated": "truncated", "wrong-charset": "charset"}
+        assert kinds == {
+            "server-error": "http",
+            "not-found": "http",
+            "empty": "empty",
+            "truncated": "truncated",
+            "wrong-charset": "charset",
+        }
         assert recorded["thoi-su/loi-may-chu-900001.htm"][2].startswith("HTTP 500")
         assert recorded["thoi-su/sai-bang-ma-900003.htm"][1] == "warning"
         # the page served with a wrong charset was repaired: its text reads right
@@ -48,7 +53,9 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
         seed = next(a for a in archive.reads.latest_articles(limit=100) if a.url.endswith("-218974.html"))
         assert seed.section == "Hữu nghị › Bốn phương kết bạn" and seed.author == "Minh Thái (tổng hợp)"
         assert seed.published_at.isoformat() == "2026-01-16T03:08:00+00:00"
-        assert [i["caption"] for i in seed.images] == replicas.portals["thoidai"].catalog.by_id(218974).captions
+        assert [i["caption"] for i in seed.images] == replicas.portals["thoidai"].catalog.by_id(
+            218974
+        ).captions
         # the page as fetched is kept (compressed) for re-extraction, and each site's template
         raw = archive.articles.raw_page(seed.id)
         assert raw is not None and seed.title in raw and "Đọc nhiều" in raw
@@ -68,13 +75,23 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
 
         # re-extraction with the same extractor changes nothing; a damaged article is repaired
         from huunghi.crawler.batch import reextract
+
         report = reextract(archive)
         assert report.pages == sum(expected.values()) and report.changed == 0 and not report.problems
         seed = next(a for a in archive.reads.latest_articles(limit=100) if a.url.endswith("-218974.html"))
-        damaged = ArticleRecord(url=seed.url, title=seed.title, lead=seed.lead,
-                                body_text=seed.body_text + "\n\nĐọc nhiều: tin rác", published_at=seed.published_at,
-                                author=seed.author, credit=seed.credit, section=seed.section,
-                                language=seed.language, images=seed.images, extraction=seed.extraction)
+        damaged = ArticleRecord(
+            url=seed.url,
+            title=seed.title,
+            lead=seed.lead,
+            body_text=seed.body_text + "\n\nĐọc nhiều: tin rác",
+            published_at=seed.published_at,
+            author=seed.author,
+            credit=seed.credit,
+            section=seed.section,
+            language=seed.language,
+            images=seed.images,
+            extraction=seed.extraction,
+        )
         assert archive.articles.replace_extraction(seed.id, damaged) == ["body_text", "body_html"]
         report = reextract(archive, "thoidai")
         assert report.pages == expected["thoidai"] and report.changed == 1
@@ -87,12 +104,30 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
 def test_scrapy_crawl_portal_works_as_scrapy_users_expect(replicas, tmp_path, in_worker):
     db = tmp_path / "a.sqlite"
     config = write_config(tmp_path / "huunghi.toml", replicas, f"sqlite:///{db}", names={"quocte"})
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "[crawler]\n", f"[crawler]\nread_in_worker = {str(in_worker).lower()}\n"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[crawler]\n", f"[crawler]\nread_in_worker = {str(in_worker).lower()}\n"
+        ),
+        encoding="utf-8",
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "source=quocte", "-a", f"config={config}",
-         "-s", "LOG_LEVEL=WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "portal",
+            "-a",
+            "source=quocte",
+            "-a",
+            f"config={config}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with Archive(f"sqlite:///{db}") as archive:
@@ -102,9 +137,13 @@ def test_scrapy_crawl_portal_works_as_scrapy_users_expect(replicas, tmp_path, in
 def test_an_unreachable_source_is_recorded_and_does_not_stop_the_others(replicas, tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     config = write_config(tmp_path / "huunghi.toml", replicas, db, names={"quocte"})
-    config.write_text(config.read_text(encoding="utf-8") + (
-        '\n[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\nlistings = ["http://127.0.0.1:9/"]\n'
-    ), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + (
+            '\n[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\nlistings = ["http://127.0.0.1:9/"]\n'
+        ),
+        encoding="utf-8",
+    )
     crawl(config)
     with Archive(db) as archive:
         runs = {r.source: r for r in archive.crawls.runs()}

@@ -11,23 +11,28 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import text
 
 from huunghi.replicas.server import ReplicaSet
-from huunghi.storage.archive import Archive
 from huunghi.replicas.tomlgen import replica_config
+from huunghi.storage.archive import Archive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def start_daemon(config: Path, marker: str) -> subprocess.Popen:
     exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
-    return subprocess.Popen([exe, "--config", str(config), "daemon", "-v"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "HUUNGHI_TEST_MARK": marker})
+    return subprocess.Popen(
+        [exe, "--config", str(config), "daemon", "-v"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "HUUNGHI_TEST_MARK": marker},
+    )
 
 
 def wait_for(check, timeout: float, what: str) -> None:
@@ -64,18 +69,32 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
     marker = uuid.uuid4().hex
     with ReplicaSet() as replicas:
         td = replicas.portals["thoidai"]
-        td.extra_links = [("Trang quản trị", "/admin/bai-viet-an-123456.html")]  # robots.txt disallows /admin/
+        td.extra_links = [
+            ("Trang quản trị", "/admin/bai-viet-an-123456.html")
+        ]  # robots.txt disallows /admin/
         replicas.portals["quocte"].down = True  # this host answers 500 all day
-        config = replica_config(tmp_path / "huunghi.toml", replicas, db, retries=0, extra=(
-            "[daemon]\ninterval_seconds = 3\njitter_seconds = 0\nalerts_every_seconds = 2\n"
-            "digests_every_seconds = 2\nstop_grace_seconds = 15\n"
-            '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
-            "interval_seconds = 2\n"))
+        config = replica_config(
+            tmp_path / "huunghi.toml",
+            replicas,
+            db,
+            retries=0,
+            extra=(
+                "[daemon]\ninterval_seconds = 3\njitter_seconds = 0\nalerts_every_seconds = 2\n"
+                "digests_every_seconds = 2\nstop_grace_seconds = 15\n"
+                '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n'
+                "interval_seconds = 2\n"
+            ),
+        )
         daemon = start_daemon(config, marker)
         try:
-            wait_for(lambda: all(len([r for r in runs_by_source(db).get(s, []) if r != "running"]) >= 2
-                                 for s in ("thoidai", "baotinh", "quocte")),
-                     90, "two finished runs of every source")
+            wait_for(
+                lambda: all(
+                    len([r for r in runs_by_source(db).get(s, []) if r != "running"]) >= 2
+                    for s in ("thoidai", "baotinh", "quocte")
+                ),
+                90,
+                "two finished runs of every source",
+            )
             runs = runs_by_source(db)
             for broken in ("gone", "quocte"):  # refused connections, HTTP 500: failing all day long ...
                 assert set(runs[broken]) <= {"failed", "running"} and "failed" in runs[broken]
@@ -86,14 +105,20 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
 
             # a new item in the feed is stored by the next scheduled run
             base = td.catalog.articles[4]
-            fresh = dataclasses.replace(base, id=299999, title="Bài mới: giao lưu hữu nghị Việt – Lào",
-                                        lead="Sáng nay, đoàn thanh niên hữu nghị Việt – Lào giao lưu tại Hà Nội.",
-                                        blocks=tuple(reversed(base.blocks)), published=td.catalog.articles[0].published)
+            fresh = dataclasses.replace(
+                base,
+                id=299999,
+                title="Bài mới: giao lưu hữu nghị Việt – Lào",
+                lead="Sáng nay, đoàn thanh niên hữu nghị Việt – Lào giao lưu tại Hà Nội.",
+                blocks=tuple(reversed(base.blocks)),
+                published=td.catalog.articles[0].published,
+            )
             td.catalog = dataclasses.replace(td.catalog, articles=[*td.catalog.articles, fresh])
 
             def stored() -> bool:
                 with Archive(db) as archive:
                     return any(a.url.endswith("-299999.html") for a in archive.reads.iter_articles("thoidai"))
+
             wait_for(stored, 60, "the new feed item")
 
             # SIGTERM while a (slowed) crawl is running: a clean stop within seconds, nothing left half-done
@@ -101,6 +126,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
 
             def crawling() -> bool:
                 return "running" in runs_by_source(db).get("thoidai", [])[-1:]
+
             wait_for(crawling, 60, "a thoidai crawl in progress")
             time.sleep(1.5)
             started = time.monotonic()
@@ -116,7 +142,9 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
         time.sleep(0.5)
         assert marked_processes(marker) == []  # no orphan crawl process
         with Archive(db) as archive:
-            assert all(r.status != "running" for r in archive.crawls.runs(limit=500)), [(r.source, r.status) for r in archive.crawls.runs(limit=8)] + [out[-1500:]]
+            assert all(r.status != "running" for r in archive.crawls.runs(limit=500)), [
+                (r.source, r.status) for r in archive.crawls.runs(limit=8)
+            ] + [out[-1500:]]
             totals = archive.reads.totals()
             assert totals["versions"] == totals["articles"]  # every stored article is whole
             with archive.engine.connect() as conn:
@@ -136,10 +164,21 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
                 daemon.kill()
         with Archive(db) as archive, archive.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM scheduler_jobs")).scalar() == 6
-        status = subprocess.run([shutil.which("huunghi", path=str(Path(sys.executable).parent)), "--config",
-                                 str(config), "status", "--json"], capture_output=True, text=True, timeout=60)
+        status = subprocess.run(
+            [
+                shutil.which("huunghi", path=str(Path(sys.executable).parent)),
+                "--config",
+                str(config),
+                "status",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert status.returncode == 0, status.stderr
         import json
+
         rows = {r["source"]: r for r in json.loads(status.stdout)}
         assert rows["gone"]["health"] == "broken" and rows["gone"]["consecutive_failures"] >= 2
         assert rows["quocte"]["health"] == "broken"
@@ -176,7 +215,7 @@ def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(tmp_path):
 
 
 def test_known_articles_rest_until_their_revisit_is_due(tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sqlalchemy import update
 
@@ -187,8 +226,9 @@ def test_known_articles_rest_until_their_revisit_is_due(tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with ReplicaSet() as replicas:
         bt = replicas.portals["baotinh"]
-        config = replica_config(tmp_path / "huunghi.toml", replicas, db, ["baotinh"],
-                                revisits=[3600, 21600, 86400, 259200])
+        config = replica_config(
+            tmp_path / "huunghi.toml", replicas, db, ["baotinh"], revisits=[3600, 21600, 86400, 259200]
+        )
         crawl(config)
         paths = [T.article_path(bt.catalog, a) for a in bt.catalog.articles]
         first = {p: bt.hits.get(p, 0) for p in paths}
@@ -198,11 +238,16 @@ def test_known_articles_rest_until_their_revisit_is_due(tmp_path):
         with Archive(db) as archive:
             target = next(a for a in archive.reads.iter_articles() if a.url.endswith(paths[2]))
             with archive.engine.begin() as conn:  # as if an hour had passed for this one
-                conn.execute(update(Article).where(Article.id == target.id)
-                             .values(next_visit_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+                conn.execute(
+                    update(Article)
+                    .where(Article.id == target.id)
+                    .values(next_visit_at=datetime.now(UTC) - timedelta(minutes=1))
+                )
         crawl(config)
         assert bt.hits[paths[2]] == 2 and all(bt.hits[p] == 1 for p in paths if p != paths[2])
         with Archive(db) as archive, archive.session() as s:
             art = s.get(Article, target.id)
             assert art.visits == 1
-            assert art.next_visit_at - art.first_seen == timedelta(seconds=21600)  # next: 6 h after first seen
+            assert art.next_visit_at - art.first_seen == timedelta(
+                seconds=21600
+            )  # next: 6 h after first seen

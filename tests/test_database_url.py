@@ -10,7 +10,8 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from huunghi.config import ENV_DATABASE, parse_config, resolve_database_url
-from huunghi.crawler import database, settings as default_settings
+from huunghi.crawler import database
+from huunghi.crawler import settings as default_settings
 from huunghi.crawler.middlewares import ConditionalGetMiddleware
 from huunghi.crawler.pipelines import ArchivePipeline
 from huunghi.crawler.spiders.portal import PortalSpider
@@ -48,8 +49,11 @@ def _seed(url: str) -> str:
     """An archive at ``url`` that knows one article of "tinh"; returns its identity."""
     with Archive(url) as archive:
         sid = archive.crawls.ensure_source("tinh", "Tỉnh", "http://tinh.test/")
-        rec = ArticleRecord(url="http://tinh.test/tin-tuc/giao-luu-1.html", title="Giao lưu hữu nghị",
-                            body_text="Nội dung bài viết về giao lưu hữu nghị.")
+        rec = ArticleRecord(
+            url="http://tinh.test/tin-tuc/giao-luu-1.html",
+            title="Giao lưu hữu nghị",
+            body_text="Nội dung bài viết về giao lưu hữu nghị.",
+        )
         archive.articles.store(sid, rec)
         return rec.identity()
 
@@ -59,8 +63,9 @@ def _runs(url: str) -> int:
         return len(archive.crawls.runs())
 
 
-def test_the_visit_plan_and_the_store_pipeline_use_the_environments_database(tmp_path, archive_url,
-                                                                             monkeypatch):
+def test_the_visit_plan_and_the_store_pipeline_use_the_environments_database(
+    tmp_path, archive_url, monkeypatch
+):
     in_file = f"sqlite:///{tmp_path / 'from-toml.sqlite'}"
     config_path = tmp_path / "huunghi.toml"
     config_path.write_text(TOML.format(url=in_file), encoding="utf-8")

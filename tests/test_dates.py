@@ -7,7 +7,7 @@ import gzip
 import json
 import random
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,16 +25,20 @@ PAGES = json.loads((HERE / "pages.json").read_text())
 DEV = json.loads((HERE / "dev.json").read_text())["pages"]
 DATA = Path("/work/shared/data/scrapinghub/html")
 NOW = datetime(2026, 1, 16, 10, 0, tzinfo=HANOI)
-UTC = timezone.utc
-FILL = ("<p>Liên hiệp các tổ chức hữu nghị tỉnh tổ chức gặp mặt bạn bè quốc tế nhân dịp năm mới "
-        "với sự tham dự "
-        "của đại diện nhiều cơ quan, tổ chức phi chính phủ nước ngoài đang hoạt động trên địa bàn tỉnh.</p>"
-        "<p>Các đại biểu đã trao đổi về kết quả hợp tác trong năm qua và phương hướng cho năm tới.</p>")
+UTC = UTC
+FILL = (
+    "<p>Liên hiệp các tổ chức hữu nghị tỉnh tổ chức gặp mặt bạn bè quốc tế nhân dịp năm mới "
+    "với sự tham dự "
+    "của đại diện nhiều cơ quan, tổ chức phi chính phủ nước ngoài đang hoạt động trên địa bàn tỉnh.</p>"
+    "<p>Các đại biểu đã trao đổi về kết quả hợp tác trong năm qua và phương hướng cho năm tới.</p>"
+)
 
 
 def _page(top: str = "", head: str = "", after: str = "", lang: str = "vi") -> str:
-    return (f'<html lang="{lang}"><head><title>Gặp mặt hữu nghị</title>{head}</head><body><article>'
-            f"<h1>Gặp mặt hữu nghị</h1>{top}{FILL}</article>{after}</body></html>")
+    return (
+        f'<html lang="{lang}"><head><title>Gặp mặt hữu nghị</title>{head}</head><body><article>'
+        f"<h1>Gặp mặt hữu nghị</h1>{top}{FILL}</article>{after}</body></html>"
+    )
 
 
 def _dates(html: str, now: datetime = NOW, feed_date: datetime | None = None) -> Dates:
@@ -46,17 +50,23 @@ def _day(value: str) -> date:
 
 
 # -- the visible Vietnamese forms ------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [
-    ("Thứ Năm, ngày 8 tháng 1 năm 2015", datetime(2015, 1, 8, tzinfo=HANOI)),
-    ("2 Tháng Mười Hai, 2025", datetime(2025, 12, 2, tzinfo=HANOI)),
-    ("Cập nhật lúc 09:15 ngày 12/03/2025", datetime(2025, 3, 12, 9, 15, tzinfo=HANOI)),
-    ("21 giờ trước", NOW - timedelta(hours=21)),
-    ("Chiều 15/1", datetime(2026, 1, 15, tzinfo=HANOI)),
-    ("Sáng 20/12", datetime(2025, 12, 20, tzinfo=HANOI)),  # December seen in January: last year's
-    ("10:08 | 16/01/2026 GMT+7", datetime(2026, 1, 16, 10, 8, tzinfo=timezone(timedelta(hours=7)))),
-    ("09:15 (GMT+7) Thứ Hai, 05/01/2026", datetime(2026, 1, 5, 9, 15, tzinfo=timezone(timedelta(hours=7)))),
-    ("2:30 CH 05/01/2026", datetime(2026, 1, 5, 14, 30, tzinfo=HANOI)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Thứ Năm, ngày 8 tháng 1 năm 2015", datetime(2015, 1, 8, tzinfo=HANOI)),
+        ("2 Tháng Mười Hai, 2025", datetime(2025, 12, 2, tzinfo=HANOI)),
+        ("Cập nhật lúc 09:15 ngày 12/03/2025", datetime(2025, 3, 12, 9, 15, tzinfo=HANOI)),
+        ("21 giờ trước", NOW - timedelta(hours=21)),
+        ("Chiều 15/1", datetime(2026, 1, 15, tzinfo=HANOI)),
+        ("Sáng 20/12", datetime(2025, 12, 20, tzinfo=HANOI)),  # December seen in January: last year's
+        ("10:08 | 16/01/2026 GMT+7", datetime(2026, 1, 16, 10, 8, tzinfo=timezone(timedelta(hours=7)))),
+        (
+            "09:15 (GMT+7) Thứ Hai, 05/01/2026",
+            datetime(2026, 1, 5, 9, 15, tzinfo=timezone(timedelta(hours=7))),
+        ),
+        ("2:30 CH 05/01/2026", datetime(2026, 1, 5, 14, 30, tzinfo=HANOI)),
+    ],
+)
 def test_each_vietnamese_form(text: str, expected: datetime) -> None:
     got = parse_visible(text, NOW, None)
     assert got == expected and got.date() == expected.date()
@@ -68,49 +78,66 @@ def test_a_year_less_date_takes_the_year_of_other_evidence_and_never_the_future(
     assert parse_visible("Chiều 17/1", NOW, 2026) == datetime(2025, 1, 17, tzinfo=HANOI)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("Sun, 04 Oct 2020 22:00:00 CDT", datetime(2020, 10, 4, 22, tzinfo=timezone(timedelta(hours=-5)))),
-    ("Sun, 04 Oct 2020 10:00:00 +0200", datetime(2020, 10, 4, 10, tzinfo=timezone(timedelta(hours=2)))),
-    ("2020/10/04", datetime(2020, 10, 4, tzinfo=HANOI)),
-    ("2022-1-26", datetime(2022, 1, 26, tzinfo=HANOI)),
-    ("2019-03-12T23:50:00Z", datetime(2019, 3, 12, 23, 50, tzinfo=UTC)),
-    ("2024-05-06T23:30:00+02:00", datetime(2024, 5, 6, 23, 30, tzinfo=timezone(timedelta(hours=2)))),
-    ("2024-05-06 23:30", datetime(2024, 5, 6, 23, 30, tzinfo=HANOI)),  # naive is Hanoi time
-    ("Tue Nov 19 2019 03:05:46 GMT+0000", datetime(2019, 11, 19, 3, 5, 46, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Sun, 04 Oct 2020 22:00:00 CDT", datetime(2020, 10, 4, 22, tzinfo=timezone(timedelta(hours=-5)))),
+        ("Sun, 04 Oct 2020 10:00:00 +0200", datetime(2020, 10, 4, 10, tzinfo=timezone(timedelta(hours=2)))),
+        ("2020/10/04", datetime(2020, 10, 4, tzinfo=HANOI)),
+        ("2022-1-26", datetime(2022, 1, 26, tzinfo=HANOI)),
+        ("2019-03-12T23:50:00Z", datetime(2019, 3, 12, 23, 50, tzinfo=UTC)),
+        ("2024-05-06T23:30:00+02:00", datetime(2024, 5, 6, 23, 30, tzinfo=timezone(timedelta(hours=2)))),
+        ("2024-05-06 23:30", datetime(2024, 5, 6, 23, 30, tzinfo=HANOI)),  # naive is Hanoi time
+        ("Tue Nov 19 2019 03:05:46 GMT+0000", datetime(2019, 11, 19, 3, 5, 46, tzinfo=UTC)),
+    ],
+)
 def test_machine_values_keep_their_own_offset(value: str, expected: datetime) -> None:
     got = parse_value(value)
     assert got == expected and got.utcoffset() == expected.utcoffset() and got.date() == expected.date()
 
 
 # -- structured data ---------------------------------------------------------------------------
-@pytest.mark.parametrize("head, source", [
-    ('<meta property="article:published_time" content="2025-07-09T06:30:00+07:00">',
-     "meta:article:published_time"),
-    ('<meta property="og:article:published_time" content="2025-07-09T06:30:00+07:00">',
-     "meta:og:article:published_time"),
-    ('<meta name="dc.date" content="2025-07-09T06:30:00+07:00">', "meta:dc.date"),
-    ('<meta name="DC:date" content="2025-07-09T06:30:00+07:00">', "meta:dc:date"),
-    ('<meta name="DC.date.issued" content="2025-07-09T06:30:00+07:00">', "meta:dc.date.issued"),
-    ('<meta itemprop="uploadDate" content="2025-07-09T06:30:00+07:00">', "meta:uploaddate"),
-    ('<meta name="pubdate" content="2025-07-09T06:30:00+07:00">', "meta:pubdate"),
-    ('<script type="application/ld+json">{"@type":"WebPage",'
-     '"datePublished":"2025-07-09T06:30:00+07:00"}</script>',
-     "json-ld"),
-    ('<script type="application/ld+json">{"@graph":[{"@type":"Organization"},{"@type":"NewsArticle",'
-     '"datePublished":"2025-07-09T06:30:00+07:00"}]}</script>', "json-ld"),
-])
+@pytest.mark.parametrize(
+    "head, source",
+    [
+        (
+            '<meta property="article:published_time" content="2025-07-09T06:30:00+07:00">',
+            "meta:article:published_time",
+        ),
+        (
+            '<meta property="og:article:published_time" content="2025-07-09T06:30:00+07:00">',
+            "meta:og:article:published_time",
+        ),
+        ('<meta name="dc.date" content="2025-07-09T06:30:00+07:00">', "meta:dc.date"),
+        ('<meta name="DC:date" content="2025-07-09T06:30:00+07:00">', "meta:dc:date"),
+        ('<meta name="DC.date.issued" content="2025-07-09T06:30:00+07:00">', "meta:dc.date.issued"),
+        ('<meta itemprop="uploadDate" content="2025-07-09T06:30:00+07:00">', "meta:uploaddate"),
+        ('<meta name="pubdate" content="2025-07-09T06:30:00+07:00">', "meta:pubdate"),
+        (
+            '<script type="application/ld+json">{"@type":"WebPage",'
+            '"datePublished":"2025-07-09T06:30:00+07:00"}</script>',
+            "json-ld",
+        ),
+        (
+            '<script type="application/ld+json">{"@graph":[{"@type":"Organization"},{"@type":"NewsArticle",'
+            '"datePublished":"2025-07-09T06:30:00+07:00"}]}</script>',
+            "json-ld",
+        ),
+    ],
+)
 def test_structured_evidence_of_every_kind(head: str, source: str) -> None:
     found = _dates(_page(head=head, top='<p class="date">01/01/2024</p>'))
     assert found.published == datetime(2025, 7, 9, 6, 30, tzinfo=HANOI) and found.source == source
 
 
 def test_json_ld_article_wins_over_a_webpage_and_a_comment_never_counts() -> None:
-    ld = ('<script type="application/ld+json">[{"@type":"WebPage","datePublished":"2020-01-01T00:00:00Z"},'
-          '{"@type":"Comment","datePublished":"2025-07-10T00:00:00Z"},'
-          '{"@type":"Article","datePublished":"2025-07-09T06:30:00+07:00",'
-          '"dateModified":"2025-07-09T09:00:00+07:00"}]'
-          "</script>")
+    ld = (
+        '<script type="application/ld+json">[{"@type":"WebPage","datePublished":"2020-01-01T00:00:00Z"},'
+        '{"@type":"Comment","datePublished":"2025-07-10T00:00:00Z"},'
+        '{"@type":"Article","datePublished":"2025-07-09T06:30:00+07:00",'
+        '"dateModified":"2025-07-09T09:00:00+07:00"}]'
+        "</script>"
+    )
     found = _dates(_page(head=ld))
     assert found.published == datetime(2025, 7, 9, 6, 30, tzinfo=HANOI)
     assert found.updated == datetime(2025, 7, 9, 9, 0, tzinfo=HANOI)
@@ -124,8 +151,10 @@ def test_itemprop_on_an_abbr_keeps_its_late_evening_day() -> None:
 
 
 def test_a_utc_value_is_shown_in_the_pages_own_zone_without_changing_the_instant() -> None:
-    head = ('<meta property="article:published_time" content="2019-11-20T02:59:46+00:00">'
-            '<meta property="og:updated_time" content="2019-11-19T22:16:55-06:00">')
+    head = (
+        '<meta property="article:published_time" content="2019-11-20T02:59:46+00:00">'
+        '<meta property="og:updated_time" content="2019-11-19T22:16:55-06:00">'
+    )
     found = _dates(_page(head=head, lang="en"), now=datetime(2020, 1, 1, tzinfo=UTC))
     assert found.published == datetime(2019, 11, 20, 2, 59, 46, tzinfo=UTC)
     assert found.published.date() == date(2019, 11, 19)  # the day the page itself printed
@@ -133,9 +162,11 @@ def test_a_utc_value_is_shown_in_the_pages_own_zone_without_changing_the_instant
 
 
 # -- traps -----------------------------------------------------------------------------------
-COMMENTS = ('<section id="comments"><div class="comment">'
-            '<time datetime="2026-01-12T21:00:00+07:00">12/01/2026</time><p>Hay quá.</p></div>'
-            '<div class="comment"><span class="date">11/01/2026 07:12</span></div></section>')
+COMMENTS = (
+    '<section id="comments"><div class="comment">'
+    '<time datetime="2026-01-12T21:00:00+07:00">12/01/2026</time><p>Hay quá.</p></div>'
+    '<div class="comment"><span class="date">11/01/2026 07:12</span></div></section>'
+)
 
 
 def test_reader_comments_never_give_the_date() -> None:
@@ -176,8 +207,10 @@ def test_the_feeds_date_when_the_page_has_none() -> None:
 
 
 def test_a_page_that_is_not_an_article_keeps_its_date() -> None:
-    html = ('<html lang="vi"><body><h1>Ảnh</h1><div class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</div>'
-            "</body></html>")
+    html = (
+        '<html lang="vi"><body><h1>Ảnh</h1><div class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</div>'
+        "</body></html>"
+    )
     with pytest.raises(NotAnArticle) as info:
         Extractor(learn=False).extract(html, "", now=NOW)
     kept = info.value.dates
@@ -231,9 +264,13 @@ def test_replicas_exact_and_zone_aware(portal: str) -> None:
 def test_the_reason_is_stored_and_read_back(archive_url: str) -> None:
     with Archive(archive_url) as archive:
         sid = archive.crawls.ensure_source("thoidai", "Thời Đại")
-        rec = ArticleRecord(url="https://thoidai.com.vn/a", title="Gặp mặt", body_text="Nội dung " * 30,
-                            published_at=datetime(2026, 1, 5, 8, 30, tzinfo=HANOI),
-                            published_source="visible:vi")
+        rec = ArticleRecord(
+            url="https://thoidai.com.vn/a",
+            title="Gặp mặt",
+            body_text="Nội dung " * 30,
+            published_at=datetime(2026, 1, 5, 8, 30, tzinfo=HANOI),
+            published_source="visible:vi",
+        )
         archive.articles.store(sid, rec.seal())
         [listed] = archive.reads.latest_articles(5)
         assert listed.published_source == "visible:vi"
@@ -245,12 +282,16 @@ def test_the_reason_is_stored_and_read_back(archive_url: str) -> None:
 def test_huunghi_extract_keeps_the_pages_own_offset_and_a_stub_pages_date() -> None:
     from huunghi.crawler.batch import extract_lines
 
-    evening = _page(lang="en",
-                    head='<meta property="article:published_time" content="2024-05-06T23:30:00+02:00">')
-    stub = ('<html lang="vi"><body><h1>Ảnh</h1><p class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</p>'
-            "</body></html>")
-    lines = [json.dumps({"url": "https://a.example/1", "html": evening}),
-             json.dumps({"url": "https://a.example/2", "html": stub})]
+    evening = _page(
+        lang="en", head='<meta property="article:published_time" content="2024-05-06T23:30:00+02:00">'
+    )
+    stub = (
+        '<html lang="vi"><body><h1>Ảnh</h1><p class="date">Thứ Sáu, ngày 9 tháng 1 năm 2026</p></body></html>'
+    )
+    lines = [
+        json.dumps({"url": "https://a.example/1", "html": evening}),
+        json.dumps({"url": "https://a.example/2", "html": stub}),
+    ]
     article, not_article = list(extract_lines(lines, Extractor(learn=False)))
     assert article["published"] == "2024-05-06T23:30:00+02:00"
     assert article["published_source"] == "meta:article:published_time"

@@ -5,7 +5,7 @@ and a footer naming the broken sources by title, exactly those `huunghi status` 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from huunghi.config import load_config
@@ -16,31 +16,38 @@ from huunghi.text.collate import sorted_vi
 
 VN = timezone(timedelta(hours=7))
 STORIES = [
-    ("Thanh Hóa: Liên hiệp các tổ chức hữu nghị đón đoàn Hà Nội",
-     "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hóa đón đoàn đại biểu Hà Nội."),
+    (
+        "Thanh Hóa: Liên hiệp các tổ chức hữu nghị đón đoàn Hà Nội",
+        "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hóa đón đoàn đại biểu Hà Nội.",
+    ),
     ("Hội hữu nghị tỉnh Đồng Nai thăm Lào", "Đoàn Hội hữu nghị tỉnh Đồng Nai thăm và làm việc tại Lào."),
     ("Hội hữu nghị Việt Nam – Hungary gặp mặt", "Hội hữu nghị Việt Nam – Hungary gặp mặt hội viên."),
-    ("Liên hiệp các tổ chức hữu nghị Hà Nội tổng kết năm", "Liên hiệp các tổ chức hữu nghị thành phố Hà Nội họp."),
+    (
+        "Liên hiệp các tổ chức hữu nghị Hà Nội tổng kết năm",
+        "Liên hiệp các tổ chức hữu nghị thành phố Hà Nội họp.",
+    ),
 ]
 
 
 def config_file(tmp_path: Path, db: str) -> Path:
     path = tmp_path / "huunghi.toml"
     path.write_text(
-        f'[archive]\nurl = {json.dumps(db)}\n'
+        f"[archive]\nurl = {json.dumps(db)}\n"
         '[[topics]]\nname = "huu-nghi"\ntitle = "Hữu nghị các địa phương"\nquery = "huu nghi"\n'
         '[[topics]]\nname = "dong-nai"\nquery = "huu nghi"\ntags = ["province:Đồng Nai"]\n'
         '[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\ntopics = ["dong-nai", "huu-nghi"]\n'
         '[[sources]]\nname = "thoidai"\ntitle = "Báo Thời Đại"\nfeeds = ["http://thoidai.test/rss"]\n'
         '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nfeeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n'
         '[[sources]]\nname = "mended"\ntitle = "Báo đã sửa"\nfeeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
 def test_collation_is_vietnamese():
-    assert sorted_vi(["Thanh Hóa", "Hungary", "Đồng Nai", "Hà Nội", "Ấn Độ", "An Giang", "Đà Nẵng", "Hải Phòng"]) == \
-        ["An Giang", "Ấn Độ", "Đà Nẵng", "Đồng Nai", "Hà Nội", "Hải Phòng", "Hungary", "Thanh Hóa"]
+    assert sorted_vi(
+        ["Thanh Hóa", "Hungary", "Đồng Nai", "Hà Nội", "Ấn Độ", "An Giang", "Đà Nẵng", "Hải Phòng"]
+    ) == ["An Giang", "Ấn Độ", "Đà Nẵng", "Đồng Nai", "Hà Nội", "Hải Phòng", "Hungary", "Thanh Hóa"]
     assert sorted_vi(["mạ", "má", "mã", "mả", "mà", "ma"]) == ["ma", "mà", "mả", "mã", "má", "mạ"]
     assert sorted_vi(["Ơn", "Ôn", "On"]) == ["On", "Ôn", "Ơn"]
 
@@ -48,20 +55,32 @@ def test_collation_is_vietnamese():
 def test_digest_places_stories_topics_and_footer(tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     config = load_config(config_file(tmp_path, db))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Archive(db) as archive:
-        source = archive.crawls.ensure_source("thoidai", "Hữu nghị › Bốn phương kết bạn", "http://thoidai.test/")
+        source = archive.crawls.ensure_source(
+            "thoidai", "Hữu nghị › Bốn phương kết bạn", "http://thoidai.test/"
+        )
         for n, (title, lead) in enumerate(STORIES):
             body = f"{lead} Hai bên trao đổi về hợp tác, giao lưu nhân dân và các hoạt động năm tới. " * 3
-            archive.articles.store(source, ArticleRecord(
-                url=f"http://thoidai.test/bai-{n}-10000{n}.html", title=title, lead=lead, body_text=body,
-                published_at=datetime(2026, 11, 20, 8 + n, tzinfo=VN), tags=find_tags(title, lead, body)))
+            archive.articles.store(
+                source,
+                ArticleRecord(
+                    url=f"http://thoidai.test/bai-{n}-10000{n}.html",
+                    title=title,
+                    lead=lead,
+                    body_text=body,
+                    published_at=datetime(2026, 11, 20, 8 + n, tzinfo=VN),
+                    tags=find_tags(title, lead, body),
+                ),
+            )
         for name, outcomes in (("gone", ["failed"]), ("mended", ["failed", "ok"])):
             sid = archive.crawls.ensure_source(name, "", "http://127.0.0.1:9/")
             for outcome in outcomes:
                 run = archive.crawls.start_run(sid)
                 if outcome == "failed":
-                    archive.crawls.record_error(run, "http://127.0.0.1:9/rss", "network", "connection refused (feed)")
+                    archive.crawls.record_error(
+                        run, "http://127.0.0.1:9/rss", "network", "connection refused (feed)"
+                    )
                     archive.crawls.finish_run(run, 0)
                 else:
                     archive.crawls.finish_run(run, 1, stats={"not_modified": 1})

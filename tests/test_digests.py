@@ -4,15 +4,15 @@ valid MIME with both parts, no story repeated, sanitised, exactly once across SM
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
 from huunghi.config import DigestConfig, load_config
 from huunghi.crawler.extract.extractor import Extractor
-from huunghi.replicas.catalog import build_catalogs
 from huunghi.monitor.digests import last_due, send_due
+from huunghi.replicas.catalog import build_catalogs
 from huunghi.storage.archive import Archive, ArticleRecord
 from tests.fixtures.archives import store
 from tests.fixtures.servers import Inbox, free_port
@@ -22,7 +22,8 @@ VN = timezone(timedelta(hours=7))
 
 def config_file(tmp_path: Path, db: str, port: int, weekly_day: str = "monday") -> Path:
     path = tmp_path / "huunghi.toml"
-    path.write_text(f'''[archive]
+    path.write_text(
+        f'''[archive]
 url = "{db}"
 [mail]
 smtp_host = "127.0.0.1"
@@ -51,7 +52,9 @@ topics = ["nothing"]
 [[sources]]
 name = "thoidai"
 feeds = ["http://thoidai.test/rss"]
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -62,11 +65,13 @@ def parts(msg) -> dict[str, str]:
 def test_schedule_is_read_on_the_hanoi_clock():
     daily = DigestConfig(name="d", email=["x"], time="07:00")
     weekly = DigestConfig(name="w", email=["x"], schedule="weekly", day="monday", time="08:00")
-    at = datetime(2026, 11, 24, 0, 30, tzinfo=timezone.utc)  # Tuesday 07:30 in Hanoi
+    at = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # Tuesday 07:30 in Hanoi
     assert last_due(daily, at) == datetime(2026, 11, 24, 7, 0, tzinfo=VN)
     assert last_due(daily, at - timedelta(hours=1)) == datetime(2026, 11, 23, 7, 0, tzinfo=VN)
     assert last_due(weekly, at) == datetime(2026, 11, 23, 8, 0, tzinfo=VN)
-    assert last_due(weekly, datetime(2026, 11, 23, 0, 59, tzinfo=timezone.utc)) == datetime(2026, 11, 16, 8, 0, tzinfo=VN)
+    assert last_due(weekly, datetime(2026, 11, 23, 0, 59, tzinfo=UTC)) == datetime(
+        2026, 11, 16, 8, 0, tzinfo=VN
+    )
 
 
 def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
@@ -82,19 +87,22 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
     here = datetime.now(VN)
     seven = here.replace(hour=7, minute=0, second=0, microsecond=0)
     seven += timedelta(days=1) if seven <= here else timedelta(0)
-    now = (seven + timedelta(hours=3)).astimezone(timezone.utc)
-    weekly_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                  "sunday")[(seven - timedelta(days=1)).weekday()]
+    now = (seven + timedelta(hours=3)).astimezone(UTC)
+    weekly_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[
+        (seven - timedelta(days=1)).weekday()
+    ]
     try:
         config = load_config(config_file(tmp_path, db, port, weekly_day))
         with Archive(db) as archive:
             store(archive, "thoidai", catalogs["thoidai"].articles, extractor)
             store(archive, "baotinh", catalogs["baotinh"].articles, extractor)
-            hostile = ArticleRecord(url="http://thoidai.test/x-999999.html",
-                                    title='Hội hữu nghị <script>alert(1)</script><img src=x onerror="steal()">',
-                                    lead='Liên hiệp các tổ chức hữu nghị <form action="http://evil"><input></form> họp.',
-                                    body_text="Đối ngoại nhân dân. " * 20,
-                                    published_at=datetime(2026, 1, 10, 9, 0, tzinfo=VN))
+            hostile = ArticleRecord(
+                url="http://thoidai.test/x-999999.html",
+                title='Hội hữu nghị <script>alert(1)</script><img src=x onerror="steal()">',
+                lead='Liên hiệp các tổ chức hữu nghị <form action="http://evil"><input></form> họp.',
+                body_text="Đối ngoại nhân dân. " * 20,
+                published_at=datetime(2026, 1, 10, 9, 0, tzinfo=VN),
+            )
             archive.articles.store(archive.crawls.source_id("thoidai"), hostile)
             report = send_due(archive, config, now)
         assert sorted(report.composed) == ["sang", "weekly-en"] and report.skipped_empty == ["quiet"]
@@ -117,7 +125,12 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
         assert "new stories" in by_to["board@vufo.test"]["Subject"]
         # nothing a page contains becomes markup in the mail
         for body in (html, text):
-            assert "<script" not in body and "<form" not in body and "onerror" not in body and "<input" not in body
+            assert (
+                "<script" not in body
+                and "<form" not in body
+                and "onerror" not in body
+                and "<input" not in body
+            )
         assert "Hội hữu nghị alert(1)" in html or "Hội hữu nghị" in html
 
         # the next day: a correction, and a new story on a third portal; nothing from yesterday again
@@ -140,11 +153,16 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
         smtp.stop()
         third_title = "Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An đón đoàn Hội hữu nghị Lào"
         with Archive(db) as archive:
-            archive.articles.store(archive.crawls.source_id("thoidai"), ArticleRecord(
-                url="http://thoidai.test/nghe-an-lao-300001.html", title=third_title,
-                lead="Ngày 20/11, Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An tiếp đoàn đại biểu hữu nghị Lào.",
-                body_text="Hai bên trao đổi về hợp tác giáo dục, y tế và giao lưu thanh niên. " * 5,
-                published_at=datetime(2026, 11, 20, 9, 0, tzinfo=VN)))
+            archive.articles.store(
+                archive.crawls.source_id("thoidai"),
+                ArticleRecord(
+                    url="http://thoidai.test/nghe-an-lao-300001.html",
+                    title=third_title,
+                    lead="Ngày 20/11, Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An tiếp đoàn đại biểu hữu nghị Lào.",
+                    body_text="Hai bên trao đổi về hợp tác giáo dục, y tế và giao lưu thanh niên. " * 5,
+                    published_at=datetime(2026, 11, 20, 9, 0, tzinfo=VN),
+                ),
+            )
             report = send_due(archive, config, now + timedelta(days=2))
             assert report.composed == ["sang"] and report.retrying == 1 and report.sent == 0
         smtp = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -157,7 +175,11 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
         assert len(inbox.messages) == 4
         with Archive(db) as archive:
             assert [d["status"] for d in archive.outbox.digests.listing("sang")] == ["sent", "sent", "sent"]
-            assert [d["status"] for d in archive.outbox.digests.listing("quiet")] == ["skipped", "skipped", "skipped"]
+            assert [d["status"] for d in archive.outbox.digests.listing("quiet")] == [
+                "skipped",
+                "skipped",
+                "skipped",
+            ]
     finally:
         try:
             smtp.stop()

@@ -1,5 +1,5 @@
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,9 +16,11 @@ MALFORMED_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 
 def test_feed_tolerates_malformed_xml_and_relative_links():
     entries = parse_feed(MALFORMED_RSS, "https://thoidai.com.vn/rss/huu-nghi.rss")
-    assert [e.url for e in entries] == ["https://thoidai.com.vn/huu-nghi/bai-218974.html",
-                                        "https://thoidai.com.vn/bai-217650.html"]
-    assert entries[0].published == datetime(2026, 1, 16, 3, 8, tzinfo=timezone.utc)
+    assert [e.url for e in entries] == [
+        "https://thoidai.com.vn/huu-nghi/bai-218974.html",
+        "https://thoidai.com.vn/bai-217650.html",
+    ]
+    assert entries[0].published == datetime(2026, 1, 16, 3, 8, tzinfo=UTC)
 
 
 def test_a_feed_without_entries_is_an_error_with_a_reason():
@@ -39,16 +41,25 @@ def test_sitemaps_index_gzip_and_news_dates():
     kind, entries = parse_sitemap(gzip.compress(news))
     assert kind == "urlset"
     assert [e.url for e in entries] == ["https://x/a-1.htm", "https://x/b-2.htm"]
-    assert entries[0].published == datetime(2026, 1, 15, 14, 5, tzinfo=timezone.utc)
+    assert entries[0].published == datetime(2026, 1, 15, 14, 5, tzinfo=UTC)
     with pytest.raises(DiscoveryError):
         parse_sitemap(b"")
 
 
 def test_canonical_urls():
-    assert canonical_url("HTTPS://ThoiDai.com.vn:443/a-1.html?utm_source=fb&id=2#top") == \
-        "https://thoidai.com.vn/a-1.html?id=2"
+    assert (
+        canonical_url("HTTPS://ThoiDai.com.vn:443/a-1.html?utm_source=fb&id=2#top")
+        == "https://thoidai.com.vn/a-1.html?id=2"
+    )
     # rel=canonical on the same site wins; one on another site is ignored
-    assert canonical_url("https://thoidai.com.vn/a-1.html?amp", "/a-1.html") == "https://thoidai.com.vn/a-1.html"
-    assert canonical_url("https://www.thoidai.com.vn/x", "https://thoidai.com.vn/y") == "https://thoidai.com.vn/y"
-    assert canonical_url("https://thoidai.com.vn/a-1.html", "https://baothanhhoa.vn/b-2.htm") == \
-        "https://thoidai.com.vn/a-1.html"
+    assert (
+        canonical_url("https://thoidai.com.vn/a-1.html?amp", "/a-1.html") == "https://thoidai.com.vn/a-1.html"
+    )
+    assert (
+        canonical_url("https://www.thoidai.com.vn/x", "https://thoidai.com.vn/y")
+        == "https://thoidai.com.vn/y"
+    )
+    assert (
+        canonical_url("https://thoidai.com.vn/a-1.html", "https://baothanhhoa.vn/b-2.htm")
+        == "https://thoidai.com.vn/a-1.html"
+    )

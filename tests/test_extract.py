@@ -1,12 +1,12 @@
 """The extractor on the replicas (one page at a time, no template), against their ground truth."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from huunghi.crawler.extract.extractor import NotAnArticle, extract
 from bench.metric import f1, page_pr
+from huunghi.crawler.extract.extractor import NotAnArticle, extract
 from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 
@@ -48,21 +48,26 @@ def test_replica_articles_extract_cleanly(name, article):
 def test_sidebar_rotation_does_not_change_the_extracted_article():
     catalog = build_catalogs()["thoidai"]
     article = catalog.articles[0]
-    texts = {extract(T.render_article(catalog, article, "http://r", random.Random(seed))).text
-             for seed in range(5)}
+    texts = {
+        extract(T.render_article(catalog, article, "http://r", random.Random(seed))).text for seed in range(5)
+    }
     assert len(texts) == 1
 
 
 def test_dates_read_as_gmt7_and_never_in_the_future():
-    page = ('<html><body><span class="post-time">10:08 | 16/01/2026 GMT+7</span><h1>Tiêu đề bài</h1>'
-            '<article><p>' + "Nội dung bài viết dài đủ để trích xuất. " * 20 + '</p></article></body></html>')
+    page = (
+        '<html><body><span class="post-time">10:08 | 16/01/2026 GMT+7</span><h1>Tiêu đề bài</h1>'
+        "<article><p>" + "Nội dung bài viết dài đủ để trích xuất. " * 20 + "</p></article></body></html>"
+    )
     got = extract(page)
     assert got.published == datetime(2026, 1, 16, 10, 8, tzinfo=VN)
-    early = extract(page, now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    early = extract(page, now=datetime(2025, 1, 1, tzinfo=UTC))
     assert early.published is None
 
 
-@pytest.mark.parametrize("html", ["", "   ", "<html><body></body></html>", "<html><body><nav>Trang chủ</nav>"])
+@pytest.mark.parametrize(
+    "html", ["", "   ", "<html><body></body></html>", "<html><body><nav>Trang chủ</nav>"]
+)
 def test_pages_without_articles_give_a_reason(html):
     with pytest.raises(NotAnArticle):
         extract(html)

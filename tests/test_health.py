@@ -8,19 +8,21 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import update
 
 from huunghi.replicas.server import ReplicaSet
+from huunghi.replicas.tomlgen import replica_config
 from huunghi.storage.archive import Archive, ArticleRecord
 from huunghi.storage.models import Article
 from tests.fixtures.crawling import crawl
-from huunghi.replicas.tomlgen import replica_config
 
-DEAD = '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nhomepage = "http://127.0.0.1:9/"\n' \
-       'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n'
+DEAD = (
+    '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nhomepage = "http://127.0.0.1:9/"\n'
+    'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n'
+)
 
 
 def huunghi(config: Path, *args: str) -> subprocess.CompletedProcess:
@@ -37,8 +39,9 @@ def test_a_recrawl_that_finds_only_known_articles_is_healthy(tmp_path):
     """30 s after a first crawl (here: at once), feeds answer 304 and every listed link is known."""
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with ReplicaSet() as replicas:
-        config = replica_config(tmp_path / "huunghi.toml", replicas, db, ["thoidai", "quocte"], revisits=[],
-                                extra=DEAD)
+        config = replica_config(
+            tmp_path / "huunghi.toml", replicas, db, ["thoidai", "quocte"], revisits=[], extra=DEAD
+        )
         crawl(config)
         crawl(config)
         td = replicas.portals["thoidai"]
@@ -51,6 +54,7 @@ def test_a_recrawl_that_finds_only_known_articles_is_healthy(tmp_path):
             assert run.status == "ok"
         with archive.session() as s:
             from huunghi.storage.models import CrawlRun
+
             stats = s.get(CrawlRun, second["thoidai"].id).stats
         assert stats["known_skipped"] > 0 and stats["not_modified"] >= 1
         health = archive.crawls.source_health()
@@ -76,8 +80,16 @@ def test_the_daemons_first_run_over_a_crawled_archive_raises_no_alert(tmp_path):
 
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     with ReplicaSet() as replicas:
-        config = replica_config(tmp_path / "huunghi.toml", replicas, db, ["baotinh"], revisits=[], extra=(
-            '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n'))
+        config = replica_config(
+            tmp_path / "huunghi.toml",
+            replicas,
+            db,
+            ["baotinh"],
+            revisits=[],
+            extra=(
+                '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n'
+            ),
+        )
         crawl(config)  # `huunghi crawl` (or the demo) filled the archive ...
         assert crawl_job(str(config), "baotinh") == 0  # ... then the daemon starts: its first run
         alerts_job(str(config))
@@ -88,8 +100,12 @@ def test_the_daemons_first_run_over_a_crawled_archive_raises_no_alert(tmp_path):
 
 
 def _record(n: int, when: datetime) -> ArticleRecord:
-    return ArticleRecord(url=f"http://tinh.test/a-{n}.htm", title=f"Bài số {n}", body_text=f"Nội dung bài {n}.",
-                         published_at=when)
+    return ArticleRecord(
+        url=f"http://tinh.test/a-{n}.htm",
+        title=f"Bài số {n}",
+        body_text=f"Nội dung bài {n}.",
+        published_at=when,
+    )
 
 
 def test_pages_that_stop_yielding_articles_break_the_source_once(archive_url):
@@ -97,19 +113,23 @@ def test_pages_that_stop_yielding_articles_break_the_source_once(archive_url):
         source = archive.crawls.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
         run = archive.crawls.start_run(source)
         for n in range(6):
-            archive.articles.store(source, _record(n, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
+            archive.articles.store(source, _record(n, datetime(2026, 11, 1, tzinfo=UTC)), run)
         archive.crawls.finish_run(run, 6, stats={"known_skipped": 0})
         for _ in range(2):  # the site changed its layout: pages come, none reads as an article
             run = archive.crawls.start_run(source)
             for n in range(4):
-                archive.crawls.record_error(run, f"http://tinh.test/b-{n}.htm", "not-article", "too little text")
+                archive.crawls.record_error(
+                    run, f"http://tinh.test/b-{n}.htm", "not-article", "too little text"
+                )
             archive.crawls.finish_run(run, 4, stats={"known_skipped": 6})
         verdict = archive.crawls.assess_source("tinh")
         assert verdict.broken and verdict.code == "unreadable" and verdict.url == "http://tinh.test/b-0.htm"
-        assert [e.data["code"] for e in archive.events.after(limit=100) if e.kind == "source_broken"] == ["unreadable"]
+        assert [e.data["code"] for e in archive.events.after(limit=100) if e.kind == "source_broken"] == [
+            "unreadable"
+        ]
         # repaired: the next run reads again, the streak ends, a later breakage is a new event
         run = archive.crawls.start_run(source)
-        archive.articles.store(source, _record(99, datetime(2026, 11, 2, tzinfo=timezone.utc)), run)
+        archive.articles.store(source, _record(99, datetime(2026, 11, 2, tzinfo=UTC)), run)
         archive.crawls.finish_run(run, 1)
         assert archive.crawls.assess_source("tinh").state == "ok"
         run = archive.crawls.start_run(source)
@@ -120,7 +140,7 @@ def test_pages_that_stop_yielding_articles_break_the_source_once(archive_url):
 
 
 def test_a_feed_silent_past_its_usual_rhythm_is_broken_a_quiet_day_is_not(archive_url):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Archive(archive_url) as archive:
         source = archive.crawls.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
         run = archive.crawls.start_run(source)
@@ -161,10 +181,13 @@ def test_a_cached_feed_over_failing_pages_stays_failed(archive_url):
             if first == "failed":
                 archive.crawls.record_error(run, f"http://{name}.test/a-1.htm", "http", "HTTP 500 (article)")
             else:
-                archive.articles.store(sid, _record(2, datetime(2026, 11, 1, tzinfo=timezone.utc)), run)
+                archive.articles.store(sid, _record(2, datetime(2026, 11, 1, tzinfo=UTC)), run)
             archive.crawls.finish_run(run, 2, stats={"requested": 1})
             run = archive.crawls.start_run(sid)
             archive.crawls.record_error(run, f"http://{name}.test/sitemap.xml", "http", "HTTP 500 (sitemap)")
             summary = archive.crawls.finish_run(run, 2, stats={"not_modified": 1})
             assert summary.status == ("failed" if name == "down" else "partial")
-        assert archive.crawls.assess_source("down").code == "failed" and archive.crawls.assess_source("fine").state == "ok"
+        assert (
+            archive.crawls.assess_source("down").code == "failed"
+            and archive.crawls.assess_source("fine").state == "ok"
+        )

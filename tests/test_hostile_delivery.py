@@ -72,9 +72,19 @@ def test_a_dripping_webhook_is_cut_off_at_its_deadline():
     assert isinstance(outcome[0], TimeoutError), outcome
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://127.0.0.1/", "http://169.254.169.254/latest",
-                                 "http://127.0.0.1:9/hook", "http://[::1]/x", "http://2130706433/x",
-                                 "http://localhost/x", "data:text/plain,x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "gopher://127.0.0.1/",
+        "http://169.254.169.254/latest",
+        "http://127.0.0.1:9/hook",
+        "http://[::1]/x",
+        "http://2130706433/x",
+        "http://localhost/x",
+        "data:text/plain,x",
+    ],
+)
 def test_webhooks_obey_the_fetch_policy(url):
     with pytest.raises(Refused):
         alerts.send_webhook(SubscriptionConfig(name="hook", webhook=url), _delivery(), None)

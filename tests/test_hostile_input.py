@@ -23,8 +23,10 @@ URL = "http://portal.test" + T.article_path(CATALOG, CATALOG.articles[0])
 # one extractor for the whole run: hostile pages must not break a learned site either
 LEARNED = Extractor()
 for _article in CATALOG.articles[1:6]:
-    LEARNED.extract(T.render_article(CATALOG, _article, "http://portal.test", random.Random(1)),
-                    "http://portal.test" + T.article_path(CATALOG, _article))
+    LEARNED.extract(
+        T.render_article(CATALOG, _article, "http://portal.test", random.Random(1)),
+        "http://portal.test" + T.article_path(CATALOG, _article),
+    )
 
 
 def _read(data: bytes, declared: str | None = None) -> Extracted | NotAnArticle:
@@ -42,7 +44,9 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 @SETTINGS
-@given(st.binary(max_size=4096), st.sampled_from([None, "utf-8", "cp1252", "latin-1", "bogus-charset", "utf-16"]))
+@given(
+    st.binary(max_size=4096), st.sampled_from([None, "utf-8", "cp1252", "latin-1", "bogus-charset", "utf-16"])
+)
 def test_arbitrary_bytes(data, declared):
     _read(data, declared)
 
@@ -54,11 +58,44 @@ def test_truncated_pages(cut):
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(["<div>", "</div>", "<p>", "</p>", "<table>", "<td>", "<li>", "<a href='x'>",
-                                 "</a>", "<script>", "</script>", "<!--", "-->", "<![CDATA[", "&#0;", "&#xD800;",
-                                 "\x00", "\ufeff", "Hữu nghị ", "text ", "<br>", "<img src=x>", "<figure>",
-                                 "<figcaption>", "<?xml version='1.0'?>", "<html>", "<body>", "<h1>", "</h1>"]),
-                max_size=400))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<div>",
+                "</div>",
+                "<p>",
+                "</p>",
+                "<table>",
+                "<td>",
+                "<li>",
+                "<a href='x'>",
+                "</a>",
+                "<script>",
+                "</script>",
+                "<!--",
+                "-->",
+                "<![CDATA[",
+                "&#0;",
+                "&#xD800;",
+                "\x00",
+                "\ufeff",
+                "Hữu nghị ",
+                "text ",
+                "<br>",
+                "<img src=x>",
+                "<figure>",
+                "<figcaption>",
+                "<?xml version='1.0'?>",
+                "<html>",
+                "<body>",
+                "<h1>",
+                "</h1>",
+            ]
+        ),
+        max_size=400,
+    )
+)
 def test_garbage_markup(parts):
     _read("".join(parts).encode("utf-8", "surrogatepass"))
 
@@ -86,7 +123,7 @@ def test_a_20_mb_page_is_bounded_in_memory():
     """In a child process, so its peak resident memory is its own (a measure, not a timing)."""
     script = textwrap.dedent(f"""
         import json, random, resource, sys
-        sys.path.insert(0, {json.dumps(str(__import__('pathlib').Path(__file__).resolve().parents[1]))})
+        sys.path.insert(0, {json.dumps(str(__import__("pathlib").Path(__file__).resolve().parents[1]))})
         from huunghi.crawler.extract.extractor import Extractor, NotAnArticle
         from huunghi.replicas import templates as T
         from huunghi.replicas.catalog import build_catalogs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -27,16 +27,34 @@ def printed(*renderables) -> str:
 
 
 def _article(**kw):
-    now = datetime(2026, 11, 20, tzinfo=timezone.utc)
-    base = dict(id=1, source="src[/]", url="http://x.test/a-1.html", title=HOSTILE, lead=HOSTILE, published_at=now,
-                updated_at=None, author="", credit="", section="", language="vi", versions=1, first_seen=now,
-                last_seen=now, story_id=None, removed_at=None, images=[], body_text=HOSTILE)
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    base = dict(
+        id=1,
+        source="src[/]",
+        url="http://x.test/a-1.html",
+        title=HOSTILE,
+        lead=HOSTILE,
+        published_at=now,
+        updated_at=None,
+        author="",
+        credit="",
+        section="",
+        language="vi",
+        versions=1,
+        first_seen=now,
+        last_seen=now,
+        story_id=None,
+        removed_at=None,
+        images=[],
+        body_text=HOSTILE,
+    )
     return SimpleNamespace(**{**base, **kw})
 
 
 def _visible(text: str) -> str:
     """What a reader sees: the terminal's own colour codes removed (ours), nothing else."""
     import re
+
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
@@ -47,12 +65,22 @@ def test_a_hostile_title_neither_crashes_nor_drives_the_terminal():
 
 
 def test_events_and_show_with_markup_in_titles():
-    event = SimpleNamespace(id=1, created_at=datetime.now(timezone.utc), kind="removed", source="s[/]",
-                            data={"title": HOSTILE, "reason": "[/red] gone"})
+    event = SimpleNamespace(
+        id=1,
+        created_at=datetime.now(UTC),
+        kind="removed",
+        source="s[/]",
+        data={"title": HOSTILE, "reason": "[/red] gone"},
+    )
     assert "[/red]" in _visible(printed(render.events_table([event])))
-    detail = {**vars(_article()), "published_at": "2026-11-20T07:00", "tags": ["org:[/]"], "story": [
-        {"id": 2, "source": "b[/]", "published_at": None, "title": HOSTILE}],
-        "history": [{"version": 1, "fetched_at": "2026-11-20T07:00", "diff": []}], "removed_at": None}
+    detail = {
+        **vars(_article()),
+        "published_at": "2026-11-20T07:00",
+        "tags": ["org:[/]"],
+        "story": [{"id": 2, "source": "b[/]", "published_at": None, "title": HOSTILE}],
+        "history": [{"version": 1, "fetched_at": "2026-11-20T07:00", "diff": []}],
+        "removed_at": None,
+    }
     out = io.StringIO()
     render.print_article(Console(file=out, force_terminal=True, width=200), detail)
     assert "\x07" not in out.getvalue() and "[/]" in _visible(out.getvalue())
@@ -60,9 +88,20 @@ def test_events_and_show_with_markup_in_titles():
 
 @pytest.mark.parametrize("status", ["running", "interrupted", "ok", "partial", "failed", "[/]"])
 def test_runs_lists_every_status(status):
-    run = RunSummary(id=1, source="s", started_at=datetime.now(timezone.utc), finished_at=None, status=status,
-                     pages_fetched=0, articles_new=0, articles_updated=0, articles_unchanged=0, error_count=0,
-                     duration_s=None, errors=[])
+    run = RunSummary(
+        id=1,
+        source="s",
+        started_at=datetime.now(UTC),
+        finished_at=None,
+        status=status,
+        pages_fetched=0,
+        articles_new=0,
+        articles_updated=0,
+        articles_unchanged=0,
+        error_count=0,
+        duration_s=None,
+        errors=[],
+    )
     assert status in _visible(printed(render.runs_table([run])))
 
 
@@ -82,6 +121,7 @@ def test_an_atom_feed_stays_valid_xml_with_controls_in_a_stored_title(tmp_path):
         fill(archive)
         with archive.session() as s:  # a row stored before titles were cleaned
             from sqlalchemy import text
+
             s.execute(text("UPDATE articles SET title = :t"), {"t": "Hữu nghị \x1b[31m\x0b đỏ"})
             s.commit()
         body = atom_feed(archive, TopicConfig(name="all", query=""), "http://h.test")
@@ -96,7 +136,9 @@ def test_config_dir_is_a_message_not_a_traceback(tmp_path):
     from pathlib import Path
 
     exe = shutil.which("huunghi", path=str(Path(sys.executable).parent))
-    done = subprocess.run([exe, "--config", str(tmp_path), "runs"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [exe, "--config", str(tmp_path), "runs"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "not a file" in done.stderr
 
 
@@ -104,14 +146,22 @@ def test_bad_ranges_and_patterns_are_refused_with_their_key():
     from huunghi.config import parse_config
 
     src = {"name": "s", "feeds": ["https://example.org/rss"]}
-    for crawler, key in [({"timeout": 0.0}, "timeout"), ({"max_response_mb": 0}, "max_response_mb"),
-                         ({"download_delay": -1.0}, "download_delay"), ({"concurrent_per_host": 0},
-                                                                         "concurrent_per_host")]:
+    for crawler, key in [
+        ({"timeout": 0.0}, "timeout"),
+        ({"max_response_mb": 0}, "max_response_mb"),
+        ({"download_delay": -1.0}, "download_delay"),
+        ({"concurrent_per_host": 0}, "concurrent_per_host"),
+    ]:
         with pytest.raises(Exception, match=key):
             parse_config({"crawler": crawler, "sources": [src]})
-    for bad in [{"article_pattern": "(a+)+$"}, {"article_pattern": "(x*y?)*z"}, {"feeds": ["file:///etc/passwd"]},
-                {"feeds": ["http://169.254.169.254/rss"]}, {"listings": ["gopher://h/"]},
-                {"sitemaps": ["data:text/xml,x"]}]:
+    for bad in [
+        {"article_pattern": "(a+)+$"},
+        {"article_pattern": "(x*y?)*z"},
+        {"feeds": ["file:///etc/passwd"]},
+        {"feeds": ["http://169.254.169.254/rss"]},
+        {"listings": ["gopher://h/"]},
+        {"sitemaps": ["data:text/xml,x"]},
+    ]:
         config = parse_config({"sources": [{**src, **bad}]})
         assert not config.sources and config.problems, bad
     fine = parse_config({"sources": [{**src, "article_pattern": r"-\d{5,}\.html?$"}]})

@@ -12,8 +12,9 @@ from huunghi.storage.archive import Archive
 from tests.fixtures.hostile import HostilePortal, hostile_config
 
 
-def crawl_hostile(tmp_path: Path, portal: HostilePortal, database_url: str, extra: str = "",
-                  timeout: float = 4.0) -> int:
+def crawl_hostile(
+    tmp_path: Path, portal: HostilePortal, database_url: str, extra: str = "", timeout: float = 4.0
+) -> int:
     """Crawl in a child process; returns the child's peak RSS in kB (the children's maximum so far)."""
     from huunghi.crawler.runner import crawl_in_subprocess
 

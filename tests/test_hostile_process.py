@@ -10,8 +10,7 @@ import textwrap
 from pathlib import Path
 
 from huunghi.storage.archive import Archive
-from tests.fixtures.hostile import HostilePortal
-from tests.fixtures.hostile import hostile_config
+from tests.fixtures.hostile import HostilePortal, hostile_config
 from tests.fixtures.processes import alive as _alive
 from tests.fixtures.processes import wait_for
 
@@ -40,8 +39,12 @@ def test_a_crawl_dies_with_the_process_that_started_it(tmp_path):
                 time.sleep(3600)
         """)
         (tmp_path / "parent.py").write_text(script, encoding="utf-8")
-        parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], stdout=subprocess.PIPE, text=True,
-                                  cwd=Path(__file__).parent.parent)
+        parent = subprocess.Popen(
+            [sys.executable, str(tmp_path / "parent.py")],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
         child = int(parent.stdout.readline())
         assert wait_for(lambda: portal.hits.get("/drip-123458.html", 0) > 0), "the crawl never got going"
         os.kill(parent.pid, signal.SIGKILL)
@@ -70,12 +73,19 @@ def test_a_run_left_running_by_a_killed_crawl_is_closed_by_the_next_crawl(tmp_pa
         old, fresh = archive.crawls.start_run(source), archive.crawls.start_run(source)
         with archive.session() as s:  # the killed crawl started long ago
             run = s.get(CrawlRun, old)
-            s.execute(update(CrawlRun).where(CrawlRun.id == old).values(started_at=run.started_at - timedelta(days=1)))
+            s.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == old)
+                .values(started_at=run.started_at - timedelta(days=1))
+            )
             s.commit()
     (tmp_path / "huunghi.toml").write_text(
         f'[archive]\nurl = "{db}"\n[crawler]\nretries = 0\ntimeout = 2.0\n'
-        '[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\n', encoding="utf-8")
+        '[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\n',
+        encoding="utf-8",
+    )
     from huunghi.crawler.runner import crawl_in_subprocess
+
     crawl_in_subprocess(tmp_path / "huunghi.toml", timeout=240)
     with Archive(db) as archive:
         assert archive.crawls.run(old).status == "interrupted"

@@ -49,12 +49,26 @@ def test_nasty_queries_are_4xx_or_answers(client, q):
     get(client, "/", q=q)
 
 
-@pytest.mark.parametrize("params", [
-    {"to": "9999-12-31"}, {"from": "9999-12-31"}, {"from": "0001-01-01"}, {"changed": "9999-12-31T23:59:59"},
-    {"offset": str(10**30)}, {"offset": "-1"}, {"limit": "0"}, {"limit": "1e9"}, {"story": str(2**63)},
-    {"story": "9" * 5000}, {"page": "9" * 5000}, {"page": str(10**30)}, {"order": "x" * 10000},
-    {"tag": ":"}, {"source": "\x00"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "9999-12-31"},
+        {"from": "9999-12-31"},
+        {"from": "0001-01-01"},
+        {"changed": "9999-12-31T23:59:59"},
+        {"offset": str(10**30)},
+        {"offset": "-1"},
+        {"limit": "0"},
+        {"limit": "1e9"},
+        {"story": str(2**63)},
+        {"story": "9" * 5000},
+        {"page": "9" * 5000},
+        {"page": str(10**30)},
+        {"order": "x" * 10000},
+        {"tag": ":"},
+        {"source": "\x00"},
+    ],
+)
 def test_bad_filters_are_4xx(client, params):
     for path in ("/api/search", "/"):
         r = get(client, path, q="hữu nghị", **params)
@@ -69,9 +83,14 @@ def test_huge_article_ids_are_404(client, article_id):
     assert get(client, f"/api/articles/{article_id}").status_code == 404
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(["/", "/api/search", "/api/stats", "/topics/friendship-union.atom"]), params=PARAMS)
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    path=st.sampled_from(["/", "/api/search", "/api/stats", "/topics/friendship-union.atom"]), params=PARAMS
+)
 def test_fuzzed_parameters_never_give_a_5xx(client, path, params):
     get(client, path, **params)
 

@@ -7,8 +7,8 @@ def test_shingles_keep_multiplicity():
 
 
 def test_page_precision_and_recall():
-    truth = "one two three four five six"          # 3 shingles
-    pred = "one two three four five six seven"     # the 3, plus 1 extra
+    truth = "one two three four five six"  # 3 shingles
+    pred = "one two three four five six seven"  # the 3, plus 1 extra
     assert page_pr(pred, truth) == (0.75, 1.0)
-    assert page_pr("", truth) == (0.0, 0.0)        # no prediction: P = 0
+    assert page_pr("", truth) == (0.0, 0.0)  # no prediction: P = 0
     assert round(f1(0.75, 1.0), 4) == 0.8571 and f1(0.0, 0.0) == 0.0

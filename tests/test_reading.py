@@ -22,9 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def jobs(n: int, base: str = "http://portal.test") -> list[tuple[str, PageJob]]:
     catalog = build_catalogs()["thoidai"]
     rng = random.Random(5)
-    return [(a.title, PageJob(base + T.article_path(catalog, a), T.render_article(catalog, a, base, rng),
-                              language="vi", revisit_after=(3600,)))
-            for a in catalog.articles[:n]]
+    return [
+        (
+            a.title,
+            PageJob(
+                base + T.article_path(catalog, a),
+                T.render_article(catalog, a, base, rng),
+                language="vi",
+                revisit_after=(3600,),
+            ),
+        )
+        for a in catalog.articles[:n]
+    ]
 
 
 def gone(pid: int) -> bool:
@@ -48,8 +57,12 @@ def test_pages_are_read_in_order_by_one_worker_that_learns_and_saves_the_site_te
         pages = jobs(12)
         readings = asyncio.run(read_all())
         assert [r.record.title for r in readings] == [title for title, _ in pages]
-        assert all(r.record.minhash and r.record.sealed and r.record.revisit_after == [3600] for r in readings)
-        assert [r.record.raw_html for r in readings] == [job.html for _, job in pages]  # kept for re-extraction
+        assert all(
+            r.record.minhash and r.record.sealed and r.record.revisit_after == [3600] for r in readings
+        )
+        assert [r.record.raw_html for r in readings] == [
+            job.html for _, job in pages
+        ]  # kept for re-extraction
         assert readings[-1].method == "template"  # learned from the pages before it, in the worker
     finally:
         worker.close()
@@ -109,9 +122,14 @@ def test_the_worker_never_outlives_a_crawl_process_that_was_killed():
     """Ctrl-C (SIGINT to the whole process group) is for the parent: its worker lives on and reads
     the next page for it; a parent killed outright (a crawl over its time limit) takes its worker
     along. No timing: the parent reports over a pipe, and the end is waited for as a condition."""
-    (title, _job), = jobs(1)
-    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(root=str(ROOT))], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, start_new_session=True)
+    ((title, _job),) = jobs(1)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT.format(root=str(ROOT))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         pid = int(line(parent))
         assert not gone(pid)

@@ -11,13 +11,13 @@ from alembic import command
 from sqlalchemy import text
 
 from huunghi.storage import db
+from huunghi.storage.archive import Archive
 from huunghi.storage.search import index as searchindex
 from huunghi.storage.search import tokens as fulltext
-from huunghi.storage.archive import Archive
-from huunghi.text.query import Document, QueryError, matches, parse_query
 from huunghi.storage.search.engine import SearchQuery
 from huunghi.storage.search.snippets import highlight, snippet
 from huunghi.storage.search.tokens import Term, fields, fts5_row
+from huunghi.text.query import Document, QueryError, matches, parse_query
 from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 
 VN = timezone(timedelta(hours=7))
@@ -25,14 +25,48 @@ NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 
 # (query, what it must show) — with and without marks, both tone placements, NFD input
 QUERIES = [
-    "thanh hoa", "Thanh Hoá", "Thanh Hóa", NFD("Thanh Hóa"), "THANH HOA", '"thanh hoa"',
-    "dong nai", "Đồng Nai", NFD("ĐỒNG NAI"), '"dong nai"', "đồng", "dong",
-    '"đối ngoại nhân dân"', '"doi ngoai nhan dan"', "hữu nghị -lào", "hữu nghị NOT lào",
-    "(lào OR campuchia) hữu nghị", "vufo OR paccom OR lhhn", "hữu*", "huu* lao", '"bù gia mập"', "bu gia map",
-    '"hội hữu nghị"', '"hội hữu nghị" -campuchia', '"hội hữu nghị việt*" OR "thanh hoá"', '"nhân dân" -"hữu nghị việt nam"',
-    '(hội -"hữu nghị việt") "nhân dân"', "nhật bản", "thuỷ", "thủy", "script", "drop table", "1=1", "not-a-word-anywhere",
-    "~thanh hoa", "~hữu nghị lào", "hữu nghị lào", "đà nẵng hữu nghị", "~đà nẵng hữu nghị", "hội hữu*",
-    "thanh hoa -bóng đá", "(lào OR campuchia) hữu nghị việt nam",
+    "thanh hoa",
+    "Thanh Hoá",
+    "Thanh Hóa",
+    NFD("Thanh Hóa"),
+    "THANH HOA",
+    '"thanh hoa"',
+    "dong nai",
+    "Đồng Nai",
+    NFD("ĐỒNG NAI"),
+    '"dong nai"',
+    "đồng",
+    "dong",
+    '"đối ngoại nhân dân"',
+    '"doi ngoai nhan dan"',
+    "hữu nghị -lào",
+    "hữu nghị NOT lào",
+    "(lào OR campuchia) hữu nghị",
+    "vufo OR paccom OR lhhn",
+    "hữu*",
+    "huu* lao",
+    '"bù gia mập"',
+    "bu gia map",
+    '"hội hữu nghị"',
+    '"hội hữu nghị" -campuchia',
+    '"hội hữu nghị việt*" OR "thanh hoá"',
+    '"nhân dân" -"hữu nghị việt nam"',
+    '(hội -"hữu nghị việt") "nhân dân"',
+    "nhật bản",
+    "thuỷ",
+    "thủy",
+    "script",
+    "drop table",
+    "1=1",
+    "not-a-word-anywhere",
+    "~thanh hoa",
+    "~hữu nghị lào",
+    "hữu nghị lào",
+    "đà nẵng hữu nghị",
+    "~đà nẵng hữu nghị",
+    "hội hữu*",
+    "thanh hoa -bóng đá",
+    "(lào OR campuchia) hữu nghị việt nam",
 ]
 
 
@@ -63,7 +97,9 @@ def _reference(archive: Archive, q: str, loose: bool | None = None) -> set[int]:
     if loose is None:
         loose = archive.search(SearchQuery(text=q, limit=1)).reading == "loose"
     node = parse_query(q, loose=loose)
-    return {a.id for a in archive.reads.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))}
+    return {
+        a.id for a in archive.reads.iter_articles() if matches(node, Document(a.title, a.lead, a.body_text))
+    }
 
 
 @pytest.mark.postgres
@@ -87,7 +123,7 @@ def test_folding_finds_every_spelling(archives):
             assert set(_ids(archive, spelling)) == hoa
         assert ids["-900003.html"] in _ids(archive, "dong nai")  # typed in NFD capitals
         assert ids["-900003.html"] in _ids(archive, '"bu gia map"')
-        assert ids["-900004.html"] in _ids(archive, "dong")      # đ → d: "Đông Hà"
+        assert ids["-900004.html"] in _ids(archive, "dong")  # đ → d: "Đông Hà"
         assert ids["-900001.html"] not in _ids(archive, "thanh hoa -lào")
         assert _ids(archive, "thủy") == _ids(archive, "thuỷ")
         assert _ids(archive, "not-a-word-anywhere") == []
@@ -100,7 +136,11 @@ def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(ar
         hits = archive.search(SearchQuery(text="~thanh hoa", limit=50)).hits
         scores = [h.score for h in hits]
         assert scores == sorted(scores, reverse=True) and scores[0] == 4.0
-        assert all("·thanh·hoa" in " ".join(fts5_row(fields(h.article.title, "", ""))) for h in hits if h.score == 4.0)
+        assert all(
+            "·thanh·hoa" in " ".join(fts5_row(fields(h.article.title, "", "")))
+            for h in hits
+            if h.score == 4.0
+        )
         headline = [h for h in hits if h.score >= 3.0]
         assert all({"thanh", "hoa"} <= Document(h.article.title).vocab for h in headline)
         assert any(not {"thanh", "hoa"} <= Document(h.article.title).vocab for h in hits)
@@ -115,15 +155,21 @@ def test_filters(archives):
     for archive in made.values():
         both = set(_ids(archive, "", story_id=archive.reads.article(ids[SEED_000]).story_id))
         assert ids[SEED_000] in both and ids["-276512.html"] in both and len(both) == 2  # seeds 000 and 002
-        assert set(_ids(archive, "hữu nghị", sources=["baotinh"])) <= set(_ids(archive, "", sources=["baotinh"]))
+        assert set(_ids(archive, "hữu nghị", sources=["baotinh"])) <= set(
+            _ids(archive, "", sources=["baotinh"])
+        )
         assert all(h.article.source == "quocte" for h in archive.search(SearchQuery(sources=["quocte"])).hits)
         assert _ids(archive, "", sources=["no-such-source"]) == []
         in_section = archive.search(SearchQuery(text="", sections=["Hữu nghị"], limit=200)).hits
         assert in_section and all(h.article.section.startswith("Hữu nghị") for h in in_section)
         assert ids["-900003.html"] in _ids(archive, "", tags=[("province", "Đồng Nai")])
-        assert ids["-900003.html"] not in _ids(archive, "", tags=[("province", "Đồng Nai"), ("country", "Lào")])
+        assert ids["-900003.html"] not in _ids(
+            archive, "", tags=[("province", "Đồng Nai"), ("country", "Lào")]
+        )
         assert ids["-900001.html"] in _ids(archive, "", tags_any=[("country", "Lào"), ("country", "Cuba")])
-        feb = _ids(archive, "", date_from=datetime(2026, 2, 4, tzinfo=VN), date_to=datetime(2026, 2, 6, tzinfo=VN))
+        feb = _ids(
+            archive, "", date_from=datetime(2026, 2, 4, tzinfo=VN), date_to=datetime(2026, 2, 6, tzinfo=VN)
+        )
         assert set(feb) == {ids["-900002.html"], ids["-900003.html"]}
         changed = _ids(archive, "", changed_since=datetime.now(VN) - timedelta(hours=1))
         assert changed == [ids[SEED_000]]
@@ -138,7 +184,14 @@ def test_hostile_and_broken_queries(archives):
             with pytest.raises(QueryError):
                 archive.search(SearchQuery(text=bad))
         # operators of either engine are only words here; nothing is executed
-        for q in ("NEAR(a b)", "title:thanh", "'; DROP TABLE articles; --", "a & b | !c", "x:*", "a' OR '1'='1"):
+        for q in (
+            "NEAR(a b)",
+            "title:thanh",
+            "'; DROP TABLE articles; --",
+            "a & b | !c",
+            "x:*",
+            "a' OR '1'='1",
+        ):
             archive.search(SearchQuery(text=q))
         assert ids["-900005.html"] in _ids(archive, "drop table articles")
         assert archive.reads.totals()["articles"] == len(ids)
@@ -152,8 +205,11 @@ def test_results_page_and_count(archives):
     for archive in made.values():
         everything = archive.search(SearchQuery(text="hữu nghị", limit=200))
         assert everything.total == len(everything.hits) and everything.total_exact
-        pages = [h.article.id for off in range(0, everything.total, 7)
-                 for h in archive.search(SearchQuery(text="hữu nghị", limit=7, offset=off)).hits]
+        pages = [
+            h.article.id
+            for off in range(0, everything.total, 7)
+            for h in archive.search(SearchQuery(text="hữu nghị", limit=7, offset=off)).hits
+        ]
         assert pages == [h.article.id for h in everything.hits]
 
 
@@ -176,14 +232,21 @@ def test_the_migration_indexes_articles_stored_before_search_existed(tmp_path):
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0006")
-        conn.execute(text("INSERT INTO sources (id, name, title, homepage, definition, created_at) "
-                          "VALUES (1, 'old', '', '', '{}', '2026-01-01 00:00:00')"))
-        conn.execute(text(
-            "INSERT INTO articles (id, source_id, url, title, lead, body_text, body_html, published_at, author, credit,"
-            " section, language, images, extraction, content_hash, body_hash, shingles, visits, version_count,"
-            " first_seen, last_seen) VALUES (7, 1, 'https://old.test/a-1.html', 'Thanh Hoá xưa', 'Lead', 'Body', '',"
-            " '2025-05-01 03:00:00', '', '', 'Hữu nghị', 'vi', '[]', '', 'h', '', 0, 0, 1,"
-            " '2025-05-01 03:00:00', '2025-05-01 03:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO sources (id, name, title, homepage, definition, created_at) "
+                "VALUES (1, 'old', '', '', '{}', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, source_id, url, title, lead, body_text, body_html, published_at, author, credit,"
+                " section, language, images, extraction, content_hash, body_hash, shingles, visits, version_count,"
+                " first_seen, last_seen) VALUES (7, 1, 'https://old.test/a-1.html', 'Thanh Hoá xưa', 'Lead', 'Body', '',"
+                " '2025-05-01 03:00:00', '', '', 'Hữu nghị', 'vi', '[]', '', 'h', '', 0, 0, 1,"
+                " '2025-05-01 03:00:00', '2025-05-01 03:00:00')"
+            )
+        )
     engine.dispose()
     with Archive(url) as archive:  # opening upgrades to 0007, which indexes what is there
         assert _ids(archive, "thanh hoa") == [7]
@@ -226,17 +289,27 @@ def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
         conn.execute(text("DROP TABLE search_vocab" if sqlite else "DROP TABLE search_text"))
         if not sqlite:
             for column in ("tsv", "head"):
-                conn.execute(text(f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY("
-                                  f"SELECT lexeme FROM unnest({column}) WHERE lexeme LIKE '·%·%·%'))"))
+                conn.execute(
+                    text(
+                        f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY("
+                        f"SELECT lexeme FROM unnest({column}) WHERE lexeme LIKE '·%·%·%'))"
+                    )
+                )
         conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
     engine.dispose()
     with Archive(archive_url) as archive:  # opening upgrades to 0008
         with archive.engine.connect() as conn:
             if sqlite:
-                assert conn.execute(text("SELECT count(*) FROM search_vocab WHERE term LIKE '%·%'")).scalar() == 0
+                assert (
+                    conn.execute(text("SELECT count(*) FROM search_vocab WHERE term LIKE '%·%'")).scalar()
+                    == 0
+                )
                 assert "huu" in searchindex.expansions(conn, ["huu"])["huu"]
             else:
-                assert conn.execute(text("SELECT count(*) FROM search_text")).scalar() == archive.reads.totals()["articles"]
+                assert (
+                    conn.execute(text("SELECT count(*) FROM search_text")).scalar()
+                    == archive.reads.totals()["articles"]
+                )
         assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 
@@ -248,21 +321,54 @@ def test_snippets_mark_the_text_as_published():
     assert "<mark>Đồng</mark> Nai" in cut.html() and cut.clipped_end and not cut.clipped_start
     nfd = highlight(NFD("Hội hữu nghị Thanh Hóa"), [Term(("thanh", "hoa"))])
     assert nfd.html() == "Hội hữu nghị <mark>Thanh Hóa</mark>"
-    assert highlight("<b>Thanh Hoa</b>", [Term(("thanh",))]).html() == "&lt;b&gt;<mark>Thanh</mark> Hoa&lt;/b&gt;"
+    assert (
+        highlight("<b>Thanh Hoa</b>", [Term(("thanh",))]).html()
+        == "&lt;b&gt;<mark>Thanh</mark> Hoa&lt;/b&gt;"
+    )
     far = snippet("mở đầu " * 200 + "Bù Gia Mập đón đoàn", [Term(("bu", "gia", "map"))], width=80)
     assert far.clipped_start and "<mark>Bù Gia Mập</mark>" in far.html()
 
 
 # one tokenizer: "_" and punctuation split words, digits are letters of a word
 TOKEN_CORPUS = [
-    ("Ho_Chi_Minh đón khách", "Thành phố Hồ Chí Minh, snake_case_word.", "COVID-19 và Covid19; năm 2026, số 42a."),
+    (
+        "Ho_Chi_Minh đón khách",
+        "Thành phố Hồ Chí Minh, snake_case_word.",
+        "COVID-19 và Covid19; năm 2026, số 42a.",
+    ),
     ("x_1 và y2", "Chi hội mới", "Đường 3/2 tại Cần Thơ."),
     ("Thành phố Thanh Hóa", "Lễ hội hoa", "Hoa Kỳ và thành phố khác."),
     ("Tin thanh niên", "thành phố lớn; hoa đào nở", "minh_bach__chi"),
 ]
-TOKEN_QUERIES = ["chi", "ho chi minh", '"ho chi minh"', "minh", "19", "covid", "covid19", "covid 19", "2026", "42a",
-                 "42*", "case", "snake_case", "snake case word", "x", "1", "x_1", "y2", "3 2", "ho_chi*", "chi*",
-                 "thanh hoa", "~thanh hoa", "thanh pho", "hoa", "bach chi", "minh_bach"]
+TOKEN_QUERIES = [
+    "chi",
+    "ho chi minh",
+    '"ho chi minh"',
+    "minh",
+    "19",
+    "covid",
+    "covid19",
+    "covid 19",
+    "2026",
+    "42a",
+    "42*",
+    "case",
+    "snake_case",
+    "snake case word",
+    "x",
+    "1",
+    "x_1",
+    "y2",
+    "3 2",
+    "ho_chi*",
+    "chi*",
+    "thanh hoa",
+    "~thanh hoa",
+    "thanh pho",
+    "hoa",
+    "bach chi",
+    "minh_bach",
+]
 
 
 @pytest.mark.postgres
@@ -274,8 +380,16 @@ def test_one_tokenizer_the_matcher_and_both_engines_agree(tmp_path, pg_url):
         for archive in made.values():
             sid = archive.crawls.ensure_source("tok", "Tok", "https://tok.test/")
             for k, (title, lead, body) in enumerate(TOKEN_CORPUS):
-                _store(archive, sid, f"https://tok.test/a-{k + 1}.html", title, lead, body,
-                       datetime(2026, 3, 1 + k, tzinfo=VN), "Thời sự")
+                _store(
+                    archive,
+                    sid,
+                    f"https://tok.test/a-{k + 1}.html",
+                    title,
+                    lead,
+                    body,
+                    datetime(2026, 3, 1 + k, tzinfo=VN),
+                    "Thời sự",
+                )
         for q in TOKEN_QUERIES:
             lite, pg = _ids(made["sqlite"], q), _ids(made["postgresql"], q)
             assert lite == pg, q

@@ -1,6 +1,6 @@
 """The archive on SQLite and PostgreSQL: same code, same results."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,9 +14,14 @@ VN = timezone(timedelta(hours=7))
 
 
 def record(**kw) -> ArticleRecord:
-    base = dict(url="https://thoidai.com.vn/a-218974.html", title="Liên hiệp tỉnh Thanh Hóa",
-                lead="Ngày 15/01, hội nghị.", body_text="Đoạn một.\n\nĐoạn hai.",
-                published_at=datetime(2026, 1, 16, 10, 8, tzinfo=VN), section="Hữu nghị")
+    base = dict(
+        url="https://thoidai.com.vn/a-218974.html",
+        title="Liên hiệp tỉnh Thanh Hóa",
+        lead="Ngày 15/01, hội nghị.",
+        body_text="Đoạn một.\n\nĐoạn hai.",
+        published_at=datetime(2026, 1, 16, 10, 8, tzinfo=VN),
+        section="Hữu nghị",
+    )
     base.update(kw)
     return ArticleRecord(**base)
 
@@ -26,8 +31,14 @@ def test_migrations_create_the_models_schema(archive_url):
         assert current_revision(archive.engine) == head_revision() == "0010"
         with archive.engine.connect() as conn:
             # the search tables differ per backend and are made by migration 0007, not declared
-            context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, _parent: not (
-                kind == "table" and (name or "").startswith("search_"))})
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "include_name": lambda name, kind, _parent: (
+                        not (kind == "table" and (name or "").startswith("search_"))
+                    )
+                },
+            )
             diff = compare_metadata(context, Base.metadata)
         assert diff == []
     with Archive(archive_url) as again:  # opening an up-to-date archive changes nothing
@@ -45,7 +56,10 @@ def test_upsert_is_idempotent_and_versions_only_real_changes(archive_url):
         assert archive.articles.store(sid, record(), run) is StoreOutcome.NEW
         assert archive.articles.store(sid, record(), run) is StoreOutcome.UNCHANGED
         # other tone placement, other spacing: the same article
-        assert archive.articles.store(sid, record(title="Liên hiệp tỉnh  Thanh Hoá"), run) is StoreOutcome.UNCHANGED
+        assert (
+            archive.articles.store(sid, record(title="Liên hiệp tỉnh  Thanh Hoá"), run)
+            is StoreOutcome.UNCHANGED
+        )
         corrected = record(lead="Ngày 15/01, hội nghị tại Đồng Nai.")
         assert archive.articles.store(sid, corrected, run) is StoreOutcome.UPDATED
         [art] = archive.reads.latest_articles()
@@ -84,14 +98,19 @@ def test_a_batch_is_one_transaction_and_one_bad_article_costs_only_itself(archiv
         run = archive.crawls.start_run(sid)
         first = record()
         again = record(title="Liên hiệp tỉnh  Thanh Hoá")  # the same article, read a second time in the batch
-        other = record(url="https://thoidai.com.vn/b-218975.html", title="Giao lưu hữu nghị Việt – Lào",
-                       body_text="Một bài khác hẳn.")
+        other = record(
+            url="https://thoidai.com.vn/b-218975.html",
+            title="Giao lưu hữu nghị Việt – Lào",
+            body_text="Một bài khác hẳn.",
+        )
         broken = record(url="https://thoidai.com.vn/c-218976.html", published_at="hôm qua")  # not a time
         got = archive.articles.store_many(sid, [first, again, broken, other], run)
         assert got[:2] == [StoreOutcome.NEW, StoreOutcome.UNCHANGED] and got[3] is StoreOutcome.NEW
         assert isinstance(got[2], Exception)
-        assert sorted(a.title for a in archive.reads.latest_articles()) == ["Giao lưu hữu nghị Việt – Lào",
-                                                                       "Liên hiệp tỉnh Thanh Hóa"]
+        assert sorted(a.title for a in archive.reads.latest_articles()) == [
+            "Giao lưu hữu nghị Việt – Lào",
+            "Liên hiệp tỉnh Thanh Hóa",
+        ]
         summary = archive.crawls.finish_run(run, pages_fetched=4)
         assert (summary.articles_new, summary.articles_updated, summary.articles_unchanged) == (2, 0, 1)
         totals = archive.reads.totals()
@@ -112,7 +131,7 @@ def test_times_round_trip_as_aware_utc(archive_url):
         sid = archive.crawls.ensure_source("s")
         archive.articles.store(sid, record())
         [art] = archive.reads.latest_articles()
-        assert art.published_at == datetime(2026, 1, 16, 3, 8, tzinfo=timezone.utc)
+        assert art.published_at == datetime(2026, 1, 16, 3, 8, tzinfo=UTC)
         assert art.published_at.astimezone(VN).hour == 10
         with pytest.raises(Exception, match="naive"):
             archive.articles.store(sid, record(url="https://x/1", published_at=datetime(2026, 1, 1)))
@@ -123,12 +142,16 @@ def test_errors_are_kept_with_url_and_reason(archive_url):
         sid = archive.crawls.ensure_source("baotinh")
         run = archive.crawls.start_run(sid)
         archive.crawls.record_error(run, "http://h/a-1.htm", "http", "HTTP 500 (article)")
-        archive.crawls.record_error(run, "http://h/a-2.htm", "charset", "declared cp1252, body UTF-8", "warning")
+        archive.crawls.record_error(
+            run, "http://h/a-2.htm", "charset", "declared cp1252, body UTF-8", "warning"
+        )
         summary = archive.crawls.finish_run(run, pages_fetched=2)
         assert summary.status == "failed"  # errors and nothing stored
         assert summary.error_count == 1
         assert [(e.url, e.kind, e.severity) for e in summary.errors] == [
-            ("http://h/a-1.htm", "http", "error"), ("http://h/a-2.htm", "charset", "warning")]
+            ("http://h/a-1.htm", "http", "error"),
+            ("http://h/a-2.htm", "charset", "warning"),
+        ]
         [overview] = archive.reads.sources_overview()
         assert overview.last_run.status == "failed"
 
@@ -136,10 +159,18 @@ def test_errors_are_kept_with_url_and_reason(archive_url):
 def test_latest_articles_orders_by_publication_and_filters_by_source(archive_url):
     with Archive(archive_url) as archive:
         a, b = archive.crawls.ensure_source("a"), archive.crawls.ensure_source("b")
-        archive.articles.store(a, record(url="https://a/1", published_at=datetime(2024, 6, 29, 7, 6, tzinfo=VN)))
-        archive.articles.store(b, record(url="https://b/2", published_at=datetime(2026, 1, 15, 21, 5, tzinfo=VN)))
+        archive.articles.store(
+            a, record(url="https://a/1", published_at=datetime(2024, 6, 29, 7, 6, tzinfo=VN))
+        )
+        archive.articles.store(
+            b, record(url="https://b/2", published_at=datetime(2026, 1, 15, 21, 5, tzinfo=VN))
+        )
         archive.articles.store(a, record(url="https://a/3", published_at=None))
-        assert [x.url for x in archive.reads.latest_articles()] == ["https://b/2", "https://a/1", "https://a/3"]
+        assert [x.url for x in archive.reads.latest_articles()] == [
+            "https://b/2",
+            "https://a/1",
+            "https://a/3",
+        ]
         assert [x.url for x in archive.reads.latest_articles(source="a")] == ["https://a/1", "https://a/3"]
 
 
@@ -152,11 +183,17 @@ def test_a_drop_in_extraction_yield_raises_source_broken_once(archive_url):
             for _ in range(6):
                 n += 1
                 if good:
-                    archive.articles.store(source, record(url=f"http://tinh.test/a-{n}.htm", body_text=f"Bài {n}."), run)
+                    archive.articles.store(
+                        source, record(url=f"http://tinh.test/a-{n}.htm", body_text=f"Bài {n}."), run
+                    )
                 else:
-                    archive.crawls.record_error(run, f"http://tinh.test/a-{n}.htm", "not-article", "too little text")
+                    archive.crawls.record_error(
+                        run, f"http://tinh.test/a-{n}.htm", "not-article", "too little text"
+                    )
             if not good:
-                archive.articles.store(source, record(url=f"http://tinh.test/b-{n}.htm", body_text=f"Bài {n}b."), run)
+                archive.articles.store(
+                    source, record(url=f"http://tinh.test/b-{n}.htm", body_text=f"Bài {n}b."), run
+                )
             archive.crawls.finish_run(run, pages_fetched=6)
         broken = [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
         assert len(broken) == 1 and broken[0].data["code"] == "yield_drop"

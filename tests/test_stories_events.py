@@ -15,13 +15,18 @@ from huunghi.crawler.pipelines import to_record
 from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
 from huunghi.replicas.server import ReplicaSet
+from huunghi.replicas.tomlgen import replica_config
 from huunghi.storage.archive import Archive
 from tests.fixtures.crawling import crawl
-from huunghi.replicas.tomlgen import replica_config
 
 
-def write_config(path: Path, replicas: ReplicaSet, database_url: str, names: list[str],
-                 extra: dict[str, dict[str, object]] | None = None) -> Path:
+def write_config(
+    path: Path,
+    replicas: ReplicaSet,
+    database_url: str,
+    names: list[str],
+    extra: dict[str, dict[str, object]] | None = None,
+) -> Path:
     return replica_config(path, replicas, database_url, names, amend=extra, retries=0)
 
 
@@ -34,9 +39,13 @@ def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
     with ReplicaSet() as replicas:
         td = replicas.portals["thoidai"]
         mirror_feed = td.base + "/rss/mirror.rss"  # the same articles under the host name "localhost"
-        config = write_config(tmp_path / "huunghi.toml", replicas, archive_url, ["thoidai", "baotinh"],
-                              {"thoidai": {"feeds": [td.base + "/rss/home.rss", mirror_feed],
-                                           "mirrors": ["localhost"]}})
+        config = write_config(
+            tmp_path / "huunghi.toml",
+            replicas,
+            archive_url,
+            ["thoidai", "baotinh"],
+            {"thoidai": {"feeds": [td.base + "/rss/home.rss", mirror_feed], "mirrors": ["localhost"]}},
+        )
         crawl(config)
         with Archive(archive_url) as archive:
             stored = {s.name: s.articles for s in archive.reads.sources_overview()}
@@ -70,12 +79,16 @@ def test_mirrors_stories_versions_removals_and_events(archive_url, tmp_path):
             assert sorted(e.kind for e in changed) == ["changed", "removed", "removed"]
             correction = next(e for e in changed if e.kind == "changed")
             assert correction.data["version"] == 2
-            assert [(d["field"], d["old"], d["new"]) for d in correction.data["diff"]] == \
-                [("lead", "Thanh Hóa", "Đồng Nai")] or \
-                [(d["field"], d["old"], d["new"]) for d in correction.data["diff"]] == [("lead", "Hóa", "Đồng Nai")]
+            assert [(d["field"], d["old"], d["new"]) for d in correction.data["diff"]] == [
+                ("lead", "Thanh Hóa", "Đồng Nai")
+            ] or [(d["field"], d["old"], d["new"]) for d in correction.data["diff"]] == [
+                ("lead", "Hóa", "Đồng Nai")
+            ]
             assert all(d["field"] == "lead" for d in correction.data["diff"])
             versions = archive.reads.versions(correction.article_id)
-            assert [v["version"] for v in versions] == [1, 2] and versions[1]["diff"] == correction.data["diff"]
+            assert [v["version"] for v in versions] == [1, 2] and versions[1]["diff"] == correction.data[
+                "diff"
+            ]
             removed = {e.data["url"].rsplit("-", 1)[1] for e in changed if e.kind == "removed"}
             assert removed == {"219001.html", "219002.html"}
 
@@ -92,14 +105,18 @@ def test_sidebar_churn_on_a_seed_004_like_page_gives_no_version(archive_url):
     url = "http://thoidai.test" + T.article_path(catalog, article)
     extractor = Extractor()
     for other in catalog.articles[:6]:  # the site's template is learned, as in a real crawl
-        extractor.extract(T.render_article(catalog, other, "http://thoidai.test", random.Random(0)),
-                          "http://thoidai.test" + T.article_path(catalog, other))
+        extractor.extract(
+            T.render_article(catalog, other, "http://thoidai.test", random.Random(0)),
+            "http://thoidai.test" + T.article_path(catalog, other),
+        )
     with Archive(archive_url) as archive:
         source = archive.crawls.ensure_source("thoidai", "Thời Đại", "http://thoidai.test/")
         outcomes = []
         for visit in range(20):
             html = T.render_article(catalog, article, "http://thoidai.test", random.Random(1000 + visit))
-            outcomes.append(archive.articles.store(source, to_record(extractor.extract(html, url), url, html, None)))
+            outcomes.append(
+                archive.articles.store(source, to_record(extractor.extract(html, url), url, html, None))
+            )
         assert [o.value for o in outcomes] == ["new"] + ["unchanged"] * 19
         assert archive.reads.totals()["versions"] == 1
         assert [e.kind for e in archive.events.after()] == ["new"]
@@ -112,9 +129,15 @@ def test_the_same_body_under_another_url_is_one_article(archive_url):
     got = Extractor().extract(html, "http://baotinh.test/a")
     with Archive(archive_url) as archive:
         source = archive.crawls.ensure_source("baotinh", "Báo tỉnh", "http://baotinh.test/")
-        first = archive.articles.store(source, to_record(got, "http://baotinh.test/thoi-su/bai-1.htm", None, None))
-        again = archive.articles.store(source, to_record(got, "http://baotinh.test/in/bai-1-print.htm", None, None))
-        amp = archive.articles.store(source, to_record(got, "https://m.baotinh.test/amp/thoi-su/bai-1.htm", None, None))
+        first = archive.articles.store(
+            source, to_record(got, "http://baotinh.test/thoi-su/bai-1.htm", None, None)
+        )
+        again = archive.articles.store(
+            source, to_record(got, "http://baotinh.test/in/bai-1-print.htm", None, None)
+        )
+        amp = archive.articles.store(
+            source, to_record(got, "https://m.baotinh.test/amp/thoi-su/bai-1.htm", None, None)
+        )
         assert (first.value, again.value, amp.value) == ("new", "unchanged", "unchanged")
         assert archive.reads.totals()["articles"] == 1
         assert archive.articles.known_url("baotinh.test/in/bai-1-print.htm")
@@ -125,9 +148,10 @@ def test_the_same_body_under_another_url_is_one_article(archive_url):
 def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
     config = tmp_path / "huunghi.toml"
     config.write_text(
-        f'[archive]\nurl = {json.dumps(archive_url)}\n[crawler]\nretries = 0\ntimeout = 3.0\n'
+        f"[archive]\nurl = {json.dumps(archive_url)}\n[crawler]\nretries = 0\ntimeout = 3.0\n"
         '[[sources]]\nname = "dead"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     crawl(config)
     crawl(config)
     with Archive(archive_url) as archive:
@@ -140,11 +164,21 @@ def test_a_broken_source_raises_one_event_per_bad_streak(archive_url, tmp_path):
 def test_tags_know_provinces_old_and_new_countries_in_context_and_organisations():
     from huunghi.crawler.extract.tags import find_tags
 
-    tags = find_tags("Chủ tịch Hồ Chí Minh bàn về hòa bình; chị Thu Nga và anh Minh Đức; Liên bang Nga; "
-                     "Hội hữu nghị Việt Nam – Lào họp ở tỉnh Lào Cai; Hòa Bình cũ; Đại sứ quán Đức; TP.HCM; "
-                     "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hoá")
-    assert tags == [("country", "Lào"), ("country", "Nga"), ("country", "Đức"), ("former_province", "Hòa Bình"),
-                    ("org", "Hội hữu nghị Việt Nam - Lào"), ("org", "Liên hiệp các tổ chức hữu nghị Thanh Hóa"),
-                    ("province", "Lào Cai"), ("province", "Phú Thọ"), ("province", "TP Hồ Chí Minh"),
-                    ("province", "Thanh Hóa")]
+    tags = find_tags(
+        "Chủ tịch Hồ Chí Minh bàn về hòa bình; chị Thu Nga và anh Minh Đức; Liên bang Nga; "
+        "Hội hữu nghị Việt Nam – Lào họp ở tỉnh Lào Cai; Hòa Bình cũ; Đại sứ quán Đức; TP.HCM; "
+        "Liên hiệp các tổ chức hữu nghị tỉnh Thanh Hoá"
+    )
+    assert tags == [
+        ("country", "Lào"),
+        ("country", "Nga"),
+        ("country", "Đức"),
+        ("former_province", "Hòa Bình"),
+        ("org", "Hội hữu nghị Việt Nam - Lào"),
+        ("org", "Liên hiệp các tổ chức hữu nghị Thanh Hóa"),
+        ("province", "Lào Cai"),
+        ("province", "Phú Thọ"),
+        ("province", "TP Hồ Chí Minh"),
+        ("province", "Thanh Hóa"),
+    ]
     assert find_tags("hòa bình, thu nga, minh đức") == []

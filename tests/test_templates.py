@@ -7,25 +7,30 @@ import random
 
 import pytest
 
+from bench.metric import f1, page_pr
 from huunghi.crawler.extract.blocks import segment
 from huunghi.crawler.extract.extractor import Extractor
 from huunghi.crawler.extract.html import parse
-from bench.metric import f1, page_pr
+from huunghi.crawler.extract.template import MIN_PAGES, SiteTemplate, TemplateBook
 from huunghi.replicas import templates as T
 from huunghi.replicas.catalog import build_catalogs
-from huunghi.crawler.extract.template import MIN_PAGES, SiteTemplate, TemplateBook
 
 
 def _pages(name: str, base: str = "http://portal.test", visits: int = 1, seed: int = 3):
     catalog = build_catalogs()[name]
     rng = random.Random(seed)
-    return catalog, [(a, base + T.article_path(catalog, a), T.render_article(catalog, a, base, rng))
-                     for _ in range(visits) for a in catalog.articles]
+    return catalog, [
+        (a, base + T.article_path(catalog, a), T.render_article(catalog, a, base, rng))
+        for _ in range(visits)
+        for a in catalog.articles
+    ]
 
 
 def test_blocks_hold_their_own_inline_text_in_reading_order():
-    tree = parse("<html><body><div class='a'>Intro <b>bold <i>deep</i></b> tail<p>Para <a href='/x'>link</a>"
-                 "</p>after</div><script>var no = 1;</script><ul><li>One</li><li>Two</li></ul></body></html>")
+    tree = parse(
+        "<html><body><div class='a'>Intro <b>bold <i>deep</i></b> tail<p>Para <a href='/x'>link</a>"
+        "</p>after</div><script>var no = 1;</script><ul><li>One</li><li>Two</li></ul></body></html>"
+    )
     blocks, _ = segment(tree)
     texts = [b.text for b in blocks]
     assert texts == ["Intro bold deep tail after", "Para link", "One", "Two"]
@@ -36,15 +41,21 @@ def test_blocks_hold_their_own_inline_text_in_reading_order():
 
 
 def test_slot_names_ignore_digits_and_outer_section_wrappers():
-    a = parse("<html><body class='news'><div class='sec-12 x'><div id='post-991' class='entry'>"
-              "<p>Text one</p></div></div></body></html>")
-    b = parse("<html><body class='sport'><div class='sec-7 x'><div id='post-15' class='entry'>"
-              "<p>Text two</p></div></div></body></html>")
+    a = parse(
+        "<html><body class='news'><div class='sec-12 x'><div id='post-991' class='entry'>"
+        "<p>Text one</p></div></div></body></html>"
+    )
+    b = parse(
+        "<html><body class='sport'><div class='sec-7 x'><div id='post-15' class='entry'>"
+        "<p>Text two</p></div></div></body></html>"
+    )
     assert segment(a)[0][0].sig == segment(b)[0][0].sig
 
 
 def test_deep_nesting_and_garbage_do_not_exhaust_the_stack():
-    deep = "<html><body>" + "<div><span>" * 20_000 + "word " * 40 + "</span></div>" * 20_000 + "</body></html>"
+    deep = (
+        "<html><body>" + "<div><span>" * 20_000 + "word " * 40 + "</span></div>" * 20_000 + "</body></html>"
+    )
     blocks, _ = segment(parse(deep))  # libxml2 caps the depth; nothing in Python recurses
     assert isinstance(blocks, list)
 
@@ -63,7 +74,7 @@ def test_template_is_learned_then_reads_pages_alone(name):
         assert got.title == article.title and got.author == article.author
         assert got.section.split(" › ")[0] == article.section[0]
     assert methods[:MIN_PAGES] == ["generic"] * MIN_PAGES
-    assert methods[MIN_PAGES + 1:].count("template") >= len(methods[MIN_PAGES + 1:]) - 2
+    assert methods[MIN_PAGES + 1 :].count("template") >= len(methods[MIN_PAGES + 1 :]) - 2
     site = extractor.book.get("portal.test")
     assert site.template_pages > 0 and site.misreads == 0
 
@@ -90,8 +101,12 @@ def test_sidebar_churn_on_revisits_changes_nothing():
     for _a, url, html in _pages("thoidai", seed=1)[1]:
         extractor.extract(html, url)  # learn the site first
     url = "http://portal.test" + T.article_path(catalog, article)
-    texts = {extractor.extract(T.render_article(catalog, article, "http://portal.test", random.Random(s)), url).text
-             for s in range(20)}
+    texts = {
+        extractor.extract(
+            T.render_article(catalog, article, "http://portal.test", random.Random(s)), url
+        ).text
+        for s in range(20)
+    }
     assert len(texts) == 1
 
 

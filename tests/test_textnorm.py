@@ -4,8 +4,12 @@ from huunghi.text.normalize import content_hash, fold, normalize
 
 
 def test_tone_placement_and_nfd_normalise_to_one_form():
-    forms = ["Thanh Hóa", "Thanh Hoá", unicodedata.normalize("NFD", "Thanh Hóa"),
-             unicodedata.normalize("NFD", "Thanh Hoá")]
+    forms = [
+        "Thanh Hóa",
+        "Thanh Hoá",
+        unicodedata.normalize("NFD", "Thanh Hóa"),
+        unicodedata.normalize("NFD", "Thanh Hoá"),
+    ]
     assert {normalize(f) for f in forms} == {"Thanh Hoá"}
     assert normalize("thủy lợi") == normalize("thuỷ lợi") == "thuỷ lợi"
     assert normalize("Khỏe") == "Khoẻ"

@@ -13,11 +13,16 @@ from huunghi.storage.archive import Archive, ArticleRecord
 
 def _articles(archive: Archive, n: int) -> None:
     sid = archive.crawls.ensure_source("tinh", "Tỉnh", "http://tinh.test/")
-    recs = [ArticleRecord(url=f"http://tinh.test/tin/{i}.html", title=f"Giao lưu hữu nghị số {i}",
-                          body_text=f"Bài số {i} về hội hữu nghị và đoàn kết giữa hai nước.")
-            for i in range(n)]
+    recs = [
+        ArticleRecord(
+            url=f"http://tinh.test/tin/{i}.html",
+            title=f"Giao lưu hữu nghị số {i}",
+            body_text=f"Bài số {i} về hội hữu nghị và đoàn kết giữa hai nước.",
+        )
+        for i in range(n)
+    ]
     for start in range(0, n, 100):
-        archive.articles.store_many(sid, recs[start:start + 100])
+        archive.articles.store_many(sid, recs[start : start + 100])
 
 
 def _transactions(archive: Archive) -> list[int]:
@@ -27,7 +32,10 @@ def _transactions(archive: Archive) -> list[int]:
 
 
 def test_an_alert_pass_over_500_events_is_a_handful_of_transactions(archive_url):
-    subs = [{"name": "desk", "email": ["desk@vufo.test"]}, {"name": "hook", "webhook": "http://127.0.0.1:9/h", "allow_private": True}]
+    subs = [
+        {"name": "desk", "email": ["desk@vufo.test"]},
+        {"name": "hook", "webhook": "http://127.0.0.1:9/h", "allow_private": True},
+    ]
     config = parse_config({"subscriptions": subs}, environ={})
     with Archive(archive_url) as archive:
         _articles(archive, 500)

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from huunghi.storage.archive import Archive
-from tests.fixtures.crawling import huunghi, huunghi_exe
 from tests.fixtures.browser import browser as start_browser
 from tests.fixtures.browser import follow
-from tests.fixtures.servers import free_port
+from tests.fixtures.crawling import huunghi, huunghi_exe
 from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
+from tests.fixtures.servers import free_port
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,11 +32,18 @@ def site(tmp_path_factory):
         ids = fill(archive)
         correct_seed_000(archive)
     config = work / "huunghi.toml"
-    config.write_text(f'[archive]\nurl = "{db}"\n[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa"\'\n'
-                      'title = "Thanh Hóa"\n', encoding="utf-8")
+    config.write_text(
+        f'[archive]\nurl = "{db}"\n[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa"\'\n'
+        'title = "Thanh Hóa"\n',
+        encoding="utf-8",
+    )
     port = free_port()
-    proc = subprocess.Popen([huunghi_exe(), "--config", str(config), "serve", "--port", str(port)], cwd=work,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [huunghi_exe(), "--config", str(config), "serve", "--port", str(port)],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -56,8 +63,11 @@ def site(tmp_path_factory):
 def test_api_search_answers_as_the_cli_does(site):
     base, ids, config, work = site
     api = httpx.get(base + "/api/search", params={"q": "Thanh Hoá", "source": "thoidai", "limit": 50}).json()
-    cli = json.loads(huunghi("--config", str(config), "search", "thanh hoa", "-s", "thoidai", "-n", "50", "--json",
-                             cwd=work).stdout)
+    cli = json.loads(
+        huunghi(
+            "--config", str(config), "search", "thanh hoa", "-s", "thoidai", "-n", "50", "--json", cwd=work
+        ).stdout
+    )
     assert api["total"] == cli["total"] > 3
     assert [h["id"] for h in api["hits"]] == [h["id"] for h in cli["hits"]]
     assert all(h["source"] == "thoidai" for h in api["hits"])
@@ -132,8 +142,11 @@ def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
         assert browser.find_element(By.ID, "summary").text != everything
         assert browser.find_element(By.ID, "q").get_attribute("value") == "thanh hoa"  # the form remembers
 
-        link = next(a for a in browser.find_elements(By.CSS_SELECTOR, "#hits a.title")
-                    if a.get_attribute("href").endswith(f"/articles/{ids[SEED_000]}"))
+        link = next(
+            a
+            for a in browser.find_elements(By.CSS_SELECTOR, "#hits a.title")
+            if a.get_attribute("href").endswith(f"/articles/{ids[SEED_000]}")
+        )
         follow(browser, link)
         assert "Thanh Hóa, Đồng Nai" in browser.find_element(By.ID, "title").text
         versions = browser.find_elements(By.CSS_SELECTOR, "#history li.version")

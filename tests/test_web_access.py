@@ -17,9 +17,9 @@ import pytest
 
 from huunghi.storage.archive import Archive
 from huunghi.web.texts import EN, VI
-from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 from tests.fixtures.browser import browser as _browser
 from tests.fixtures.browser import follow as _follow
+from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
 from tests.fixtures.servers import free_port
 
 PASSWORD = 'mật "khẩu" & ổn'
@@ -30,8 +30,13 @@ def _serve(config: Path, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Pop
     port = free_port()
     exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
     environ = {k: v for k, v in os.environ.items() if k != "HUUNGHI_WEB_PASSWORD"}
-    proc = subprocess.Popen([exe, "--config", str(config), "serve", "--port", str(port)], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**environ, **env})
+    proc = subprocess.Popen(
+        [exe, "--config", str(config), "serve", "--port", str(port)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**environ, **env},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -58,8 +63,12 @@ def archive_dir(tmp_path_factory):
         archive.crawls.finish_run(bad, 1, status="failed")
     sources = "".join(
         f'[[sources]]\nname = "{name}"\ntitle = "{title}"\nlistings = ["https://{name}.test/"]\n{extra}\n'
-        for name, title, extra in (("thoidai", "Thời Đại", "verified = true"), ("baotinh", "Báo tỉnh", ""),
-                                   ("vufo", "VUFO", "paused = true")))
+        for name, title, extra in (
+            ("thoidai", "Thời Đại", "verified = true"),
+            ("baotinh", "Báo tỉnh", ""),
+            ("vufo", "VUFO", "paused = true"),
+        )
+    )
     base = f'[archive]\nurl = "{db}"\n' + sources
     (work / "open.toml").write_text(base + "[web]\ndemo = true\n", encoding="utf-8")
     (work / "locked.toml").write_text(base, encoding="utf-8")
@@ -113,7 +122,9 @@ def test_pages_are_vietnamese_with_one_date_format_and_english_by_choice(open_si
     missing = httpx.get(base + "/articles/999999")
     assert missing.status_code == 404 and "Không có bài này" in missing.text and "No such" not in missing.text
     bad = httpx.get(base + "/", params={"q": "(a b"})
-    assert bad.status_code == 400 and "Không hiểu yêu cầu tìm kiếm" in bad.text and "chưa được đóng" in bad.text
+    assert (
+        bad.status_code == 400 and "Không hiểu yêu cầu tìm kiếm" in bad.text and "chưa được đóng" in bad.text
+    )
     bad = httpx.get(base + "/", params={"q": "x", "from": "hôm qua"})
     assert "không phải một ngày" in bad.text and "is not a date" not in bad.text
     bad_en = httpx.get(base + "/", params={"q": "x", "from": "hôm qua", "lang": "en"})
@@ -122,7 +133,11 @@ def test_pages_are_vietnamese_with_one_date_format_and_english_by_choice(open_si
     assert nowhere.status_code == 404 and "Không có trang này" in nowhere.text
     with httpx.Client(base_url=base) as client:
         english = client.get(f"/articles/{ids[SEED_000]}", params={"lang": "en"})
-        assert 'lang="en"' in english.text and "Hanoi time" in english.text and "Cùng sự kiện" not in english.text
+        assert (
+            'lang="en"' in english.text
+            and "Hanoi time" in english.text
+            and "Cùng sự kiện" not in english.text
+        )
         assert "16/01/2026 10:08" in english.text
         later = client.get("/sources")  # the choice is remembered
         assert "Recent runs" in later.text and "Các lần chạy" not in later.text
@@ -134,9 +149,14 @@ def test_the_page_of_sources_shows_health_and_last_runs(open_site):
     base, _ids = open_site
     page = httpx.get(base + "/sources")
     assert page.status_code == 200
-    health = {n: h for h, n in re.findall(r'<tr class="source health-(\w+)" id="source-([\w.-]+)">', page.text)}
-    assert {n: health[n] for n in ("thoidai", "baotinh", "vufo")} == {"thoidai": "ok", "baotinh": "broken",
-                                                                     "vufo": "paused"}
+    health = {
+        n: h for h, n in re.findall(r'<tr class="source health-(\w+)" id="source-([\w.-]+)">', page.text)
+    }
+    assert {n: health[n] for n in ("thoidai", "baotinh", "vufo")} == {
+        "thoidai": "ok",
+        "baotinh": "broken",
+        "vufo": "paused",
+    }
     assert list(health)[:3] == ["thoidai", "baotinh", "vufo"]  # configured first, then the archive's others
     assert set(list(health)[3:]) and {health[n] for n in list(health)[3:]} == {"gone"}
     assert "tạm dừng" in page.text and "hỏng" in page.text and "thất bại" in page.text
@@ -202,8 +222,10 @@ def test_a_person_logs_in_and_reads_the_page_of_sources(locked_site):
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         _follow(browser, browser.find_element(By.ID, "login-go"))
         assert browser.current_url.endswith("/sources")  # back where the person was going
-        health = {row.get_attribute("id"): row.find_element(By.CSS_SELECTOR, ".health").text
-                  for row in browser.find_elements(By.CSS_SELECTOR, "#sources tr.source")}
+        health = {
+            row.get_attribute("id"): row.find_element(By.CSS_SELECTOR, ".health").text
+            for row in browser.find_elements(By.CSS_SELECTOR, "#sources tr.source")
+        }
         assert health["source-thoidai"] == "tốt" and health["source-baotinh"] == "hỏng"
         assert health["source-vufo"] == "tạm dừng"
         assert browser.find_elements(By.CSS_SELECTOR, "#runs-thoidai tr.run-ok")

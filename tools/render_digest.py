@@ -29,15 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not Path(args.chromium).exists():
         parser.error(f"{args.chromium} not found: apt-get install chromium")
-    from huunghi.replicas.server import ReplicaSet
     from huunghi.crawler.runner import crawl_in_subprocess
+    from huunghi.replicas.server import ReplicaSet
     from huunghi.replicas.tomlgen import replica_config
 
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, ReplicaSet() as replicas:
         work = Path(tmp)
-        config = replica_config(work / "huunghi.toml", replicas, f"sqlite:///{work / 'archive.sqlite'}", extra=(
-            '[[digests]]\nname = "sang"\nemail = ["desk@vufo.org.vn"]\ntopics = ["friendship-union"]\n'))
+        config = replica_config(
+            work / "huunghi.toml",
+            replicas,
+            f"sqlite:///{work / 'archive.sqlite'}",
+            extra=(
+                '[[digests]]\nname = "sang"\nemail = ["desk@vufo.org.vn"]\ntopics = ["friendship-union"]\n'
+            ),
+        )
         crawl_in_subprocess(config, None, timeout=300)
         portal = replicas.portals["thoidai"]
         seed = portal.catalog.by_id(218974)
@@ -46,13 +52,38 @@ def main(argv: list[str] | None = None) -> int:
         crawl_in_subprocess(config, None, timeout=300)
         html = args.out / "digest.html"
         exe = Path(sys.executable).parent / "huunghi"
-        subprocess.run([str(exe), "--config", str(config), "digest", "preview", "sang", "--since", "2000-01-01",
-                        "--output", str(html)], check=True)
+        subprocess.run(
+            [
+                str(exe),
+                "--config",
+                str(config),
+                "digest",
+                "preview",
+                "sang",
+                "--since",
+                "2000-01-01",
+                "--output",
+                str(html),
+            ],
+            check=True,
+        )
         for name, width, height in (("digest-640.png", 680, 3400), ("digest-390.png", 390, 4200)):
-            subprocess.run([args.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                            "--disable-background-networking", f"--window-size={width},{height}",
-                            f"--screenshot={(args.out / name).resolve()}", html.resolve().as_uri()],
-                           check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    args.chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    "--disable-background-networking",
+                    f"--window-size={width},{height}",
+                    f"--screenshot={(args.out / name).resolve()}",
+                    html.resolve().as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
             print(args.out / name)
     return 0
 

@@ -76,7 +76,9 @@ def sources_add(
     save: bool = typer.Option(False, "--save", help="Append the proposal to the configuration file."),
     json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON."),
     allow_private: bool = typer.Option(
-        False, "--allow-private", help="The portal is on a local network (loopback/private address): allow it."
+        False,
+        "--allow-private",
+        help="The portal is on a local network (loopback/private address): allow it.",
     ),
 ) -> None:
     """Probe a home page (httpx): find its feeds and sitemaps, guess its article URLs, propose a source."""

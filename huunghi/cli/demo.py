@@ -17,6 +17,7 @@ from huunghi.cli.progress import CrawlProgress
 from huunghi.cli.tables import articles_table, errors_table, runs_table
 from huunghi.config import parse_config
 from huunghi.replicas.server import ReplicaSet
+
 if TYPE_CHECKING:
     from huunghi.storage.archive import RunSummary
 
@@ -83,8 +84,9 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     return runs
 
 
-def _write_config(workdir: Path, database_url: str, runs: list[RunSummary],
-                  sources: list[dict[str, object]] | None = None) -> None:
+def _write_config(
+    workdir: Path, database_url: str, runs: list[RunSummary], sources: list[dict[str, object]] | None = None
+) -> None:
     """Leave a config beside the demo archive so the other commands can read it."""
     import tomlkit
 

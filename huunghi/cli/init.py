@@ -17,7 +17,7 @@ def init(
     mail_to: list[str] = typer.Option(None, "--mail-to", help="Who gets alerts and the digest (repeatable)."),
     smtp: str = typer.Option("", "--smtp", help="SMTP server host[:port] (default: .eml files in outbox/)."),
     sender: str = typer.Option("", "--sender", help='From: address, e.g. "Huunghi <huunghi@example.org>".'),
-    topic: str = typer.Option("", "--topic", help='A first topic query, e.g. \'"thanh hóa" hữu nghị\'.'),
+    topic: str = typer.Option("", "--topic", help="A first topic query, e.g. '\"thanh hóa\" hữu nghị'."),
     topic_name: str = typer.Option("", "--topic-name", help="Its name (default: from the query)."),
     digest_at: str = typer.Option("", "--digest-at", help="A daily digest at HH:MM (Hanoi time)."),
 ) -> None:
@@ -27,5 +27,15 @@ def init(
     """
     from huunghi.cli.setup_commands import run_init
 
-    run_init(path or config_path(State.config_file), force, mail_to or [], smtp, sender, topic, topic_name,
-             digest_at, console, err)
+    run_init(
+        path or config_path(State.config_file),
+        force,
+        mail_to or [],
+        smtp,
+        sender,
+        topic,
+        topic_name,
+        digest_at,
+        console,
+        err,
+    )

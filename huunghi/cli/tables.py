@@ -8,10 +8,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from huunghi.safetext import strip_controls
-
 from huunghi.clock import HANOI as VN
 from huunghi.clock import local
+from huunghi.safetext import strip_controls
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -28,7 +27,7 @@ class SafeTable(Table):
     """A table whose plain-text cells are shown as they are: a title with ``[/]`` or an ESC byte from
     a portal is text, never markup or a terminal command. Styled cells are ``Text`` (``styled``)."""
 
-    def add_row(self, *renderables: "RenderableType | None", **kwargs: Any) -> None:
+    def add_row(self, *renderables: RenderableType | None, **kwargs: Any) -> None:
         super().add_row(*(_s(r) if isinstance(r, str) else r for r in renderables), **kwargs)
 
 
@@ -354,8 +353,9 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     console.print()
     console.print(strip_controls(d["body_text"] or ""), markup=False, highlight=False)
     for img in d["images"]:
-        console.print(f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}",
-                      highlight=False)
+        console.print(
+            f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}", highlight=False
+        )
     if d["tags"]:
         console.print("\n[bold]Tags:[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
     table = _table("Story: the same event in other sources", ("id", "source", "published (GMT+7)", "title"))

@@ -18,8 +18,19 @@ from huunghi.crawler.extract.template import TemplateBook
 if TYPE_CHECKING:  # extraction alone imports neither Scrapy nor SQLAlchemy (start-up time)
     from huunghi.storage.archive import Archive
 
-FIELDS = ("url", "title", "lead", "text", "published", "updated", "author", "credit", "section", "images",
-          "language")
+FIELDS = (
+    "url",
+    "title",
+    "lead",
+    "text",
+    "published",
+    "updated",
+    "author",
+    "credit",
+    "section",
+    "images",
+    "language",
+)
 
 
 def _when(value: datetime | None) -> str | None:
@@ -29,10 +40,20 @@ def _when(value: datetime | None) -> str | None:
 
 def as_json(url: str, art: Extracted) -> dict[str, Any]:
     """One extracted article as `huunghi extract` writes it (times ISO 8601, with their own offset)."""
-    return {"url": url, "title": art.title, "lead": art.lead, "text": art.text,
-            "published": _when(art.published), "updated": _when(art.updated), "author": art.author,
-            "credit": art.credit, "section": art.section, "published_source": art.published_source,
-            "images": [{"src": i["src"], "caption": i["caption"]} for i in art.images], "language": art.language}
+    return {
+        "url": url,
+        "title": art.title,
+        "lead": art.lead,
+        "text": art.text,
+        "published": _when(art.published),
+        "updated": _when(art.updated),
+        "author": art.author,
+        "credit": art.credit,
+        "section": art.section,
+        "published_source": art.published_source,
+        "images": [{"src": i["src"], "caption": i["caption"]} for i in art.images],
+        "language": art.language,
+    }
 
 
 def _not_article(url: str, reason: str) -> dict[str, Any]:
@@ -66,8 +87,11 @@ def extract_lines(lines: Iterable[str], extractor: Extractor | None = None) -> I
             out = _not_article(url, str(exc))
             found = exc.dates  # a page that is not an article keeps the dates it carries
             if found is not None:
-                out.update(published=_when(found.published), updated=_when(found.updated),  # type: ignore
-                           published_source=found.source)  # type: ignore[attr-defined]
+                out.update(
+                    published=_when(found.published),
+                    updated=_when(found.updated),  # type: ignore
+                    published_source=found.source,
+                )  # type: ignore[attr-defined]
             yield out
         except Exception as exc:  # an extractor bug costs this line, not the batch
             yield _not_article(url, f"extraction failed: {type(exc).__name__}: {exc}")
@@ -84,13 +108,20 @@ class ReextractReport:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (url, reason), article kept as it was
 
     def as_dict(self) -> dict[str, Any]:
-        return {"pages": self.pages, "changed": self.changed, "unchanged": self.unchanged,
-                "not_article": self.not_article, "by_method": dict(self.by_method), "fields": dict(self.fields),
-                "problems": [{"url": u, "reason": r} for u, r in self.problems]}
+        return {
+            "pages": self.pages,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "not_article": self.not_article,
+            "by_method": dict(self.by_method),
+            "fields": dict(self.fields),
+            "problems": [{"url": u, "reason": r} for u, r in self.problems],
+        }
 
 
-def reextract(archive: Archive, source: str | None = None,
-              progress: Callable[[int], None] | None = None) -> ReextractReport:
+def reextract(
+    archive: Archive, source: str | None = None, progress: Callable[[int], None] | None = None
+) -> ReextractReport:
     """Re-read every stored page of one source (or all) with today's extractor.
 
     Templates are learned afresh over the stored pages in crawl order (a model learned by an

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -43,13 +43,15 @@ class FetchPolicyMiddleware:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "FetchPolicyMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> FetchPolicyMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         source = getattr(self.crawler.spider, "source", None)
-        allow = bool(getattr(source, "allow_private", False)
-                     or self.crawler.settings.getbool("HUUNGHI_ALLOW_PRIVATE", False))
+        allow = bool(
+            getattr(source, "allow_private", False)
+            or self.crawler.settings.getbool("HUUNGHI_ALLOW_PRIVATE", False)
+        )
         reason = refusal(request.url, allow, resolve=True)
         if reason:
             self.crawler.stats.inc_value("huunghi/refused")
@@ -60,10 +62,12 @@ class FetchPolicyMiddleware:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise IgnoreRequest("the crawl's deadline has passed")
-            timeout = (request.meta.get("download_timeout")
-                       or self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180))
+            timeout = request.meta.get("download_timeout") or self.crawler.settings.getfloat(
+                "DOWNLOAD_TIMEOUT", 180
+            )
             request.meta["download_timeout"] = max(0.5, min(float(timeout), left + 1.0))
         return None
+
 
 MAX_RETRY_AFTER = 300.0
 
@@ -83,12 +87,14 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):
-    def process_response(self, request: Request, response: Response, spider: object = None) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: object = None
+    ) -> Request | Response:
         if response.status in (429, 503) and not request.meta.get("dont_retry", False):
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None:
@@ -139,7 +145,7 @@ class ConditionalGetMiddleware:
         self._archive: Archive | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ConditionalGetMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
         return cls(crawler)
 
     def archive(self) -> Archive | None:

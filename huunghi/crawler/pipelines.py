@@ -9,10 +9,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from huunghi.crawler.database import archive_of, database_url
 from huunghi.crawler.items import ExtractedArticle, FetchedPage, PageError
 from huunghi.crawler.reading import PageJob, Reader, ReadingWorker, to_record
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
-from huunghi.crawler.database import archive_of, database_url
 from huunghi.storage.archive import Archive, ArticleRecord, StoreOutcome
 
 __all__ = ["ArchivePipeline", "ExtractPipeline", "to_record"]
@@ -34,7 +34,7 @@ class ExtractPipeline:
         self.reader: Reader | ReadingWorker | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
@@ -54,9 +54,15 @@ class ExtractPipeline:
             return item
         assert self.reader is not None
         source = self.crawler.spider.source  # type: ignore[union-attr]
-        job = PageJob(item.url, item.html, item.feed_date, item.canonical_hint, source.language,
-                      host_aliases(source.homepage, source.mirrors),
-                      tuple(int(x) for x in self.crawler.settings.getlist("HUUNGHI_REVISIT_AFTER")))
+        job = PageJob(
+            item.url,
+            item.html,
+            item.feed_date,
+            item.canonical_hint,
+            source.language,
+            host_aliases(source.homepage, source.mirrors),
+            tuple(int(x) for x in self.crawler.settings.getlist("HUUNGHI_REVISIT_AFTER")),
+        )
         if isinstance(self.reader, ReadingWorker):
             reading = await self.reader.read(job)
         else:
@@ -91,7 +97,7 @@ class ArchivePipeline:
         self.timer: asyncio.TimerHandle | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
@@ -138,7 +144,9 @@ class ArchivePipeline:
         if not batch or self.archive is None:
             return
         try:
-            outcomes = self.archive.articles.store_many(self.source_id, [rec for rec, _ in batch], self.run_id)
+            outcomes = self.archive.articles.store_many(
+                self.source_id, [rec for rec, _ in batch], self.run_id
+            )
         except Exception as exc:  # the archive itself is unusable: every waiting item fails with it
             outcomes = [exc] * len(batch)
         for (_, stored), outcome in zip(batch, outcomes):
@@ -155,7 +163,9 @@ class ArchivePipeline:
             self.archive.crawls.record_error(self.run_id, url, kind, f"{reason} ({count}×)", severity)
         stats = self.crawler.stats
         pages = stats.get_value("response_received_count", 0)
-        seen = {"known_skipped": stats.get_value("huunghi/known_skipped", 0),
-                "not_modified": stats.get_value("huunghi/not_modified", 0),
-                "requested": len(getattr(self.crawler.spider, "requested", ()))}
+        seen = {
+            "known_skipped": stats.get_value("huunghi/known_skipped", 0),
+            "not_modified": stats.get_value("huunghi/not_modified", 0),
+            "requested": len(getattr(self.crawler.spider, "requested", ())),
+        }
         self.archive.crawls.finish_run(self.run_id, pages, stats=seen)  # the shared Archive stays open

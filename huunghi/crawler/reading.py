@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from huunghi.crawler.database import forget_after_fork
-from huunghi.crawler.extract.signature import signature
 from huunghi.crawler.extract.extractor import Extracted, Extractor, NotAnArticle
-from huunghi.crawler.items import PageError
+from huunghi.crawler.extract.signature import signature
 from huunghi.crawler.extract.tags import find_tags
 from huunghi.crawler.extract.template import TemplateBook
+from huunghi.crawler.items import PageError
 from huunghi.crawler.urls import canonical_url, url_key
 from huunghi.storage.archive import Archive, ArticleRecord
 
@@ -66,20 +66,39 @@ class Reading:
     published: datetime | None = None
 
 
-def to_record(art: Extracted, url: str, html: str | None, canonical_hint: str | None,
-              default_language: str = "", aliases: Mapping[str, str] | None = None) -> ArticleRecord:
+def to_record(
+    art: Extracted,
+    url: str,
+    html: str | None,
+    canonical_hint: str | None,
+    default_language: str = "",
+    aliases: Mapping[str, str] | None = None,
+) -> ArticleRecord:
     """An extraction as the archive stores it, with its identity, dedup signature and tags
     (shared by the crawl and re-extraction)."""
     canonical = canonical_url(url, canonical_hint, aliases)
     sig = signature(art.title, art.lead, art.body_text)
     return ArticleRecord(
-        url=canonical, title=art.title, lead=art.lead, body_text=art.body_text,
-        body_html=art.body_html, published_at=art.published, updated_at=art.updated, author=art.author,
-        credit=art.credit, section=art.section, language=art.language or default_language,
-        images=art.images, extraction=art.method, published_source=art.published_source, raw_html=html,
+        url=canonical,
+        title=art.title,
+        lead=art.lead,
+        body_text=art.body_text,
+        body_html=art.body_html,
+        published_at=art.published,
+        updated_at=art.updated,
+        author=art.author,
+        credit=art.credit,
+        section=art.section,
+        language=art.language or default_language,
+        images=art.images,
+        extraction=art.method,
+        published_source=art.published_source,
+        raw_html=html,
         url_key=url_key(canonical, aliases),
-        minhash=sig.minhash if sig else None, shingles=sig.shingles if sig else 0,
-        bands=sig.bands if sig else [], tags=find_tags(art.title, art.lead, art.body_text),
+        minhash=sig.minhash if sig else None,
+        shingles=sig.shingles if sig else 0,
+        bands=sig.bands if sig else [],
+        tags=find_tags(art.title, art.lead, art.body_text),
     ).seal()
 
 
@@ -87,7 +106,9 @@ def read_page(extractor: Extractor, job: PageJob) -> Reading:
     """Extract one page into a record; never raises (an extractor bug costs one page)."""
     try:
         art = extractor.extract(job.html, job.url, feed_date=job.feed_date, default_language=job.language)
-        record = to_record(art, job.url, job.html, job.canonical_hint or art.canonical, job.language, job.aliases)
+        record = to_record(
+            art, job.url, job.html, job.canonical_hint or art.canonical, job.language, job.aliases
+        )
     except NotAnArticle as exc:
         return Reading(error=PageError(job.url, "not-article", str(exc)))
     except Exception as exc:
@@ -104,7 +125,11 @@ class Reader:
     def __init__(self, database_url: str | None, archive: Archive | None = None) -> None:
         self._owns = archive is None  # the crawl's shared Archive is closed by the crawl
         self.archive = archive if archive is not None else Archive(database_url) if database_url else None
-        book = TemplateBook(self.archive.crawls.load_template, self.archive.crawls.save_template) if self.archive else None
+        book = (
+            TemplateBook(self.archive.crawls.load_template, self.archive.crawls.save_template)
+            if self.archive
+            else None
+        )
         self.extractor = Extractor(book)
         self.pages = 0
 
@@ -179,8 +204,12 @@ class ReadingWorker:
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method),
-                                            initializer=_worker_start, initargs=(self.database_url, os.getpid()))
+            self.pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_worker_start,
+                initargs=(self.database_url, os.getpid()),
+            )
         return self.pool
 
     def start(self) -> None:
@@ -218,4 +247,3 @@ class ReadingWorker:
             log.exception("the reading worker did not close cleanly")
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool, self.pid = None, None
-

@@ -13,18 +13,18 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from huunghi.crawler import settings as default_settings
 from huunghi.config import Config, load_config
-from huunghi.crawler.spiders.portal import PortalSpider
+from huunghi.crawler import settings as default_settings
 from huunghi.crawler.database import close_shared, shared
+from huunghi.crawler.spiders.portal import PortalSpider
 from huunghi.storage.archive import Archive, RunSummary
 
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
@@ -40,8 +40,13 @@ def scrapy_settings(config: Config, log_level: str = "WARNING") -> Settings:
     return settings
 
 
-def crawl(config: Config, sources: list[str] | None = None, progress: ProgressFn | None = None,
-          log_level: str = "WARNING", since: datetime | None = None) -> list[RunSummary]:
+def crawl(
+    config: Config,
+    sources: list[str] | None = None,
+    progress: ProgressFn | None = None,
+    log_level: str = "WARNING",
+    since: datetime | None = None,
+) -> list[RunSummary]:
     """Crawl the given (or all enabled) sources once, concurrently; returns one summary each."""
     chosen = config.enabled_sources(sources)
     with Archive(config.database_url) as archive:
@@ -87,6 +92,7 @@ def die_with_parent(parent_pid: int, database_url: str, poll_s: float = 0.5) -> 
     wait for every download in flight (a dripping server: minutes), so the runs are closed here
     and the process leaves at once; the reading worker dies with it (it watches its own parent).
     """
+
     def watch() -> None:
         while os.getppid() == parent_pid:
             time.sleep(poll_s)
@@ -116,8 +122,9 @@ RUNNING: set[multiprocessing.process.BaseProcess] = set()  # live crawl children
 _RUNNING_LOCK = threading.Lock()
 
 
-def crawl_in_subprocess(config_path: str | Path, sources: list[str] | None = None,
-                        timeout: float = 600) -> int:
+def crawl_in_subprocess(
+    config_path: str | Path, sources: list[str] | None = None, timeout: float = 600
+) -> int:
     """One crawl in a fresh (spawned) process; returns its exit code (-9 when it overran)."""
     ctx = multiprocessing.get_context("spawn")
     proc = ctx.Process(target=_child, args=(str(config_path), sources, os.getpid()), name="huunghi-crawl")

@@ -19,7 +19,9 @@ _HOST_PREFIX = re.compile(r"^(www\d?|m|amp|mobile)\.")
 _AMP_PATH = re.compile(r"(/amp)(?=/|$)|\.amp(?=\.html?$|$)|/amp\.html?$", re.I)
 
 
-def canonical_url(url: str, rel_canonical: str | None = None, aliases: Mapping[str, str] | None = None) -> str:
+def canonical_url(
+    url: str, rel_canonical: str | None = None, aliases: Mapping[str, str] | None = None
+) -> str:
     """Lower-case scheme and host, no default port, fragment or tracking parameters; a mirror
     host (``aliases``) is replaced by the source's own.
 
@@ -38,8 +40,11 @@ def canonical_url(url: str, rel_canonical: str | None = None, aliases: Mapping[s
         host = aliases[_bare_host(host)]
     port = parts.port
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING
+    ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
 
 
@@ -72,6 +77,9 @@ def url_key(url: str, aliases: Mapping[str, str] | None = None) -> str:
     if port is not None and port not in (80, 443):
         host = f"{host}:{port}"
     path = _AMP_PATH.sub("", parts.path or "/") or "/"
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                   if not k.lower().startswith("utm_") and k.lower() not in TRACKING | AMP_PARAMS)
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING | AMP_PARAMS
+    )
     return host + path + ("?" + urlencode(query) if query else "")

@@ -15,15 +15,15 @@ X-Huunghi-Delivery) so a receiver can drop such a repeat.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
-import asyncio
 import json
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -35,19 +35,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from huunghi.clock import HANOI
 from huunghi.config import Config, SubscriptionConfig
 from huunghi.fetchpolicy import check
+from huunghi.monitor.mail import deliver, new_message
 from huunghi.storage.archive import Archive, DeliveryRecord
 from huunghi.storage.health import describe
 from huunghi.storage.outbox import RETRY
 from huunghi.text.diff import render as render_diff
 from huunghi.text.query import Document, Node, matches, parse_query
 
-from huunghi.monitor.mail import deliver, new_message
-
 CURSOR = "alerts.planned_through_event"
 MAX_ATTEMPTS = RETRY.max_attempts  # one retry policy for alerts and digests (storage.outbox)
 WEBHOOK_TIMEOUT_S = 10.0
 WEBHOOK_DEADLINE_S = 30.0  # the whole delivery, however slowly the receiver drips its answer
-PASS_BUDGET_S = 60.0       # a sending pass hands back what it has not reached by then
+PASS_BUDGET_S = 60.0  # a sending pass hands back what it has not reached by then
 # a row still "sending" this long after its claim belongs to a pass that died (kill -9)
 STALE_AFTER_S = int(PASS_BUDGET_S + WEBHOOK_DEADLINE_S + 30)
 TEMPLATES = Path(__file__).parent / "templates"  # mail templates (Jinja2, HTML autoescaped), beside the web's
@@ -75,9 +74,10 @@ class Topic:
 
 def topics_of(config: Config) -> dict[str, Topic]:
     """The configured topics, plus the built-in "friendship-union" one unless redefined."""
-    return {t.name: Topic(t.name, parse_query(t.query), set(t.sources),
-                          {tuple(x.split(":", 1)) for x in t.tags})  # type: ignore[misc]
-            for t in config.topic_rules().values()}
+    return {
+        t.name: Topic(t.name, parse_query(t.query), set(t.sources), {tuple(x.split(":", 1)) for x in t.tags})  # type: ignore[misc]
+        for t in config.topic_rules().values()
+    }
 
 
 def notify_channel(url: str) -> str:
@@ -86,8 +86,11 @@ def notify_channel(url: str) -> str:
 
 
 def channels(sub: SubscriptionConfig) -> list[str]:
-    return ((["email"] if sub.email else []) + (["webhook"] if sub.webhook else [])
-            + [notify_channel(u) for u in sub.notify])
+    return (
+        (["email"] if sub.email else [])
+        + (["webhook"] if sub.webhook else [])
+        + [notify_channel(u) for u in sub.notify]
+    )
 
 
 def notify_url(sub: SubscriptionConfig, channel: str) -> str | None:
@@ -120,7 +123,9 @@ def plan(archive: Archive, config: Config, batch: int = 500) -> PlanReport:
                     if event.kind not in sub.events or (sub.sources and event.source not in sub.sources):
                         continue
                     if sub.topics and event.kind != "source_broken":
-                        if doc is None or not any(topics[t].matches(doc, event.source, tags) for t in sub.topics):
+                        if doc is None or not any(
+                            topics[t].matches(doc, event.source, tags) for t in sub.topics
+                        ):
                             continue
                     for channel in channels(sub):
                         if uow.outbox.deliveries.plan(event.id, sub.name, channel):
@@ -137,8 +142,8 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0
-    held: int = 0       # quiet hours, or a batch still gathering: sent later, not failed
-    messages: int = 0   # mails and notifications that left (a batch is one)
+    held: int = 0  # quiet hours, or a batch still gathering: sent later, not failed
+    messages: int = 0  # mails and notifications that left (a batch is one)
     errors: list[str] = field(default_factory=list)
 
 
@@ -161,13 +166,13 @@ def quiet_until(sub: SubscriptionConfig, now: datetime) -> datetime | None:
     end = local.replace(hour=h2, minute=m2, second=0, microsecond=0)
     if end <= local:
         end += timedelta(days=1)
-    return end.astimezone(timezone.utc)
+    return end.astimezone(UTC)
 
 
 def send_due(archive: Archive, config: Config, now: datetime | None = None) -> SendReport:
     """Send what is due: per (subscription, channel), one message per delivery ("each") or one
     for all of them ("batched"); quiet hours and gathering batches put deliveries back, uncounted."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     subs = {s.name: s for s in config.subscriptions}
     report = SendReport()
     dead: set[str] = set()  # endpoints that failed in this pass
@@ -185,7 +190,9 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
         sub = subs.get(name)
         if sub is None or (channel.startswith("apprise:") and notify_url(sub, channel) is None):
             for d in batch:
-                archive.outbox.deliveries.give_up(d.id, f"subscription {name!r} or its channel is no longer configured")
+                archive.outbox.deliveries.give_up(
+                    d.id, f"subscription {name!r} or its channel is no longer configured"
+                )
                 report.failed += 1
             continue
         later = quiet_until(sub, now) if human(channel) else None
@@ -199,11 +206,13 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
             report.held += len(batch)
             continue
         together = human(channel) and sub.mode == "batched"
-        for part in ([batch] if together else [[d] for d in batch]):
+        for part in [batch] if together else [[d] for d in batch]:
             target = {"email": f"smtp:{config.mail.smtp_host}", "webhook": sub.webhook}.get(channel, channel)
             if target in dead:
                 for d in part:
-                    archive.outbox.deliveries.defer(d.id, "endpoint failed earlier in this pass", now + backoff(1))
+                    archive.outbox.deliveries.defer(
+                        d.id, "endpoint failed earlier in this pass", now + backoff(1)
+                    )
                 report.deferred += len(part)
                 continue
             try:
@@ -234,13 +243,23 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
 
 
 def payload(d: DeliveryRecord, article: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"delivery": d.id, "event": d.event_id, "kind": d.kind, "subscription": d.subscription,
-                            **{k: v for k, v in d.data.items() if k != "diff"}}
+    body: dict[str, Any] = {
+        "delivery": d.id,
+        "event": d.event_id,
+        "kind": d.kind,
+        "subscription": d.subscription,
+        **{k: v for k, v in d.data.items() if k != "diff"},
+    }
     if d.kind == "changed":
         body["diff"] = d.data.get("diff", [])
     if article is not None:
-        body.update(source=article.source, title=article.title, lead=article.lead, url=article.url,
-                    story_id=article.story_id)
+        body.update(
+            source=article.source,
+            title=article.title,
+            lead=article.lead,
+            url=article.url,
+            story_id=article.story_id,
+        )
     return body
 
 
@@ -248,8 +267,13 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any, allow_private: bool = False,
-                 deadline_s: float = WEBHOOK_DEADLINE_S) -> None:
+def send_webhook(
+    sub: SubscriptionConfig,
+    d: DeliveryRecord,
+    article: Any,
+    allow_private: bool = False,
+    deadline_s: float = WEBHOOK_DEADLINE_S,
+) -> None:
     """POST one delivery; the fetch policy applies, and the whole exchange has ``deadline_s``.
 
     httpx's own timeout is per read, so a receiver dripping one byte at a time would hold the
@@ -258,8 +282,12 @@ def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any, allow
     """
     check(sub.webhook, allow_private=sub.allow_private or allow_private, resolve=True)
     body = json.dumps(payload(d, article), ensure_ascii=False, default=str).encode("utf-8")
-    headers = {"Content-Type": "application/json; charset=utf-8", "X-Huunghi-Event": d.kind,
-               "X-Huunghi-Delivery": str(d.id), "User-Agent": "Huunghi-alerts/0.1"}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Huunghi-Event": d.kind,
+        "X-Huunghi-Delivery": str(d.id),
+        "User-Agent": "Huunghi-alerts/0.1",
+    }
     secret = os.environ.get(sub.secret_env, "") if sub.secret_env else ""
     if secret:
         headers["X-Huunghi-Signature"] = sign(secret, body)
@@ -276,23 +304,43 @@ def send_webhook(sub: SubscriptionConfig, d: DeliveryRecord, article: Any, allow
 
     try:
         status = asyncio.run(bounded())
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         raise TimeoutError(f"no complete answer from {sub.webhook} within {deadline_s:.0f} s") from None
     if not 200 <= status < 300:
         raise RuntimeError(f"HTTP {status} from {sub.webhook}")
 
 
 WORDS = {
-    "vi": {"new": "Bài mới", "changed": "Đính chính", "removed": "Bài bị gỡ", "source_broken": "Nguồn lỗi",
-           "batch": "{n} thông báo", "more": "và {n} tin khác", "source": "Nguồn",
-           "portal": "Xem trên trang báo", "huunghi": "Xem trong Huunghi (sự kiện, các phiên bản)",
-           "failing": "Địa chỉ lỗi", "changes": "Thay đổi",
-           "homepage": "Trang nguồn", "removed_reason": "Lý do"},
-    "en": {"new": "New article", "changed": "Correction", "removed": "Article removed",
-           "source_broken": "Source broken", "batch": "{n} alerts", "more": "and {n} more",
-           "source": "Source", "portal": "Read on the portal", "huunghi": "Open in Huunghi (story, history)",
-           "failing": "Failing URL",
-           "changes": "Changes", "homepage": "Source home page", "removed_reason": "Reason"},
+    "vi": {
+        "new": "Bài mới",
+        "changed": "Đính chính",
+        "removed": "Bài bị gỡ",
+        "source_broken": "Nguồn lỗi",
+        "batch": "{n} thông báo",
+        "more": "và {n} tin khác",
+        "source": "Nguồn",
+        "portal": "Xem trên trang báo",
+        "huunghi": "Xem trong Huunghi (sự kiện, các phiên bản)",
+        "failing": "Địa chỉ lỗi",
+        "changes": "Thay đổi",
+        "homepage": "Trang nguồn",
+        "removed_reason": "Lý do",
+    },
+    "en": {
+        "new": "New article",
+        "changed": "Correction",
+        "removed": "Article removed",
+        "source_broken": "Source broken",
+        "batch": "{n} alerts",
+        "more": "and {n} more",
+        "source": "Source",
+        "portal": "Read on the portal",
+        "huunghi": "Open in Huunghi (story, history)",
+        "failing": "Failing URL",
+        "changes": "Changes",
+        "homepage": "Source home page",
+        "removed_reason": "Reason",
+    },
 }
 _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -311,7 +359,7 @@ class SourceInfo:
             self.homepages[src.name] = src.homepage or self.homepages.get(src.name, "")
 
     def label(self, name: str) -> str:
-        """"Thời Đại (thoidai)": the title people know, and the name to use on the command line."""
+        """ "Thời Đại (thoidai)": the title people know, and the name to use on the command line."""
         title = self.titles.get(name, "")
         return f"{title} ({name})" if title and title != name else name
 
@@ -323,8 +371,11 @@ class SourceInfo:
         huunghi_url = f"{base}/articles/{article.id}" if base and article else ""
         reason = ""
         if d.kind == "source_broken":
-            reason = describe(d.data["code"], d.data.get("params", {}), sub.language) if d.data.get("code") \
+            reason = (
+                describe(d.data["code"], d.data.get("params", {}), sub.language)
+                if d.data.get("code")
                 else str(d.data.get("reason", ""))
+            )
         elif d.kind == "removed":
             reason = str(d.data.get("reason", ""))
         published = ""
@@ -333,18 +384,38 @@ class SourceInfo:
         diff = d.data.get("diff", []) if d.kind == "changed" else []
         url = article.url if article else str(d.data.get("url") or self.homepages.get(source, ""))
         url = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link in a mail
-        title = article.title if article else (self.label(source) if d.kind == "source_broken"
-                                               else str(d.data.get("title", "")))
-        return {"id": d.id, "kind": d.kind, "label": words.get(d.kind, d.kind), "title": title, "url": url,
-                "source": self.label(source), "source_name": source,
-                "homepage": self.homepages.get(source, ""),
-                "huunghi_url": huunghi_url, "published": published, "lead": article.lead if article else "",
-                "reason": reason, "diff": render_diff(diff), "changes": diff, "record": article,
-                "story": (article.story_id or -article.id) if article else f"source:{source}",
-                "payload": {"source": source, "source_title": self.titles.get(source, ""),
-                            "source_label": self.label(source), "source_url": self.homepages.get(source, ""),
-                            "huunghi_url": huunghi_url, "url": url,
-                            **({"reason": reason, "reason_code": d.data.get("code", "")} if reason else {})}}
+        title = (
+            article.title
+            if article
+            else (self.label(source) if d.kind == "source_broken" else str(d.data.get("title", "")))
+        )
+        return {
+            "id": d.id,
+            "kind": d.kind,
+            "label": words.get(d.kind, d.kind),
+            "title": title,
+            "url": url,
+            "source": self.label(source),
+            "source_name": source,
+            "homepage": self.homepages.get(source, ""),
+            "huunghi_url": huunghi_url,
+            "published": published,
+            "lead": article.lead if article else "",
+            "reason": reason,
+            "diff": render_diff(diff),
+            "changes": diff,
+            "record": article,
+            "story": (article.story_id or -article.id) if article else f"source:{source}",
+            "payload": {
+                "source": source,
+                "source_title": self.titles.get(source, ""),
+                "source_label": self.label(source),
+                "source_url": self.homepages.get(source, ""),
+                "huunghi_url": huunghi_url,
+                "url": url,
+                **({"reason": reason, "reason_code": d.data.get("code", "")} if reason else {}),
+            },
+        }
 
 
 def render(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]]) -> tuple[str, str, str]:
@@ -356,13 +427,20 @@ def render(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]])
         if first["kind"] == "source_broken" and first["reason"]:
             subject += f" — {first['reason']}"
     else:
-        subject = f"[Huunghi] {words['batch'].format(n=len(items))}: {first['title']} " \
-                  f"{words['more'].format(n=len(items) - 1)}"
+        subject = (
+            f"[Huunghi] {words['batch'].format(n=len(items))}: {first['title']} "
+            f"{words['more'].format(n=len(items) - 1)}"
+        )
     groups: dict[Any, list[dict[str, Any]]] = {}
     for item in items:
         groups.setdefault(item["story"], []).append(item)
-    ctx = dict(subject=subject[:200], groups=list(groups.values()), w=words, language=sub.language,
-               subscription=sub.name)
+    ctx = dict(
+        subject=subject[:200],
+        groups=list(groups.values()),
+        w=words,
+        language=sub.language,
+        subscription=sub.name,
+    )
     text, html = _ENV.get_template("alert.txt").render(**ctx), _ENV.get_template("alert.html").render(**ctx)
     return subject[:200], text, html
 
@@ -370,8 +448,14 @@ def render(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]])
 def compose_items(config: Config, sub: SubscriptionConfig, items: list[dict[str, Any]]) -> EmailMessage:
     subject, text, html = render(config, sub, items)
     ids = ",".join(str(i["id"]) for i in items)
-    msg = new_message(config, subject, sub.email, f"delivery-{items[0]['id']}", X_Huunghi_Delivery=ids,
-                      X_Huunghi_Event=",".join(dict.fromkeys(i["kind"] for i in items)))
+    msg = new_message(
+        config,
+        subject,
+        sub.email,
+        f"delivery-{items[0]['id']}",
+        X_Huunghi_Delivery=ids,
+        X_Huunghi_Event=",".join(dict.fromkeys(i["kind"] for i in items)),
+    )
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg

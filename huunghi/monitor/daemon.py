@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,9 @@ def crawl_job(config_path: str, source: str) -> int:
     # source still "running" is one that process could not finish (stopped, killed, crashed).
     with Archive(config.database_url) as archive:
         if archive.crawls.interrupt_stale_runs(source):
-            log.warning("crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code)
+            log.warning(
+                "crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code
+            )
     return code
 
 
@@ -85,7 +87,8 @@ def log_in_hanoi_time(level: int) -> None:
     handler = logging.StreamHandler()
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     formatter.formatTime = lambda record, datefmt=None: (  # type: ignore[method-assign]
-        datetime.fromtimestamp(record.created, HANOI).strftime("%d/%m/%Y %H:%M:%S"))
+        datetime.fromtimestamp(record.created, HANOI).strftime("%d/%m/%Y %H:%M:%S")
+    )
     handler.setFormatter(formatter)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
@@ -101,7 +104,7 @@ class Daemon:
             jobstores={"default": jobstore(self.config)},
             executors={"default": ThreadPoolExecutor(max_workers=max(4, len(self.config.sources) + 2))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-            timezone=timezone.utc,
+            timezone=UTC,
         )
 
     def plan_jobs(self) -> list[str]:
@@ -109,17 +112,23 @@ class Daemon:
         cfg, path = self.config, str(self.config_path)
         wanted: dict[str, dict[str, Any]] = {}
         for src in cfg.enabled_sources():
-            wanted[f"crawl:{src.name}"] = dict(func=crawl_job, args=[path, src.name], trigger="interval",
-                                               seconds=src.interval_seconds or cfg.daemon.interval_seconds,
-                                               jitter=cfg.daemon.jitter_seconds or None)
-        wanted["alerts"] = dict(func=alerts_job, args=[path], trigger="interval",
-                                seconds=cfg.daemon.alerts_every_seconds)
-        wanted["digests"] = dict(func=digests_job, args=[path], trigger="interval",
-                                 seconds=cfg.daemon.digests_every_seconds)
+            wanted[f"crawl:{src.name}"] = dict(
+                func=crawl_job,
+                args=[path, src.name],
+                trigger="interval",
+                seconds=src.interval_seconds or cfg.daemon.interval_seconds,
+                jitter=cfg.daemon.jitter_seconds or None,
+            )
+        wanted["alerts"] = dict(
+            func=alerts_job, args=[path], trigger="interval", seconds=cfg.daemon.alerts_every_seconds
+        )
+        wanted["digests"] = dict(
+            func=digests_job, args=[path], trigger="interval", seconds=cfg.daemon.digests_every_seconds
+        )
         existing = {job.id: job for job in self.scheduler.get_jobs()}
         for job_id in set(existing) - set(wanted):
             self.scheduler.remove_job(job_id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for job_id, spec in wanted.items():
             # a new job runs at once; a known one keeps its schedule (replace_existing keeps the id unique)
             first = existing[job_id].next_run_time if job_id in existing else now

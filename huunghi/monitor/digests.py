@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
@@ -23,6 +23,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from huunghi.clock import HANOI as VN
 from huunghi.config import WEEKDAYS, Config, DigestConfig
+from huunghi.crawler.extract.tags import find_tags
+from huunghi.monitor.alerts import TEMPLATES, SourceInfo, topics_of
+from huunghi.monitor.mail import deliver, new_message
 from huunghi.storage.archive import Archive, ArticleSummary
 from huunghi.storage.health import describe
 from huunghi.text.collate import sort_key, sorted_vi
@@ -30,21 +33,33 @@ from huunghi.text.diff import render as render_diff
 from huunghi.text.normalize import fold
 from huunghi.text.query import Document
 
-from huunghi.crawler.extract.tags import find_tags
-from huunghi.monitor.alerts import TEMPLATES, SourceInfo, topics_of
-from huunghi.monitor.mail import deliver, new_message
-
 LABELS = {
-    "vi": {"subject": "Bản tin Huunghi {date}: {n} tin mới", "empty_subject": "Bản tin Huunghi {date}: không có tin mới",
-           "intro": "Tin mới từ {start} đến {end} (giờ Hà Nội)", "corrections": "Bài được đính chính",
-           "other": "Khác", "all": "Tất cả", "footer": "{articles} bài · {stories} sự kiện · {sources} nguồn",
-           "broken": "Nguồn đang lỗi", "nothing": "Không có tin mới trong kỳ này.", "read": "Đọc bài",
-           "unsubscribe": "Hủy nhận bản tin"},
-    "en": {"subject": "Huunghi digest {date}: {n} new stories", "empty_subject": "Huunghi digest {date}: nothing new",
-           "intro": "New from {start} to {end} (Hanoi time)", "corrections": "Corrected articles",
-           "other": "Other", "all": "All", "footer": "{articles} articles · {stories} stories · {sources} sources",
-           "broken": "Sources failing", "nothing": "Nothing new in this period.", "read": "Read",
-           "unsubscribe": "Unsubscribe"},
+    "vi": {
+        "subject": "Bản tin Huunghi {date}: {n} tin mới",
+        "empty_subject": "Bản tin Huunghi {date}: không có tin mới",
+        "intro": "Tin mới từ {start} đến {end} (giờ Hà Nội)",
+        "corrections": "Bài được đính chính",
+        "other": "Khác",
+        "all": "Tất cả",
+        "footer": "{articles} bài · {stories} sự kiện · {sources} nguồn",
+        "broken": "Nguồn đang lỗi",
+        "nothing": "Không có tin mới trong kỳ này.",
+        "read": "Đọc bài",
+        "unsubscribe": "Hủy nhận bản tin",
+    },
+    "en": {
+        "subject": "Huunghi digest {date}: {n} new stories",
+        "empty_subject": "Huunghi digest {date}: nothing new",
+        "intro": "New from {start} to {end} (Hanoi time)",
+        "corrections": "Corrected articles",
+        "other": "Other",
+        "all": "All",
+        "footer": "{articles} articles · {stories} stories · {sources} sources",
+        "broken": "Sources failing",
+        "nothing": "Nothing new in this period.",
+        "read": "Read",
+        "unsubscribe": "Unsubscribe",
+    },
 }
 
 
@@ -79,7 +94,7 @@ def last_due(digest: DigestConfig, now: datetime) -> datetime:
             due -= timedelta(days=7)
     elif due > local:
         due -= timedelta(days=1)
-    return due.astimezone(timezone.utc)
+    return due.astimezone(UTC)
 
 
 def period(digest: DigestConfig) -> timedelta:
@@ -101,7 +116,7 @@ class Correction:
     title: str
     url: str
     source: str
-    gist: str                                  # one line per change, for the text part
+    gist: str  # one line per change, for the text part
     changes: list[dict[str, str]] = field(default_factory=list)  # the same, for <del>/<ins> in HTML
 
 
@@ -126,8 +141,9 @@ class Content:
         return not self.stories and not self.corrections
 
 
-def build(archive: Archive, config: Config, digest: DigestConfig, from_event: int, to_event: int,
-          now: datetime) -> Content:
+def build(
+    archive: Archive, config: Config, digest: DigestConfig, from_event: int, to_event: int, now: datetime
+) -> Content:
     """What a digest says about the events (from_event, to_event]."""
     words = LABELS[digest.language]
     topics = topics_of(config)
@@ -150,15 +166,23 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
             continue
         doc = Document(article.title, article.lead, article.body_text)
         tags = set(archive.reads.tags(article.id))
-        topic = next((t.name for t in chosen if t.matches(doc, article.source, tags)), None) if chosen else words["all"]
+        topic = (
+            next((t.name for t in chosen if t.matches(doc, article.source, tags)), None)
+            if chosen
+            else words["all"]
+        )
         if topic is None:
             continue
         if event.kind == "changed":
             diff = event.data.get("diff", [])[:3]
             changes = [{k: clean(str(v))[:200] for k, v in d.items()} for d in diff]
-            corrected[article.id] = Correction(clean(article.title), safe_url(article.url),
-                                               titles.get(article.source, article.source),
-                                               clean(render_diff(diff, width=220)), changes)
+            corrected[article.id] = Correction(
+                clean(article.title),
+                safe_url(article.url),
+                titles.get(article.source, article.source),
+                clean(render_diff(diff, width=220)),
+                changes,
+            )
             continue
         story = article.story_id or -article.id
         if story in carried or story in seen_stories:
@@ -167,27 +191,41 @@ def build(archive: Archive, config: Config, digest: DigestConfig, from_event: in
         members = archive.stories.story_of(article.id) or [article]
         content.articles += len(members)
         content.sources |= {m.source for m in members}
-        first = min(members, key=lambda m: (m.published_at or m.first_seen))
-        place = main_place(first, members, {m.id: archive.reads.tags(m.id) for m in members}) or words["other"]
-        groups[topic][place].append(Entry(
-            story, clean(first.title), safe_url(first.url), first.published_at, excerpt(first),
-            list(dict.fromkeys(titles.get(m.source, m.source) for m in members))))
-    for topic in ([t.name for t in chosen] if chosen else [words["all"]]):
+        first = min(members, key=lambda m: m.published_at or m.first_seen)
+        place = (
+            main_place(first, members, {m.id: archive.reads.tags(m.id) for m in members}) or words["other"]
+        )
+        groups[topic][place].append(
+            Entry(
+                story,
+                clean(first.title),
+                safe_url(first.url),
+                first.published_at,
+                excerpt(first),
+                list(dict.fromkeys(titles.get(m.source, m.source) for m in members)),
+            )
+        )
+    for topic in [t.name for t in chosen] if chosen else [words["all"]]:
         if topic in groups:
             places = groups[topic]
-            content.groups[topic] = {p: sorted(places[p], key=lambda e: e.when or now, reverse=True)
-                                     for p in sorted(places, key=lambda p: (p == words["other"],
-                                                                            sort_key(p)))}
+            content.groups[topic] = {
+                p: sorted(places[p], key=lambda e: e.when or now, reverse=True)
+                for p in sorted(places, key=lambda p: (p == words["other"], sort_key(p)))
+            }
     content.corrections = list(corrected.values())
     verdicts = archive.crawls.source_health(now)
-    content.broken = [f"{info.label(name)}: {describe(h['code'], h['params'], digest.language)}"
-                      for name, h in verdicts.items() if h["health"] == "broken"]
+    content.broken = [
+        f"{info.label(name)}: {describe(h['code'], h['params'], digest.language)}"
+        for name, h in verdicts.items()
+        if h["health"] == "broken"
+    ]
     content.broken = sorted_vi(content.broken)
     return content
 
 
-def main_place(first: ArticleSummary, members: list[ArticleSummary],
-               tags: dict[int, list[tuple[str, str]]]) -> str | None:
+def main_place(
+    first: ArticleSummary, members: list[ArticleSummary], tags: dict[int, list[tuple[str, str]]]
+) -> str | None:
     """The province a story is about (else its country): the one its titles name most, then the
     one most of its articles name; a tie goes to the one named first in the leading article."""
     for kind in ("province", "country"):
@@ -216,8 +254,12 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(VN).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
-BUILTIN_TITLES = {"friendship-union": {"vi": "Hữu nghị và đối ngoại nhân dân",
-                                       "en": "Friendship and people-to-people diplomacy"}}
+BUILTIN_TITLES = {
+    "friendship-union": {
+        "vi": "Hữu nghị và đối ngoại nhân dân",
+        "en": "Friendship and people-to-people diplomacy",
+    }
+}
 
 
 def render(config: Config, digest: DigestConfig, content: Content, due_at: datetime) -> tuple[str, str, str]:
@@ -229,22 +271,41 @@ def render(config: Config, digest: DigestConfig, content: Content, due_at: datet
     sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
     unsubscribe = f"mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}"
     # a topic without a title is headed by the places or partners it filters on, before its slug
-    titles = {t.name: t.title or ", ".join(tag.split(":", 1)[1].strip() for tag in t.tags) for t in config.topics}
+    titles = {
+        t.name: t.title or ", ".join(tag.split(":", 1)[1].strip() for tag in t.tags) for t in config.topics
+    }
 
     def topic_title(name: str) -> str:
         return titles.get(name) or BUILTIN_TITLES.get(name, {}).get(digest.language) or name
 
-    ctx = dict(c=content, w=words, when=_when, subject=subject, unsubscribe=unsubscribe, topic_title=topic_title,
-               start=_when(content.start) or "—", end=_when(content.end))
-    return subject, _ENV.get_template("digest.txt").render(**ctx), _ENV.get_template("digest.html").render(**ctx)
+    ctx = dict(
+        c=content,
+        w=words,
+        when=_when,
+        subject=subject,
+        unsubscribe=unsubscribe,
+        topic_title=topic_title,
+        start=_when(content.start) or "—",
+        end=_when(content.end),
+    )
+    return (
+        subject,
+        _ENV.get_template("digest.txt").render(**ctx),
+        _ENV.get_template("digest.html").render(**ctx),
+    )
 
 
 def compose(config: Config, digest: DigestConfig, content: Content, due_at: datetime) -> EmailMessage:
     subject, text, html = render(config, digest, content, due_at)
     sender = parseaddr(config.mail.sender)[1] or "huunghi@localhost"
-    msg = new_message(config, subject, digest.email, f"digest-{digest.name}-{int(due_at.timestamp())}",
-                      List_Unsubscribe=f"<mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}>",
-                      X_Huunghi_Digest=digest.name)
+    msg = new_message(
+        config,
+        subject,
+        digest.email,
+        f"digest-{digest.name}-{int(due_at.timestamp())}",
+        List_Unsubscribe=f"<mailto:{sender}?subject={quote('unsubscribe ' + digest.name)}>",
+        X_Huunghi_Digest=digest.name,
+    )
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
@@ -274,18 +335,27 @@ def compose_due(archive: Archive, config: Config, now: datetime, report: DigestR
         to_event = archive.events.max_id()
         content = build(archive, config, digest, from_event, to_event, now)
         if content.empty and not digest.send_empty:
-            if archive.outbox.digests.plan(digest.name, due, from_event, to_event, "", b"", [], status="skipped"):
+            if archive.outbox.digests.plan(
+                digest.name, due, from_event, to_event, "", b"", [], status="skipped"
+            ):
                 report.skipped_empty.append(digest.name)
             continue
         msg = compose(config, digest, content, due)
-        if archive.outbox.digests.plan(digest.name, due, from_event, to_event, str(msg["Subject"]), bytes(msg),
-                                [s for s in content.stories if s > 0]):
+        if archive.outbox.digests.plan(
+            digest.name,
+            due,
+            from_event,
+            to_event,
+            str(msg["Subject"]),
+            bytes(msg),
+            [s for s in content.stories if s > 0],
+        ):
             report.composed.append(digest.name)
 
 
 def send_due(archive: Archive, config: Config, now: datetime | None = None) -> DigestReport:
     """Compose the digests whose time has come, then send every composed digest that is due."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report = DigestReport()
     compose_due(archive, config, now, report)
     for digest_id, name, message, attempts in archive.outbox.digests.claim(now):
@@ -304,7 +374,9 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> D
     return report
 
 
-def preview(archive: Archive, config: Config, name: str, since: datetime | None, now: datetime) -> tuple[str, Any]:
+def preview(
+    archive: Archive, config: Config, name: str, since: datetime | None, now: datetime
+) -> tuple[str, Any]:
     """The HTML a digest would have now, without recording anything."""
     digest = next(d for d in config.digests if d.name == name)
     if since is not None:

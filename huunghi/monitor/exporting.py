@@ -9,26 +9,51 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import IO, Any
 
+from huunghi.monitor.searching import article_json, iso, run, topic_query
 from huunghi.safetext import strip_controls
 from huunghi.storage.archive import Archive
 from huunghi.text.normalize import normalize
 
-from huunghi.monitor.searching import article_json, iso, run, topic_query
-
 ATOM = "http://www.w3.org/2005/Atom"
-CSV_FIELDS = ["id", "source", "url", "title", "lead", "body_text", "published_at", "updated_at", "author", "credit",
-              "section", "language", "versions", "first_seen", "last_seen", "story_id", "removed_at", "tags"]
+CSV_FIELDS = [
+    "id",
+    "source",
+    "url",
+    "title",
+    "lead",
+    "body_text",
+    "published_at",
+    "updated_at",
+    "author",
+    "credit",
+    "section",
+    "language",
+    "versions",
+    "first_seen",
+    "last_seen",
+    "story_id",
+    "removed_at",
+    "tags",
+]
 
 
-def write(archive: Archive, out: IO[str], fmt: str, since: datetime | None, until: datetime | None,
-          sources: list[str] | None) -> int:
+def write(
+    archive: Archive,
+    out: IO[str],
+    fmt: str,
+    since: datetime | None,
+    until: datetime | None,
+    sources: list[str] | None,
+) -> int:
     """Every article published in [since, until) (first seen, when its date is unknown), in the
     order they were stored, one per line or row; returns how many."""
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore") if fmt == "csv" else None
     if writer:
         writer.writeheader()
     count = 0
-    for article, tags in archive.reads.iter_articles(sources=sources, since=since, until=until, with_tags=True):
+    for article, tags in archive.reads.iter_articles(
+        sources=sources, since=since, until=until, with_tags=True
+    ):
         row = {**article_json(article), "tags": [f"{k}:{v}" for k, v in tags]}
         if writer:
             writer.writerow({**row, "tags": "; ".join(row["tags"])})

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from huunghi.config import Config
+
 if TYPE_CHECKING:
     from huunghi.storage.archive import Archive
     from huunghi.storage.records import SourceOverview

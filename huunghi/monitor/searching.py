@@ -8,19 +8,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from huunghi.storage.archive import Archive, ArticleSummary
-from huunghi.text.query import QueryError, parse_query
-from huunghi.storage.search.engine import ORDERS, Hit, SearchQuery, SearchResult
-
 from huunghi.clock import HANOI as VN
+from huunghi.storage.archive import Archive, ArticleSummary
+from huunghi.storage.search.engine import ORDERS, Hit, SearchQuery, SearchResult
+from huunghi.text.query import QueryError, parse_query
 
 MAX_LIMIT = 200
 GROUPS = ("", "story")
 STORY_READ = 3  # grouped by story: read this many articles per entry asked, as a story has a few
-MAX_OFFSET = 10_000       # nobody pages further; a larger offset is work for nothing
+MAX_OFFSET = 10_000  # nobody pages further; a larger offset is work for nothing
 MAX_WEB_QUERY_CHARS = 1000
-MAX_ID = 2**63 - 1        # the archive's ids are 64-bit
-YEARS = (1900, 2200)      # dates outside this are typing errors (and 9999-12-31 + 1 day overflows)
+MAX_ID = 2**63 - 1  # the archive's ids are 64-bit
+YEARS = (1900, 2200)  # dates outside this are typing errors (and 9999-12-31 + 1 day overflows)
 
 
 class BadRequest(ValueError):
@@ -60,10 +59,20 @@ def tag(value: str) -> tuple[str, str]:
     return kind.strip(), name.strip()
 
 
-def build_query(text: str = "", sources: list[str] | None = None, sections: list[str] | None = None,
-                tags: list[str] | None = None, story: int | None = None, date_from: str | None = None,
-                date_to: str | None = None, changed_since: str | None = None, order: str = "relevance",
-                limit: int = 20, offset: int = 0, group: str = "") -> SearchQuery:
+def build_query(
+    text: str = "",
+    sources: list[str] | None = None,
+    sections: list[str] | None = None,
+    tags: list[str] | None = None,
+    story: int | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    changed_since: str | None = None,
+    order: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    group: str = "",
+) -> SearchQuery:
     """A SearchQuery from strings as typed; ``BadRequest`` for anything that cannot be read."""
     if order not in ORDERS:
         raise BadRequest(f"order: {order!r} is not one of {', '.join(ORDERS)}")
@@ -73,8 +82,15 @@ def build_query(text: str = "", sources: list[str] | None = None, sections: list
         raise BadRequest(f"offset: between 0 and {MAX_OFFSET}")
     if story is not None and not 0 < story <= MAX_ID:
         raise BadRequest("story: no such story id")
-    typed = [text or "", *(sources or []), *(sections or []), *(tags or []), date_from or "", date_to or "",
-             changed_since or ""]
+    typed = [
+        text or "",
+        *(sources or []),
+        *(sections or []),
+        *(tags or []),
+        date_from or "",
+        date_to or "",
+        changed_since or "",
+    ]
     if any("\x00" in v for v in typed):  # PostgreSQL refuses NUL in text: a 400, not a 500
         raise BadRequest("tham số chứa ký tự NUL (a parameter contains a NUL character)")
     if len(text or "") > MAX_WEB_QUERY_CHARS:
@@ -85,11 +101,20 @@ def build_query(text: str = "", sources: list[str] | None = None, sections: list
         parse_query(text)
     except QueryError as exc:
         raise BadRequest(f"query {text!r}: {exc}") from None
-    return SearchQuery(text=text or "", sources=[s for s in sources or [] if s],
-                       sections=[s for s in sections or [] if s], tags=[tag(t) for t in tags or [] if t],
-                       story_id=story, date_from=day(date_from, "from"), date_to=day(date_to, "to", end=True),
-                       changed_since=day(changed_since, "changed since"), order=order, limit=limit, offset=offset,
-                       group=group or "")
+    return SearchQuery(
+        text=text or "",
+        sources=[s for s in sources or [] if s],
+        sections=[s for s in sections or [] if s],
+        tags=[tag(t) for t in tags or [] if t],
+        story_id=story,
+        date_from=day(date_from, "from"),
+        date_to=day(date_to, "to", end=True),
+        changed_since=day(changed_since, "changed since"),
+        order=order,
+        limit=limit,
+        offset=offset,
+        group=group or "",
+    )
 
 
 def run(archive: Archive, q: SearchQuery) -> SearchResult:
@@ -99,7 +124,7 @@ def run(archive: Archive, q: SearchQuery) -> SearchResult:
         result = archive.search(replace(q, limit=q.limit * STORY_READ, offset=q.offset * STORY_READ))
     except QueryError as exc:  # a query the engines cannot run (e.g. only a NOT)
         raise BadRequest(f"query {q.text!r}: {exc}") from None
-    result.hits = by_story(result.hits)[:q.limit]
+    result.hits = by_story(result.hits)[: q.limit]
     result.query = q
     return result
 
@@ -125,39 +150,80 @@ def iso(when: datetime | None) -> str | None:
 
 
 def article_json(a: ArticleSummary, with_body: bool = True) -> dict[str, Any]:
-    out = {"id": a.id, "source": a.source, "url": a.url, "title": a.title, "lead": a.lead,
-           "published_at": iso(a.published_at), "updated_at": iso(a.updated_at), "author": a.author,
-           "credit": a.credit, "section": a.section, "language": a.language, "versions": a.versions,
-           "first_seen": iso(a.first_seen), "last_seen": iso(a.last_seen), "story_id": a.story_id,
-           "removed_at": iso(a.removed_at), "images": a.images, "published_source": a.published_source}
+    out = {
+        "id": a.id,
+        "source": a.source,
+        "url": a.url,
+        "title": a.title,
+        "lead": a.lead,
+        "published_at": iso(a.published_at),
+        "updated_at": iso(a.updated_at),
+        "author": a.author,
+        "credit": a.credit,
+        "section": a.section,
+        "language": a.language,
+        "versions": a.versions,
+        "first_seen": iso(a.first_seen),
+        "last_seen": iso(a.last_seen),
+        "story_id": a.story_id,
+        "removed_at": iso(a.removed_at),
+        "images": a.images,
+        "published_source": a.published_source,
+    }
     if with_body:
         out["body_text"] = a.body_text
     return out
 
 
 def hit_json(h: Hit, grouped: bool = False) -> dict[str, Any]:
-    out = {**article_json(h.article, with_body=False), "score": h.score, "snippet": h.snippet,
-           "snippet_html": h.snippet_html, "title_html": h.title_html,
-           "tags": [f"{k}:{v}" for k, v in h.tags]}
+    out = {
+        **article_json(h.article, with_body=False),
+        "score": h.score,
+        "snippet": h.snippet,
+        "snippet_html": h.snippet_html,
+        "title_html": h.title_html,
+        "tags": [f"{k}:{v}" for k, v in h.tags],
+    }
     if grouped:  # the story's sources, this article first; absent unless asked, so the shape stays
-        out["sources"] = [{"id": x.article.id, "source": x.article.source, "url": x.article.url,
-                           "title": x.article.title, "published_at": iso(x.article.published_at)}
-                          for x in (h, *h.also)]
+        out["sources"] = [
+            {
+                "id": x.article.id,
+                "source": x.article.source,
+                "url": x.article.url,
+                "title": x.article.title,
+                "published_at": iso(x.article.published_at),
+            }
+            for x in (h, *h.also)
+        ]
     return out
 
 
 def result_json(r: SearchResult) -> dict[str, Any]:
     q = r.query
-    return {"query": {"text": q.text, "sources": q.sources, "sections": q.sections,
-                      "tags": [f"{k}:{v}" for k, v in q.tags], "story": q.story_id, "from": iso(q.date_from),
-                      "to": iso(q.date_to), "changed_since": iso(q.changed_since), "order": q.order,
-                      "limit": q.limit, "offset": q.offset},
-            "total": r.total, "total_exact": r.total_exact, "windowed": r.windowed, "took_ms": round(r.took_ms, 2),
-            "hits": [hit_json(h, q.group == "story") for h in r.hits],
-            **({"group": q.group} if q.group else {}),
-            # only when the syllables stood apart ("44 bài có các từ rời nhau"): a result read as
-            # typed keeps the shape it always had
-            **({"reading": r.reading} if r.reading == "loose" else {})}
+    return {
+        "query": {
+            "text": q.text,
+            "sources": q.sources,
+            "sections": q.sections,
+            "tags": [f"{k}:{v}" for k, v in q.tags],
+            "story": q.story_id,
+            "from": iso(q.date_from),
+            "to": iso(q.date_to),
+            "changed_since": iso(q.changed_since),
+            "order": q.order,
+            "limit": q.limit,
+            "offset": q.offset,
+        },
+        "total": r.total,
+        "total_exact": r.total_exact,
+        "windowed": r.windowed,
+        "took_ms": round(r.took_ms, 2),
+        "hits": [hit_json(h, q.group == "story") for h in r.hits],
+        **({"group": q.group} if q.group else {}),
+        # only when the syllables stood apart ("44 bài có các từ rời nhau"): a result read as
+        # typed keeps the shape it always had
+        **({"reading": r.reading} if r.reading == "loose" else {}),
+    }
 
 
 def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
@@ -167,14 +233,33 @@ def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
     a = archive.reads.article(article_id)
     if a is None:
         return None
-    story = [article_json(o, with_body=False) for o in archive.stories.story_of(article_id) if o.id != article_id]
-    versions = [{"version": v["version"], "fetched_at": iso(v["fetched_at"]), "title": v["title"],
-                 "published_at": iso(v["published_at"]), "diff": v["diff"]} for v in archive.reads.versions(article_id)]
-    return {**article_json(a), "tags": [f"{k}:{v}" for k, v in archive.reads.tags(article_id)], "story": story,
-            "history": versions}
+    story = [
+        article_json(o, with_body=False) for o in archive.stories.story_of(article_id) if o.id != article_id
+    ]
+    versions = [
+        {
+            "version": v["version"],
+            "fetched_at": iso(v["fetched_at"]),
+            "title": v["title"],
+            "published_at": iso(v["published_at"]),
+            "diff": v["diff"],
+        }
+        for v in archive.reads.versions(article_id)
+    ]
+    return {
+        **article_json(a),
+        "tags": [f"{k}:{v}" for k, v in archive.reads.tags(article_id)],
+        "story": story,
+        "history": versions,
+    }
 
 
 def topic_query(topic: Any, limit: int = 50) -> SearchQuery:
     """A topic rule ([[topics]] or the built-in one) as a search, newest first: its Atom feed."""
-    return SearchQuery(text=topic.query, sources=list(topic.sources),
-                       tags_any=[tag(t) for t in topic.tags], order="date", limit=limit)
+    return SearchQuery(
+        text=topic.query,
+        sources=list(topic.sources),
+        tags_any=[tag(t) for t in topic.tags],
+        order="date",
+        limit=limit,
+    )

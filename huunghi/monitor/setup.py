@@ -18,7 +18,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from huunghi.config import ConfigError, Config, TopicConfig, parse_config
+from huunghi.config import Config, ConfigError, TopicConfig, parse_config
 from huunghi.monitor.starter import STARTER
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -28,13 +28,15 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 def check_slug(value: str, what: str = "name") -> str:
     """A source or topic name goes into the file as a value and into commands: letters only."""
     if not SLUG.fullmatch(value or ""):
-        raise ConfigError(f"{what} {value!r}: chỉ dùng chữ thường không dấu, số, '-', '_' hoặc '.' "
-                          "(lower-case letters, digits, '-', '_', '.')")
+        raise ConfigError(
+            f"{what} {value!r}: chỉ dùng chữ thường không dấu, số, '-', '_' hoặc '.' "
+            "(lower-case letters, digits, '-', '_', '.')"
+        )
     return value
 
 
 def slugify(text: str) -> str:
-    """"Thanh Hóa" -> "thanh-hoa": a name for a topic the user only gave as words."""
+    """ "Thanh Hóa" -> "thanh-hoa": a name for a topic the user only gave as words."""
     from huunghi.text.normalize import fold
 
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-") or "topic"
@@ -93,12 +95,12 @@ class InitAnswers:
     """What `huunghi init` asks; empty fields leave that part out."""
 
     mail_to: list[str] = field(default_factory=list)
-    smtp: str = ""                 # host[:port]; empty: mail goes to the outbox folder as .eml files
+    smtp: str = ""  # host[:port]; empty: mail goes to the outbox folder as .eml files
     sender: str = ""
-    topic: str = ""                # a query, e.g. '"thanh hóa" hữu nghị'
+    topic: str = ""  # a query, e.g. '"thanh hóa" hữu nghị'
     topic_name: str = ""
-    topic_title: str = ""          # how digests head it (default: the query's words)
-    digest_at: str = ""            # HH:MM Hanoi time; empty: no digest
+    topic_title: str = ""  # how digests head it (default: the query's words)
+    digest_at: str = ""  # HH:MM Hanoi time; empty: no digest
     database_url: str = ""
 
 
@@ -110,8 +112,11 @@ def _comment_table(table: Table, *lines: str) -> None:
 def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
     """[mail], a first [[topics]], a [[subscriptions]] and a daily [[digests]], each commented."""
     mail = tomlkit.table()
-    _comment_table(mail, "Where alerts and digests go. No smtp_host: each mail is written as an .eml file",
-                   "in the outbox folder (beside this file) instead of being sent.")
+    _comment_table(
+        mail,
+        "Where alerts and digests go. No smtp_host: each mail is written as an .eml file",
+        "in the outbox folder (beside this file) instead of being sent.",
+    )
     if answers.smtp:
         host, _, port = answers.smtp.partition(":")
         mail.add("smtp_host", host)
@@ -127,8 +132,11 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
     if answers.topic:
         topic_name = check_slug(answers.topic_name or slugify(answers.topic), "topic name")
         topic = tomlkit.table()
-        _comment_table(topic, 'A topic: words, "phrases", OR, NOT/-word, (…). Try it first:',
-                       f"  huunghi topics test '{answers.topic}'")
+        _comment_table(
+            topic,
+            'A topic: words, "phrases", OR, NOT/-word, (…). Try it first:',
+            f"  huunghi topics test '{answers.topic}'",
+        )
         topic.add("name", topic_name)
         topic.add("title", answers.topic_title or " ".join(answers.topic.replace('"', " ").split()))
         topic.add("query", answers.topic)
@@ -138,8 +146,11 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
             if not EMAIL.fullmatch(address):
                 raise ConfigError(f"--mail-to {address!r}: không phải địa chỉ e-mail (not an e-mail address)")
         sub = tomlkit.table()
-        _comment_table(sub, "Alerts: a mail when an article of the topic appears, is corrected or removed,",
-                       "and when a source breaks.")
+        _comment_table(
+            sub,
+            "Alerts: a mail when an article of the topic appears, is corrected or removed,",
+            "and when a source breaks.",
+        )
         sub.add("name", "desk")
         sub.add("events", ["new", "changed", "removed", "source_broken"])
         sub.add("topics", [topic_name] if topic_name else [])
@@ -147,8 +158,11 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
         _aot(doc, "subscriptions").append(sub)
         if answers.digest_at:
             digest = tomlkit.table()
-            _comment_table(digest, "A daily digest of the new stories, at this time (Asia/Ho_Chi_Minh).",
-                           "See it before it is sent: huunghi digest preview daily")
+            _comment_table(
+                digest,
+                "A daily digest of the new stories, at this time (Asia/Ho_Chi_Minh).",
+                "See it before it is sent: huunghi digest preview daily",
+            )
             digest.add("name", "daily")
             digest.add("email", list(answers.mail_to))
             digest.add("topics", [topic_name] if topic_name else [])
@@ -181,8 +195,16 @@ def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None
     web = tomlkit.table()
     web.add("demo", True)
     doc.add("web", web)
-    add_alerting(doc, InitAnswers(mail_to=["ban-doi-ngoai@localhost"], topic='"thanh hóa" OR "hữu nghị"',
-                                  topic_name="huu-nghi", topic_title="Hữu nghị", digest_at="07:00"))
+    add_alerting(
+        doc,
+        InitAnswers(
+            mail_to=["ban-doi-ngoai@localhost"],
+            topic='"thanh hóa" OR "hữu nghị"',
+            topic_name="huu-nghi",
+            topic_title="Hữu nghị",
+            digest_at="07:00",
+        ),
+    )
     for i, source in enumerate(sources or []):
         table = tomlkit.table()
         if i == 0:
@@ -226,8 +248,14 @@ def set_paused(path: Path, name: str, paused: bool) -> Config:
 
 
 # -- topics test ----------------------------------------------------------------------------
-def topic_test(archive: Any, cfg: Config, query: str, sources: list[str] | None = None,
-               tags: list[str] | None = None, limit: int = 10) -> Any:
+def topic_test(
+    archive: Any,
+    cfg: Config,
+    query: str,
+    sources: list[str] | None = None,
+    tags: list[str] | None = None,
+    limit: int = 10,
+) -> Any:
     """What a topic rule would have matched in the archive: the same search its Atom feed runs."""
     from huunghi.config import _check_rules
     from huunghi.monitor.searching import run, topic_query

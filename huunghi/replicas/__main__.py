@@ -11,7 +11,9 @@ from .server import ReplicaSet
 def main() -> None:
     with ReplicaSet(faults="--faults" in sys.argv) as replicas:
         for name, portal in replicas.portals.items():
-            print(f"{name:8} {portal.base}/  feed {portal.base}/rss/home.rss  sitemap {portal.base}/sitemap.xml")
+            print(
+                f"{name:8} {portal.base}/  feed {portal.base}/rss/home.rss  sitemap {portal.base}/sitemap.xml"
+            )
         try:
             while True:
                 time.sleep(3600)

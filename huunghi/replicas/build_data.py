@@ -137,8 +137,10 @@ def parse_tables(text: str) -> dict[str, Any]:
             blocks.append({"type": "p", "text": line})
     rest = lines[end:]
     singles = [
-        ln for ln in rest
-        if ln not in SECTION_MARKERS and ln not in ("Bờ cõi biển đảo", "Multimedia")
+        ln
+        for ln in rest
+        if ln not in SECTION_MARKERS
+        and ln not in ("Bờ cõi biển đảo", "Multimedia")
         and not ln.startswith("Miền đất - Con người")
     ]
     return {
@@ -147,12 +149,21 @@ def parse_tables(text: str) -> dict[str, Any]:
         "lead": blocks[0]["text"],
         "blocks": blocks[1:],
         "author": "",
-        "sidebar": {"items": [{"title": t, "summary": ""} for t in singles], "infographics": [], "videos": []},
+        "sidebar": {
+            "items": [{"title": t, "summary": ""} for t in singles],
+            "infographics": [],
+            "videos": [],
+        },
     }
 
 
-PARSERS = {"000": parse_thoidai, "001": parse_thoidai, "004": parse_thoidai,
-           "002": parse_provincial, "003": parse_tables}
+PARSERS = {
+    "000": parse_thoidai,
+    "001": parse_thoidai,
+    "004": parse_thoidai,
+    "002": parse_provincial,
+    "003": parse_tables,
+}
 
 
 def build(seed_dir: Path) -> dict[str, Any]:

@@ -68,9 +68,21 @@ class PortalCatalog:
         """Every sidebar, rail and widget text a page of this portal may carry that is not part
         of ``article`` (other articles' titles and leads included: trap 1)."""
         items = [i["title"] for i in self.sidebar_items] + [i["summary"] for i in self.sidebar_items]
-        items += [a.title for a in self.articles if a is not article] + [a.lead for a in self.articles if a is not article]
-        items += self.infographics + self.videos + ["aa", "Xin chờ trong giây lát...", "Phiên bản di động",
-                                                    "Tin bài liên quan", "Các tin bài khác", "Đọc nhiều"]
+        items += [a.title for a in self.articles if a is not article] + [
+            a.lead for a in self.articles if a is not article
+        ]
+        items += (
+            self.infographics
+            + self.videos
+            + [
+                "aa",
+                "Xin chờ trong giây lát...",
+                "Phiên bản di động",
+                "Tin bài liên quan",
+                "Các tin bài khác",
+                "Đọc nhiều",
+            ]
+        )
         own = article.text
         return {t for t in items if t and t not in own}
 
@@ -119,9 +131,16 @@ def _reword(paragraph: str, rng: random.Random) -> str:
 
 
 def _derived(
-    start_id: int, count: int, titles: list[dict[str, str]], paragraphs: list[str],
-    images: list[dict[str, str]], section: tuple[str, ...], newest: datetime, stride: int,
-    credit: str, authors: tuple[str, ...],
+    start_id: int,
+    count: int,
+    titles: list[dict[str, str]],
+    paragraphs: list[str],
+    images: list[dict[str, str]],
+    section: tuple[str, ...],
+    newest: datetime,
+    stride: int,
+    credit: str,
+    authors: tuple[str, ...],
 ) -> list[ReplicaArticle]:
     """Articles built from sidebar headlines and seed paragraphs; each body is a distinct mix.
 
@@ -139,12 +158,18 @@ def _derived(
         blocks: list[dict[str, str]] = [{"type": "p", "text": p} for p in picks]
         image = images[(k * 3) % len(images)]
         blocks.insert(1, {"type": "img", "alt": image.get("alt", ""), "caption": image["caption"]})
-        out.append(ReplicaArticle(
-            id=start_id + k, title=item["title"], lead=lead, blocks=tuple(blocks),
-            author=authors[k % len(authors)], credit=credit,
-            published=newest - timedelta(days=2 * k + 1, hours=3 * k, minutes=7 * k),
-            section=section,
-        ))
+        out.append(
+            ReplicaArticle(
+                id=start_id + k,
+                title=item["title"],
+                lead=lead,
+                blocks=tuple(blocks),
+                author=authors[k % len(authors)],
+                credit=credit,
+                published=newest - timedelta(days=2 * k + 1, hours=3 * k, minutes=7 * k),
+                section=section,
+            )
+        )
     return out
 
 
@@ -159,9 +184,16 @@ def build_catalogs() -> dict[str, PortalCatalog]:
 
     thoidai_real = [
         ReplicaArticle(
-            id=id_, title=s["title"], lead=s["lead"], blocks=tuple(s["blocks"]), author=s["author"],
-            credit="", published=_parse_thoidai_time(s["time"]), section=tuple(s["breadcrumb"]),
-            top_related=tuple(s["top_related"]), seed=key,
+            id=id_,
+            title=s["title"],
+            lead=s["lead"],
+            blocks=tuple(s["blocks"]),
+            author=s["author"],
+            credit="",
+            published=_parse_thoidai_time(s["time"]),
+            section=tuple(s["breadcrumb"]),
+            top_related=tuple(s["top_related"]),
+            seed=key,
         )
         for key, id_ in (("000", 218974), ("001", 217650), ("004", 201133))
         for s in [seeds[key]]
@@ -174,10 +206,19 @@ def build_catalogs() -> dict[str, PortalCatalog]:
     real_titles = {a.title for a in thoidai_real}
     td_titles = [i for i in td_items if i["title"] not in real_titles]
     thoidai = PortalCatalog(
-        name="thoidai", layout="thoidai",
-        articles=thoidai_real + _derived(
-            219001, 9, td_titles, paragraphs, images, td_section,
-            datetime(2026, 3, 17, 16, 40, tzinfo=VN), 7, "",
+        name="thoidai",
+        layout="thoidai",
+        articles=thoidai_real
+        + _derived(
+            219001,
+            9,
+            td_titles,
+            paragraphs,
+            images,
+            td_section,
+            datetime(2026, 3, 17, 16, 40, tzinfo=VN),
+            7,
+            "",
             ("Minh Thái (tổng hợp)", "Kim Hảo (t/h)", "Ngọc Châu", "Thu Hà"),
         ),
         sidebar_items=td_items,
@@ -187,33 +228,65 @@ def build_catalogs() -> dict[str, PortalCatalog]:
 
     s2 = seeds["002"]
     provincial_real = ReplicaArticle(
-        id=276512, title=s2["title"], lead=s2["lead"], blocks=tuple(s2["blocks"]), author=s2["author"],
-        credit="", published=datetime.fromisoformat(s2["date"] + "T21:05:00+07:00"),
-        section=("Thời sự", "Đối ngoại"), seed="002",
+        id=276512,
+        title=s2["title"],
+        lead=s2["lead"],
+        blocks=tuple(s2["blocks"]),
+        author=s2["author"],
+        credit="",
+        published=datetime.fromisoformat(s2["date"] + "T21:05:00+07:00"),
+        section=("Thời sự", "Đối ngoại"),
+        seed="002",
     )
     prov_titles = [i for i in td_items[len(td_items) // 2 :] if i["title"] not in real_titles]
     provincial = PortalCatalog(
-        name="baotinh", layout="provincial",
-        articles=[provincial_real] + _derived(
-            276400, 5, prov_titles[::-1], paragraphs[::-1], images, ("Thời sự", "Đối ngoại"),
-            datetime(2026, 2, 27, 9, 15, tzinfo=VN), 5, "", ("Lê Hợi", "Minh Hiếu", "Thanh Hà"),
+        name="baotinh",
+        layout="provincial",
+        articles=[provincial_real]
+        + _derived(
+            276400,
+            5,
+            prov_titles[::-1],
+            paragraphs[::-1],
+            images,
+            ("Thời sự", "Đối ngoại"),
+            datetime(2026, 2, 27, 9, 15, tzinfo=VN),
+            5,
+            "",
+            ("Lê Hợi", "Minh Hiếu", "Thanh Hà"),
         ),
         sidebar_items=td_items[::-1],
     )
 
     s3 = seeds["003"]
     tables_real = ReplicaArticle(
-        id=305187, title=s3["title"], lead=s3["lead"], blocks=tuple(s3["blocks"]), author="Thu Trang",
-        credit="Theo Báo Nghệ An", published=datetime(2025, 2, 3, 14, 35, tzinfo=VN),
-        section=("Đối ngoại nhân dân",), seed="003",
+        id=305187,
+        title=s3["title"],
+        lead=s3["lead"],
+        blocks=tuple(s3["blocks"]),
+        author="Thu Trang",
+        credit="Theo Báo Nghệ An",
+        published=datetime(2025, 2, 3, 14, 35, tzinfo=VN),
+        section=("Đối ngoại nhân dân",),
+        seed="003",
     )
     singles = [i for i in s3["sidebar"]["items"] if not i["title"].startswith(("[", "Đêm"))]
     titled = [{"title": i["title"], "summary": ""} for i in singles[:6]]
     tables = PortalCatalog(
-        name="quocte", layout="tables",
-        articles=[tables_real] + _derived(
-            305100, 6, titled, paragraphs[3:], images, ("Đối ngoại nhân dân",),
-            datetime(2026, 1, 30, 11, 0, tzinfo=VN), 11, "Nguồn: TTXVN", ("Thu Trang", "Hoàng Anh"),
+        name="quocte",
+        layout="tables",
+        articles=[tables_real]
+        + _derived(
+            305100,
+            6,
+            titled,
+            paragraphs[3:],
+            images,
+            ("Đối ngoại nhân dân",),
+            datetime(2026, 1, 30, 11, 0, tzinfo=VN),
+            11,
+            "Nguồn: TTXVN",
+            ("Thu Trang", "Hoàng Anh"),
         ),
         sidebar_items=[{"title": i["title"], "summary": ""} for i in singles],
         videos=[i["title"] for i in s3["sidebar"]["items"] if i["title"].startswith("[")],
@@ -223,20 +296,38 @@ def build_catalogs() -> dict[str, PortalCatalog]:
     others = [i for i in td_items if i not in dashed and i["title"] not in real_titles]
     old_titles = (dashed + others[::2])[:8]
     oldtable = PortalCatalog(
-        name="baocu", layout="oldtable",
+        name="baocu",
+        layout="oldtable",
         articles=_derived(
-            410200, len(old_titles), old_titles, paragraphs[2:], images, ("Thời sự", "Đối ngoại"),
-            datetime(2025, 3, 12, 9, 15, tzinfo=VN), 9, "", ("Quang Minh", "Hà Linh", "Văn Tùng"),
+            410200,
+            len(old_titles),
+            old_titles,
+            paragraphs[2:],
+            images,
+            ("Thời sự", "Đối ngoại"),
+            datetime(2025, 3, 12, 9, 15, tzinfo=VN),
+            9,
+            "",
+            ("Quang Minh", "Hà Linh", "Văn Tùng"),
         ),
         sidebar_items=td_items[1::3],
     )
     # An old CMS whose body is one block of <br><br> paragraphs.
     cms_titles = [i for i in others[1::2] if i not in old_titles][:6]
     oldcms = PortalCatalog(
-        name="tinxua", layout="oldcms",
+        name="tinxua",
+        layout="oldcms",
         articles=_derived(
-            520300, len(cms_titles), cms_titles, paragraphs[::-1][4:], images, ("Hữu nghị",),
-            datetime(2015, 1, 8, 16, 30, tzinfo=VN), 13, "", ("Nguyễn Hòa", "Trần Mai"),
+            520300,
+            len(cms_titles),
+            cms_titles,
+            paragraphs[::-1][4:],
+            images,
+            ("Hữu nghị",),
+            datetime(2015, 1, 8, 16, 30, tzinfo=VN),
+            13,
+            "",
+            ("Nguyễn Hòa", "Trần Mai"),
         ),
         sidebar_items=td_items[2::4],
     )

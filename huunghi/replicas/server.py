@@ -14,9 +14,9 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 from . import templates as T
 from .catalog import PortalCatalog, ReplicaArticle, build_catalogs
@@ -45,7 +45,9 @@ class Portal:
     delay: float = 0.0  # seconds before each article page (a slow portal)
     down: bool = False  # answer HTTP 500 to everything but robots.txt (a host broken all day)
     extra_links: list[tuple[str, str]] = field(default_factory=list)  # (title, path) added to the feed
-    throttled: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # id → (status, Retry-After) answers first
+    throttled: dict[int, list[tuple[int, str]]] = field(
+        default_factory=dict
+    )  # id → (status, Retry-After) answers first
     hit_times: dict[str, list[float]] = field(default_factory=dict)
     _visits: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,8 +83,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet
         return
 
-    def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-              length: int | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", length: int | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -117,22 +120,37 @@ class Handler(BaseHTTPRequestHandler):
         p.count(path)
         route: Callable[[str], bool] = lambda prefix: path == prefix
         if route("/robots.txt"):
-            return self._send(200, (ROBOTS + f"Sitemap: {p.base}/sitemap.xml\n").encode(), "text/plain; charset=utf-8")
+            return self._send(
+                200, (ROBOTS + f"Sitemap: {p.base}/sitemap.xml\n").encode(), "text/plain; charset=utf-8"
+            )
         if route("/rss/home.rss"):
-            return self._send_validated(T.render_feed(p.catalog, p.base, p.feed_extra() + p.extra_links).encode(),
-                                        "application/rss+xml; charset=utf-8")
+            return self._send_validated(
+                T.render_feed(p.catalog, p.base, p.feed_extra() + p.extra_links).encode(),
+                "application/rss+xml; charset=utf-8",
+            )
         if p.down:
             return self._send(500, b"<h1>500 Internal Server Error</h1>")
         if route("/rss/mirror.rss"):  # the same articles, linked through a mirror host name
             mirror = p.base.replace("127.0.0.1", "localhost")
-            return self._send(200, T.render_feed(p.catalog, mirror, []).encode(), "application/rss+xml; charset=utf-8")
-        if path.startswith("/rss/bench.rss"):  # N article URLs (?v=i variants of the catalogue), for bench/crawl.py
+            return self._send(
+                200, T.render_feed(p.catalog, mirror, []).encode(), "application/rss+xml; charset=utf-8"
+            )
+        if path.startswith(
+            "/rss/bench.rss"
+        ):  # N article URLs (?v=i variants of the catalogue), for bench/crawl.py
             n = int(path.partition("n=")[2] or 100)
             arts = p.catalog.articles
-            items = "".join(f"<item><title>{i}</title><link>{p.base}{T.article_path(p.catalog, arts[i % len(arts)])}"
-                            f"?v={i}</link></item>" for i in range(n))
-            return self._send(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}'
-                                   "</channel></rss>".encode(), "application/rss+xml; charset=utf-8")
+            items = "".join(
+                f"<item><title>{i}</title><link>{p.base}{T.article_path(p.catalog, arts[i % len(arts)])}"
+                f"?v={i}</link></item>"
+                for i in range(n)
+            )
+            return self._send(
+                200,
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}'
+                "</channel></rss>".encode(),
+                "application/rss+xml; charset=utf-8",
+            )
         if route("/sitemap.xml"):
             return self._send_validated(T.render_sitemap_index(p.base).encode(), "application/xml")
         if route("/sitemaps/articles.xml"):
@@ -161,14 +179,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return None
             if gone:
-                return self._send(gone, b"<html><body><h1>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>")
+                return self._send(
+                    gone,
+                    b"<html><body><h1>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>",
+                )
             article = p.edits.get(article.id, article)
             if p.delay:
                 time.sleep(p.delay)
             return self._send(200, T.render_article(p.catalog, article, p.base, p.rng()).encode())
         if path == "/":
             return self._send(200, T.render_listing(p.catalog, 1, p.base, p.rng()).encode())
-        return self._send(404, b"<html><body><h1>404 - Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>")
+        return self._send(
+            404, b"<html><body><h1>404 - Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>"
+        )
 
     def _listing_page(self, path: str) -> int | None:
         first = T.listing_path(self.portal.catalog, 1)
@@ -208,14 +231,15 @@ class ReplicaSet:
         self.portals = {name: Portal(cat, faults=faults) for name, cat in build_catalogs().items()}
         self._servers: list[ThreadingHTTPServer] = []
 
-    def start(self) -> "ReplicaSet":
+    def start(self) -> ReplicaSet:
         for portal in self.portals.values():
             handler = type(f"Handler_{portal.catalog.name}", (Handler,), {"portal": portal})
             server = ThreadingHTTPServer((self.host, 0), handler)
             server.daemon_threads = True
             portal.base = f"http://{self.host}:{server.server_address[1]}"
-            threading.Thread(target=server.serve_forever, name=f"replica-{portal.catalog.name}",
-                             daemon=True).start()
+            threading.Thread(
+                target=server.serve_forever, name=f"replica-{portal.catalog.name}", daemon=True
+            ).start()
             self._servers.append(server)
         return self
 
@@ -225,7 +249,7 @@ class ReplicaSet:
             server.server_close()
         self._servers.clear()
 
-    def __enter__(self) -> "ReplicaSet":
+    def __enter__(self) -> ReplicaSet:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -241,20 +265,33 @@ class ReplicaSet:
     def source_definitions(self) -> list[dict[str, object]]:
         """Source definitions (huunghi.toml shape) for crawling these replicas."""
         out: list[dict[str, object]] = []
-        titles = {"thoidai": "Thời Đại (replica)", "baotinh": "Báo tỉnh (replica)",
-                  "quocte": "Báo Quốc tế (replica)", "baocu": "Báo Tỉnh Cũ (replica)",
-                  "tinxua": "Cổng Hữu nghị tỉnh (replica)"}
-        patterns = {"thoidai": r"-\d{5,}\.html$", "provincial": r"/thoi-su/[^/]+-\d{5,}\.htm$",
-                    "tables": r"^https?://[^/]+/[^/]+-\d{5,}\.html$", "oldtable": r"/tin/[^/]+-\d{5,}\.htm$",
-                    "oldcms": r"/tin-tuc/[^/]+-\d{5,}\.html$"}
+        titles = {
+            "thoidai": "Thời Đại (replica)",
+            "baotinh": "Báo tỉnh (replica)",
+            "quocte": "Báo Quốc tế (replica)",
+            "baocu": "Báo Tỉnh Cũ (replica)",
+            "tinxua": "Cổng Hữu nghị tỉnh (replica)",
+        }
+        patterns = {
+            "thoidai": r"-\d{5,}\.html$",
+            "provincial": r"/thoi-su/[^/]+-\d{5,}\.htm$",
+            "tables": r"^https?://[^/]+/[^/]+-\d{5,}\.html$",
+            "oldtable": r"/tin/[^/]+-\d{5,}\.htm$",
+            "oldcms": r"/tin-tuc/[^/]+-\d{5,}\.html$",
+        }
         for name, portal in self.portals.items():
             cat = portal.catalog
-            out.append({
-                "name": name, "title": titles[name], "homepage": portal.base + "/",
-                "feeds": [portal.base + "/rss/home.rss"],
-                "sitemaps": [portal.base + "/sitemap.xml"],
-                "listings": [portal.base + T.listing_path(cat, 1)],
-                "article_pattern": patterns[cat.layout], "language": "vi",
-                "allow_private": True,  # the replicas listen on 127.0.0.x
-            })
+            out.append(
+                {
+                    "name": name,
+                    "title": titles[name],
+                    "homepage": portal.base + "/",
+                    "feeds": [portal.base + "/rss/home.rss"],
+                    "sitemaps": [portal.base + "/sitemap.xml"],
+                    "listings": [portal.base + T.listing_path(cat, 1)],
+                    "article_pattern": patterns[cat.layout],
+                    "language": "vi",
+                    "allow_private": True,  # the replicas listen on 127.0.0.x
+                }
+            )
         return out

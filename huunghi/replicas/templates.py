@@ -40,9 +40,13 @@ def article_path(catalog: PortalCatalog, article: ReplicaArticle) -> str:
 
 
 def listing_path(catalog: PortalCatalog, page: int) -> str:
-    base = {"thoidai": "/huu-nghi/bon-phuong-ket-ban", "provincial": "/thoi-su",
-            "tables": "/doi-ngoai-nhan-dan", "oldtable": "/thoi-su-doi-ngoai",
-            "oldcms": "/huu-nghi"}[catalog.layout]
+    base = {
+        "thoidai": "/huu-nghi/bon-phuong-ket-ban",
+        "provincial": "/thoi-su",
+        "tables": "/doi-ngoai-nhan-dan",
+        "oldtable": "/thoi-su-doi-ngoai",
+        "oldcms": "/huu-nghi",
+    }[catalog.layout]
     if page <= 1:
         return base + "/"
     return f"{base}/trang-{page}.htm" if catalog.layout == "provincial" else f"{base}/?page={page}"
@@ -80,12 +84,18 @@ def _thoidai_sidebars(catalog: PortalCatalog, article: ReplicaArticle | None, rn
     pick = rng.sample(pool, min(len(pool), 13))
     infos = rng.sample(catalog.infographics, min(5, len(catalog.infographics)))
     vids = rng.sample(catalog.videos, min(8, len(catalog.videos)))
-    weather = [{"title": f"Thời tiết hôm nay ({d}/3): Hà Nội {w}", "summary": "Trung tâm dự báo khí tượng "
-                f"thủy văn quốc gia đưa ra thông tin dự báo thời tiết ngày {d}/3."}
-               for d, w in ((rng.randint(1, 28), "lạnh về sáng sớm và đêm"), (rng.randint(1, 28), "ngày nắng"))]
+    weather = [
+        {
+            "title": f"Thời tiết hôm nay ({d}/3): Hà Nội {w}",
+            "summary": "Trung tâm dự báo khí tượng "
+            f"thủy văn quốc gia đưa ra thông tin dự báo thời tiết ngày {d}/3.",
+        }
+        for d, w in ((rng.randint(1, 28), "lạnh về sáng sớm và đêm"), (rng.randint(1, 28), "ngày nắng"))
+    ]
     info_html = "".join(
         f'<a class="info-item" href="/infographic/{quote(s.replace(" ", "-"))}.html">'
-        f'<img src="/img/i.jpg" alt="{_e(s)}" title="{_e(s)}"></a>' for s in infos
+        f'<img src="/img/i.jpg" alt="{_e(s)}" title="{_e(s)}"></a>'
+        for s in infos
     )
     video_html = "".join(f'<li><a href="/video/{i}.html">{_e(v)}</a></li>' for i, v in enumerate(vids))
     return (
@@ -106,21 +116,21 @@ BLOCK_MARKUP: dict[str, dict[str, str]] = {
         "p": "<p>{text}</p>",
         "h": "<h2><strong>{text}</strong></h2>",
         "img": '<figure class="image"><img src="/uploads/{id}/{n}.jpg" alt="{alt}">'
-               "<figcaption><p>{caption}</p></figcaption></figure>",
+        "<figcaption><p>{caption}</p></figcaption></figure>",
         "related": '<div class="related-inline"><a href="/r.html" title="{text}"><img alt="{text}" '
-                   'src="/img/r.jpg"></a> <a href="/r.html">{text}</a></div>',
+        'src="/img/r.jpg"></a> <a href="/r.html">{text}</a></div>',
     },
     "provincial": {
         "p": "<p>{text}</p>",
         "h": "<h3>{text}</h3>",
         "img": '<div class="expNoEdit"><img src="/media/{id}-{n}.jpg" alt="">'
-               '<p class="expCaption">{caption}</p></div>',
+        '<p class="expCaption">{caption}</p></div>',
     },
     "tables": {
         "p": "<p>{text}</p>",
         "h": "<p><strong>{text}</strong></p>",
         "img": '<table class="picture" align="center"><tbody><tr><td><img src="/data/{id}/{n}.jpg" alt="">'
-               '</td></tr><tr><td class="caption">{caption}</td></tr></tbody></table>',
+        '</td></tr><tr><td class="caption">{caption}</td></tr></tbody></table>',
     },
 }
 
@@ -131,9 +141,15 @@ def _blocks(layout: str, article: ReplicaArticle) -> str:
     out = []
     for n, b in enumerate(article.blocks):
         if b["type"] in markup:
-            out.append(markup[b["type"]].format(
-                id=article.id, n=n, text=_e(b.get("text", "")), alt=_e(b.get("alt", "")),
-                caption=_e(b.get("caption", ""))))
+            out.append(
+                markup[b["type"]].format(
+                    id=article.id,
+                    n=n,
+                    text=_e(b.get("text", "")),
+                    alt=_e(b.get("alt", "")),
+                    caption=_e(b.get("caption", "")),
+                )
+            )
     return "".join(out)
 
 
@@ -150,14 +166,18 @@ def _head(catalog: PortalCatalog, title: str, canonical: str, extra: str = "") -
 def _nav(catalog: PortalCatalog) -> str:
     items = ["Thời sự", "Hữu nghị", "Đối ngoại nhân dân", "Kinh tế", "Văn hóa", "Du lịch", "Multimedia"]
     lis = "".join(f'<li><a href="/{i}.html">{_e(i)}</a></li>' for i in items)
-    return (f'<header class="site-header"><a class="logo" href="/">{_e(SITE_NAMES[catalog.name])}</a>'
-            f'<nav class="main-menu"><ul>{lis}</ul></nav></header>')
+    return (
+        f'<header class="site-header"><a class="logo" href="/">{_e(SITE_NAMES[catalog.name])}</a>'
+        f'<nav class="main-menu"><ul>{lis}</ul></nav></header>'
+    )
 
 
 def _footer(catalog: PortalCatalog) -> str:
-    return (f'<footer class="site-footer"><p>{_e(SITE_NAMES[catalog.name])}</p>'
-            "<p>Giấy phép hoạt động báo chí số 123/GP-BTTTT. Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p>"
-            '<a class="mobile" href="/?m=1">Phiên bản di động</a></footer></body></html>')
+    return (
+        f'<footer class="site-footer"><p>{_e(SITE_NAMES[catalog.name])}</p>'
+        "<p>Giấy phép hoạt động báo chí số 123/GP-BTTTT. Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p>"
+        '<a class="mobile" href="/?m=1">Phiên bản di động</a></footer></body></html>'
+    )
 
 
 def render_article(catalog: PortalCatalog, article: ReplicaArticle, base: str, rng: random.Random) -> str:
@@ -179,7 +199,8 @@ def _render_thoidai(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, r
     top = "".join(f'<li><a href="/t{i}.html">{_e(t)}</a></li>' for i, t in enumerate(a.top_related))
     meta = f'<meta property="og:title" content="{_e(a.title)}"><meta property="og:type" content="article">'
     return (
-        _head(catalog, a.title, canonical, meta) + _nav(catalog)
+        _head(catalog, a.title, canonical, meta)
+        + _nav(catalog)
         + '<main class="container"><div class="detail">'
         + f'<ul class="breadcrumb"><li><a href="/">Trang chủ</a></li>{crumbs}</ul>'
         + f'<span class="post-time">{when}</span>'
@@ -189,21 +210,33 @@ def _render_thoidai(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, r
         + (f'<ul class="related-top">{top}</ul>' if top else "")
         + f'<div class="post-content">{_blocks("thoidai", a)}</div>'
         + f'<p class="post-author">{_e(a.author)}</p><p class="post-source">Nguồn: {_e(a.credit)}</p>'
-        + "</div>" + _thoidai_sidebars(catalog, a, rng) + "</main>" + _footer(catalog)
+        + "</div>"
+        + _thoidai_sidebars(catalog, a, rng)
+        + "</main>"
+        + _footer(catalog)
     )
 
 
 def _render_provincial(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title,
-          "datePublished": a.published.isoformat(), "author": {"@type": "Person", "name": a.author},
-          "mainEntityOfPage": canonical}
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "datePublished": a.published.isoformat(),
+        "author": {"@type": "Person", "name": a.author},
+        "mainEntityOfPage": canonical,
+    }
     meta = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
     pool = _sidebar_pool(catalog, a)
     pick = rng.sample(pool, min(len(pool), 12))
-    latest = "".join(f'<li><a href="/x{i}.htm">{_e(it["title"])}</a><span class="time">'
-                     f'{rng.randint(1, 59)} phút trước</span></li>' for i, it in enumerate(pick[6:12]))
+    latest = "".join(
+        f'<li><a href="/x{i}.htm">{_e(it["title"])}</a><span class="time">'
+        f"{rng.randint(1, 59)} phút trước</span></li>"
+        for i, it in enumerate(pick[6:12])
+    )
     return (
-        _head(catalog, a.title, canonical, meta) + _nav(catalog)
+        _head(catalog, a.title, canonical, meta)
+        + _nav(catalog)
         + '<div class="wrapper"><div class="col-main"><article class="detail-article">'
         + f'<div class="cate"><a href="/thoi-su/">{_e(a.section[0])}</a></div>'
         + f'<h1 class="title-detail">{_e(a.title)}</h1>'
@@ -217,13 +250,16 @@ def _render_provincial(catalog: PortalCatalog, a: ReplicaArticle, canonical: str
         + '</div><div class="col-side">'
         + f'<section class="latest"><h2>Tin mới nhất</h2><ul>{latest}</ul></section>'
         + _rail("Xem nhiều", pick[3:6], "most-viewed", summaries=False)
-        + "</div></div>" + _footer(catalog)
+        + "</div></div>"
+        + _footer(catalog)
     )
 
 
 def _render_tables(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rng: random.Random) -> str:
-    meta = (f'<meta property="article:published_time" content="{a.published.isoformat()}">'
-            f'<meta name="description" content="{_e(a.lead)}">')
+    meta = (
+        f'<meta property="article:published_time" content="{a.published.isoformat()}">'
+        f'<meta name="description" content="{_e(a.lead)}">'
+    )
     body = f'<p class="sapo"><strong>{_e(a.lead)}</strong></p>' + _blocks("tables", a)
     pool = _sidebar_pool(catalog, a)
     pick = rng.sample(pool, min(len(pool), 14))
@@ -235,17 +271,21 @@ def _render_tables(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rn
 
     credit = f'<p class="credit">{_e(a.credit)}</p>' if a.credit else ""
     return (
-        _head(catalog, a.title, canonical, meta) + _nav(catalog)
+        _head(catalog, a.title, canonical, meta)
+        + _nav(catalog)
         + '<div id="main"><div class="article">'
         + f'<div class="article__cate"><a href="/doi-ngoai-nhan-dan/">{_e(a.section[0])}</a></div>'
         + f'<h1 class="article__title">{_e(a.title)}</h1>'
         + f'<div class="article__meta"><span class="author">{_e(a.author)}</span>'
         + f'<span class="time">{a.published.strftime("%d/%m/%Y %H:%M")}</span></div>'
         + f'<div class="article__body">{body}</div>{credit}</div>'
-        + simple("Tin bài liên quan", pick[:3]) + simple("Các tin bài khác", pick[3:7])
-        + simple("Đọc nhiều", pick[7:11]) + simple("Bờ cõi biển đảo", pick[11:14])
+        + simple("Tin bài liên quan", pick[:3])
+        + simple("Các tin bài khác", pick[3:7])
+        + simple("Đọc nhiều", pick[7:11])
+        + simple("Bờ cõi biển đảo", pick[11:14])
         + simple("Multimedia", [{"title": v, "summary": ""} for v in vids])
-        + "</div>" + _footer(catalog)
+        + "</div>"
+        + _footer(catalog)
     )
 
 
@@ -256,19 +296,30 @@ def _render_oldtable(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, 
     site = SITE_NAMES[catalog.name]
     pool = _sidebar_pool(catalog, a)
     pick = rng.sample(pool, min(len(pool), 12))
-    menu = "".join(f'<td><a href="/m{i}.aspx">{_e(m)}</a></td>' for i, m in
-                   enumerate(("Trang chủ", "Thời sự", "Kinh tế", "Văn hóa", "Đối ngoại", "Thể thao")))
-    others = "".join(f'<tr><td><img src="/i/dot.gif"> <a href="/Default.aspx?ID={i}">{_e(it["title"])}</a>'
-                     "</td></tr>" for i, it in enumerate(pick[4:12]))
-    teasers = [f'<td width="50%" valign="top"><a href="/Default.aspx?ID=9{i}"><b>{_e(it["title"])}</b></a>'
-               f'<br>{_e(it["summary"])}</td>' for i, it in enumerate(pick[:4])]
+    menu = "".join(
+        f'<td><a href="/m{i}.aspx">{_e(m)}</a></td>'
+        for i, m in enumerate(("Trang chủ", "Thời sự", "Kinh tế", "Văn hóa", "Đối ngoại", "Thể thao"))
+    )
+    others = "".join(
+        f'<tr><td><img src="/i/dot.gif"> <a href="/Default.aspx?ID={i}">{_e(it["title"])}</a></td></tr>'
+        for i, it in enumerate(pick[4:12])
+    )
+    teasers = [
+        f'<td width="50%" valign="top"><a href="/Default.aspx?ID=9{i}"><b>{_e(it["title"])}</b></a>'
+        f"<br>{_e(it['summary'])}</td>"
+        for i, it in enumerate(pick[:4])
+    ]
     images = "".join(
         f'<table align="center"><tr><td><img src="/Uploads/{a.id}/{n}.jpg"></td></tr>'
-        f'<tr><td><i>{_e(b["caption"])}</i></td></tr></table>' if b["type"] == "img"
+        f"<tr><td><i>{_e(b['caption'])}</i></td></tr></table>"
+        if b["type"] == "img"
         else f"<p>{_e(b['text'])}</p>"
-        for n, b in enumerate(a.blocks) if b["type"] in ("p", "img"))
-    crumbs = " &raquo; ".join(f'<a href="/c{i}.aspx">{_e(s)}</a>'
-                              for i, s in enumerate(("Trang chủ", *a.section)))
+        for n, b in enumerate(a.blocks)
+        if b["type"] in ("p", "img")
+    )
+    crumbs = " &raquo; ".join(
+        f'<a href="/c{i}.aspx">{_e(s)}</a>' for i, s in enumerate(("Trang chủ", *a.section))
+    )
     when = a.published.strftime("Cập nhật lúc %H:%M ngày %d/%m/%Y")
     return (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
@@ -301,10 +352,17 @@ def _render_oldcms(catalog: PortalCatalog, a: ReplicaArticle, canonical: str, rn
     pick = rng.sample(pool, min(len(pool), 8))
     paragraphs = [b["text"] for b in a.blocks if b["type"] == "p"]
     image = next((b for b in a.blocks if b["type"] == "img"), None)
-    figure = (f'<div class="news_img"><img src="/upload/{a.id}.jpg">'
-              f'<div class="caption">{_e(image["caption"])}</div></div>' if image else "")
-    others = "".join(f'<li><a href="/tin-tuc/{i}/x.html">{_e(it["title"])}</a> '
-                     f'<span>({rng.randint(1, 28)}/12/2014)</span></li>' for i, it in enumerate(pick))
+    figure = (
+        f'<div class="news_img"><img src="/upload/{a.id}.jpg">'
+        f'<div class="caption">{_e(image["caption"])}</div></div>'
+        if image
+        else ""
+    )
+    others = "".join(
+        f'<li><a href="/tin-tuc/{i}/x.html">{_e(it["title"])}</a> '
+        f"<span>({rng.randint(1, 28)}/12/2014)</span></li>"
+        for i, it in enumerate(pick)
+    )
     crumbs = " > ".join(f'<a href="/c{i}.html">{_e(s)}</a>' for i, s in enumerate(("Trang chủ", *a.section)))
     return (
         '<html><head><meta charset="utf-8">'
@@ -343,9 +401,11 @@ def render_listing(catalog: PortalCatalog, page: int, base: str, rng: random.Ran
     title = catalog.articles[0].section[-1]
     pool = _sidebar_pool(catalog, None)
     return (
-        _head(catalog, title, base + listing_path(catalog, page)) + _nav(catalog)
+        _head(catalog, title, base + listing_path(catalog, page))
+        + _nav(catalog)
         + f'<main><h1>{_e(title)}</h1><div class="list">{items}</div><div class="pagination">{nav}</div>'
-        + _rail("Đọc nhiều", rng.sample(pool, min(5, len(pool))), "box-most-read") + "</main>"
+        + _rail("Đọc nhiều", rng.sample(pool, min(5, len(pool))), "box-most-read")
+        + "</main>"
         + _footer(catalog)
     )
 
@@ -368,8 +428,10 @@ def render_feed(catalog: PortalCatalog, base: str, extra: list[tuple[str, str]] 
 
 
 def render_sitemap_index(base: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            f"<sitemap><loc>{base}/sitemaps/articles.xml</loc></sitemap></sitemapindex>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemaps/articles.xml</loc></sitemap></sitemapindex>"
+    )
 
 
 def render_sitemap(catalog: PortalCatalog, base: str) -> str:
@@ -377,5 +439,7 @@ def render_sitemap(catalog: PortalCatalog, base: str) -> str:
         f"<url><loc>{base}{article_path(catalog, a)}</loc><lastmod>{a.published.isoformat()}</lastmod></url>"
         for a in ordered(catalog)
     )
-    return ('<?xml version="1.0" encoding="UTF-8"?>'
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    )

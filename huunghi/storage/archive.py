@@ -18,8 +18,8 @@ of ``storage.records``, never live ORM rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,15 +30,36 @@ from huunghi.storage.events import Events
 from huunghi.storage.outbox import Outbox
 from huunghi.storage.reads import Reads
 from huunghi.storage.records import (  # the boundary types, importable from here too
-    ArticleRecord, ArticleSummary, DeliveryRecord, DigestRecord, ErrorSummary, EventRecord, RawPageRecord,
-    RunSummary, SourceOverview, StoreOutcome,
+    ArticleRecord,
+    ArticleSummary,
+    DeliveryRecord,
+    DigestRecord,
+    ErrorSummary,
+    EventRecord,
+    RawPageRecord,
+    RunSummary,
+    SourceOverview,
+    StoreOutcome,
 )
 from huunghi.storage.search.engine import SearchQuery, SearchResult, search
 from huunghi.storage.stories import Stories
 from huunghi.storage.unit import Tx
 
-__all__ = ["Archive", "Unit", "ArticleRecord", "ArticleSummary", "DeliveryRecord", "DigestRecord", "ErrorSummary",
-           "EventRecord", "RawPageRecord", "RunSummary", "SourceOverview", "StoreOutcome"]
+__all__ = [
+    "Archive",
+    "Unit",
+    "ArticleRecord",
+    "ArticleSummary",
+    "DeliveryRecord",
+    "DigestRecord",
+    "ErrorSummary",
+    "EventRecord",
+    "RawPageRecord",
+    "RunSummary",
+    "SourceOverview",
+    "StoreOutcome",
+]
+
 
 class Parts:
     """The per-concern parts over one way of running transactions."""
@@ -74,7 +95,7 @@ class Archive(Parts):
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,8 +9,9 @@ and index entry.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +20,21 @@ from sqlalchemy.orm import Session, defer
 from huunghi.storage import stories
 from huunghi.storage.events import changed_event, new_event, removed_event
 from huunghi.storage.models import (
-    Article, ArticleTag, ArticleURL, ArticleVersion, CrawlRun, RawPage, Source, utcnow,
+    Article,
+    ArticleTag,
+    ArticleURL,
+    ArticleVersion,
+    CrawlRun,
+    RawPage,
+    Source,
+    utcnow,
 )
 from huunghi.storage.records import (
-    VERSIONED_FIELDS, ArticleRecord, RawPageRecord, StoreOutcome, stored_fields,
+    VERSIONED_FIELDS,
+    ArticleRecord,
+    RawPageRecord,
+    StoreOutcome,
+    stored_fields,
 )
 from huunghi.storage.search import index as searchindex
 from huunghi.storage.unit import Tx
@@ -49,8 +61,9 @@ class Articles:
                     raise
         raise AssertionError("unreachable")
 
-    def store_many(self, source_id: int, recs: list[ArticleRecord],
-                       run_id: int | None = None) -> list[StoreOutcome | Exception]:
+    def store_many(
+        self, source_id: int, recs: list[ArticleRecord], run_id: int | None = None
+    ) -> list[StoreOutcome | Exception]:
         """``store`` for several articles in one transaction: a crawl hands its articles
         over in small batches, one commit instead of one per article. If any of them fails, the
         batch is stored again one article per transaction, and the one that failed gets its
@@ -75,17 +88,23 @@ class Articles:
                 outcome, article_id = self._upsert(s, source_id, rec, rec.content_hash(), run_id)
                 # the raw page kept is the one the stored version was read from: a re-crawl that
                 # changes nothing does not rewrite tens of kilobytes
-                if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED
-                                     or s.scalar(_HAS_RAW, {"article_id": article_id}) is None):
+                if rec.raw_html and (
+                    outcome is not StoreOutcome.UNCHANGED
+                    or s.scalar(_HAS_RAW, {"article_id": article_id}) is None
+                ):
                     raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6)
                     _put_raw(s, article_id, rec.url, raw, len(rec.raw_html))
                 outcomes.append(outcome)
             if run_id is not None:
-                counts = {column.key: column + sum(o is outcome for o in outcomes)
-                          for outcome, column in ((StoreOutcome.NEW, CrawlRun.articles_new),
-                                                  (StoreOutcome.UPDATED, CrawlRun.articles_updated),
-                                                  (StoreOutcome.UNCHANGED, CrawlRun.articles_unchanged))
-                          if outcome in outcomes}
+                counts = {
+                    column.key: column + sum(o is outcome for o in outcomes)
+                    for outcome, column in (
+                        (StoreOutcome.NEW, CrawlRun.articles_new),
+                        (StoreOutcome.UPDATED, CrawlRun.articles_updated),
+                        (StoreOutcome.UNCHANGED, CrawlRun.articles_unchanged),
+                    )
+                    if outcome in outcomes
+                }
                 s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(counts))
             s.commit()
         return outcomes
@@ -95,8 +114,15 @@ class Articles:
         """The stored article this record is: by identity (its URL key), else by URL, else (an
         unknown URL whose body this source already has: a mirror, a print view) by body, the
         oldest such. One prepared statement, since a crawl asks this for every page it stores."""
-        row = s.execute(_FIND, {"key": key, "url": rec.url, "source_id": source_id,
-                                "body_hash": body_hash if len(rec.body_text) >= MIN_DEDUP_BODY else None}).first()
+        row = s.execute(
+            _FIND,
+            {
+                "key": key,
+                "url": rec.url,
+                "source_id": source_id,
+                "body_hash": body_hash if len(rec.body_text) >= MIN_DEDUP_BODY else None,
+            },
+        ).first()
         if row is None:
             return None
         art, how_found = row
@@ -104,17 +130,27 @@ class Articles:
             s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=utcnow()))
         return art
 
-    def _upsert(self, s: Session, source_id: int, rec: ArticleRecord, digest: str,
-                run_id: int | None) -> tuple[StoreOutcome, int]:
+    def _upsert(
+        self, s: Session, source_id: int, rec: ArticleRecord, digest: str, run_id: int | None
+    ) -> tuple[StoreOutcome, int]:
         now = utcnow()
         key = rec.identity()
         body_hash = rec.body_hash()
         art = self._find(s, source_id, rec, key, body_hash)
         fields = stored_fields(rec)
         if art is None:
-            art = Article(source_id=source_id, url=rec.url, content_hash=digest, body_hash=body_hash,
-                          version_count=1, first_seen=now, last_seen=now, minhash=rec.minhash,
-                          shingles=rec.shingles, **fields)
+            art = Article(
+                source_id=source_id,
+                url=rec.url,
+                content_hash=digest,
+                body_hash=body_hash,
+                version_count=1,
+                first_seen=now,
+                last_seen=now,
+                minhash=rec.minhash,
+                shingles=rec.shingles,
+                **fields,
+            )
             art.visits, art.next_visit_at = 0, _next_visit(now, 0, rec.revisit_after)
             s.add(art)
             s.flush()
@@ -155,19 +191,35 @@ class Articles:
             source_id = s.scalar(select(Source.id).where(Source.name == source))
             if source_id is None:
                 return set(), {}
-            known = set(s.scalars(select(ArticleURL.url_key).join(Article, Article.id == ArticleURL.article_id)
-                                  .where(Article.source_id == source_id)))
-            due_rows = s.execute(select(ArticleURL.url_key, Article.url).join(Article, Article.id == ArticleURL.article_id)
-                                 .where(Article.source_id == source_id, Article.next_visit_at <= now,
-                                        Article.removed_at.is_(None), ArticleURL.url == Article.url)
-                                 .order_by(Article.next_visit_at).limit(limit)).all()
+            known = set(
+                s.scalars(
+                    select(ArticleURL.url_key)
+                    .join(Article, Article.id == ArticleURL.article_id)
+                    .where(Article.source_id == source_id)
+                )
+            )
+            due_rows = s.execute(
+                select(ArticleURL.url_key, Article.url)
+                .join(Article, Article.id == ArticleURL.article_id)
+                .where(
+                    Article.source_id == source_id,
+                    Article.next_visit_at <= now,
+                    Article.removed_at.is_(None),
+                    ArticleURL.url == Article.url,
+                )
+                .order_by(Article.next_visit_at)
+                .limit(limit)
+            ).all()
             return known, {k: u for k, u in due_rows}
 
     def mark_removed(self, source_id: int, url_key: str, reason: str, run_id: int | None = None) -> bool:
         """A known article answered 404/410 or redirected home: one "removed" event, once."""
         with self._tx() as s:
-            art = s.scalar(select(Article).join(ArticleURL, ArticleURL.article_id == Article.id)
-                           .where(ArticleURL.url_key == url_key))
+            art = s.scalar(
+                select(Article)
+                .join(ArticleURL, ArticleURL.article_id == Article.id)
+                .where(ArticleURL.url_key == url_key)
+            )
             if art is None or art.removed_at is not None:
                 return False
             art.removed_at = utcnow()
@@ -187,13 +239,22 @@ class Articles:
     def iter_raw_pages(self, source: str | None = None) -> Iterator[RawPageRecord]:
         """Stored pages in the order they were first seen (crawl order), one source or all."""
         with self._tx() as s:
-            q = (select(RawPage, Article.first_seen, Source.name).join(Article, Article.id == RawPage.article_id)
-                 .join(Source, Source.id == Article.source_id).order_by(Article.first_seen, Article.id))
+            q = (
+                select(RawPage, Article.first_seen, Source.name)
+                .join(Article, Article.id == RawPage.article_id)
+                .join(Source, Source.id == Article.source_id)
+                .order_by(Article.first_seen, Article.id)
+            )
             if source:
                 q = q.where(Source.name == source)
             for raw, _first, name in s.execute(q).yield_per(200):
-                yield RawPageRecord(raw.article_id, raw.url, name, raw.fetched_at,
-                                    zlib.decompress(raw.html_z).decode("utf-8", "surrogatepass"))
+                yield RawPageRecord(
+                    raw.article_id,
+                    raw.url,
+                    name,
+                    raw.fetched_at,
+                    zlib.decompress(raw.html_z).decode("utf-8", "surrogatepass"),
+                )
 
     def replace_extraction(self, article_id: int, rec: ArticleRecord) -> list[str]:
         """Overwrite an article with a new reading of its stored page; returns the fields that changed.
@@ -236,9 +297,16 @@ def _find_statement() -> Any:
     how = case((Article.id == by_key, 0), (Article.url == url, 1), else_=2)
     # a NULL body hash (a body too short to tell articles apart) matches nothing; "+ 0": look the
     # body up by its hash, not through every article of the source
-    by_body = and_(Article.body_hash == bindparam("body_hash"), Article.source_id + 0 == bindparam("source_id"))
-    return (select(Article, how).where(or_(Article.id == by_key, Article.url == url, by_body))
-            .order_by(how, Article.id).limit(1).options(*_LIGHT))
+    by_body = and_(
+        Article.body_hash == bindparam("body_hash"), Article.source_id + 0 == bindparam("source_id")
+    )
+    return (
+        select(Article, how)
+        .where(or_(Article.id == by_key, Article.url == url, by_body))
+        .order_by(how, Article.id)
+        .limit(1)
+        .options(*_LIGHT)
+    )
 
 
 _FIND = _find_statement()
@@ -248,16 +316,33 @@ _HAS_RAW = select(RawPage.article_id).where(RawPage.article_id == bindparam("art
 def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> None:
     """Replace the article's raw page without loading the old one (tens of kilobytes a page)."""
     values = dict(url=url, fetched_at=utcnow(), size=size, html_z=raw)
-    done = s.execute(update(RawPage).where(RawPage.article_id == article_id).values(**values)
-                     .execution_options(synchronize_session=False))
+    done = s.execute(
+        update(RawPage)
+        .where(RawPage.article_id == article_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if not done.rowcount:
         s.execute(insert(RawPage).values(article_id=article_id, **values))
 
 
-def _version(art: Article, number: int, digest: str, now: datetime, run_id: int | None,
-             diff: list[dict[str, str]] | None) -> ArticleVersion:
-    return ArticleVersion(article_id=art.id, version=number, fetched_at=now, content_hash=digest, run_id=run_id,
-                          diff=diff, **{name: getattr(art, name) for name in VERSIONED_FIELDS})
+def _version(
+    art: Article,
+    number: int,
+    digest: str,
+    now: datetime,
+    run_id: int | None,
+    diff: list[dict[str, str]] | None,
+) -> ArticleVersion:
+    return ArticleVersion(
+        article_id=art.id,
+        version=number,
+        fetched_at=now,
+        content_hash=digest,
+        run_id=run_id,
+        diff=diff,
+        **{name: getattr(art, name) for name in VERSIONED_FIELDS},
+    )
 
 
 def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
@@ -267,6 +352,19 @@ def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
 
 def _index(s: Session, art: Article, tags: list[tuple[str, str]]) -> None:
     """The article's words and facets into the full-text index, in the same transaction."""
-    searchindex.put(s, [searchindex.IndexRow(art.id, art.published_at or art.first_seen, art.title, art.lead,
-                                             art.body_text, art.source_id, art.section, tuple(tags),
-                                             art.story_id)])
+    searchindex.put(
+        s,
+        [
+            searchindex.IndexRow(
+                art.id,
+                art.published_at or art.first_seen,
+                art.title,
+                art.lead,
+                art.body_text,
+                art.source_id,
+                art.section,
+                tuple(tags),
+                art.story_id,
+            )
+        ],
+    )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from array import array
 
-WINDOW_DAYS = 7      # one event is reported within days, not months
-JACCARD = 0.15       # estimated Jaccard of 3-word shingles: rewordings of one report
-CONTAINMENT = 0.30   # share of the smaller article found in the other: a piece compiled from another
+WINDOW_DAYS = 7  # one event is reported within days, not months
+JACCARD = 0.15  # estimated Jaccard of 3-word shingles: rewordings of one report
+CONTAINMENT = 0.30  # share of the smaller article found in the other: a piece compiled from another
 
 
 def signature(blob: bytes | None) -> array:

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from huunghi.storage import health
 from huunghi.storage.events import source_broken_event
 from huunghi.storage.models import (
-    Article, CrawlError, CrawlRun, HttpValidator, SiteTemplate, Source, State, utcnow,
+    Article,
+    CrawlError,
+    CrawlRun,
+    HttpValidator,
+    SiteTemplate,
+    Source,
+    State,
+    utcnow,
 )
 from huunghi.storage.records import ErrorSummary, RunSummary
 from huunghi.storage.unit import Tx, upsert
@@ -23,8 +30,9 @@ class Crawls:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
 
-    def ensure_source(self, name: str, title: str = "", homepage: str = "",
-                      definition: dict[str, Any] | None = None) -> int:
+    def ensure_source(
+        self, name: str, title: str = "", homepage: str = "", definition: dict[str, Any] | None = None
+    ) -> int:
         """Create or refresh a source row from its configuration; returns its id."""
         for _ in range(2):
             with self._tx.own() as s:
@@ -59,12 +67,14 @@ class Crawls:
         with self._tx() as s:
             s.add(CrawlError(run_id=run_id, url=url[:2000], kind=kind, reason=reason, severity=severity))
             if severity == "error":
-                s.execute(update(CrawlRun).where(CrawlRun.id == run_id)
-                          .values(error_count=CrawlRun.error_count + 1))
+                s.execute(
+                    update(CrawlRun).where(CrawlRun.id == run_id).values(error_count=CrawlRun.error_count + 1)
+                )
             self._tx.commit(s)
 
-    def finish_run(self, run_id: int, pages_fetched: int, status: str | None = None,
-                   stats: dict[str, int] | None = None) -> RunSummary:
+    def finish_run(
+        self, run_id: int, pages_fetched: int, status: str | None = None, stats: dict[str, int] | None = None
+    ) -> RunSummary:
         """Close a run; ``stats`` is what the crawl saw besides what it stored (known links
         skipped, feeds answering 304, ...), so a quiet re-crawl is not taken for a broken one."""
         with self._tx() as s:
@@ -79,9 +89,16 @@ class Crawls:
             run.duration_s = (run.finished_at - run.started_at).total_seconds()
             run.stats = dict(stats or {})
             stored = run.articles_new + run.articles_updated + run.articles_unchanged
-            previous = s.scalar(select(CrawlRun.status).where(
-                CrawlRun.source_id == run.source_id, CrawlRun.id < run.id,
-                CrawlRun.status.not_in(("running", "interrupted"))).order_by(CrawlRun.id.desc()).limit(1))
+            previous = s.scalar(
+                select(CrawlRun.status)
+                .where(
+                    CrawlRun.source_id == run.source_id,
+                    CrawlRun.id < run.id,
+                    CrawlRun.status.not_in(("running", "interrupted")),
+                )
+                .order_by(CrawlRun.id.desc())
+                .limit(1)
+            )
             run.status = status or health.run_status(run.error_count, stored, run.stats, previous)
             s.flush()
             _health_event(s, run)
@@ -100,10 +117,16 @@ class Crawls:
         out: dict[str, dict[str, Any]] = {}
         now = now or utcnow()
         with self._tx() as s:
-            counts = dict(s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all())
+            counts = dict(
+                s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all()
+            )
             for src in s.scalars(select(Source)):
-                runs = s.scalars(select(CrawlRun).where(CrawlRun.source_id == src.id, CrawlRun.status != "running")
-                                 .order_by(CrawlRun.id.desc()).limit(20)).all()
+                runs = s.scalars(
+                    select(CrawlRun)
+                    .where(CrawlRun.source_id == src.id, CrawlRun.status != "running")
+                    .order_by(CrawlRun.id.desc())
+                    .limit(20)
+                ).all()
                 failures = 0
                 for run in runs:
                     if run.status == "interrupted":
@@ -112,13 +135,19 @@ class Crawls:
                         break
                     failures += 1
                 verdict = _assess(s, src.id, now)
-                out[src.name] = {"last_run": runs[0].started_at if runs else None,
-                                 "last_status": runs[0].status if runs else None,
-                                 "consecutive_failures": failures, "articles": counts.get(src.id, 0),
-                                 "title": src.title, "health": verdict.state, "code": verdict.code,
-                                 "reason": health.describe(verdict.code, verdict.params) if verdict.code else "",
-                                 "params": verdict.params, "url": verdict.url,
-                                 "stats": (runs[0].stats or {}) if runs else {}}
+                out[src.name] = {
+                    "last_run": runs[0].started_at if runs else None,
+                    "last_status": runs[0].status if runs else None,
+                    "consecutive_failures": failures,
+                    "articles": counts.get(src.id, 0),
+                    "title": src.title,
+                    "health": verdict.state,
+                    "code": verdict.code,
+                    "reason": health.describe(verdict.code, verdict.params) if verdict.code else "",
+                    "params": verdict.params,
+                    "url": verdict.url,
+                    "stats": (runs[0].stats or {}) if runs else {},
+                }
         return out
 
     def interrupt_stale_runs(self, source: str | None = None, older_than_s: float | None = None) -> int:
@@ -131,7 +160,9 @@ class Crawls:
             if older_than_s is not None:
                 q = q.where(CrawlRun.started_at < now - timedelta(seconds=older_than_s))
             if source:
-                q = q.where(CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery())
+                q = q.where(
+                    CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery()
+                )
             stale = s.scalars(q).all()
             for run in stale:
                 run.status, run.finished_at = "interrupted", now
@@ -163,8 +194,14 @@ class Crawls:
         with self._tx.own() as s:
             row = s.get(HttpValidator, url[:2000])
             if row is None:
-                s.add(HttpValidator(url=url[:2000], etag=etag[:300], last_modified=last_modified[:100],
-                                    updated_at=utcnow()))
+                s.add(
+                    HttpValidator(
+                        url=url[:2000],
+                        etag=etag[:300],
+                        last_modified=last_modified[:100],
+                        updated_at=utcnow(),
+                    )
+                )
             else:
                 row.etag, row.last_modified, row.updated_at = etag[:300], last_modified[:100], utcnow()
             try:
@@ -181,8 +218,11 @@ class Crawls:
     def set_state(self, name: str, value: str) -> None:
         """One upsert: safe against a concurrent writer, and inside a unit of work."""
         with self._tx() as s:
-            s.execute(upsert(s, State).values(name=name, value=value)
-                      .on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+            s.execute(
+                upsert(s, State)
+                .values(name=name, value=value)
+                .on_conflict_do_update(index_elements=["name"], set_={"value": value})
+            )
             self._tx.commit(s)
 
     def load_template(self, host: str) -> str | None:
@@ -209,28 +249,57 @@ class Crawls:
     def templates(self) -> list[tuple[str, int, datetime, str]]:
         """(host, pages learned, last saved, model) of every stored site template."""
         with self._tx() as s:
-            return [(t.host, t.pages, t.updated_at, t.model)
-                    for t in s.scalars(select(SiteTemplate).order_by(SiteTemplate.host))]
+            return [
+                (t.host, t.pages, t.updated_at, t.model)
+                for t in s.scalars(select(SiteTemplate).order_by(SiteTemplate.host))
+            ]
 
 
 def _facts(s: Session, run: CrawlRun) -> health.RunFacts:
-    unread = s.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run.id,
-                                                                          CrawlError.kind == "not-article")) or 0
-    url = s.scalar(select(CrawlError.url).where(CrawlError.run_id == run.id, CrawlError.severity == "error")
-                   .order_by(CrawlError.id).limit(1)) or ""
-    return health.RunFacts(run.id, run.status, run.articles_new + run.articles_updated + run.articles_unchanged,
-                           run.error_count, unread, dict(run.stats or {}), url)
+    unread = (
+        s.scalar(
+            select(func.count())
+            .select_from(CrawlError)
+            .where(CrawlError.run_id == run.id, CrawlError.kind == "not-article")
+        )
+        or 0
+    )
+    url = (
+        s.scalar(
+            select(CrawlError.url)
+            .where(CrawlError.run_id == run.id, CrawlError.severity == "error")
+            .order_by(CrawlError.id)
+            .limit(1)
+        )
+        or ""
+    )
+    return health.RunFacts(
+        run.id,
+        run.status,
+        run.articles_new + run.articles_updated + run.articles_unchanged,
+        run.error_count,
+        unread,
+        dict(run.stats or {}),
+        url,
+    )
 
 
 def _assess(s: Session, source_id: int, now: datetime) -> health.Health:
     """``health.assess`` over what the archive knows of one source."""
-    runs = s.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id,
-                                            CrawlRun.status.not_in(("running", "interrupted")))
-                     .order_by(CrawlRun.id.desc()).limit(health.HISTORY)).all()
-    dates = list(s.scalars(select(func.coalesce(Article.published_at, Article.first_seen))
-                           .where(Article.source_id == source_id)
-                           .order_by(func.coalesce(Article.published_at, Article.first_seen).desc())
-                           .limit(health.RHYTHM_SAMPLE)))
+    runs = s.scalars(
+        select(CrawlRun)
+        .where(CrawlRun.source_id == source_id, CrawlRun.status.not_in(("running", "interrupted")))
+        .order_by(CrawlRun.id.desc())
+        .limit(health.HISTORY)
+    ).all()
+    dates = list(
+        s.scalars(
+            select(func.coalesce(Article.published_at, Article.first_seen))
+            .where(Article.source_id == source_id)
+            .order_by(func.coalesce(Article.published_at, Article.first_seen).desc())
+            .limit(health.RHYTHM_SAMPLE)
+        )
+    )
     last_new = s.scalar(select(func.max(Article.first_seen)).where(Article.source_id == source_id))
     return health.assess([_facts(s, r) for r in runs], [d for d in dates if d is not None], last_new, now)
 
@@ -247,13 +316,31 @@ def _health_event(s: Session, run: CrawlRun) -> None:
         s.add(row)
     row.value = verdict.code if verdict.broken else ""
     if verdict.broken and not was_broken:
-        s.add(source_broken_event(run.source_id, run.id, health.describe(verdict.code, verdict.params),
-                                  code=verdict.code, params=verdict.params, url=verdict.url))
+        s.add(
+            source_broken_event(
+                run.source_id,
+                run.id,
+                health.describe(verdict.code, verdict.params),
+                code=verdict.code,
+                params=verdict.params,
+                url=verdict.url,
+            )
+        )
 
 
 def run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
     errors = [ErrorSummary(e.url, e.kind, e.reason, e.severity) for e in run.errors] if with_errors else []
-    return RunSummary(id=run.id, source=run.source.name, started_at=run.started_at, finished_at=run.finished_at,
-                      status=run.status, pages_fetched=run.pages_fetched, articles_new=run.articles_new,
-                      articles_updated=run.articles_updated, articles_unchanged=run.articles_unchanged,
-                      error_count=run.error_count, duration_s=run.duration_s, errors=errors)
+    return RunSummary(
+        id=run.id,
+        source=run.source.name,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status,
+        pages_fetched=run.pages_fetched,
+        articles_new=run.articles_new,
+        articles_updated=run.articles_updated,
+        articles_unchanged=run.articles_unchanged,
+        error_count=run.error_count,
+        duration_s=run.duration_s,
+        errors=errors,
+    )

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-HISTORY = 10              # finished runs looked at (a yield drop lasts while its runs are in view)
-MIN_UNREADABLE = 3        # article pages read in vain before a run counts as "nothing readable"
-RHYTHM_SAMPLE = 40        # the newest articles whose gaps make the usual rhythm
-MIN_GAPS = 5              # fewer gaps than this: no rhythm known, never "stale"
-RHYTHM_FACTOR = 4         # stale after this many usual gaps without anything new ...
+HISTORY = 10  # finished runs looked at (a yield drop lasts while its runs are in view)
+MIN_UNREADABLE = 3  # article pages read in vain before a run counts as "nothing readable"
+RHYTHM_SAMPLE = 40  # the newest articles whose gaps make the usual rhythm
+MIN_GAPS = 5  # fewer gaps than this: no rhythm known, never "stale"
+RHYTHM_FACTOR = 4  # stale after this many usual gaps without anything new ...
 STALE_FLOOR = timedelta(days=2)  # ... and never sooner than this (weekends, holidays)
 
 
@@ -46,10 +46,10 @@ class RunFacts:
 
 @dataclass
 class Health:
-    state: str                      # "ok", "broken" or "never run"
-    code: str = ""                  # why broken: failed, unreadable, yield_drop, stale
+    state: str  # "ok", "broken" or "never run"
+    code: str = ""  # why broken: failed, unreadable, yield_drop, stale
     params: dict[str, Any] = field(default_factory=dict)
-    url: str = ""                   # the failing URL, when there is one
+    url: str = ""  # the failing URL, when there is one
 
     @property
     def broken(self) -> bool:
@@ -97,26 +97,37 @@ def assess(runs: list[RunFacts], dates: list[datetime], last_new: datetime | Non
         allowed = max(gap * RHYTHM_FACTOR, STALE_FLOOR)
         silent = now - last_new
         if silent > allowed:
-            return Health("broken", "stale", {"hours": int(silent.total_seconds() // 3600),
-                                              "usual_hours": max(1, round(gap.total_seconds() / 3600))})
+            return Health(
+                "broken",
+                "stale",
+                {
+                    "hours": int(silent.total_seconds() // 3600),
+                    "usual_hours": max(1, round(gap.total_seconds() / 3600)),
+                },
+            )
     return Health("ok")
 
 
 _REASONS = {
-    "vi": {"failed": "lần thu thập gần nhất thất bại ({errors} lỗi), không lấy được trang nào",
-           "unreadable": "tải được {pages} trang bài nhưng không đọc được bài nào (trang đổi giao diện?)",
-           "yield_drop": "chỉ đọc được {now}% số trang bài (trước đây {before}% trở lên): "
-                         "trang có đổi giao diện?",
-           "stale": "{hours} giờ không có bài mới, trong khi thường chỉ cách nhau khoảng {usual_hours} giờ"},
-    "en": {"failed": "the last crawl failed ({errors} errors) and reached no page",
-           "unreadable": "{pages} article pages fetched but none could be read (a new layout?)",
-           "yield_drop": "only {now}% of article pages could be read (was {before}% or more): "
-                         "has the site's layout changed?",
-           "stale": "no new article for {hours} hours where they usually come "
-                    "about {usual_hours} hours apart"},
+    "vi": {
+        "failed": "lần thu thập gần nhất thất bại ({errors} lỗi), không lấy được trang nào",
+        "unreadable": "tải được {pages} trang bài nhưng không đọc được bài nào (trang đổi giao diện?)",
+        "yield_drop": "chỉ đọc được {now}% số trang bài (trước đây {before}% trở lên): "
+        "trang có đổi giao diện?",
+        "stale": "{hours} giờ không có bài mới, trong khi thường chỉ cách nhau khoảng {usual_hours} giờ",
+    },
+    "en": {
+        "failed": "the last crawl failed ({errors} errors) and reached no page",
+        "unreadable": "{pages} article pages fetched but none could be read (a new layout?)",
+        "yield_drop": "only {now}% of article pages could be read (was {before}% or more): "
+        "has the site's layout changed?",
+        "stale": "no new article for {hours} hours where they usually come about {usual_hours} hours apart",
+    },
 }
-STATES = {"vi": {"ok": "tốt", "broken": "lỗi", "never run": "chưa chạy"},
-          "en": {"ok": "ok", "broken": "broken", "never run": "never run"}}
+STATES = {
+    "vi": {"ok": "tốt", "broken": "lỗi", "never run": "chưa chạy"},
+    "en": {"ok": "ok", "broken": "broken", "never run": "never run"},
+}
 
 
 def describe(code: str, params: dict[str, Any], language: str = "vi") -> str:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import (
-    JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator,
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -23,17 +32,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the archive stores aware times only")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -51,7 +60,7 @@ class Source(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    runs: Mapped[list["CrawlRun"]] = relationship(back_populates="source")
+    runs: Mapped[list[CrawlRun]] = relationship(back_populates="source")
 
 
 class Article(Base):
@@ -87,7 +96,7 @@ class Article(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     source: Mapped[Source] = relationship()
-    versions: Mapped[list["ArticleVersion"]] = relationship(
+    versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version"
     )
 
@@ -143,8 +152,9 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    article_id: Mapped[Optional[int]] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), nullable=True,
-                                                      index=True)
+    article_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sources.id"), nullable=True)
     run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -174,7 +184,7 @@ class Digest(Base):
     name: Mapped[str] = mapped_column(String(100))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     from_event: Mapped[int] = mapped_column(Integer)  # events after this one ...
-    to_event: Mapped[int] = mapped_column(Integer)    # ... up to this one
+    to_event: Mapped[int] = mapped_column(Integer)  # ... up to this one
     composed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     subject: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole MIME message, as it will be sent
@@ -252,8 +262,10 @@ class ArticleVersion(Base):
     diff: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON, nullable=True)
 
     article: Mapped[Article] = relationship(back_populates="versions")
-    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version"),
-                      Index("ix_article_versions_fetched_at", "fetched_at"))
+    __table_args__ = (
+        UniqueConstraint("article_id", "version", name="uq_article_version"),
+        Index("ix_article_versions_fetched_at", "fetched_at"),
+    )
 
 
 class CrawlRun(Base):
@@ -275,7 +287,7 @@ class CrawlRun(Base):
     stats: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="runs")
-    errors: Mapped[list["CrawlError"]] = relationship(back_populates="run", order_by="CrawlError.id")
+    errors: Mapped[list[CrawlError]] = relationship(back_populates="run", order_by="CrawlError.id")
 
 
 class CrawlError(Base):

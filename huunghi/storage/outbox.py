@@ -56,12 +56,28 @@ class Queue(Generic[Row, Claimed]):
         t = self.table
         with self._tx.own() as s:
             stale = now - timedelta(seconds=stale_after_s)
-            s.execute(update(t).where(t.status == "sending", t.next_attempt_at < stale).values(status="pending"))
+            s.execute(
+                update(t).where(t.status == "sending", t.next_attempt_at < stale).values(status="pending")
+            )
             s.commit()
-            ids = list(s.scalars(select(t.id).where(t.status == "pending", t.next_attempt_at <= now)
-                                 .order_by(t.id).limit(limit)))
-            claimed = [i for i in ids if s.execute(update(t).where(t.id == i, t.status == "pending").values(
-                status="sending", next_attempt_at=now)).rowcount == 1]
+            ids = list(
+                s.scalars(
+                    select(t.id)
+                    .where(t.status == "pending", t.next_attempt_at <= now)
+                    .order_by(t.id)
+                    .limit(limit)
+                )
+            )
+            claimed = [
+                i
+                for i in ids
+                if s.execute(
+                    update(t)
+                    .where(t.id == i, t.status == "pending")
+                    .values(status="sending", next_attempt_at=now)
+                ).rowcount
+                == 1
+            ]
             s.commit()
             return self._records(s, claimed) if claimed else []
 
@@ -114,30 +130,67 @@ class Deliveries(Queue[Delivery, DeliveryRecord]):
     def plan(self, event_id: int, subscription: str, channel: str) -> bool:
         """Plan one delivery; False when it was planned before (the unique key makes it once)."""
         with self._tx() as s:
-            row = dict(event_id=event_id, subscription=subscription, channel=channel, status="pending",
-                       attempts=0, next_attempt_at=utcnow(), last_error="")
+            row = dict(
+                event_id=event_id,
+                subscription=subscription,
+                channel=channel,
+                status="pending",
+                attempts=0,
+                next_attempt_at=utcnow(),
+                last_error="",
+            )
             planned = insert_once(s, Delivery, row, key=["event_id", "subscription", "channel"])
             self._tx.commit(s)
             return planned
 
     def _records(self, s: Session, ids: list[int]) -> list[DeliveryRecord]:
-        rows = s.execute(select(Delivery, Event, Source.name).join(Event, Event.id == Delivery.event_id)
-                         .outerjoin(Source, Source.id == Event.source_id)
-                         .where(Delivery.id.in_(ids)).order_by(Delivery.id))
-        return [DeliveryRecord(d.id, d.event_id, d.subscription, d.channel, d.attempts, e.kind,
-                               e.article_id, dict(e.data or {}), name or "", e.created_at)
-                for d, e, name in rows]
+        rows = s.execute(
+            select(Delivery, Event, Source.name)
+            .join(Event, Event.id == Delivery.event_id)
+            .outerjoin(Source, Source.id == Event.source_id)
+            .where(Delivery.id.in_(ids))
+            .order_by(Delivery.id)
+        )
+        return [
+            DeliveryRecord(
+                d.id,
+                d.event_id,
+                d.subscription,
+                d.channel,
+                d.attempts,
+                e.kind,
+                e.article_id,
+                dict(e.data or {}),
+                name or "",
+                e.created_at,
+            )
+            for d, e, name in rows
+        ]
 
     def listing(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         with self._tx() as s:
-            q = (select(Delivery, Event.kind).join(Event, Event.id == Delivery.event_id)
-                 .order_by(Delivery.id.desc()))
+            q = (
+                select(Delivery, Event.kind)
+                .join(Event, Event.id == Delivery.event_id)
+                .order_by(Delivery.id.desc())
+            )
             if status:
                 q = q.where(Delivery.status == status)
-            return [{"id": d.id, "event_id": d.event_id, "event": kind, "subscription": d.subscription,
-                     "channel": d.channel, "status": d.status, "attempts": d.attempts,
-                     "last_error": d.last_error, "sent_at": d.sent_at, "next_attempt_at": d.next_attempt_at}
-                    for d, kind in s.execute(q.limit(limit))]
+            return [
+                {
+                    "id": d.id,
+                    "event_id": d.event_id,
+                    "event": kind,
+                    "subscription": d.subscription,
+                    "channel": d.channel,
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "last_error": d.last_error,
+                    "sent_at": d.sent_at,
+                    "next_attempt_at": d.next_attempt_at,
+                }
+                for d, kind in s.execute(q.limit(limit))
+            ]
 
 
 class Digests(Queue[Digest, DigestRecord]):
@@ -145,24 +198,50 @@ class Digests(Queue[Digest, DigestRecord]):
 
     table = Digest
 
-    def plan(self, name: str, due_at: datetime, from_event: int, to_event: int, subject: str,
-             message: bytes, stories: list[int], status: str = "pending") -> bool:
+    def plan(
+        self,
+        name: str,
+        due_at: datetime,
+        from_event: int,
+        to_event: int,
+        subject: str,
+        message: bytes,
+        stories: list[int],
+        status: str = "pending",
+    ) -> bool:
         """Keep a composed digest and the stories it carries; False if this one was composed already.
 
         An empty period that sends nothing is kept as "skipped", so the next digest starts after it.
         """
         with self._tx.own() as s:
-            s.add(Digest(name=name, due_at=due_at, from_event=from_event, to_event=to_event,
-                         composed_at=utcnow(), subject=subject, message=message, stories=stories, status=status, attempts=0,
-                         next_attempt_at=due_at, last_error=""))
+            s.add(
+                Digest(
+                    name=name,
+                    due_at=due_at,
+                    from_event=from_event,
+                    to_event=to_event,
+                    composed_at=utcnow(),
+                    subject=subject,
+                    message=message,
+                    stories=stories,
+                    status=status,
+                    attempts=0,
+                    next_attempt_at=due_at,
+                    last_error="",
+                )
+            )
             s.add_all(DigestStory(name=name, story_id=sid) for sid in set(stories))
             return self._tx.commit_once(s)
 
     def last(self, name: str) -> tuple[datetime, int] | None:
         """(scheduled time, last event covered) of the newest digest composed for ``name``."""
         with self._tx() as s:
-            row = s.execute(select(Digest.due_at, Digest.to_event).where(Digest.name == name)
-                            .order_by(Digest.due_at.desc()).limit(1)).first()
+            row = s.execute(
+                select(Digest.due_at, Digest.to_event)
+                .where(Digest.name == name)
+                .order_by(Digest.due_at.desc())
+                .limit(1)
+            ).first()
             return (row[0], row[1]) if row else None
 
     def story_ids(self, name: str) -> set[int]:
@@ -171,8 +250,11 @@ class Digests(Queue[Digest, DigestRecord]):
             return set(s.scalars(select(DigestStory.story_id).where(DigestStory.name == name)))
 
     def _records(self, s: Session, ids: list[int]) -> list[DigestRecord]:
-        rows = s.execute(select(Digest.id, Digest.name, Digest.message, Digest.attempts)
-                         .where(Digest.id.in_(ids)).order_by(Digest.id))
+        rows = s.execute(
+            select(Digest.id, Digest.name, Digest.message, Digest.attempts)
+            .where(Digest.id.in_(ids))
+            .order_by(Digest.id)
+        )
         return [DigestRecord(r[0], r[1], r[2], r[3]) for r in rows]
 
     def listing(self, name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -180,10 +262,21 @@ class Digests(Queue[Digest, DigestRecord]):
             q = select(Digest).order_by(Digest.due_at.desc(), Digest.id.desc()).limit(limit)
             if name:
                 q = q.where(Digest.name == name)
-            return [{"id": d.id, "name": d.name, "due_at": d.due_at, "events": [d.from_event, d.to_event],
-                     "subject": d.subject, "stories": len(d.stories or []), "status": d.status,
-                     "attempts": d.attempts, "sent_at": d.sent_at, "last_error": d.last_error}
-                    for d in s.scalars(q)]
+            return [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "due_at": d.due_at,
+                    "events": [d.from_event, d.to_event],
+                    "subject": d.subject,
+                    "stories": len(d.stories or []),
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "sent_at": d.sent_at,
+                    "last_error": d.last_error,
+                }
+                for d in s.scalars(q)
+            ]
 
 
 class Outbox:

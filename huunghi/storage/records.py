@@ -70,7 +70,7 @@ class ArticleRecord:
             return self.sealed[2]
         return content_hash(self.body_text)
 
-    def seal(self) -> "ArticleRecord":
+    def seal(self) -> ArticleRecord:
         """Compute both hashes now: the crawl reads pages in a worker process and stores them
         in another, so the normalising (a millisecond an article) is done by the reader. A
         field changed afterwards makes the hashes be computed again."""
@@ -134,7 +134,7 @@ class RunSummary:
     articles_unchanged: int
     error_count: int
     duration_s: float | None
-    errors: list["ErrorSummary"] = field(default_factory=list)
+    errors: list[ErrorSummary] = field(default_factory=list)
 
 
 @dataclass
@@ -188,8 +188,21 @@ class DigestRecord(NamedTuple):
 
 
 # the article's columns an extraction fills: one list for storing, re-extracting and versions
-STORED_FIELDS = ("title", "lead", "body_text", "body_html", "published_at", "updated_at", "author", "credit",
-                 "section", "language", "images", "extraction", "published_source")
+STORED_FIELDS = (
+    "title",
+    "lead",
+    "body_text",
+    "body_html",
+    "published_at",
+    "updated_at",
+    "author",
+    "credit",
+    "section",
+    "language",
+    "images",
+    "extraction",
+    "published_source",
+)
 VERSIONED_FIELDS = ("title", "lead", "body_text", "published_at")  # what a version keeps and a diff compares
 
 
@@ -213,7 +226,8 @@ def article_summary(a: Article, source: str) -> ArticleSummary:
 def tags_by_article(s: Session, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """The tags of these articles, each list sorted by kind and value."""
     tags: dict[int, list[tuple[str, str]]] = {}
-    for t in s.scalars(select(ArticleTag).where(ArticleTag.article_id.in_(ids))
-                       .order_by(ArticleTag.kind, ArticleTag.value)):
+    for t in s.scalars(
+        select(ArticleTag).where(ArticleTag.article_id.in_(ids)).order_by(ArticleTag.kind, ArticleTag.value)
+    ):
         tags.setdefault(t.article_id, []).append((t.kind, t.value))
     return tags

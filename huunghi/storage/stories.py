@@ -28,22 +28,37 @@ def place(s: Session, art: Article, rec: ArticleRecord) -> None:
     day = day_of(art)
     if rec.bands and rec.minhash:
         window = (day - clusters.WINDOW_DAYS, day + clusters.WINDOW_DAYS)
-        candidates = (select(StoryBand.article_id).where(StoryBand.band_key.in_(rec.bands),
-                                                         StoryBand.day.between(*window),
-                                                         StoryBand.article_id != art.id)
-                      .distinct().order_by(StoryBand.article_id.desc()).limit(MAX_CANDIDATES))
+        candidates = (
+            select(StoryBand.article_id)
+            .where(
+                StoryBand.band_key.in_(rec.bands),
+                StoryBand.day.between(*window),
+                StoryBand.article_id != art.id,
+            )
+            .distinct()
+            .order_by(StoryBand.article_id.desc())
+            .limit(MAX_CANDIDATES)
+        )
         mine = clusters.signature(rec.minhash)
         best: tuple[float, int] | None = None
-        rows = s.execute(select(Article.story_id, Article.minhash, Article.shingles)
-                         .where(Article.id.in_(candidates.scalar_subquery()), Article.story_id.is_not(None)))
+        rows = s.execute(
+            select(Article.story_id, Article.minhash, Article.shingles).where(
+                Article.id.in_(candidates.scalar_subquery()), Article.story_id.is_not(None)
+            )
+        )
         for story_id, blob, shingles in rows:
             j = clusters.jaccard(mine, clusters.signature(blob))
             if clusters.same_story(j, rec.shingles, shingles) and (best is None or j > best[0]):
                 best = (j, story_id)
-        s.execute(StoryBand.__table__.insert(), [{"band_key": k, "day": day, "article_id": art.id} for k in rec.bands])
+        s.execute(
+            StoryBand.__table__.insert(),
+            [{"band_key": k, "day": day, "article_id": art.id} for k in rec.bands],
+        )
         if best is not None:
             art.story_id = best[1]
-            s.execute(update(Story).where(Story.id == best[1]).values(size=Story.size + 1, updated_at=utcnow()))
+            s.execute(
+                update(Story).where(Story.id == best[1]).values(size=Story.size + 1, updated_at=utcnow())
+            )
             return
     story = Story(title=art.title, created_at=utcnow(), updated_at=utcnow(), size=1)
     s.add(story)
@@ -67,6 +82,10 @@ class Stories:
             story_id = s.scalar(select(Article.story_id).where(Article.id == article_id))
             if story_id is None:
                 return []
-            rows = s.execute(select(Article, Source.name).join(Source).where(Article.story_id == story_id)
-                             .order_by(Article.first_seen, Article.id))
+            rows = s.execute(
+                select(Article, Source.name)
+                .join(Source)
+                .where(Article.story_id == story_id)
+                .order_by(Article.first_seen, Article.id)
+            )
             return [article_summary(a, name) for a, name in rows]

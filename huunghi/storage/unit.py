@@ -7,8 +7,9 @@ bound to one session: a handful of commits instead of one per call, and all or n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite

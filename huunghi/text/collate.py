@@ -13,12 +13,46 @@ Text is NFC/NFD-agnostic: the key is computed from the decomposed form.
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 T = TypeVar("T")
 
-_ALPHABET = ["a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
-             "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z"]
+_ALPHABET = [
+    "a",
+    "ă",
+    "â",
+    "b",
+    "c",
+    "d",
+    "đ",
+    "e",
+    "ê",
+    "f",
+    "g",
+    "h",
+    "i",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "o",
+    "ô",
+    "ơ",
+    "p",
+    "q",
+    "r",
+    "s",
+    "t",
+    "u",
+    "ư",
+    "v",
+    "w",
+    "x",
+    "y",
+    "z",
+]
 _RANK = {letter: 100 + i for i, letter in enumerate(_ALPHABET)}
 _SHAPES = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
@@ -55,9 +89,11 @@ def _primary(letter: str) -> int:
 def sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """A key that sorts ``text`` as a Vietnamese reader expects."""
     letters = _letters(" ".join(text.split()))
-    return (tuple(_primary(letter) for letter, _tone in letters),
-            tuple(tone for _letter, tone in letters),
-            tuple(int(letter != letter.lower()) for letter, _tone in letters))
+    return (
+        tuple(_primary(letter) for letter, _tone in letters),
+        tuple(tone for _letter, tone in letters),
+        tuple(int(letter != letter.lower()) for letter, _tone in letters),
+    )
 
 
 def sorted_vi(items: Iterable[T], key: Callable[[T], str] | None = None, reverse: bool = False) -> list[T]:

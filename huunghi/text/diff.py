@@ -25,12 +25,28 @@ def word_diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 continue
-            out.append({"field": name, "op": tag, "old": " ".join(a[i1:i2]), "new": " ".join(b[j1:j2]),
-                        "before": " ".join(a[max(0, i1 - CONTEXT):i1]), "after": " ".join(a[i2:i2 + CONTEXT])})
+            out.append(
+                {
+                    "field": name,
+                    "op": tag,
+                    "old": " ".join(a[i1:i2]),
+                    "new": " ".join(b[j1:j2]),
+                    "before": " ".join(a[max(0, i1 - CONTEXT) : i1]),
+                    "after": " ".join(a[i2 : i2 + CONTEXT]),
+                }
+            )
     when_old, when_new = old.get("published_at"), new.get("published_at")
     if when_old != when_new:
-        out.append({"field": "published_at", "op": "replace", "old": _iso(when_old), "new": _iso(when_new),
-                    "before": "", "after": ""})
+        out.append(
+            {
+                "field": "published_at",
+                "op": "replace",
+                "old": _iso(when_old),
+                "new": _iso(when_new),
+                "before": "",
+                "after": "",
+            }
+        )
     return out
 
 

@@ -36,9 +36,9 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Node:
-    op: str                        # "words", "and", "or", "not", "all"
-    words: tuple[str, ...] = ()    # folded words of a term or phrase ("x*" = prefix)
-    children: tuple["Node", ...] = ()
+    op: str  # "words", "and", "or", "not", "all"
+    words: tuple[str, ...] = ()  # folded words of a term or phrase ("x*" = prefix)
+    children: tuple[Node, ...] = ()
 
 
 ALL = Node("all")
@@ -66,7 +66,7 @@ def parse_query(text: str, loose: bool = False) -> Node:
     if text.count("(") > MAX_QUERY_DEPTH and _depth(text) > MAX_QUERY_DEPTH:
         raise QueryError(f"ngoặc lồng sâu quá {MAX_QUERY_DEPTH} mức (parentheses nested too deep)")
     if is_loose(text):
-        text, loose = text.lstrip()[len(LOOSE):], True
+        text, loose = text.lstrip()[len(LOOSE) :], True
     tokens: list[tuple[str, str]] = []
     for m in _TOKEN.finditer(text):
         if len(tokens) >= MAX_QUERY_TOKENS:
@@ -187,8 +187,11 @@ class Document:
     def has(self, words: tuple[str, ...]) -> bool:
         if len(words) == 1 and not words[0].endswith("*"):
             return words[0] in self.vocab
-        pattern = r"(?<= )" + r" ".join(re.escape(w[:-1]) + r"[^\W_]*" if w.endswith("*") else re.escape(w)
-                                         for w in words) + r"(?= )"
+        pattern = (
+            r"(?<= )"
+            + r" ".join(re.escape(w[:-1]) + r"[^\W_]*" if w.endswith("*") else re.escape(w) for w in words)
+            + r"(?= )"
+        )
         return re.search(pattern, self.joined) is not None
 
 

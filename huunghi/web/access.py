@@ -92,8 +92,9 @@ async def login(app: Any, request: Request) -> Response:
     if request.method == "GET":
         if not password:
             return RedirectResponse("/", status_code=303)
-        return app.page("login.html", 200, request, next=_safe_next(request.query_params.get("next", "/")),
-                        error="")
+        return app.page(
+            "login.html", 200, request, next=_safe_next(request.query_params.get("next", "/")), error=""
+        )
     body = b""
     async for chunk in request.stream():
         body += chunk
@@ -105,14 +106,21 @@ async def login(app: Any, request: Request) -> Response:
         return RedirectResponse(target, status_code=303)
     given = form.get("password", "")
     if not hmac.compare_digest(given.encode("utf-8"), password.encode("utf-8")):
-        from huunghi.web.texts import Texts
         from huunghi.web.app import language
+        from huunghi.web.texts import Texts
 
         t = Texts(language(request, app.config.web.language))
         return app.page("login.html", 401, request, next=target, error=t.login_wrong)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, sign(password, int(time.time()) + SESSION_S), max_age=SESSION_S,
-                        httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE,
+        sign(password, int(time.time()) + SESSION_S),
+        max_age=SESSION_S,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,14 +30,19 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from huunghi.config import Config
-from huunghi.storage.archive import Archive
-
-from huunghi.monitor import exporting
 from huunghi.clock import local
+from huunghi.config import Config
+from huunghi.monitor import exporting
 from huunghi.monitor.searching import (
-    MAX_OFFSET, BadRequest, article_detail, build_query, number, result_json, run,
+    MAX_OFFSET,
+    BadRequest,
+    article_detail,
+    build_query,
+    number,
+    result_json,
+    run,
 )
+from huunghi.storage.archive import Archive
 from huunghi.web import access
 from huunghi.web.texts import LANGUAGES, Texts, error_text
 
@@ -44,8 +50,10 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 PAGE = 20
 CHOICES_TTL_S = 300
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 def when(value: Any) -> str:
@@ -58,9 +66,8 @@ def when(value: Any) -> str:
         except ValueError:
             return value
     if value is not None and value.tzinfo is None:
-        from datetime import timezone
 
-        value = value.replace(tzinfo=timezone.utc)  # the archive stores UTC
+        value = value.replace(tzinfo=UTC)  # the archive stores UTC
     return local(value)
 
 
@@ -95,8 +102,9 @@ class App:
             self._choices = (time.monotonic(), self.archive.reads.filter_choices())
         return self._choices[1]
 
-    def page(self, name: str, status: int = 200, request: Request | None = None,
-             **context: Any) -> HTMLResponse:
+    def page(
+        self, name: str, status: int = 200, request: Request | None = None, **context: Any
+    ) -> HTMLResponse:
         default = self.config.web.language
         lang = language(request, default) if request is not None else default
         context.setdefault("t", Texts(lang))
@@ -117,15 +125,42 @@ class App:
         rows = []
         for src in self.config.sources:
             h = health.pop(src.name, {})
-            state = ("paused" if src.paused else "disabled" if not src.enabled else
-                     "broken" if h.get("consecutive_failures") else "ok" if h.get("last_run") else "never")
-            rows.append({"name": src.name, "title": src.title, "verified": src.verified, "health": state,
-                         "last_run": h.get("last_run"), "last_status": h.get("last_status"),
-                         "failures": h.get("consecutive_failures", 0), "articles": h.get("articles", 0)})
+            state = (
+                "paused"
+                if src.paused
+                else "disabled"
+                if not src.enabled
+                else "broken"
+                if h.get("consecutive_failures")
+                else "ok"
+                if h.get("last_run")
+                else "never"
+            )
+            rows.append(
+                {
+                    "name": src.name,
+                    "title": src.title,
+                    "verified": src.verified,
+                    "health": state,
+                    "last_run": h.get("last_run"),
+                    "last_status": h.get("last_status"),
+                    "failures": h.get("consecutive_failures", 0),
+                    "articles": h.get("articles", 0),
+                }
+            )
         for name, h in sorted(health.items()):  # in the archive, no longer in the configuration
-            rows.append({"name": name, "title": "", "verified": True, "health": "gone",
-                         "last_run": h.get("last_run"), "last_status": h.get("last_status"),
-                         "failures": h.get("consecutive_failures", 0), "articles": h.get("articles", 0)})
+            rows.append(
+                {
+                    "name": name,
+                    "title": "",
+                    "verified": True,
+                    "health": "gone",
+                    "last_run": h.get("last_run"),
+                    "last_status": h.get("last_status"),
+                    "failures": h.get("consecutive_failures", 0),
+                    "articles": h.get("articles", 0),
+                }
+            )
         for row in rows:
             row["runs"] = self.archive.crawls.runs(limit=5, source=row["name"])
         return self.page("sources.html", request=request, sources=rows)
@@ -139,18 +174,37 @@ class App:
     # -- pages --------------------------------------------------------------------------
     def search_page(self, request: Request) -> Response:
         args = request.query_params
-        form = {"q": args.get("q", ""), "source": args.getlist("source"), "section": args.get("section", ""),
-                "tag": args.getlist("tag"), "story": args.get("story", ""), "from": args.get("from", ""),
-                "to": args.get("to", ""), "changed": args.get("changed", ""), "order": args.get("order", "relevance"),
-                "group": args.get("group", "story")}  # the page groups by story unless asked not to
+        form = {
+            "q": args.get("q", ""),
+            "source": args.getlist("source"),
+            "section": args.get("section", ""),
+            "tag": args.getlist("tag"),
+            "story": args.get("story", ""),
+            "from": args.get("from", ""),
+            "to": args.get("to", ""),
+            "changed": args.get("changed", ""),
+            "order": args.get("order", "relevance"),
+            "group": args.get("group", "story"),
+        }  # the page groups by story unless asked not to
         result, error = None, ""
         searched = any(v for k, v in form.items() if k not in ("order", "group"))
         try:
             page_no = number(args.get("page"), "page", 1, 1, MAX_OFFSET // PAGE + 1)
             if searched:
-                q = build_query(form["q"], form["source"], [form["section"]], form["tag"], _int(form["story"]),
-                                form["from"], form["to"], form["changed"], form["order"], PAGE, (page_no - 1) * PAGE,
-                                "" if form["group"] == "none" else form["group"])
+                q = build_query(
+                    form["q"],
+                    form["source"],
+                    [form["section"]],
+                    form["tag"],
+                    _int(form["story"]),
+                    form["from"],
+                    form["to"],
+                    form["changed"],
+                    form["order"],
+                    PAGE,
+                    (page_no - 1) * PAGE,
+                    "" if form["group"] == "none" else form["group"],
+                )
                 result = run(self.archive, q)
         except (BadRequest, ValueError) as exc:
             error, page_no = error_text(str(exc), language(request, self.config.web.language)), 1
@@ -162,9 +216,19 @@ class App:
             if result.query.offset + len(result.hits) < result.total:
                 pages["next"] = "?" + urlencode(kept + [("page", page_no + 1)])
         latest = self.archive.reads.latest_articles(limit=PAGE) if not searched else []
-        return self.page("search.html", 400 if error else 200, request, form=form, result=result, error=error,
-                         choices=self.choices(), pages=pages, latest=latest, page_no=page_no,
-                         api="/api/search?" + urlencode(kept))
+        return self.page(
+            "search.html",
+            400 if error else 200,
+            request,
+            form=form,
+            result=result,
+            error=error,
+            choices=self.choices(),
+            pages=pages,
+            latest=latest,
+            page_no=page_no,
+            api="/api/search?" + urlencode(kept),
+        )
 
     def article_page(self, request: Request) -> Response:
         detail = article_detail(self.archive, _article_id(request))
@@ -177,10 +241,20 @@ class App:
     def api_search(self, request: Request) -> Response:
         args = request.query_params
         try:
-            q = build_query(args.get("q", ""), args.getlist("source"), args.getlist("section"), args.getlist("tag"),
-                            _int(args.get("story", "")), args.get("from"), args.get("to"), args.get("changed"),
-                            args.get("order", "relevance"), number(args.get("limit"), "limit", PAGE, 1, 200),
-                            number(args.get("offset"), "offset", 0, 0, MAX_OFFSET), args.get("group", ""))
+            q = build_query(
+                args.get("q", ""),
+                args.getlist("source"),
+                args.getlist("section"),
+                args.getlist("tag"),
+                _int(args.get("story", "")),
+                args.get("from"),
+                args.get("to"),
+                args.get("changed"),
+                args.get("order", "relevance"),
+                number(args.get("limit"), "limit", PAGE, 1, 200),
+                number(args.get("offset"), "offset", 0, 0, MAX_OFFSET),
+                args.get("group", ""),
+            )
             return JSONResponse(result_json(run(self.archive, q)))
         except (BadRequest, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
@@ -206,8 +280,12 @@ class App:
         try:
             body = exporting.atom_feed(self.archive, topic, str(request.base_url).rstrip("/"))
         except BadRequest as exc:
-            return self.error(request, 400, "bad_search",
-                              ": " + error_text(str(exc), language(request, self.config.web.language)))
+            return self.error(
+                request,
+                400,
+                "bad_search",
+                ": " + error_text(str(exc), language(request, self.config.web.language)),
+            )
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     def topics_page(self, request: Request) -> Response:
@@ -251,6 +329,7 @@ def create_app(config: Config) -> Starlette:
         Route("/api/stats", app.api_stats),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(_web: Starlette) -> AsyncIterator[None]:
         yield
@@ -263,6 +342,12 @@ def create_app(config: Config) -> Starlette:
             return JSONResponse({"error": "not found"}, status_code=404)
         return app.error(request, 404, "not_found")
 
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found},
-                     middleware=[Middleware(BaseHTTPMiddleware, dispatch=headers),
-                                 Middleware(BaseHTTPMiddleware, dispatch=guard)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: not_found},
+        middleware=[
+            Middleware(BaseHTTPMiddleware, dispatch=headers),
+            Middleware(BaseHTTPMiddleware, dispatch=guard),
+        ],
+    )

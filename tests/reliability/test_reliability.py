@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from huunghi.storage.archive import Archive
-from tests.fixtures.hostile import HostilePortal
-from tests.fixtures.hostile import hostile_config
+from tests.fixtures.hostile import HostilePortal, hostile_config
 from tests.fixtures.processes import alive as _alive
 from tests.fixtures.processes import wait_for
 
@@ -49,10 +48,18 @@ def test_full_size_hostile_portal_is_bounded(tmp_path):
         run = archive.crawls.runs()[0]
         urls = [a.url for a in archive.reads.latest_articles(limit=1000)]
     kinds = sorted({e.kind for e in run.errors})
-    record("hostile_portal", {"requests_served": requests, "crawl_seconds": round(took, 1),
-                              "peak_rss_mb_children": round(peak_kb / 1024, 1),
-                              "peak_rss_mb_before": round(before / 1024, 1), "status": run.status,
-                              "error_kinds": kinds, "stored": len(urls)})
+    record(
+        "hostile_portal",
+        {
+            "requests_served": requests,
+            "crawl_seconds": round(took, 1),
+            "peak_rss_mb_children": round(peak_kb / 1024, 1),
+            "peak_rss_mb_before": round(before / 1024, 1),
+            "status": run.status,
+            "error_kinds": kinds,
+            "stored": len(urls),
+        },
+    )
     assert all(u.startswith("http://") for u in urls)
     assert "too-large" in kinds and "page-cap" in kinds and "refused" in kinds
     assert requests < 5_000  # 150,000 links offered
@@ -87,8 +94,12 @@ def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
         """)
         (tmp_path / "parent.py").write_text(script, encoding="utf-8")
         for _ in range(rounds):
-            parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], stdout=subprocess.PIPE,
-                                      text=True, cwd=Path(__file__).parent.parent.parent)
+            parent = subprocess.Popen(
+                [sys.executable, str(tmp_path / "parent.py")],
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=Path(__file__).parent.parent.parent,
+            )
             child = int(parent.stdout.readline())
             time.sleep(rng.uniform(1.0, 12.0))
             os.kill(parent.pid, signal.SIGKILL)
@@ -103,10 +114,19 @@ def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
         if backend == "sqlite":
             with archive.engine.connect() as conn:
                 from sqlalchemy import text
+
                 integrity = conn.execute(text("PRAGMA integrity_check")).scalar()
-    record(f"kill9_{backend}", {"processes_killed": killed, "runs": len(runs), "left_running": len(running),
-                                "articles": totals["articles"], "versions": totals["versions"],
-                                "integrity": integrity})
+    record(
+        f"kill9_{backend}",
+        {
+            "processes_killed": killed,
+            "runs": len(runs),
+            "left_running": len(running),
+            "articles": totals["articles"],
+            "versions": totals["versions"],
+            "integrity": integrity,
+        },
+    )
     assert not running and integrity == "ok"
     assert totals["versions"] == totals["articles"]  # every stored article is whole, none doubled
 
@@ -118,18 +138,23 @@ def test_web_fuzz_figures(tmp_path):
 
     from huunghi.config import parse_config
     from huunghi.web.app import create_app
-    from tests.fixtures.searchdata import fill
     from tests.fixtures.hostile import NASTY, PARAMS
+    from tests.fixtures.searchdata import fill
 
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     with Archive(url) as archive:
         fill(archive)
     figures = {"bad_inputs": 0, "5xx": 0, "longest_request_s": 0.0}
-    with TestClient(create_app(parse_config({"archive": {"url": url}})), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(parse_config({"archive": {"url": url}})), raise_server_exceptions=False
+    ) as client:
+
         def one(path: str, params: dict) -> None:
             started = time.monotonic()
             r = client.get(path, params=params)
-            figures["longest_request_s"] = max(figures["longest_request_s"], round(time.monotonic() - started, 3))
+            figures["longest_request_s"] = max(
+                figures["longest_request_s"], round(time.monotonic() - started, 3)
+            )
             figures["bad_inputs"] += 1
             figures["5xx"] += r.status_code >= 500
 
@@ -138,8 +163,12 @@ def test_web_fuzz_figures(tmp_path):
                 one(path, {"q": q})
 
         @settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(path=__import__("hypothesis").strategies.sampled_from(
-            ["/", "/api/search", "/api/stats", "/topics/friendship-union.atom"]), params=PARAMS)
+        @given(
+            path=__import__("hypothesis").strategies.sampled_from(
+                ["/", "/api/search", "/api/stats", "/topics/friendship-union.atom"]
+            ),
+            params=PARAMS,
+        )
         def fuzz(path, params):
             one(path, params)
 

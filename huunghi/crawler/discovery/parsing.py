@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import feedparser
 from lxml import etree
@@ -36,7 +36,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Discovered]:
         if not link:
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        when = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
+        when = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
         out.append(Discovered(url=link, title=entry.get("title", ""), published=when))
     return out
 
@@ -82,4 +82,4 @@ def _iso(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

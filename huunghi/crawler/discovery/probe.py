@@ -16,13 +16,17 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from lxml import html as lxml_html
 
-from huunghi.fetchpolicy import Refused, TooLarge, check
-
 from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
 from huunghi.crawler.discovery.sitename import page_title, site_name
+from huunghi.fetchpolicy import Refused, TooLarge, check
 
 PATTERNS = (  # most specific first: what news portals' article URLs end with
-    r"-\d{5,}\.html$", r"-\d{5,}\.htm$", r"-\d{5,}\.html?$", r"/\d{4}/\d{2}/\d{2}/[^/]+$", r"-\d{4,}$", r"/\d{6,}/?$",
+    r"-\d{5,}\.html$",
+    r"-\d{5,}\.htm$",
+    r"-\d{5,}\.html?$",
+    r"/\d{4}/\d{2}/\d{2}/[^/]+$",
+    r"-\d{4,}$",
+    r"/\d{6,}/?$",
 )
 FEED_GUESSES = ("/rss", "/rss.xml", "/feed", "/rss/home.rss", "/rss/tin-moi-nhat.rss")
 SITEMAP_GUESSES = ("/sitemap.xml", "/sitemap_index.xml", "/sitemaps.xml")
@@ -43,9 +47,15 @@ class Proposal:
     def table(self) -> dict[str, object]:
         """The [[sources]] table this proposes (verified = false until someone checks it)."""
         table: dict[str, object] = {
-            "name": self.name, "title": self.title, "homepage": self.homepage, "feeds": self.feeds,
-            "sitemaps": self.sitemaps, "listings": self.listings, "article_pattern": self.article_pattern,
-            "verified": False}
+            "name": self.name,
+            "title": self.title,
+            "homepage": self.homepage,
+            "feeds": self.feeds,
+            "sitemaps": self.sitemaps,
+            "listings": self.listings,
+            "article_pattern": self.article_pattern,
+            "verified": False,
+        }
         if self.allow_private:
             table["allow_private"] = True
         return table
@@ -84,7 +94,7 @@ def _sample_titles(client: httpx.Client, base: str, links: list[str], pattern: s
     """The <title> of three other pages of the site (articles first): what they share is its name."""
     others = [u for u in dict.fromkeys(u.split("#")[0] for u in links) if u.rstrip("/") != base.rstrip("/")]
     chosen = [u for u in others if pattern and re.search(pattern, u.split("?")[0])][:2]
-    chosen += [u for u in others if u not in chosen][:3 - len(chosen)]
+    chosen += [u for u in others if u not in chosen][: 3 - len(chosen)]
     titles = []
     for u in chosen:
         try:
@@ -97,7 +107,7 @@ def _sample_titles(client: httpx.Client, base: str, links: list[str], pattern: s
 
 
 MAX_PROBE_BYTES = 5 * 1024 * 1024  # a home page, feed or sitemap read at most this far
-PROBE_DEADLINE_S = 30.0            # per fetch, however slowly the server drips
+PROBE_DEADLINE_S = 30.0  # per fetch, however slowly the server drips
 
 
 class BoundedClient(httpx.Client):
@@ -107,6 +117,7 @@ class BoundedClient(httpx.Client):
     def __init__(self, allow_private: bool, **kwargs: object) -> None:
         def policed(request: httpx.Request) -> None:
             check(str(request.url), allow_private=allow_private, resolve=True)
+
         super().__init__(event_hooks={"request": [policed]}, **kwargs)  # type: ignore[arg-type]
 
     def get(self, url: str, **kwargs: object) -> httpx.Response:  # type: ignore[override]
@@ -119,16 +130,19 @@ class BoundedClient(httpx.Client):
                     raise TooLarge(f"{url}: larger than {MAX_PROBE_BYTES // (1024 * 1024)} MB")
                 if time.monotonic() - started > PROBE_DEADLINE_S:
                     raise httpx.ReadTimeout(f"{url}: not read within {PROBE_DEADLINE_S:.0f} s")
-        return httpx.Response(response.status_code, headers=response.headers, content=bytes(body),
-                              request=response.request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=bytes(body), request=response.request
+        )
 
 
-def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float = 10.0,
-          allow_private: bool = False) -> Proposal:
+def probe(
+    url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float = 10.0, allow_private: bool = False
+) -> Proposal:
     """Fetch and read; raises httpx.HTTPError (with the reason) when the home page cannot be had,
     ``Refused`` when the fetch policy does not allow it, ``TooLarge`` for a page past the bound."""
-    with BoundedClient(allow_private, headers={"User-Agent": user_agent}, timeout=timeout,
-                       follow_redirects=True) as client:
+    with BoundedClient(
+        allow_private, headers={"User-Agent": user_agent}, timeout=timeout, follow_redirects=True
+    ) as client:
         home = client.get(url)
         home.raise_for_status()
         base = str(home.url)
@@ -146,8 +160,12 @@ def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float
             except (httpx.HTTPError, DiscoveryError, Refused, TooLarge):
                 return False
 
-        declared = [urljoin(base, h) for h in tree.xpath(
-            '//link[@rel="alternate"][contains(@type,"rss") or contains(@type,"atom")]/@href')]
+        declared = [
+            urljoin(base, h)
+            for h in tree.xpath(
+                '//link[@rel="alternate"][contains(@type,"rss") or contains(@type,"atom")]/@href'
+            )
+        ]
         linked = [urljoin(base, h) for h in tree.xpath("//a/@href") if re.search(r"(rss|feed|atom)", h, re.I)]
         for candidate in dict.fromkeys(declared + linked[:10] + [urljoin(base, g) for g in FEED_GUESSES]):
             if len(proposal.feeds) < 5 and works(candidate, "feed"):
@@ -156,18 +174,25 @@ def probe(url: str, user_agent: str = "Huunghi/0.1 news monitor", timeout: float
             robots = client.get(urljoin(base, "/robots.txt"))
         except (httpx.HTTPError, Refused, TooLarge):
             robots = httpx.Response(404)
-        from_robots = re.findall(r"(?im)^\s*sitemap:\s*(\S+)", robots.text) if robots.status_code == 200 else []
+        from_robots = (
+            re.findall(r"(?im)^\s*sitemap:\s*(\S+)", robots.text) if robots.status_code == 200 else []
+        )
         for candidate in dict.fromkeys(from_robots + [urljoin(base, g) for g in SITEMAP_GUESSES]):
             if len(proposal.sitemaps) < 3 and works(candidate, "sitemap"):
                 proposal.sitemaps.append(candidate)
         links = [urljoin(base, h) for h in tree.xpath("//a/@href")]
         same_site = [u for u in links if (urlsplit(u).hostname or "") == host]
-        counts = Counter(p for p in PATTERNS for u in same_site if re.search(p, u.split("?")[0].split("#")[0]))
+        counts = Counter(
+            p for p in PATTERNS for u in same_site if re.search(p, u.split("?")[0].split("#")[0])
+        )
         best = next((p for p in PATTERNS if counts[p] >= 3), None)
         proposal.article_pattern = best or r"-\d+\.html?$"
         proposal.title = site_name(tree, _sample_titles(client, base, same_site, best), host)
-        proposal.notes.append(f"article_pattern matches {counts.get(best, 0)} of the {len(same_site)} links "
-                              "on the home page" if best else "no article URL shape found on the home page: check it")
+        proposal.notes.append(
+            f"article_pattern matches {counts.get(best, 0)} of the {len(same_site)} links on the home page"
+            if best
+            else "no article URL shape found on the home page: check it"
+        )
         if not proposal.feeds:
             proposal.notes.append("no working RSS/Atom feed found")
         if not proposal.sitemaps:

@@ -54,13 +54,13 @@ def common_part(titles: list[str]) -> str:
         n += 1
     if n:
         first = titles[0]
-        return first[_segments(first)[-n][0]:].strip()
+        return first[_segments(first)[-n][0] :].strip()
     n = 0
     while all(len(p) > n + 1 for p in parts) and len({p[n] for p in parts}) == 1:
         n += 1
     if n:
         first = titles[0]
-        return first[:_segments(first)[n - 1][1]].strip()
+        return first[: _segments(first)[n - 1][1]].strip()
     return ""
 
 

@@ -19,8 +19,10 @@ BLOCK_TAGS = frozenset(
     "table thead tbody tfoot tr td th caption blockquote pre figure figcaption form fieldset address "
     "center details summary dialog menu hgroup".split()
 )
-SKIP_TAGS = frozenset("script style noscript template svg iframe embed canvas select option "
-                      "textarea button input head math video audio picture source".split())
+SKIP_TAGS = frozenset(
+    "script style noscript template svg iframe embed canvas select option "
+    "textarea button input head math video audio picture source".split()
+)
 SIG_STEPS = 5  # a slot is named by its last steps: outer wrappers vary by section
 _DIGITS = re.compile(r"\d+")
 # inline elements that name what they hold are blocks of their own: a byline, a time, a credit
@@ -116,7 +118,7 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
                 steps_of[node] = (_step(node),)
                 state = (node, False)
             elif tag in BLOCK_TAGS or tag == "time" or _MARKED.search(node.get("class") or ""):
-                steps_of[node] = (*steps_of[state[0]][1 - SIG_STEPS:], _step(node))  # type: ignore[index]
+                steps_of[node] = (*steps_of[state[0]][1 - SIG_STEPS :], _step(node))  # type: ignore[index]
                 state = (node, state[1])
             else:
                 state = (state[0], state[1] or tag == "a")

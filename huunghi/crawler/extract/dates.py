@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -37,17 +37,44 @@ OLDEST = 1995  # no news portal published online before this
 HTMLDATE_EXTENSIVE = "fallback"  # or "on", "off"
 
 PUBLISHED_META = (
-    "article:published_time", "og:article:published_time", "og:published_time", "datepublished",
-    "dc.date.issued", "dcterms.issued", "dc.date", "dc:date", "dcterms.date", "pubdate", "publishdate",
-    "publish-date", "publish_date", "uploaddate", "parsely-pub-date", "sailthru.date", "article.published",
-    "citation_publication_date", "citation_date", "date",
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dc:date",
+    "dcterms.date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "uploaddate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "article.published",
+    "citation_publication_date",
+    "citation_date",
+    "date",
 )  # not "created": a CMS record may be created years before the article on it is published
-UPDATED_META = ("article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
-                "dc.date.modified", "dcterms.modified", "lastmod", "last-modified")
+UPDATED_META = (
+    "article:modified_time",
+    "og:article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "lastmod",
+    "last-modified",
+)
 
 _COMMENTS = re.compile(r"comment|binh-?luan|binhluan|reply|respond|disqus|y-?kien|ykien|fb-comments", re.I)
-_SIDE = re.compile(r"sidebar|side-bar|related|widget|footer|lien-?quan|most-?read|tin-?khac|other-news"
-                   r"|more-news|popular|trending|recommend|xem-?nhieu|doc-?nhieu", re.I)
+_SIDE = re.compile(
+    r"sidebar|side-bar|related|widget|footer|lien-?quan|most-?read|tin-?khac|other-news"
+    r"|more-news|popular|trending|recommend|xem-?nhieu|doc-?nhieu",
+    re.I,
+)
 _DATE_MARK = re.compile(r"date|time|ngay|publish|posted|meta|info|byline|thoigian|thoi-gian|dateline", re.I)
 _UPDATE_WORD = re.compile(r"cập\s*nhật|updated?|modified|sửa\s*đổi|aktualisiert|mis à jour", re.I)
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Blog|News", re.I)
@@ -64,11 +91,35 @@ class Dates:
 
 
 # -- values ----------------------------------------------------------------------------------
-_TZ_NAMES = {"UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
-             "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "BST": 1, "EET": 2, "EEST": 3, "ICT": 7,
-             "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "MSK": 3, "WIB": 7}
-_YMD = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"
-                  r"(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Z]{1,4}\b)?")
+_TZ_NAMES = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "CET": 1,
+    "CEST": 2,
+    "BST": 1,
+    "EET": 2,
+    "EEST": 3,
+    "ICT": 7,
+    "JST": 9,
+    "KST": 9,
+    "AEST": 10,
+    "AEDT": 11,
+    "MSK": 3,
+    "WIB": 7,
+}
+_YMD = re.compile(
+    r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"
+    r"(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Z]{1,4}\b)?"
+)
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)")
 _HM = re.compile(r"(?<!\d)(\d{1,2})\s*[:h]\s*(\d{2})(?!\d)(?:\s*[:]\s*\d{2})?\s*(sa|ch|am|pm|SA|CH|AM|PM)?")
 _GMT = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.I)
@@ -89,8 +140,9 @@ def _offset(text: str | None) -> timezone | None:
     return _zone(m.group(1), m.group(2), m.group(3)) if m else None
 
 
-def _make(y: int, mo: int, d: int, hh: int = 0, mi: int = 0, ss: int = 0,
-          tz: timezone | Any = None) -> datetime | None:
+def _make(
+    y: int, mo: int, d: int, hh: int = 0, mi: int = 0, ss: int = 0, tz: timezone | Any = None
+) -> datetime | None:
     try:
         return datetime(y, mo, d, hh, mi, ss, tzinfo=tz)
     except ValueError:
@@ -128,12 +180,14 @@ def _parse_naive(text: str) -> datetime | None:
             return when
     except (TypeError, ValueError, IndexError):
         pass
-    rfc = re.match(r"(?:\w{3},?\s+)?(\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)\s+([A-Z]{2,4})$",
-                   text)
+    rfc = re.match(
+        r"(?:\w{3},?\s+)?(\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)\s+([A-Z]{2,4})$", text
+    )
     if rfc and _offset(rfc.group(2)):
         try:
-            when = datetime.strptime(rfc.group(1), "%d %b %Y %H:%M:%S" if rfc.group(1).count(":") == 2
-                                     else "%d %b %Y %H:%M")
+            when = datetime.strptime(
+                rfc.group(1), "%d %b %Y %H:%M:%S" if rfc.group(1).count(":") == 2 else "%d %b %Y %H:%M"
+            )
             return when.replace(tzinfo=_offset(rfc.group(2)))
         except ValueError:
             pass
@@ -142,13 +196,25 @@ def _parse_naive(text: str) -> datetime | None:
 
 # -- the visible Vietnamese forms ------------------------------------------------------------
 _VI_FULL = re.compile(r"(?:ngày\s*)?(\d{1,2})\s*tháng\s*(\d{1,2})\s*(?:năm|,)\s*(\d{4})", re.I)
-_VI_WORD_MONTH = re.compile(r"\d{1,2}\s+tháng\s+(?:mười\s+một|mười\s+hai|một|hai|ba|tư|bốn|năm|sáu|bảy|"
-                            r"tám|chín|mười|giêng|chạp)\s*,?\s*\d{4}", re.I)
+_VI_WORD_MONTH = re.compile(
+    r"\d{1,2}\s+tháng\s+(?:mười\s+một|mười\s+hai|một|hai|ba|tư|bốn|năm|sáu|bảy|"
+    r"tám|chín|mười|giêng|chạp)\s*,?\s*\d{4}",
+    re.I,
+)
 _RELATIVE = re.compile(r"(\d{1,3})\s*(giây|phút|giờ|tiếng|ngày|tuần)\s*trước", re.I)
-_RELATIVE_UNIT = {"giây": timedelta(seconds=1), "phút": timedelta(minutes=1), "giờ": timedelta(hours=1),
-                  "tiếng": timedelta(hours=1), "ngày": timedelta(days=1), "tuần": timedelta(weeks=1)}
-_NO_YEAR = re.compile(r"(?:^|\b(?:sáng|trưa|chiều|tối|đêm|khuya|rạng\s+sáng|ngày)\s*[,:]?\s*)"
-                      r"(\d{1,2})/(\d{1,2})(?![/\d])", re.I)
+_RELATIVE_UNIT = {
+    "giây": timedelta(seconds=1),
+    "phút": timedelta(minutes=1),
+    "giờ": timedelta(hours=1),
+    "tiếng": timedelta(hours=1),
+    "ngày": timedelta(days=1),
+    "tuần": timedelta(weeks=1),
+}
+_NO_YEAR = re.compile(
+    r"(?:^|\b(?:sáng|trưa|chiều|tối|đêm|khuya|rạng\s+sáng|ngày)\s*[,:]?\s*)"
+    r"(\d{1,2})/(\d{1,2})(?![/\d])",
+    re.I,
+)
 _SESSION_PM = re.compile(r"\b(chiều|tối|đêm|khuya)\b", re.I)
 
 
@@ -168,6 +234,7 @@ def _with_time(text: str, day: date, tz: timezone | Any) -> datetime | None:
 @lru_cache(maxsize=1)
 def _dateparser() -> Any:
     import dateparser  # imported on first need: it costs half a second and most pages never need it
+
     return dateparser
 
 
@@ -193,7 +260,7 @@ def parse_visible(text: str, now: datetime | None, year_hint: int | None) -> dat
         if mo > 12 and d <= 12:
             d, mo = mo, d  # m/d/Y written the American way
         try:
-            return _with_time(text[:m.start()] + " " + text[m.end():], date(y, mo, d), tz)
+            return _with_time(text[: m.start()] + " " + text[m.end() :], date(y, mo, d), tz)
         except ValueError:
             return None
     m = _VI_WORD_MONTH.search(text)
@@ -203,7 +270,7 @@ def parse_visible(text: str, now: datetime | None, year_hint: int | None) -> dat
         except (ValueError, TypeError, OverflowError):
             found = None
         if found is not None:
-            return _with_time(text[:m.start()] + " " + text[m.end():], found.date(), tz)
+            return _with_time(text[: m.start()] + " " + text[m.end() :], found.date(), tz)
     if now is None:
         return None
     m = _RELATIVE.search(text)
@@ -219,17 +286,17 @@ def parse_visible(text: str, now: datetime | None, year_hint: int | None) -> dat
             except ValueError:
                 continue
             if day <= today:
-                return _with_time(text[:m.start()] + " " + text[m.end():], day, tz)
+                return _with_time(text[: m.start()] + " " + text[m.end() :], day, tz)
     return None
 
 
 # -- where the evidence is -------------------------------------------------------------------
 def _marks(node: HtmlElement) -> str:
-    return f'{node.get("class", "")} {node.get("id", "")}'
+    return f"{node.get('class', '')} {node.get('id', '')}"
 
 
 def _place(node: HtmlElement) -> str:
-    """"comment" for reader comments (never evidence), "side" for aside/footer/related, else "main"."""
+    """ "comment" for reader comments (never evidence), "side" for aside/footer/related, else "main"."""
     place = "main"
     for anc in (node, *node.iterancestors()):
         if not isinstance(anc.tag, str):
@@ -355,8 +422,10 @@ def _vietnamese(tree: HtmlElement, metas: dict[str, str]) -> bool:
 
 def _without_comments(tree: HtmlElement) -> HtmlElement:
     """The page without its reader comments, for htmldate (a copy only when there are some)."""
-    if not any(isinstance(n.tag, str) and n.tag not in ("html", "body") and _COMMENTS.search(_marks(n))
-               for n in tree.iter()):
+    if not any(
+        isinstance(n.tag, str) and n.tag not in ("html", "body") and _COMMENTS.search(_marks(n))
+        for n in tree.iter()
+    ):
         return tree  # htmldate copies a tree it is given before pruning it
     tree = copy.deepcopy(tree)
     for node in list(tree.iter()):
@@ -368,12 +437,18 @@ def _without_comments(tree: HtmlElement) -> HtmlElement:
 
 def _htmldate(tree: HtmlElement, url: str | None, now: datetime, original: bool) -> date | None:
     from htmldate import find_date
+
     try:
         page = _without_comments(tree)
         found = None
         for extensive in {"on": (True,), "off": (False,)}.get(HTMLDATE_EXTENSIVE, (False, True)):
-            found = found or find_date(page, extensive_search=extensive, original_date=original, url=url or None,
-                                       max_date=now.astimezone(HANOI).strftime("%Y-%m-%d"))
+            found = found or find_date(
+                page,
+                extensive_search=extensive,
+                original_date=original,
+                url=url or None,
+                max_date=now.astimezone(HANOI).strftime("%Y-%m-%d"),
+            )
     except Exception:  # htmldate fails on some hostile trees; the other evidence remains
         return None
     try:
@@ -442,17 +517,22 @@ def _ok(when: datetime | None, now: datetime) -> datetime | None:
 def _split_update(text: str) -> tuple[str, str]:
     """A date line as (published part, updated part): "Đăng 08:00 … | Cập nhật 09:15 …"."""
     m = _UPDATE_WORD.search(text)
-    return (text[:m.start()], text[m.end():]) if m else (text, "")
+    return (text[: m.start()], text[m.end() :]) if m else (text, "")
 
 
-def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
-               feed_date: datetime | None = None, use_htmldate: bool = True) -> Dates:
+def find_dates(
+    tree: HtmlElement,
+    now: datetime,
+    url: str | None = None,
+    feed_date: datetime | None = None,
+    use_htmldate: bool = True,
+) -> Dates:
     """Published and updated of the page from the best evidence it has; the tree is not changed.
 
     Call it on the whole page (before asides and footers are dropped): their dates are evidence
     too, of lower rank than the article's own.
     """
-    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
     feed_date = _ok(feed_date, now)  # a naive feed time is Hanoi time, like the page's; never the future
     metas = _metas(tree)
     found: list[tuple[datetime, str]] = []  # published candidates, best first
@@ -483,8 +563,9 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
         for place, value, node in _time_elements(tree):
             if place == "comment":
                 continue
-            modified = ((node.get("itemprop") or "").lower() == "datemodified"
-                        or _UPDATE_WORD.search(_marks(node)))
+            modified = (node.get("itemprop") or "").lower() == "datemodified" or _UPDATE_WORD.search(
+                _marks(node)
+            )
             hint = feed_date.year if feed_date else None
             when = _ok(parse_value(value) or parse_visible(value, now, hint), now)
             if when is None:
@@ -521,7 +602,11 @@ def find_dates(tree: HtmlElement, now: datetime, url: str | None = None,
             # the same day with its time of day, when lower-ranked evidence has it
             # (an "updated" line of the same day too: old portals print only "Cập nhật lúc …")
             later = [visible_updated] if visible_updated else []
-            same = [w for w in [w for w, _ in side] + ([feed_date] if feed_date else []) + later if w.date() == day]
+            same = [
+                w
+                for w in [w for w, _ in side] + ([feed_date] if feed_date else []) + later
+                if w.date() == day
+            ]
             found.append((same[0] if same else datetime.combine(day, time(0, 0), HANOI), "htmldate"))
     found += side
     if feed_date is not None:

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urljoin, urlsplit
 
@@ -70,11 +70,18 @@ class Extracted:
 
 def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
     """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
+
     def read(tables: bool) -> list[str]:
         try:
-            doc = trafilatura.bare_extraction(tree, url=url or None, favor_precision=True,
-                                              include_comments=False, include_tables=tables,
-                                              with_metadata=False, deduplicate=False)
+            doc = trafilatura.bare_extraction(
+                tree,
+                url=url or None,
+                favor_precision=True,
+                include_comments=False,
+                include_tables=tables,
+                with_metadata=False,
+                deduplicate=False,
+            )
         except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
             return []
         text = (doc.text if doc is not None else "") or ""
@@ -106,8 +113,10 @@ def _label(blocks: Sequence[Block], paragraphs: Sequence[str]) -> list[bool]:
     return out
 
 
-_DATE_WORDS = frozenset("cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt updated posted "
-                        "published last modified on at am pm".split())
+_DATE_WORDS = frozenset(
+    "cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt updated posted "
+    "published last modified on at am pm".split()
+)
 _DATE_SHAPE = re.compile(r"\d{1,2}[:h]\d{2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{4}-\d{2}-\d{2}")
 
 
@@ -243,12 +252,19 @@ class Extractor:
         self.book = book if book is not None else TemplateBook()
         self.learn = learn
 
-    def extract(self, html: str | bytes, url: str = "", feed_date: datetime | None = None,
-                now: datetime | None = None, default_language: str = "", _generic: bool = False) -> Extracted:
+    def extract(
+        self,
+        html: str | bytes,
+        url: str = "",
+        feed_date: datetime | None = None,
+        now: datetime | None = None,
+        default_language: str = "",
+        _generic: bool = False,
+    ) -> Extracted:
         """One article, or NotAnArticle with the reason; never any other exception for bad input.
 
         ``_generic`` reads the page without its site's template (the guard's second reading)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         tree = parse(html)
         metas = M.meta_table(tree)
         ld = M.json_ld(tree)
@@ -276,12 +292,14 @@ class Extractor:
                 audit = site.needs_audit() or site.doubts(blocks, decision.keep, url)
         if audit or body is None:
             paragraphs = _generic_paragraphs(tree, url)
-            generic_body = [b for b, k in zip(blocks, _label(blocks, paragraphs)) if k
-                            and not _furniture(b, site, url, names)]
+            generic_body = [
+                b
+                for b, k in zip(blocks, _label(blocks, paragraphs))
+                if k and not _furniture(b, site, url, names)
+            ]
             if body is not None:
                 have = {b.index for b in body}
-                missing = [b for b in generic_body
-                           if b.index not in have and site.unexplained(b, url)]  # type: ignore[union-attr]
+                missing = [b for b in generic_body if b.index not in have and site.unexplained(b, url)]  # type: ignore[union-attr]
                 if sum(len(b.text) for b in missing) >= MERGE_CHARS:
                     # the guard: text the generic reading keeps and no evidence calls furniture
                     body = sorted(body + missing, key=lambda b: b.index)
@@ -307,15 +325,20 @@ class Extractor:
         lead_block = M.lead(blocks, first, title)
         lead = lead_block.text if lead_block is not None else ""
         pictures = self._images(images, first, last, url)
-        paragraphs = self._tidy(self._without_captions(paragraphs, pictures, blocks[first:last + 2]), title, lead)
+        paragraphs = self._tidy(
+            self._without_captions(paragraphs, pictures, blocks[first : last + 2]), title, lead
+        )
         author, credit = M.author_credit(blocks, first, last, metas, ld)
         credit = credit or M.credit_in(paragraphs)
-        paragraphs = [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
+        paragraphs = (
+            [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
+        )
         words = _words(lead, *paragraphs)
         if (not paragraphs or words < MIN_WORDS) and method == "template":
             # "not an article" only when the generic reading agrees
-            return self.extract(html, url, feed_date=feed_date, now=now, default_language=default_language,
-                                _generic=True)
+            return self.extract(
+                html, url, feed_date=feed_date, now=now, default_language=default_language, _generic=True
+            )
         if not paragraphs:
             raise _not_article("no article text found", dates)
         if words < MIN_WORDS:
@@ -335,25 +358,38 @@ class Extractor:
 
         body_text = "\n\n".join(paragraphs)
         return Extracted(
-            title=title or (paragraphs[0][:200] if paragraphs else ""), lead=lead, body_text=body_text,
+            title=title or (paragraphs[0][:200] if paragraphs else ""),
+            lead=lead,
+            body_text=body_text,
             body_html=self._html(paragraphs, body if method == "template" else None),
-            published=dates.published, updated=dates.updated, published_source=dates.source,
-            author=author, credit=credit, section=M.section(blocks, first, metas),
+            published=dates.published,
+            updated=dates.updated,
+            published_source=dates.source,
+            author=author,
+            credit=credit,
+            section=M.section(blocks, first, metas),
             language=M.language(tree, metas, body_text, default_language),
-            images=pictures, canonical=M.canonical(tree), method=method,
+            images=pictures,
+            canonical=M.canonical(tree),
+            method=method,
         )
 
     @staticmethod
-    def _without_trailing_heading(paragraphs: list[str], blocks: Sequence[Block], body: Sequence[Block],
-                                  site: SiteTemplate | None, url: str, names: Sequence[str]
-                                  ) -> tuple[list[str], list[Block]]:
+    def _without_trailing_heading(
+        paragraphs: list[str],
+        blocks: Sequence[Block],
+        body: Sequence[Block],
+        site: SiteTemplate | None,
+        url: str,
+        names: Sequence[str],
+    ) -> tuple[list[str], list[Block]]:
         """A short heading closing the body and followed by a list of links ("Các tin khác") is the
         list's heading, not article text."""
         body = list(body)
         if len(paragraphs) < 2 or not body:
             return paragraphs, body
         last = paragraphs[-1]
-        if _words(last) > 5 or last.rstrip()[-1:] in ".!?:\"”)":
+        if _words(last) > 5 or last.rstrip()[-1:] in '.!?:"”)':
             return paragraphs, body
         at = next((b.index for b in reversed(body) if b.text == last), None)
         if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
@@ -361,8 +397,9 @@ class Extractor:
         return paragraphs[:-1], [b for b in body if b.index != at]
 
     @staticmethod
-    def _without_captions(paragraphs: list[str], pictures: Sequence[dict[str, str]],
-                          span: Sequence[Block]) -> list[str]:
+    def _without_captions(
+        paragraphs: list[str], pictures: Sequence[dict[str, str]], span: Sequence[Block]
+    ) -> list[str]:
         """Captions belong to their images: drop them from the body, unless the page also has the
         same words as a paragraph of its own (then that paragraph stays, once)."""
         captions = Counter(p["caption"] for p in pictures if p["caption_source"] == "caption")
@@ -397,7 +434,9 @@ class Extractor:
         return "".join(f"<h3>{escape(p)}</h3>" if p in heading else f"<p>{escape(p)}</p>" for p in paragraphs)
 
     @staticmethod
-    def _images(images: Sequence[tuple[int, HtmlElement]], first: int, last: int, url: str) -> list[dict[str, str]]:
+    def _images(
+        images: Sequence[tuple[int, HtmlElement]], first: int, last: int, url: str
+    ) -> list[dict[str, str]]:
         """Images inside the article's span of blocks, each with one caption, not thumbnails of links."""
         out: list[dict[str, str]] = []
         seen: set[str] = set()
@@ -424,7 +463,12 @@ class Extractor:
 _GENERIC = Extractor(learn=False)
 
 
-def extract(html: str | bytes, url: str = "", feed_date: datetime | None = None,
-            now: datetime | None = None, default_language: str = "") -> Extracted:
+def extract(
+    html: str | bytes,
+    url: str = "",
+    feed_date: datetime | None = None,
+    now: datetime | None = None,
+    default_language: str = "",
+) -> Extracted:
     """One page on its own, without site templates (see Extractor for crawl-order learning)."""
     return _GENERIC.extract(html, url, feed_date=feed_date, now=now, default_language=default_language)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import re
 
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 MAX_HTML_CHARS = 2_500_000  # real article pages are 50–500 kB; this bounds time and memory
 _SCRIPTS = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>", re.I | re.S)
@@ -42,7 +43,7 @@ def decode(body: bytes, declared: str | None = None) -> tuple[str, str | None]:
     UTF-8 whatever it says. Otherwise the declared (header or <meta>) charset, then cp1252.
     """
     if body.startswith(codecs.BOM_UTF8):
-        body = body[len(codecs.BOM_UTF8):]
+        body = body[len(codecs.BOM_UTF8) :]
     declared_codec = codec_name(declared)
     if declared_codec is None:
         m = _META_CHARSET.search(body[:4096])
@@ -96,5 +97,11 @@ def parse(html: str | bytes) -> lxml_html.HtmlElement:
     return tree
 
 
-_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True,
-                               default_doctype=False, collect_ids=False)
+_PARSER = lxml_html.HTMLParser(
+    remove_comments=True,
+    remove_pis=True,
+    recover=True,
+    no_network=True,
+    default_doctype=False,
+    collect_ids=False,
+)

@@ -73,7 +73,7 @@ def json_ld(tree: HtmlElement) -> dict[str, object]:
 
 def marked(block: Block, pattern: re.Pattern[str]) -> bool:
     """Whether the block's element or its parent carries a class or id matching ``pattern``."""
-    return bool(pattern.search(block.sig[block.sig.rfind(">", 0, block.sig.rfind(">")) + 1:]))
+    return bool(pattern.search(block.sig[block.sig.rfind(">", 0, block.sig.rfind(">")) + 1 :]))
 
 
 _AUTHOR_MARK = re.compile(r"[.#][\w-]*(author|byline|tac-?gia)", re.I)
@@ -93,8 +93,12 @@ def dates(tree: HtmlElement, feed_date: datetime | None, now: datetime, url: str
 _TITLE_SEP = re.compile(r"\s+[|–-]\s+")
 
 
-def title(tree: HtmlElement, metas: Metas, blocks: Sequence[Block] = (),
-          shared: Callable[[str], bool] = lambda text: False) -> str:
+def title(
+    tree: HtmlElement,
+    metas: Metas,
+    blocks: Sequence[Block] = (),
+    shared: Callable[[str], bool] = lambda text: False,
+) -> str:
     """og:title, <h1>, else the heading <title> holds whole or that extends its first part.
 
     Old portals put the headline in an <h2> inside a cell and write "<headline> - <site>" or
@@ -115,14 +119,25 @@ def title(tree: HtmlElement, metas: Metas, blocks: Sequence[Block] = (),
             continue
         if raw and text in raw:
             best = text
-        elif (len(first) >= 10 and text.startswith(first) and len(text) <= len(raw) + 80
-              and block.element.tag in ("h2", "h3", "h4", "h5", "h6") and not (best and best in raw)):
+        elif (
+            len(first) >= 10
+            and text.startswith(first)
+            and len(text) <= len(raw) + 80
+            and block.element.tag in ("h2", "h3", "h4", "h5", "h6")
+            and not (best and best in raw)
+        ):
             best = text  # the whole headline, of which <title> holds the start
     if best and len(best) >= len(first):
         return best
     if first and shared(first):  # <title> holds only the site's name: the first heading is the headline
-        return next((b.text for b in blocks[:200] if b.element.tag in ("h2", "h3", "h4") and len(b.text) >= 10
-                     and not shared(b.text)), "")
+        return next(
+            (
+                b.text
+                for b in blocks[:200]
+                if b.element.tag in ("h2", "h3", "h4") and len(b.text) >= 10 and not shared(b.text)
+            ),
+            "",
+        )
     return first
 
 
@@ -135,8 +150,12 @@ def title_parts(tree: HtmlElement) -> list[str]:
 def _bold_only(element: HtmlElement) -> bool:
     """All of the element's text sits in one <b>/<strong> child: a table layout's lead."""
     children = list(element)
-    return (len(children) == 1 and children[0].tag in ("b", "strong") and not clean(element.text)
-            and not clean(children[0].tail))
+    return (
+        len(children) == 1
+        and children[0].tag in ("b", "strong")
+        and not clean(element.text)
+        and not clean(children[0].tail)
+    )
 
 
 def lead(blocks: Sequence[Block], first_body: int, title_text: str) -> Block | None:
@@ -148,7 +167,7 @@ def lead(blocks: Sequence[Block], first_body: int, title_text: str) -> Block | N
     if first_body >= len(blocks):
         return None
     body_ancestors = set(blocks[first_body].element.iterancestors())
-    for block in blocks[max(0, first_body - 12): first_body + 1]:
+    for block in blocks[max(0, first_body - 12) : first_body + 1]:
         if ">li" in block.sig or "aside" in block.sig:
             continue
         if len(block.text) <= 40 or block.text == title_text or block.link_density >= 0.5:
@@ -156,7 +175,7 @@ def lead(blocks: Sequence[Block], first_body: int, title_text: str) -> Block | N
         element = block.element
         for _ in range(2):  # the block itself, or its wrapper (<div class="sapo"><p>...</p></div>)
             parent = element.getparent()
-            if LEAD_CLASS.search(f'{element.get("class", "")} {element.get("id", "")}'):
+            if LEAD_CLASS.search(f"{element.get('class', '')} {element.get('id', '')}"):
                 if parent is not None and parent in body_ancestors:
                     return block
             element = parent
@@ -175,34 +194,38 @@ _CRUMB_SEP = re.compile(r"\s*[›»>/|]\s*")
 def section(blocks: Sequence[Block], first_body: int, metas: Metas) -> str:
     """The breadcrumb (without "home"), else the category label above the article, else meta."""
     names: list[str] = []
-    for block in blocks[:first_body + 1]:
+    for block in blocks[: first_body + 1]:
         if _CRUMB_MARK.search(block.sig):
             names += [n for n in (clean(x) for x in re.split(r"\s[›»>/|]\s", block.text)) if n]
         elif names:
             break
     if not names:  # a class-less crumb line: "Trang chủ » Thời sự » Đối ngoại"
-        for block in blocks[max(0, first_body - 15): first_body]:
+        for block in blocks[max(0, first_body - 15) : first_body]:
             parts = [clean(x) for x in _CRUMB_SEP.split(block.text)]
             if len(parts) >= 2 and parts[0].lower() in _HOME and len(block.text) < 120:
                 names = parts
                 break
     names = [n for n in names if n and n.lower() not in _HOME]
     if not names:
-        names = [b.text for b in blocks[max(0, first_body - 15): first_body] if marked(b, _CATE_MARK)
-                 and len(b.text) < 60][:1]
+        names = [
+            b.text
+            for b in blocks[max(0, first_body - 15) : first_body]
+            if marked(b, _CATE_MARK) and len(b.text) < 60
+        ][:1]
     if not names:
         names = [meta(metas, "article:section")]
     return " › ".join(n for n in names if n)
 
 
-def author_credit(blocks: Sequence[Block], first_body: int, last_body: int, metas: Metas,
-                  ld: dict[str, object]) -> tuple[str, str]:
+def author_credit(
+    blocks: Sequence[Block], first_body: int, last_body: int, metas: Metas, ld: dict[str, object]
+) -> tuple[str, str]:
     """The author line and source credit near the article, else JSON-LD and meta for the author."""
-    near = list(blocks[max(0, first_body - 15): first_body]) + list(blocks[last_body + 1: last_body + 8])
+    near = list(blocks[max(0, first_body - 15) : first_body]) + list(blocks[last_body + 1 : last_body + 8])
     author = next((b.text for b in near if len(b.text) < 120 and marked(b, _AUTHOR_MARK)), "")
     if not author and blocks and last_body < len(blocks):
         # a class-less byline: a short line of capitalised words closing the body, or right after it
-        author = next((b.text for b in blocks[last_body:last_body + 2] if _NAME_LINE.match(b.text)), "")
+        author = next((b.text for b in blocks[last_body : last_body + 2] if _NAME_LINE.match(b.text)), "")
     if not author:
         who = ld.get("author")
         who = who[0] if isinstance(who, list) and who else who
@@ -213,8 +236,14 @@ def author_credit(blocks: Sequence[Block], first_body: int, last_body: int, meta
     if not author:
         author = meta(metas, "author", "article:author")
         author = "" if author.startswith("http") else author
-    credit = next((b.text for b in near + list(blocks[first_body:last_body + 1])
-                   if len(b.text) < 200 and marked(b, _CREDIT_MARK) and CREDIT.match(b.text)), "")
+    credit = next(
+        (
+            b.text
+            for b in near + list(blocks[first_body : last_body + 1])
+            if len(b.text) < 200 and marked(b, _CREDIT_MARK) and CREDIT.match(b.text)
+        ),
+        "",
+    )
     return author, credit
 
 
@@ -231,7 +260,7 @@ def credit_in(paragraphs: Sequence[str]) -> str:
 
 def language(tree: HtmlElement, metas: Metas, text: str, default: str) -> str:
     """The declared language, else a cheap guess from the text, else the source's default."""
-    declared = (tree.get("lang") or meta(metas, "og:locale", "language", "content-language") or "")
+    declared = tree.get("lang") or meta(metas, "og:locale", "language", "content-language") or ""
     declared = declared.replace("_", "-").split("-")[0].strip().lower()
     if declared and len(declared) <= 3:
         return declared

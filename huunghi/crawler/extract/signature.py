@@ -19,7 +19,7 @@ from datasketch import MinHash
 from huunghi.text.normalize import fold, normalize
 
 NUM_PERM = 128
-ROWS = 2                   # rows per LSH band: 64 bands catch Jaccard 0.15 with p ≈ 0.77, 0.29 with p > 0.99
+ROWS = 2  # rows per LSH band: 64 bands catch Jaccard 0.15 with p ≈ 0.77, 0.29 with p > 0.99
 BANDS = NUM_PERM // ROWS
 SEED = 20260116
 K = 3
@@ -28,8 +28,8 @@ _WORD = re.compile(r"\w+")
 
 @dataclass
 class Signature:
-    minhash: bytes   # NUM_PERM little-endian uint32
-    shingles: int    # distinct shingles
+    minhash: bytes  # NUM_PERM little-endian uint32
+    shingles: int  # distinct shingles
     bands: list[str]
 
 
@@ -37,7 +37,7 @@ def shingles(text: str, k: int = K) -> set[bytes]:
     words = _WORD.findall(fold(normalize(text)))
     if len(words) < k:
         return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + k]).encode() for i in range(len(words) - k + 1)}
+    return {" ".join(words[i : i + k]).encode() for i in range(len(words) - k + 1)}
 
 
 def signature(*parts: str) -> Signature | None:
@@ -48,6 +48,8 @@ def signature(*parts: str) -> Signature | None:
     mh = MinHash(num_perm=NUM_PERM, seed=SEED)
     mh.update_batch(list(grams))
     values = np.asarray(mh.hashvalues, dtype="<u4")
-    bands = [f"{b}:{hashlib.blake2b(values[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
-             for b in range(BANDS)]
+    bands = [
+        f"{b}:{hashlib.blake2b(values[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
+        for b in range(BANDS)
+    ]
     return Signature(values.tobytes(), len(grams), bands)

@@ -27,76 +27,239 @@ from huunghi.text.normalize import WORD, normalize, unaccent
 
 # current unit: former units merged into it (PORTALS.md)
 PROVINCES: dict[str, tuple[str, ...]] = {
-    "Hà Nội": (), "Huế": ("Thừa Thiên Huế",), "Hải Phòng": ("Hải Dương",),
-    "Đà Nẵng": ("Quảng Nam",), "TP Hồ Chí Minh": ("Bình Dương", "Bà Rịa - Vũng Tàu"),
-    "Cần Thơ": ("Sóc Trăng", "Hậu Giang"), "Lai Châu": (), "Điện Biên": (), "Sơn La": (), "Lạng Sơn": (),
-    "Cao Bằng": (), "Quảng Ninh": (), "Thanh Hóa": (), "Nghệ An": (), "Hà Tĩnh": (),
-    "Tuyên Quang": ("Hà Giang",), "Lào Cai": ("Yên Bái",), "Thái Nguyên": ("Bắc Kạn", "Bắc Cạn"),
-    "Phú Thọ": ("Vĩnh Phúc", "Hòa Bình"), "Bắc Ninh": ("Bắc Giang",), "Hưng Yên": ("Thái Bình",),
-    "Ninh Bình": ("Hà Nam", "Nam Định"), "Quảng Trị": ("Quảng Bình",), "Quảng Ngãi": ("Kon Tum",),
-    "Gia Lai": ("Bình Định",), "Khánh Hòa": ("Ninh Thuận",), "Lâm Đồng": ("Đắk Nông", "Bình Thuận"),
-    "Đắk Lắk": ("Phú Yên",), "Đồng Nai": ("Bình Phước",), "Tây Ninh": ("Long An",),
-    "Vĩnh Long": ("Bến Tre", "Trà Vinh"), "Đồng Tháp": ("Tiền Giang",), "Cà Mau": ("Bạc Liêu",),
+    "Hà Nội": (),
+    "Huế": ("Thừa Thiên Huế",),
+    "Hải Phòng": ("Hải Dương",),
+    "Đà Nẵng": ("Quảng Nam",),
+    "TP Hồ Chí Minh": ("Bình Dương", "Bà Rịa - Vũng Tàu"),
+    "Cần Thơ": ("Sóc Trăng", "Hậu Giang"),
+    "Lai Châu": (),
+    "Điện Biên": (),
+    "Sơn La": (),
+    "Lạng Sơn": (),
+    "Cao Bằng": (),
+    "Quảng Ninh": (),
+    "Thanh Hóa": (),
+    "Nghệ An": (),
+    "Hà Tĩnh": (),
+    "Tuyên Quang": ("Hà Giang",),
+    "Lào Cai": ("Yên Bái",),
+    "Thái Nguyên": ("Bắc Kạn", "Bắc Cạn"),
+    "Phú Thọ": ("Vĩnh Phúc", "Hòa Bình"),
+    "Bắc Ninh": ("Bắc Giang",),
+    "Hưng Yên": ("Thái Bình",),
+    "Ninh Bình": ("Hà Nam", "Nam Định"),
+    "Quảng Trị": ("Quảng Bình",),
+    "Quảng Ngãi": ("Kon Tum",),
+    "Gia Lai": ("Bình Định",),
+    "Khánh Hòa": ("Ninh Thuận",),
+    "Lâm Đồng": ("Đắk Nông", "Bình Thuận"),
+    "Đắk Lắk": ("Phú Yên",),
+    "Đồng Nai": ("Bình Phước",),
+    "Tây Ninh": ("Long An",),
+    "Vĩnh Long": ("Bến Tre", "Trà Vinh"),
+    "Đồng Tháp": ("Tiền Giang",),
+    "Cà Mau": ("Bạc Liêu",),
     "An Giang": ("Kiên Giang",),
 }
 PROVINCE_VARIANTS: dict[str, tuple[str, ...]] = {
-    "TP Hồ Chí Minh": ("TP Hồ Chí Minh", "TP. Hồ Chí Minh", "Thành phố Hồ Chí Minh", "TPHCM", "TP.HCM",
-                       "TP HCM", "Sài Gòn"),
+    "TP Hồ Chí Minh": (
+        "TP Hồ Chí Minh",
+        "TP. Hồ Chí Minh",
+        "Thành phố Hồ Chí Minh",
+        "TPHCM",
+        "TP.HCM",
+        "TP HCM",
+        "Sài Gòn",
+    ),
     "Hà Nội": ("Hà Nội", "Thủ đô Hà Nội"),
 }
 COUNTRIES: dict[str, tuple[str, ...]] = {
-    "Lào": ("Lào", "Laos"), "Campuchia": ("Campuchia", "Cambodia"), "Trung Quốc": ("Trung Quốc", "China"),
-    "Nhật Bản": ("Nhật Bản", "Japan"), "Hàn Quốc": ("Hàn Quốc", "Korea"), "Triều Tiên": ("Triều Tiên",),
-    "Nga": (), "Pháp": ("Pháp", "France"), "Đức": (), "Anh": ("Vương quốc Anh", "Anh Quốc", "United Kingdom"),
-    "Mỹ": ("Hoa Kỳ", "United States"), "Cuba": ("Cuba",), "Ấn Độ": ("Ấn Độ", "India"),
-    "Thái Lan": ("Thái Lan", "Thailand"), "Singapore": ("Singapore",), "Indonesia": ("Indonesia",),
-    "Malaysia": ("Malaysia",), "Philippines": ("Philippines",), "Myanmar": ("Myanmar",),
-    "Mông Cổ": ("Mông Cổ", "Mongolia"), "Australia": ("Australia", "Ô-xtrây-li-a", "Úc"),
-    "New Zealand": ("New Zealand", "Niu Di-lân"), "Canada": ("Canada",), "Italia": ("Italia", "Italy"),
-    "Tây Ban Nha": ("Tây Ban Nha", "Spain"), "Bồ Đào Nha": ("Bồ Đào Nha", "Portugal"), "Hà Lan": ("Hà Lan",),
-    "Bỉ": (), "Thụy Sĩ": ("Thụy Sĩ",), "Thụy Điển": ("Thụy Điển", "Sweden"), "Na Uy": ("Na Uy", "Norway"),
-    "Phần Lan": ("Phần Lan", "Finland"), "Đan Mạch": ("Đan Mạch", "Denmark"), "Ba Lan": ("Ba Lan", "Poland"),
-    "Séc": (), "Hungary": ("Hungary",), "Bulgaria": ("Bulgaria", "Bungari"), "Romania": ("Romania",),
-    "Ukraine": ("Ukraine", "Ucraina"), "Belarus": ("Belarus",), "Kazakhstan": ("Kazakhstan",),
-    "Israel": ("Israel",), "Palestine": ("Palestine",), "Ai Cập": ("Ai Cập", "Egypt"), "Nam Phi": ("Nam Phi",),
-    "Mozambique": ("Mozambique",), "Angola": ("Angola",), "Algeria": ("Algeria",), "Venezuela": ("Venezuela",),
-    "Brazil": ("Brazil", "Braxin"), "Argentina": ("Argentina",), "Chile": ("Chile",), "Mexico": ("Mexico",),
-    "Colombia": ("Colombia", "Cô-lôm-bi-a"), "Armenia": ("Armenia", "Ác-mê-ni-a"), "Peru": ("Peru", "Pê-ru"),
-    "Iran": ("Iran",), "Thổ Nhĩ Kỳ": ("Thổ Nhĩ Kỳ", "Türkiye", "Turkey"), "Áo": ("Cộng hòa Áo", "Austria"),
-    "Nicaragua": ("Nicaragua",), "Slovakia": ("Slovakia",), "Azerbaijan": ("Azerbaijan",),
-    "Uzbekistan": ("Uzbekistan",), "Nigeria": ("Nigeria",), "Ethiopia": ("Ethiopia",), "Kenya": ("Kenya",),
+    "Lào": ("Lào", "Laos"),
+    "Campuchia": ("Campuchia", "Cambodia"),
+    "Trung Quốc": ("Trung Quốc", "China"),
+    "Nhật Bản": ("Nhật Bản", "Japan"),
+    "Hàn Quốc": ("Hàn Quốc", "Korea"),
+    "Triều Tiên": ("Triều Tiên",),
+    "Nga": (),
+    "Pháp": ("Pháp", "France"),
+    "Đức": (),
+    "Anh": ("Vương quốc Anh", "Anh Quốc", "United Kingdom"),
+    "Mỹ": ("Hoa Kỳ", "United States"),
+    "Cuba": ("Cuba",),
+    "Ấn Độ": ("Ấn Độ", "India"),
+    "Thái Lan": ("Thái Lan", "Thailand"),
+    "Singapore": ("Singapore",),
+    "Indonesia": ("Indonesia",),
+    "Malaysia": ("Malaysia",),
+    "Philippines": ("Philippines",),
+    "Myanmar": ("Myanmar",),
+    "Mông Cổ": ("Mông Cổ", "Mongolia"),
+    "Australia": ("Australia", "Ô-xtrây-li-a", "Úc"),
+    "New Zealand": ("New Zealand", "Niu Di-lân"),
+    "Canada": ("Canada",),
+    "Italia": ("Italia", "Italy"),
+    "Tây Ban Nha": ("Tây Ban Nha", "Spain"),
+    "Bồ Đào Nha": ("Bồ Đào Nha", "Portugal"),
+    "Hà Lan": ("Hà Lan",),
+    "Bỉ": (),
+    "Thụy Sĩ": ("Thụy Sĩ",),
+    "Thụy Điển": ("Thụy Điển", "Sweden"),
+    "Na Uy": ("Na Uy", "Norway"),
+    "Phần Lan": ("Phần Lan", "Finland"),
+    "Đan Mạch": ("Đan Mạch", "Denmark"),
+    "Ba Lan": ("Ba Lan", "Poland"),
+    "Séc": (),
+    "Hungary": ("Hungary",),
+    "Bulgaria": ("Bulgaria", "Bungari"),
+    "Romania": ("Romania",),
+    "Ukraine": ("Ukraine", "Ucraina"),
+    "Belarus": ("Belarus",),
+    "Kazakhstan": ("Kazakhstan",),
+    "Israel": ("Israel",),
+    "Palestine": ("Palestine",),
+    "Ai Cập": ("Ai Cập", "Egypt"),
+    "Nam Phi": ("Nam Phi",),
+    "Mozambique": ("Mozambique",),
+    "Angola": ("Angola",),
+    "Algeria": ("Algeria",),
+    "Venezuela": ("Venezuela",),
+    "Brazil": ("Brazil", "Braxin"),
+    "Argentina": ("Argentina",),
+    "Chile": ("Chile",),
+    "Mexico": ("Mexico",),
+    "Colombia": ("Colombia", "Cô-lôm-bi-a"),
+    "Armenia": ("Armenia", "Ác-mê-ni-a"),
+    "Peru": ("Peru", "Pê-ru"),
+    "Iran": ("Iran",),
+    "Thổ Nhĩ Kỳ": ("Thổ Nhĩ Kỳ", "Türkiye", "Turkey"),
+    "Áo": ("Cộng hòa Áo", "Austria"),
+    "Nicaragua": ("Nicaragua",),
+    "Slovakia": ("Slovakia",),
+    "Azerbaijan": ("Azerbaijan",),
+    "Uzbekistan": ("Uzbekistan",),
+    "Nigeria": ("Nigeria",),
+    "Ethiopia": ("Ethiopia",),
+    "Kenya": ("Kenya",),
 }
 # names that are also ordinary words or given names: only in a country context
 CONTEXT_ONLY = {"Nga": "Nga", "Đức": "Đức", "Anh": "Anh", "Mỹ": "Mỹ", "Bỉ": "Bỉ", "Séc": "Séc"}
 # words before a country that is also a common word: right before it, or (Việt Nam, Việt) with a dash between
-CONTEXTS = ("nước", "Liên bang", "LB", "Cộng hòa", "CH", "Vương quốc", "Đại sứ quán", "Đại sứ", "nhân dân",
-            "Tổng lãnh sự quán", "Thủ đô")
+CONTEXTS = (
+    "nước",
+    "Liên bang",
+    "LB",
+    "Cộng hòa",
+    "CH",
+    "Vương quốc",
+    "Đại sứ quán",
+    "Đại sứ",
+    "nhân dân",
+    "Tổng lãnh sự quán",
+    "Thủ đô",
+)
 DASHED = ("Việt Nam", "Việt")
 # a one-syllable name and the next syllable that make a common word instead ("Pháp luật")
-COMPOUNDS = ("pháp luật", "pháp lý", "pháp chế", "pháp nhân", "pháp quyền", "pháp lệnh", "pháp điển",
-             "pháp sư", "pháp môn", "pháp y", "anh hùng", "anh em", "anh chị", "mỹ thuật", "mỹ phẩm",
-             "mỹ nghệ", "mỹ quan", "mỹ mãn", "mỹ học", "mỹ tho", "đức tính", "đức độ", "đức hạnh", "nga my",
-             "lào cai", "úc châu")
+COMPOUNDS = (
+    "pháp luật",
+    "pháp lý",
+    "pháp chế",
+    "pháp nhân",
+    "pháp quyền",
+    "pháp lệnh",
+    "pháp điển",
+    "pháp sư",
+    "pháp môn",
+    "pháp y",
+    "anh hùng",
+    "anh em",
+    "anh chị",
+    "mỹ thuật",
+    "mỹ phẩm",
+    "mỹ nghệ",
+    "mỹ quan",
+    "mỹ mãn",
+    "mỹ học",
+    "mỹ tho",
+    "đức tính",
+    "đức độ",
+    "đức hạnh",
+    "nga my",
+    "lào cai",
+    "úc châu",
+)
 # family names (the common ones cover nearly everyone): a capitalised run starting with one is a person
-SURNAMES = frozenset("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn
+SURNAMES = frozenset(
+    """Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn
     Vương Trịnh Trương Lâm Phùng Mai Tô Hà Tạ Lưu Châu Quách Cao Đinh Lương Thái Kiều Hứa Triệu Tăng Khúc
     Nông Lò Quàng Thân Chu Giáp Tống Văn Âu Đàm Lục Ông Mạc Nghiêm Doãn Bạch Kim La Lã Diệp Chế Từ Vi
-    Phương Khổng Thạch""".split())
+    Phương Khổng Thạch""".split()
+)
 MIDDLE = frozenset(("Thị", "Văn", "Hữu", "Đình", "Công", "Xuân", "Ngọc"))
 # heads of names of institutions that carry a place without being about it ("Đại học Quốc gia Hà Nội")
-INSTITUTIONS = ("Đại học", "Trường", "Học viện", "Báo", "Đài", "Bệnh viện", "Viện", "Bảo tàng", "Nhà hát",
-                "Ngân hàng", "Công ty", "Tập đoàn", "Sân bay", "Nhà xuất bản", "Thông tấn xã", "Tạp chí")
+INSTITUTIONS = (
+    "Đại học",
+    "Trường",
+    "Học viện",
+    "Báo",
+    "Đài",
+    "Bệnh viện",
+    "Viện",
+    "Bảo tàng",
+    "Nhà hát",
+    "Ngân hàng",
+    "Công ty",
+    "Tập đoàn",
+    "Sân bay",
+    "Nhà xuất bản",
+    "Thông tấn xã",
+    "Tạp chí",
+)
 _HEADS: dict[str, list[tuple[str, ...]]] = {}
 for _h in INSTITUTIONS:
     _HEADS.setdefault(_h.split()[0], []).append(tuple(_h.split()))
-QUALIFIER_WORDS = frozenset(("Tỉnh", "Thành", "Phố", "TP", "Thủ", "Đô", "Nước", "Cộng", "Hòa", "Hoà", "Liên",
-                             "Bang", "Vương", "Quốc", "CH", "LB", "Tại", "Ở", "Từ", "Về", "Và", "Với", "Của"))
+QUALIFIER_WORDS = frozenset(
+    (
+        "Tỉnh",
+        "Thành",
+        "Phố",
+        "TP",
+        "Thủ",
+        "Đô",
+        "Nước",
+        "Cộng",
+        "Hòa",
+        "Hoà",
+        "Liên",
+        "Bang",
+        "Vương",
+        "Quốc",
+        "CH",
+        "LB",
+        "Tại",
+        "Ở",
+        "Từ",
+        "Về",
+        "Và",
+        "Với",
+        "Của",
+    )
+)
 ORGS: dict[str, tuple[str, ...]] = {
-    "VUFO": ("Liên hiệp các tổ chức hữu nghị Việt Nam", "Liên hiệp hữu nghị Việt Nam",
-             "VUFO", "Vietnam Union of Friendship Organisations",
-             "Vietnam Union of Friendship Organizations", "Union des organisations d'amitié du Vietnam"),
+    "VUFO": (
+        "Liên hiệp các tổ chức hữu nghị Việt Nam",
+        "Liên hiệp hữu nghị Việt Nam",
+        "VUFO",
+        "Vietnam Union of Friendship Organisations",
+        "Vietnam Union of Friendship Organizations",
+        "Union des organisations d'amitié du Vietnam",
+    ),
     "PACCOM": ("PACCOM", "Ban Điều phối viện trợ nhân dân"),
-    "Ủy ban Hòa bình Việt Nam": ("Ủy ban Hòa bình Việt Nam", "Uỷ ban Hoà bình Việt Nam", "Vietnam Peace Committee"),
+    "Ủy ban Hòa bình Việt Nam": (
+        "Ủy ban Hòa bình Việt Nam",
+        "Uỷ ban Hoà bình Việt Nam",
+        "Vietnam Peace Committee",
+    ),
 }
 
 
@@ -123,12 +286,12 @@ STOPS = frozenset(".!?\n")
 
 @dataclass
 class _Tok:
-    word: str     # NFC, one tone placement, as written
-    key: str      # what names are compared on: case kept, an ALL-CAPS word as Capitalised
-    low: str      # lower case (organisations)
-    gap: str      # punctuation between the previous word and this one ("" for a space only)
+    word: str  # NFC, one tone placement, as written
+    key: str  # what names are compared on: case kept, an ALL-CAPS word as Capitalised
+    low: str  # lower case (organisations)
+    gap: str  # punctuation between the previous word and this one ("" for a space only)
     field: str
-    start: bool   # first word of a sentence (or of a field)
+    start: bool  # first word of a sentence (or of a field)
 
 
 def _key(word: str, marked: bool) -> str:
@@ -171,7 +334,8 @@ def _lexicon(marked: bool) -> dict[str, _Table]:
     "place" (tags), "country" (tags), "context" (countries that need a context), "org" (lower
     case), "org_place" and "partner" (lower case, for the organisation rules)."""
     tables: dict[str, dict[tuple[str, ...], list[tuple[str, str]]]] = {
-        k: {} for k in ("place", "org", "org_place", "partner", "context")}
+        k: {} for k in ("place", "org", "org_place", "partner", "context")
+    }
 
     def add(table: str, name: str, tag: tuple[str, str], lower: bool = False) -> None:
         words, gaps = _name_key(name, marked)
@@ -219,8 +383,9 @@ def _match(toks: list[_Tok], i: int, table: _Table, lower: bool = False) -> tupl
         n = len(words)
         if i + n > len(toks):
             continue
-        if all((toks[i + k].low if lower else toks[i + k].key) == words[k] for k in range(n)) and \
-                all(_gapclass(toks[i + k + 1].gap) == gaps[k] for k in range(n - 1)):
+        if all((toks[i + k].low if lower else toks[i + k].key) == words[k] for k in range(n)) and all(
+            _gapclass(toks[i + k + 1].gap) == gaps[k] for k in range(n - 1)
+        ):
             return n, tags
     return 0, []
 
@@ -243,7 +408,7 @@ def _before(toks: list[_Tok], i: int) -> str:
         if toks[k + 1].gap:
             break
         heads = _HEADS.get(toks[k].word, ())
-        if any(tuple(t.word for t in toks[k:k + len(h)]) == h for h in heads):
+        if any(tuple(t.word for t in toks[k : k + len(h)]) == h for h in heads):
             return "name"
     if j == i:
         return ""
@@ -275,18 +440,25 @@ def _context(toks: list[_Tok], i: int, n: int, marked: bool) -> bool:
     for c in CONTEXTS:
         words = tuple(w.lower() for w in _name_key(c, marked)[0])
         k = len(words)
-        if i >= k and tuple(t.low for t in toks[i - k:i]) == words and toks[i].gap == "" \
-                and all(t.gap == "" for t in toks[i - k + 1:i]):
+        if (
+            i >= k
+            and tuple(t.low for t in toks[i - k : i]) == words
+            and toks[i].gap == ""
+            and all(t.gap == "" for t in toks[i - k + 1 : i])
+        ):
             return True
     for c in DASHED:
         words = _name_key(c, marked)[0]
         k = len(words)
-        if i >= k and tuple(t.key for t in toks[i - k:i]) == words and toks[i].gap == "-":
+        if i >= k and tuple(t.key for t in toks[i - k : i]) == words and toks[i].gap == "-":
             bracketed = "(" in toks[i - k].gap and i + n < len(toks) and ")" in toks[i + n].gap
             return not bracketed
     after = _name_key("Việt Nam", marked)[0]
-    return i + n + 2 <= len(toks) and toks[i + n].gap == "-" \
-        and tuple(t.key for t in toks[i + n:i + n + 2]) == after
+    return (
+        i + n + 2 <= len(toks)
+        and toks[i + n].gap == "-"
+        and tuple(t.key for t in toks[i + n : i + n + 2]) == after
+    )
 
 
 _UNIONS = (("liên", "hiệp", "các", "tổ", "chức", "hữu", "nghị"), ("liên", "hiệp", "hữu", "nghị"))
@@ -299,7 +471,7 @@ def _lows(toks: list[_Tok], i: int, words: tuple[str, ...], marked: bool) -> boo
     if not marked:
         words = tuple(unaccent(w) for w in words)
     end = i + len(words)
-    return tuple(t.low for t in toks[i:end]) == words and all(t.gap == "" for t in toks[i + 1:end])
+    return tuple(t.low for t in toks[i:end]) == words and all(t.gap == "" for t in toks[i + 1 : end])
 
 
 def _orgs(toks: list[_Tok], i: int, lex: dict[str, _Table], marked: bool) -> list[tuple[Tag, int, int]]:
@@ -354,8 +526,11 @@ def read_tags(title: str = "", lead: str = "", body: str = "") -> list[Tag]:
     def keep(tag: Tag) -> None:
         old = found.get((tag.kind, tag.value))
         rank = {"title": 0, "lead": 1, "body": 2}
-        if old is None or (old.via == "name" and tag.via != "name") or \
-                (old.via == tag.via and rank[tag.field] < rank[old.field]):
+        if (
+            old is None
+            or (old.via == "name" and tag.via != "name")
+            or (old.via == tag.via and rank[tag.field] < rank[old.field])
+        ):
             found[(tag.kind, tag.value)] = tag
 
     i = 0
@@ -366,7 +541,7 @@ def read_tags(title: str = "", lead: str = "", body: str = "") -> list[Tag]:
         if t.low not in org_starts and (t.low,) not in org_first and (t.key,) not in place_first:
             i += 1
             continue
-        for tag, a, b in (_orgs(toks, i, lex, marked) if t.low in org_starts else ()):
+        for tag, a, b in _orgs(toks, i, lex, marked) if t.low in org_starts else ():
             keep(tag)
             org_spans[a] = b
         n, tags = _match(toks, i, lex["org"], lower=True)
@@ -381,8 +556,12 @@ def read_tags(title: str = "", lead: str = "", body: str = "") -> list[Tag]:
             i += 1
             continue
         before = _before(toks, i)
-        if _continues(toks, i + n) or before == "person" or _compound(toks, i, n) or \
-                (context and not _context(toks, i, n, marked)):
+        if (
+            _continues(toks, i + n)
+            or before == "person"
+            or _compound(toks, i, n)
+            or (context and not _context(toks, i, n, marked))
+        ):
             i += n
             continue
         via = "org" if i in org_spans else ("name" if before == "name" or _credit(toks, i) else "text")
@@ -395,7 +574,9 @@ def read_tags(title: str = "", lead: str = "", body: str = "") -> list[Tag]:
 def find_tags(*texts: str) -> list[tuple[str, str]]:
     """(kind, value) pairs found in the texts (title, lead, body): province, former_province,
     country, org."""
-    fields = (list(texts) + ["", "", ""])[:3] if len(texts) <= 3 else [texts[0], texts[1], "\n".join(texts[2:])]
+    fields = (
+        (list(texts) + ["", "", ""])[:3] if len(texts) <= 3 else [texts[0], texts[1], "\n".join(texts[2:])]
+    )
     return [(g.kind, g.value) for g in read_tags(*fields)]
 
 

@@ -23,17 +23,17 @@ from dataclasses import dataclass, field
 from huunghi.crawler.extract.blocks import Block
 
 MODEL_VERSION = 1
-MIN_PAGES = 3           # pages learned before the model extracts on its own
-MIN_SLOT_PAGES = 2      # a slot seen on fewer pages is not evidence
-CONTENT_RATIO = 0.3         # share of a slot's text that was article text for the slot to be kept
-RECUR_PAGES = 2         # one text in one slot on this many other URLs is furniture
-RECUR_MAX_CHARS = 120   # only short texts are tracked for recurrence (menus, widgets, footers)
-MIN_COVERAGE = 0.6      # share of a page's text in known slots for the model to apply
+MIN_PAGES = 3  # pages learned before the model extracts on its own
+MIN_SLOT_PAGES = 2  # a slot seen on fewer pages is not evidence
+CONTENT_RATIO = 0.3  # share of a slot's text that was article text for the slot to be kept
+RECUR_PAGES = 2  # one text in one slot on this many other URLs is furniture
+RECUR_MAX_CHARS = 120  # only short texts are tracked for recurrence (menus, widgets, footers)
+MIN_COVERAGE = 0.6  # share of a page's text in known slots for the model to apply
 URLS_PER_TEXT = 3
-BACKOFF_STEPS = 2      # an unseen slot may borrow from a parent at most this far up
-AUDIT_FIRST = 1        # the first template reading of a site is checked against a generic one
-TITLE_SIG = "\x01title"   # the recurrence key of <title> parts
-AUDIT_EVERY = 20       # then every n-th: catches a template gone wrong, and keeps it learning
+BACKOFF_STEPS = 2  # an unseen slot may borrow from a parent at most this far up
+AUDIT_FIRST = 1  # the first template reading of a site is checked against a generic one
+TITLE_SIG = "\x01title"  # the recurrence key of <title> parts
+AUDIT_EVERY = 20  # then every n-th: catches a template gone wrong, and keeps it learning
 
 
 @dataclass
@@ -228,12 +228,16 @@ class SiteTemplate:
     def doubts(self, blocks: Sequence[Block], keep: Sequence[bool], url: str) -> bool:
         """Whether the template dropped long, link-free text that no furniture evidence explains."""
         kept = sum(len(b.text) for b, k in zip(blocks, keep) if k)
-        missing = sum(len(b.text) for b, k in zip(blocks, keep)
-                      if not k and len(b.text) >= 150 and b.link_density < 0.2 and self.unexplained(b, url))
+        missing = sum(
+            len(b.text)
+            for b, k in zip(blocks, keep)
+            if not k and len(b.text) >= 150 and b.link_density < 0.2 and self.unexplained(b, url)
+        )
         return missing > 0.1 * max(kept, 1)
 
-    def _keep_inside_body(self, blocks: Sequence[Block], keep: list[bool], ratios: dict[str, float | None],
-                          url_key: int) -> int:
+    def _keep_inside_body(
+        self, blocks: Sequence[Block], keep: list[bool], ratios: dict[str, float | None], url_key: int
+    ) -> int:
         """Blocks in slots never seen (a blockquote, a list, a table, an embed) that sit inside the
         body's own element, between kept blocks, are the article's: returns the characters added."""
         added = 0
@@ -244,11 +248,14 @@ class SiteTemplate:
                 continue
             if prev is None or ratios.get(block.sig, 0.0) is not None or block.link_density >= 0.5:
                 continue
-            if self.recurs(block, url_key) or not any(keep[i + 1:i + 30]):
+            if self.recurs(block, url_key) or not any(keep[i + 1 : i + 30]):
                 continue
             container = prev.element.getparent()
-            if container is not None and container.tag not in ("body", "html") and any(
-                    a is container for a in block.element.iterancestors()):
+            if (
+                container is not None
+                and container.tag not in ("body", "html")
+                and any(a is container for a in block.element.iterancestors())
+            ):
                 keep[i] = True
                 added += len(block.text)
         return added
@@ -279,8 +286,9 @@ class SiteTemplate:
         kept_chars += self._keep_inside_body(blocks, keep, ratios, url_key)
         coverage = known / total if total else 0.0
         if coverage < MIN_COVERAGE:
-            return Decision(None, f"page does not fit the template ({coverage:.0%} of its text in known slots)",
-                            coverage)
+            return Decision(
+                None, f"page does not fit the template ({coverage:.0%} of its text in known slots)", coverage
+            )
         typical = statistics.median(self.content_sizes)
         if kept_chars < max(150, 0.1 * typical):
             return Decision(None, f"template found too little article text ({kept_chars} chars)", coverage)
@@ -288,26 +296,37 @@ class SiteTemplate:
 
     # -- persistence ----------------------------------------------------------------------
     def to_json(self) -> str:
-        return json.dumps({
-            "version": MODEL_VERSION, "host": self.host, "pages": self.pages,
-            "template_pages": self.template_pages, "fallbacks": self.fallbacks, "misreads": self.misreads,
-            "content_sizes": self.content_sizes,
-            "slots": {k: [s.pages, s.chars, s.content, s.last_page] for k, s in self.slots.items()},
-            "prefixes": {k: [s.pages, s.chars, s.content, s.last_page] for k, s in self.prefixes.items()},
-            "recurring": [[k, v] for k, v in self.recurring.items() if len(v) > 1],
-            "headlines": list(self.headlines.items())[-500:],
-        }, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            {
+                "version": MODEL_VERSION,
+                "host": self.host,
+                "pages": self.pages,
+                "template_pages": self.template_pages,
+                "fallbacks": self.fallbacks,
+                "misreads": self.misreads,
+                "content_sizes": self.content_sizes,
+                "slots": {k: [s.pages, s.chars, s.content, s.last_page] for k, s in self.slots.items()},
+                "prefixes": {k: [s.pages, s.chars, s.content, s.last_page] for k, s in self.prefixes.items()},
+                "recurring": [[k, v] for k, v in self.recurring.items() if len(v) > 1],
+                "headlines": list(self.headlines.items())[-500:],
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
     @classmethod
-    def from_json(cls, host: str, text: str) -> "SiteTemplate":
+    def from_json(cls, host: str, text: str) -> SiteTemplate:
         """A stored model; an unreadable or outdated one starts afresh instead of failing."""
         try:
             data = json.loads(text)
             if data.get("version") != MODEL_VERSION:
                 return cls(host)
             return cls(
-                host=host, pages=int(data["pages"]), template_pages=int(data.get("template_pages", 0)),
-                fallbacks=int(data.get("fallbacks", 0)), misreads=int(data.get("misreads", 0)),
+                host=host,
+                pages=int(data["pages"]),
+                template_pages=int(data.get("template_pages", 0)),
+                fallbacks=int(data.get("fallbacks", 0)),
+                misreads=int(data.get("misreads", 0)),
                 content_sizes=list(data.get("content_sizes", [])),
                 slots={k: SlotStats(*v) for k, v in data["slots"].items()},
                 prefixes={k: SlotStats(*v) for k, v in data["prefixes"].items()},
@@ -321,8 +340,11 @@ class SiteTemplate:
 class TemplateBook:
     """The templates of every site seen, loaded on demand and saved when they changed."""
 
-    def __init__(self, load: Callable[[str], str | None] | None = None,
-                 save: Callable[[str, str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        load: Callable[[str], str | None] | None = None,
+        save: Callable[[str, str, int], None] | None = None,
+    ) -> None:
         self._load = load
         self._save = save
         self.sites: dict[str, SiteTemplate] = {}

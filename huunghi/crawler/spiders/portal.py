@@ -8,27 +8,32 @@ item, so it is recorded on the crawl run and the rest of the crawl goes on.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
-    CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
-    DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from huunghi.config import Config, SourceConfig, load_config
-from huunghi.crawler.settings import from_config as settings_from_config
+from huunghi.crawler.database import archive_of
 from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
 from huunghi.crawler.extract.html import decode
 from huunghi.crawler.items import FetchedPage, PageError
+from huunghi.crawler.settings import from_config as settings_from_config
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
-from huunghi.crawler.database import archive_of
 from huunghi.fetchpolicy import TooLarge, refusal
 from huunghi.safetext import strip_controls
 
@@ -41,12 +46,20 @@ class PortalSpider(scrapy.Spider):
 
     BACKFILL_MAX_PAGES = 500  # listing pages walked back at most, even with --since
 
-    def __init__(self, source: str | SourceConfig | None = None, config: str | None = None,
-                 database_url: str | None = None, since: datetime | str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: str | SourceConfig | None = None,
+        config: str | None = None,
+        database_url: str | None = None,
+        since: datetime | str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.database_url = database_url
         # backfill: walk listings past max_listing_pages until articles older than this appear
-        self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if isinstance(since, str) else since
+        self.since = (
+            datetime.fromisoformat(since).replace(tzinfo=UTC) if isinstance(since, str) else since
+        )
         self.oldest_seen: datetime | None = None
         self.loaded: Config | None = None
         # what a limit cut, recorded on the run when it closes: kind -> (count, example URL, reason)
@@ -63,7 +76,7 @@ class PortalSpider(scrapy.Spider):
             # the loaded config's URL reaches every component through crawler.database
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "PortalSpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         """Under ``scrapy crawl``, apply huunghi.toml's [crawler] table; ``-s`` still wins."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.loaded is not None and not crawler.settings.frozen:
@@ -88,7 +101,7 @@ class PortalSpider(scrapy.Spider):
         self.requested_sitemaps: set[str] = set(self.source.sitemaps)
         archive = archive_of(self.crawler)
         if archive is not None:
-            self.known, self.due = archive.articles.visit_plan(self.source.name, datetime.now(timezone.utc))
+            self.known, self.due = archive.articles.visit_plan(self.source.name, datetime.now(UTC))
 
     # -- limits ---------------------------------------------------------------------------
     @property
@@ -118,27 +131,38 @@ class PortalSpider(scrapy.Spider):
 
         def overran() -> None:
             if self.crawler.engine is not None and self.crawler.engine.running:
-                self.cut("deadline", self.source.homepage or self.source.name,
-                         f"crawl stopped at its deadline of {seconds:.0f} s")
+                self.cut(
+                    "deadline",
+                    self.source.homepage or self.source.name,
+                    f"crawl stopped at its deadline of {seconds:.0f} s",
+                )
                 self.crawler.engine.close_spider(self, "huunghi_deadline")
 
         call = reactor.callLater(seconds, overran)  # type: ignore[attr-defined]
-        self.crawler.signals.connect(lambda **_: call.active() and call.cancel(),
-                                     signal=scrapy.signals.spider_closed, weak=False)
+        self.crawler.signals.connect(
+            lambda **_: call.active() and call.cancel(), signal=scrapy.signals.spider_closed, weak=False
+        )
 
-    def _take(self, urls: list[tuple[str, datetime | None]], page_url: str,
-              limit: int) -> Iterator[scrapy.Request]:
+    def _take(
+        self, urls: list[tuple[str, datetime | None]], page_url: str, limit: int
+    ) -> Iterator[scrapy.Request]:
         """Requests for the article URLs of one page, feed or sitemap, within the page's and crawl's caps."""
         per_crawl = self.settings.getint("HUUNGHI_MAX_URLS_PER_CRAWL", 0)
         taken = 0
         for i, (url, when) in enumerate(urls):
             if taken >= limit:
-                self.cut("page-cap", page_url, f"more than {limit} article links on one page, feed "
-                         "or sitemap; the links past it left out", count=len(urls) - i)
+                self.cut(
+                    "page-cap",
+                    page_url,
+                    f"more than {limit} article links on one page, feed "
+                    "or sitemap; the links past it left out",
+                    count=len(urls) - i,
+                )
                 return
             if per_crawl and self.article_requests >= per_crawl:
-                self.cut("crawl-cap", page_url, f"crawl reached {per_crawl} article requests",
-                         count=len(urls) - i)
+                self.cut(
+                    "crawl-cap", page_url, f"crawl reached {per_crawl} article requests", count=len(urls) - i
+                )
                 return
             if (request := self._article(url, when)) is not None:
                 taken += 1
@@ -152,10 +176,13 @@ class PortalSpider(scrapy.Spider):
         for url in src.sitemaps:
             yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error, meta=_conditional("sitemap"))
         for url in src.listings:
-            yield scrapy.Request(url, self.parse_listing, errback=self.on_error,
-                                 meta={"role": "listing", "page": 1})
+            yield scrapy.Request(
+                url, self.parse_listing, errback=self.on_error, meta={"role": "listing", "page": 1}
+            )
 
-    def _article(self, url: str, feed_date: datetime | None = None, revisit: bool = False) -> scrapy.Request | None:
+    def _article(
+        self, url: str, feed_date: datetime | None = None, revisit: bool = False
+    ) -> scrapy.Request | None:
         key = url_key(canonical_url(url, None, self.aliases), self.aliases)
         if key in self.requested:
             self.crawler.stats.inc_value("huunghi/duplicate_links")  # listed twice in this crawl
@@ -164,8 +191,9 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("huunghi/known_skipped")  # listed, known, not due: a sign of life
             return None
         self.requested.add(key)
-        return scrapy.Request(url, self.parse_article, errback=self.on_error,
-                              meta={"role": "article", "feed_date": feed_date})
+        return scrapy.Request(
+            url, self.parse_article, errback=self.on_error, meta={"role": "article", "feed_date": feed_date}
+        )
 
     # -- discovery -----------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -177,8 +205,11 @@ class PortalSpider(scrapy.Spider):
         except DiscoveryError as exc:
             yield PageError(response.url, "feed", str(exc))
             return
-        wanted = [(url, entry.published) for entry in entries
-                  if not self._refused(url := response.urljoin(entry.url)) and self.source.matches(url)]
+        wanted = [
+            (url, entry.published)
+            for entry in entries
+            if not self._refused(url := response.urljoin(entry.url)) and self.source.matches(url)
+        ]
         yield from self._take(wanted, response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000))
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -208,8 +239,12 @@ class PortalSpider(scrapy.Spider):
                 if url in self.requested_sitemaps:
                     continue
                 self.requested_sitemaps.add(url)
-                yield scrapy.Request(url, self.parse_sitemap, errback=self.on_error,
-                                     meta={**_conditional("sitemap"), "sitemap_depth": depth})
+                yield scrapy.Request(
+                    url,
+                    self.parse_sitemap,
+                    errback=self.on_error,
+                    meta={**_conditional("sitemap"), "sitemap_depth": depth},
+                )
             elif self.since is not None and entry.published is not None and entry.published < self.since:
                 continue  # older than the backfill reaches
             elif self.source.matches(url):
@@ -231,8 +266,9 @@ class PortalSpider(scrapy.Spider):
         if nxt and self._refused(nxt):
             nxt = None
         if nxt and self._more_listing_pages(page):
-            yield scrapy.Request(nxt, self.parse_listing, errback=self.on_error,
-                                 meta={"role": "listing", "page": page + 1})
+            yield scrapy.Request(
+                nxt, self.parse_listing, errback=self.on_error, meta={"role": "listing", "page": page + 1}
+            )
 
     def _more_listing_pages(self, page: int) -> bool:
         if self.since is None:
@@ -262,8 +298,11 @@ class PortalSpider(scrapy.Spider):
             yield PageError(response.url, "empty", f"HTTP {response.status} with an empty body")
             return
         if not isinstance(response, TextResponse):
-            yield PageError(response.url, "content-type",
-                            f"not a text page ({response.headers.get('Content-Type', b'?').decode()})")
+            yield PageError(
+                response.url,
+                "content-type",
+                f"not a text page ({response.headers.get('Content-Type', b'?').decode()})",
+            )
             return
         if response.meta.get("redirect_urls") and urlsplit(response.url).path in ("", "/"):
             # a portal that withdraws an article often sends its URL to the home page
@@ -282,11 +321,16 @@ class PortalSpider(scrapy.Spider):
         role = request.meta.get("role", "page")
         if failure.check(HttpError):
             status = failure.value.response.status
-            yield PageError(request.url, "http", f"HTTP {status} ({role})",
-                            removed=role == "article" and status in (404, 410))
+            yield PageError(
+                request.url,
+                "http",
+                f"HTTP {status} ({role})",
+                removed=role == "article" and status in (404, 410),
+            )
         elif failure.check(ResponseDataLossError):
-            yield PageError(request.url, "truncated",
-                            f"response broken off before its declared length ({role})")
+            yield PageError(
+                request.url, "truncated", f"response broken off before its declared length ({role})"
+            )
         elif failure.check(CannotResolveHostError):
             yield PageError(request.url, "dns", f"host not found ({role})")
         elif failure.check(DownloadTimeoutError):
@@ -294,18 +338,26 @@ class PortalSpider(scrapy.Spider):
         elif failure.check(DownloadConnectionRefusedError):
             yield PageError(request.url, "network", f"connection refused ({role})")
         elif failure.check(DownloadCancelledError) or (
-                failure.check(IgnoreRequest) and "max size" in (failure.getErrorMessage() or "")):
+            failure.check(IgnoreRequest) and "max size" in (failure.getErrorMessage() or "")
+        ):
             yield PageError(request.url, "too-large", f"response larger than the download limit ({role})")
         elif failure.check(IgnoreRequest) and "redirect" in (failure.getErrorMessage() or "").lower():
             yield PageError(request.url, "redirect", f"{failure.getErrorMessage()} ({role})")
         elif failure.check(IgnoreRequest) and getattr(failure.value, "refused", False):
-            yield PageError(request.url, "refused", f"{failure.getErrorMessage()} ({role})",
-                            severity="warning")
+            yield PageError(
+                request.url, "refused", f"{failure.getErrorMessage()} ({role})", severity="warning"
+            )
         elif failure.check(IgnoreRequest):
-            yield PageError(request.url, "skipped", f"{failure.getErrorMessage() or 'request ignored'} ({role})",
-                            severity="warning")
+            yield PageError(
+                request.url,
+                "skipped",
+                f"{failure.getErrorMessage() or 'request ignored'} ({role})",
+                severity="warning",
+            )
         else:
-            yield PageError(request.url, failure.type.__name__.lower(), f"{failure.getErrorMessage()} ({role})")
+            yield PageError(
+                request.url, failure.type.__name__.lower(), f"{failure.getErrorMessage()} ({role})"
+            )
 
 
 def _conditional(role: str) -> dict[str, Any]:

@@ -24,20 +24,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from huunghi.storage.search import tokens as fulltext
-
-from huunghi.storage.search import index as searchindex
-
-from huunghi.storage.search import snippets
 from huunghi.storage.models import Article, Source, UTCDateTime
+from huunghi.storage.search import index as searchindex
+from huunghi.storage.search import snippets
+from huunghi.storage.search import tokens as fulltext
 from huunghi.text.query import ALL, Node, is_loose, parse_query
 
 if TYPE_CHECKING:
-    from huunghi.storage.records import ArticleSummary, HasSessions as Archive
+    from huunghi.storage.records import ArticleSummary
+    from huunghi.storage.records import HasSessions as Archive
 
 RANK_WINDOW = 1000
 COUNT_CAP = RANK_WINDOW
-SNIPPET_SCAN = 6000                        # characters of lead + body searched for the snippet
+SNIPPET_SCAN = 6000  # characters of lead + body searched for the snippet
 ORDERS = ("relevance", "date")
 # (score, where the query must hold, as typed words must stand together): Vietnamese writes a
 # word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before "thanh niên … Hoa Kỳ"
@@ -50,29 +49,29 @@ class SearchQuery:
 
     text: str = ""
     sources: list[str] = field(default_factory=list)
-    sections: list[str] = field(default_factory=list)         # "Hữu nghị" also finds "Hữu nghị › …"
+    sections: list[str] = field(default_factory=list)  # "Hữu nghị" also finds "Hữu nghị › …"
     tags: list[tuple[str, str]] = field(default_factory=list)  # every one of them
     tags_any: list[tuple[str, str]] = field(default_factory=list)  # at least one of them (topic rules)
     story_id: int | None = None
-    date_from: datetime | None = None   # published (first seen when unknown) at or after
-    date_to: datetime | None = None     # ... and before
+    date_from: datetime | None = None  # published (first seen when unknown) at or after
+    date_to: datetime | None = None  # ... and before
     changed_since: datetime | None = None  # a new version (correction) stored since
     order: str = "relevance"
     limit: int = 20
     offset: int = 0
     loose: bool = False  # syllables may stand apart from the start (as a query starting with "~")
-    group: str = ""      # "story": one entry per story, listing its sources (see monitor.searching)
+    group: str = ""  # "story": one entry per story, listing its sources (see monitor.searching)
 
 
 @dataclass
 class Hit:
-    article: "ArticleSummary"
+    article: ArticleSummary
     score: float | None
     title_html: str
     snippet: str
     snippet_html: str
     tags: list[tuple[str, str]]
-    also: list["Hit"] = field(default_factory=list)  # grouped by story: the other portals' articles
+    also: list[Hit] = field(default_factory=list)  # grouped by story: the other portals' articles
 
 
 @dataclass
@@ -95,7 +94,7 @@ class SearchResult:
         return f"{self.total_label} bài" + (" có các từ rời nhau" if self.reading == "loose" else "")
 
 
-def search(archive: "Archive", q: SearchQuery) -> SearchResult:
+def search(archive: Archive, q: SearchQuery) -> SearchResult:
     """Run ``q``; a query that cannot be read raises ``QueryError`` saying where."""
     if q.order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {q.order!r}")
@@ -114,7 +113,7 @@ def search(archive: "Archive", q: SearchQuery) -> SearchResult:
     return result
 
 
-def _search(archive: "Archive", q: SearchQuery, node: Node, started: float) -> SearchResult:
+def _search(archive: Archive, q: SearchQuery, node: Node, started: float) -> SearchResult:
     with archive.session() as s:
         plan = _Plan(s, node, q)
         if not plan.sqlite and "match" in plan.params:
@@ -130,7 +129,7 @@ def _search(archive: "Archive", q: SearchQuery, node: Node, started: float) -> S
             # one read serves the page and the count (exact up to COUNT_CAP)
             want = max(q.offset + q.limit, COUNT_CAP + 1)
             found = plan.newest(s, want)
-            keys = [(k, None) for k in found[q.offset:q.offset + q.limit]]
+            keys = [(k, None) for k in found[q.offset : q.offset + q.limit]]
             total, exact = (len(found), True) if len(found) < want else (COUNT_CAP, False)
             windowed = False
         else:
@@ -139,7 +138,9 @@ def _search(archive: "Archive", q: SearchQuery, node: Node, started: float) -> S
     return SearchResult(q, total, exact, windowed, hits, (time.perf_counter() - started) * 1000)
 
 
-def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, float | None]], int, bool, bool]:
+def _ranked(
+    s: Session, plan: _Plan, q: SearchQuery
+) -> tuple[list[tuple[int, float | None]], int, bool, bool]:
     """Relevance: the newest RANK_WINDOW matches (one index walk), then in tier order those
     whose headline holds the typed words together (4), whose headline satisfies the query
     (3), whose headline and lead do (2), then the rest (1); newest first within each. A tier
@@ -153,9 +154,12 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
         return [], 0, True, False
     window, need = set(keys), q.offset + q.limit
     together = _as_phrase(plan.node)
-    tiers = [(score, columns, together if as_phrase else plan.node) for score, columns, as_phrase in TIERS
-             if not (as_phrase and together is None)
-             and not (together is plan.node and columns == ("title",) and not as_phrase)]  # the same test
+    tiers = [
+        (score, columns, together if as_phrase else plan.node)
+        for score, columns, as_phrase in TIERS
+        if not (as_phrase and together is None)
+        and not (together is plan.node and columns == ("title",) and not as_phrase)
+    ]  # the same test
     lines = [t for t in tiers if plan.sqlite or t[1] == ("title",)]  # PostgreSQL keeps a headline line only
     ordered: list[tuple[int, float | None]] = plan.scored(s, keys, lines, need)
     seen: set[int] = {k for k, _ in ordered}
@@ -171,9 +175,9 @@ def _ranked(s: Session, plan: "_Plan", q: SearchQuery) -> tuple[list[tuple[int, 
             limit *= 4
         seen.update(found)
         ordered += [(k, score) for k in found]
-    ordered += [(k, 1.0) for k in keys if k not in seen][:max(0, need - len(ordered))]
+    ordered += [(k, 1.0) for k in keys if k not in seen][: max(0, need - len(ordered))]
     windowed = len(keys) >= RANK_WINDOW
-    return ordered[q.offset:need], len(keys), not windowed, windowed
+    return ordered[q.offset : need], len(keys), not windowed, windowed
 
 
 def _as_phrase(node: Node) -> Node | None:
@@ -199,8 +203,9 @@ class _Plan:
         self.where: list[str] = []
         self.empty = False  # a filter names something that does not exist: nothing can match
         self.groups = self._facet_groups(s, q)
-        self.expand = (searchindex.expansions(s, fulltext.prefixes(node))
-                       if self.sqlite and node is not ALL else {})
+        self.expand = (
+            searchindex.expansions(s, fulltext.prefixes(node)) if self.sqlite and node is not ALL else {}
+        )
         if node is ALL and not self.groups:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
         elif self.sqlite:
@@ -231,16 +236,23 @@ class _Plan:
 
     def _words(self, node: Node) -> str:
         columns = fulltext.COLUMNS
-        return fulltext.to_fts5(node, columns, self.expand) if self.sqlite else fulltext.to_tsquery(node, columns)
+        return (
+            fulltext.to_fts5(node, columns, self.expand)
+            if self.sqlite
+            else fulltext.to_tsquery(node, columns)
+        )
 
     def _join(self, words: list[str]) -> str:
         if self.sqlite:
-            return " AND ".join(words + ["facets : (" + " OR ".join(f'"{fulltext.PAIR}{t}"' for t in g) + ")"
-                                         for g in self.groups])
+            return " AND ".join(
+                words
+                + ["facets : (" + " OR ".join(f'"{fulltext.PAIR}{t}"' for t in g) + ")" for g in self.groups]
+            )
         return " & ".join(words + ["(" + " | ".join(f"'#{t}'" for t in g) + ")" for g in self.groups])
 
-    def scored(self, s: Session, window: list[int], tiers: list[tuple[float, tuple[str, ...], Node]],
-               need: int) -> list[tuple[int, float | None]]:
+    def scored(
+        self, s: Session, window: list[int], tiers: list[tuple[float, tuple[str, ...], Node]], need: int
+    ) -> list[tuple[int, float | None]]:
         """The window's keys in these tiers, best tier first, newest first within each, decided
         on lines of folded words read by key: the headline (then, if the headline tiers do not
         fill the page, headline and lead) as FTS5 keeps them in its content table on SQLite,
@@ -264,13 +276,25 @@ class _Plan:
             if not arms or len(out) >= need:
                 continue
             if self.sqlite:  # the window as one JSON array: a thousand bound values cost more to bind
-                source, params = ("SELECT c.id AS k, {} AS score FROM search_fts_content AS c "
-                                  "WHERE c.id IN (SELECT value FROM json_each(:window))"), {"window": json.dumps(window)}
+                source, params = (
+                    (
+                        "SELECT c.id AS k, {} AS score FROM search_fts_content AS c "
+                        "WHERE c.id IN (SELECT value FROM json_each(:window))"
+                    ),
+                    {"window": json.dumps(window)},
+                )
             else:
-                source, params = ("SELECT c.sort_key AS k, {} AS score FROM search_text AS c "
-                                  "WHERE c.sort_key = ANY(:window)"), {"window": window}
-            sql = (f"SELECT k, score FROM ({source.format('CASE ' + ' '.join(arms) + ' END')}) AS x "
-                   "WHERE score IS NOT NULL ORDER BY score DESC, k DESC")
+                source, params = (
+                    (
+                        "SELECT c.sort_key AS k, {} AS score FROM search_text AS c "
+                        "WHERE c.sort_key = ANY(:window)"
+                    ),
+                    {"window": window},
+                )
+            sql = (
+                f"SELECT k, score FROM ({source.format('CASE ' + ' '.join(arms) + ' END')}) AS x "
+                "WHERE score IS NOT NULL ORDER BY score DESC, k DESC"
+            )
             for k, score in s.execute(text(sql), {**params, **patterns}):
                 if k not in seen:
                     seen.add(k)
@@ -279,8 +303,10 @@ class _Plan:
 
     def tier_sql(self, limit: int) -> str:
         """PostgreSQL: keys of a tier's candidates within the window's span (:low to :high), newest first."""
-        return (f"SELECT {self.key} FROM {self.from_} WHERE d.head @@ CAST(:tier AS tsquery) "
-                f"AND {self.key} BETWEEN :low AND :high ORDER BY {self.key} DESC LIMIT {int(limit)}")
+        return (
+            f"SELECT {self.key} FROM {self.from_} WHERE d.head @@ CAST(:tier AS tsquery) "
+            f"AND {self.key} BETWEEN :low AND :high ORDER BY {self.key} DESC LIMIT {int(limit)}"
+        )
 
     def _facet_groups(self, s: Session, q: SearchQuery) -> list[list[str]]:
         """Each filter as a group of facet tokens, any of which will do; groups all must hold."""
@@ -307,13 +333,17 @@ class _Plan:
             self.where.append(f"{self.key} <= :key_hi")
             self.params["key_hi"] = hi
         if q.changed_since is not None:
-            self.where.append(f"{self.key} IN (SELECT c.sort_key FROM search_docs AS c WHERE c.article_id IN "
-                              "(SELECT v.article_id FROM article_versions AS v WHERE v.version > 1 "
-                              "AND v.fetched_at >= :changed))")
+            self.where.append(
+                f"{self.key} IN (SELECT c.sort_key FROM search_docs AS c WHERE c.article_id IN "
+                "(SELECT v.article_id FROM article_versions AS v WHERE v.version > 1 "
+                "AND v.fetched_at >= :changed))"
+            )
             self.params["changed"] = q.changed_since
             self.binds.append(bindparam("changed", type_=UTCDateTime()))
 
-    def select_sql(self, limit: int | None = None, order: bool = False, extra: list[str] | None = None) -> str:
+    def select_sql(
+        self, limit: int | None = None, order: bool = False, extra: list[str] | None = None
+    ) -> str:
         where = self.where + (extra or [])
         sql = f"SELECT {self.key} AS k FROM {self.from_}"
         if where:
@@ -333,15 +363,18 @@ class _Plan:
             return self.keys(s, sql, self.params)
         quarters = self._quarters(s)
         out: list[int] = []
-        for chunk in [quarters[i:i + 1] for i in range(min(4, len(quarters)))] + [quarters[4:]]:
+        for chunk in [quarters[i : i + 1] for i in range(min(4, len(quarters)))] + [quarters[4:]]:
             if not chunk or len(out) >= limit:
                 continue
             params = {**self.params, "part_lo": chunk[-1][1], "part_hi": chunk[0][2]}
             if "loose" in self.params:
                 out += self._verified(s, limit - len(out), params)
                 continue
-            sql = self.select_sql(limit=limit - len(out), order=True,
-                                  extra=[f"{self.key} >= :part_lo", f"{self.key} < :part_hi"])
+            sql = self.select_sql(
+                limit=limit - len(out),
+                order=True,
+                extra=[f"{self.key} >= :part_lo", f"{self.key} < :part_hi"],
+            )
             out += self.keys(s, sql, params)
         return out
 
@@ -357,13 +390,20 @@ class _Plan:
         out: list[int] = []
         batch, before = limit + limit // 4 + 20, params["part_hi"]
         while len(out) < limit:
-            cands = self.keys(s, f"SELECT d.sort_key FROM search_docs AS d WHERE {' AND '.join(where)} "
-                                 f"AND d.sort_key < :before ORDER BY d.sort_key DESC LIMIT {int(batch)}",
-                              {**params, "before": before})
+            cands = self.keys(
+                s,
+                f"SELECT d.sort_key FROM search_docs AS d WHERE {' AND '.join(where)} "
+                f"AND d.sort_key < :before ORDER BY d.sort_key DESC LIMIT {int(batch)}",
+                {**params, "before": before},
+            )
             if not cands:
                 break
-            out += self.keys(s, f"SELECT t.sort_key FROM search_text AS t WHERE t.sort_key = ANY(:keys) "
-                                f"AND {check} ORDER BY t.sort_key DESC", {"keys": cands, **patterns})
+            out += self.keys(
+                s,
+                f"SELECT t.sort_key FROM search_text AS t WHERE t.sort_key = ANY(:keys) "
+                f"AND {check} ORDER BY t.sort_key DESC",
+                {"keys": cands, **patterns},
+            )
             if len(cands) < batch:
                 break
             before, batch = cands[-1], batch * 4
@@ -380,17 +420,37 @@ class _Plan:
 
     def _quarters(self, s: Session) -> list[tuple[str, int, int]]:
         """The partitions a search may need as (name, first key, end key), newest first."""
-        names = s.execute(text("SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
-                               "WHERE i.inhparent = CAST('search_docs' AS regclass)")).scalars()
+        names = s.execute(
+            text(
+                "SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = CAST('search_docs' AS regclass)"
+            )
+        ).scalars()
         lo, hi = self.params.get("key_lo"), self.params.get("key_hi")
         parts = sorted((searchindex.quarter_of_name(n) for n in names), key=lambda p: p[1], reverse=True)
         return [p for p in parts if (lo is None or p[2] > lo) and (hi is None or p[1] <= hi)]
 
 
-_HIT_COLUMNS = (Article.id, Source.name, Article.url, Article.title, Article.lead, Article.published_at,
-                Article.author, Article.credit, Article.section, Article.language, Article.version_count,
-                Article.first_seen, Article.last_seen, Article.updated_at, Article.images, Article.extraction,
-                Article.story_id, Article.removed_at)
+_HIT_COLUMNS = (
+    Article.id,
+    Source.name,
+    Article.url,
+    Article.title,
+    Article.lead,
+    Article.published_at,
+    Article.author,
+    Article.credit,
+    Article.section,
+    Article.language,
+    Article.version_count,
+    Article.first_seen,
+    Article.last_seen,
+    Article.updated_at,
+    Article.images,
+    Article.extraction,
+    Article.story_id,
+    Article.removed_at,
+)
 
 
 def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext.Term]) -> list[Hit]:
@@ -401,20 +461,68 @@ def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext
     ids = [fulltext.article_id_of(k) for k, _ in keys]
     if not ids:
         return []
-    query = (select(*_HIT_COLUMNS, func.substr(Article.body_text, 1, SNIPPET_SCAN))
-             .join(Source, Source.id == Article.source_id).where(Article.id.in_(ids)))
+    query = (
+        select(*_HIT_COLUMNS, func.substr(Article.body_text, 1, SNIPPET_SCAN))
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.id.in_(ids))
+    )
     rows = {r[0]: r for r in s.execute(query)}
     tags = tags_by_article(s, ids)
     hits = []
     for (_key, score), article_id in zip(keys, ids):
         if article_id not in rows:  # deleted between the two reads
             continue
-        (id_, source, url, title, lead, published, author, credit, section, language, versions, first_seen,
-         last_seen, updated, images, extraction, story_id, removed, body) = rows[article_id]
-        summary = ArticleSummary(id_, source, url, title, lead, "", published, author, credit, section, language,
-                                 versions, first_seen, last_seen, updated, list(images or []), extraction,
-                                 story_id, removed)
+        (
+            id_,
+            source,
+            url,
+            title,
+            lead,
+            published,
+            author,
+            credit,
+            section,
+            language,
+            versions,
+            first_seen,
+            last_seen,
+            updated,
+            images,
+            extraction,
+            story_id,
+            removed,
+            body,
+        ) = rows[article_id]
+        summary = ArticleSummary(
+            id_,
+            source,
+            url,
+            title,
+            lead,
+            "",
+            published,
+            author,
+            credit,
+            section,
+            language,
+            versions,
+            first_seen,
+            last_seen,
+            updated,
+            list(images or []),
+            extraction,
+            story_id,
+            removed,
+        )
         cut = snippets.snippet(lead + " " + (body or ""), terms)
-        hits.append(Hit(summary, score, snippets.highlight(title, terms).html(), cut.plain(), cut.html(),
-                        tags.get(article_id, [])))
+        hits.append(
+            Hit(
+                summary,
+                score,
+                snippets.highlight(title, terms).html(),
+                cut.plain(),
+                cut.html(),
+                tags.get(article_id, []),
+            )
+        )
     return hits

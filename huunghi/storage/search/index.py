@@ -12,23 +12,25 @@ the caller's transaction: an article and its index entry are stored together or 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Integer, Text, bindparam, column, select, table, text
 from sqlalchemy.orm import Session
 
-from huunghi.storage.search import tokens as fulltext
 from huunghi.storage.models import UTCDateTime
+from huunghi.storage.search import tokens as fulltext
 
 # every word ever indexed (never pruned: a word no article holds any more expands to nothing)
 VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
 # PostgreSQL: each article's folded words as one line, where long phrases are checked, and its headline's
 # apart, where the headline tiers are (fulltext.phrase_text)
-TEXT_DDL = ("CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
-            "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, "
-            "words TEXT NOT NULL)")
+TEXT_DDL = (
+    "CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
+    "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, "
+    "words TEXT NOT NULL)"
+)
 SQLITE_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
@@ -47,8 +49,13 @@ POSTGRES_DDL = [
     "CREATE INDEX ix_search_docs_head ON search_docs USING gin (head)",
     TEXT_DDL,
 ]
-DROP = ["DROP TRIGGER IF EXISTS search_docs_gone", "DROP TABLE IF EXISTS search_fts",
-        "DROP TABLE IF EXISTS search_vocab", "DROP TABLE IF EXISTS search_text", "DROP TABLE IF EXISTS search_docs"]
+DROP = [
+    "DROP TRIGGER IF EXISTS search_docs_gone",
+    "DROP TABLE IF EXISTS search_fts",
+    "DROP TABLE IF EXISTS search_vocab",
+    "DROP TABLE IF EXISTS search_text",
+    "DROP TABLE IF EXISTS search_docs",
+]
 EXPAND_MAX = 64  # a prefix with more words than this is left to FTS5's own prefix scan
 
 
@@ -88,19 +95,32 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
     docs = [{"id": r.article_id, "k": fulltext.sort_key(r.when, r.article_id)} for r in rows]
     dialect = s.get_bind().dialect if isinstance(s, Session) else s.dialect
     if dialect.name == "sqlite":
-        s.execute(text("DELETE FROM search_docs WHERE article_id IN :ids")
-                  .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
+        s.execute(
+            text("DELETE FROM search_docs WHERE article_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": [d["id"] for d in docs]},
+        )
         s.execute(text("INSERT INTO search_docs (article_id, sort_key) VALUES (:id, :k)"), docs)
         cols, vocab = [], set()
         for r, d in zip(rows, docs):
             fw = fulltext.fields(r.title, r.lead, r.body)
             vocab.update(*fw)
-            cols.append(dict(zip(("t", "l", "b"), fulltext.fts5_row(fw)), k=d["k"],
-                             f=" ".join(fulltext.PAIR + f for f in r.facets())))
-        s.execute(text("INSERT INTO search_fts (rowid, title, lead, body, facets) VALUES (:k, :t, :l, :b, :f)"),
-                  cols)
+            cols.append(
+                dict(
+                    zip(("t", "l", "b"), fulltext.fts5_row(fw)),
+                    k=d["k"],
+                    f=" ".join(fulltext.PAIR + f for f in r.facets()),
+                )
+            )
+        s.execute(
+            text("INSERT INTO search_fts (rowid, title, lead, body, facets) VALUES (:k, :t, :l, :b, :f)"),
+            cols,
+        )
         if vocab:
-            s.execute(text("INSERT OR IGNORE INTO search_vocab (term) VALUES (:t)"), [{"t": t} for t in vocab])
+            s.execute(
+                text("INSERT OR IGNORE INTO search_vocab (term) VALUES (:t)"), [{"t": t} for t in vocab]
+            )
     else:
         for r, d in zip(rows, docs):
             facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
@@ -109,11 +129,23 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             d["w"], d["t"] = fulltext.phrase_text(fw), fulltext.phrase_text(fw[:1])
         _partitions(s, {d["k"] for d in docs})
         for table in ("search_docs", "search_text"):
-            s.execute(text(f"DELETE FROM {table} WHERE article_id IN :ids")
-                      .bindparams(bindparam("ids", expanding=True)), {"ids": [d["id"] for d in docs]})
-        s.execute(text("INSERT INTO search_docs (article_id, sort_key, tsv, head) "
-                       "VALUES (:id, :k, CAST(:v AS tsvector), CAST(:h AS tsvector))"), docs)
-        s.execute(text("INSERT INTO search_text (article_id, sort_key, title, words) VALUES (:id, :k, :t, :w)"), docs)
+            s.execute(
+                text(f"DELETE FROM {table} WHERE article_id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": [d["id"] for d in docs]},
+            )
+        s.execute(
+            text(
+                "INSERT INTO search_docs (article_id, sort_key, tsv, head) "
+                "VALUES (:id, :k, CAST(:v AS tsvector), CAST(:h AS tsvector))"
+            ),
+            docs,
+        )
+        s.execute(
+            text("INSERT INTO search_text (article_id, sort_key, title, words) VALUES (:id, :k, :t, :w)"),
+            docs,
+        )
     return len(rows)
 
 
@@ -127,8 +159,15 @@ def expansions(s: Session | Connection, prefixes: Iterable[str]) -> dict[str, li
         if not p:
             continue
         after = p[:-1] + chr(ord(p[-1]) + 1)  # the first string past every word starting with p
-        terms = list(s.execute(text(f"SELECT term FROM search_vocab WHERE term >= :p AND term < :q "
-                                    f"ORDER BY term LIMIT {EXPAND_MAX + 1}"), {"p": p, "q": after}).scalars())
+        terms = list(
+            s.execute(
+                text(
+                    f"SELECT term FROM search_vocab WHERE term >= :p AND term < :q "
+                    f"ORDER BY term LIMIT {EXPAND_MAX + 1}"
+                ),
+                {"p": p, "q": after},
+            ).scalars()
+        )
         if len(terms) <= EXPAND_MAX:
             out[p] = terms
     return out
@@ -137,28 +176,53 @@ def expansions(s: Session | Connection, prefixes: Iterable[str]) -> dict[str, li
 def fill_vocab(conn: Connection) -> None:
     """Fill ``search_vocab`` from what FTS5 already holds (migration 0008)."""
     conn.exec_driver_sql(VOCAB_DDL)
-    conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.search_fts_terms USING fts5vocab(main, search_fts, 'row')")
+    conn.exec_driver_sql(
+        "CREATE VIRTUAL TABLE temp.search_fts_terms USING fts5vocab(main, search_fts, 'row')"
+    )
     try:
-        conn.execute(text("INSERT OR IGNORE INTO search_vocab (term) SELECT term FROM temp.search_fts_terms "
-                          "WHERE term NOT LIKE :pair"), {"pair": fulltext.PAIR + "%"})
+        conn.execute(
+            text(
+                "INSERT OR IGNORE INTO search_vocab (term) SELECT term FROM temp.search_fts_terms "
+                "WHERE term NOT LIKE :pair"
+            ),
+            {"pair": fulltext.PAIR + "%"},
+        )
     finally:
         conn.exec_driver_sql("DROP TABLE temp.search_fts_terms")
 
 
 def index_stored(conn: Connection) -> None:
     """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL)."""
-    articles = table("articles", column("id", Integer), column("published_at", UTCDateTime),
-                     column("first_seen", UTCDateTime), column("title", Text), column("lead", Text),
-                     column("body_text", Text), column("source_id", Integer), column("section", Text),
-                     column("story_id", Integer))
+    articles = table(
+        "articles",
+        column("id", Integer),
+        column("published_at", UTCDateTime),
+        column("first_seen", UTCDateTime),
+        column("title", Text),
+        column("lead", Text),
+        column("body_text", Text),
+        column("source_id", Integer),
+        column("section", Text),
+        column("story_id", Integer),
+    )
     tags: dict[int, list[tuple[str, str]]] = {}
     for article_id, kind, value in conn.execute(text("SELECT article_id, kind, value FROM article_tags")):
         tags.setdefault(article_id, []).append((kind, value))
     batch = []
     for row in conn.execute(select(articles).order_by(articles.c.id)):
-        batch.append(IndexRow(row.id, row.published_at or row.first_seen, row.title or "", row.lead or "",
-                              row.body_text or "", row.source_id, row.section or "", tuple(tags.get(row.id, ())),
-                              row.story_id))
+        batch.append(
+            IndexRow(
+                row.id,
+                row.published_at or row.first_seen,
+                row.title or "",
+                row.lead or "",
+                row.body_text or "",
+                row.source_id,
+                row.section or "",
+                tuple(tags.get(row.id, ())),
+                row.story_id,
+            )
+        )
         if len(batch) == 500:
             put(conn, batch)
             batch = []
@@ -167,10 +231,10 @@ def index_stored(conn: Connection) -> None:
 
 def quarter(key: int) -> tuple[str, int, int]:
     """The partition holding a sort key: (name, first key, first key of the next quarter)."""
-    when = datetime.fromtimestamp(key >> fulltext.ID_BITS, timezone.utc)
-    first = datetime(when.year, 3 * ((when.month - 1) // 3) + 1, 1, tzinfo=timezone.utc)
+    when = datetime.fromtimestamp(key >> fulltext.ID_BITS, UTC)
+    first = datetime(when.year, 3 * ((when.month - 1) // 3) + 1, 1, tzinfo=UTC)
     months = first.month - 1 + 3
-    after = datetime(first.year + months // 12, months % 12 + 1, 1, tzinfo=timezone.utc)
+    after = datetime(first.year + months // 12, months % 12 + 1, 1, tzinfo=UTC)
     lo, hi = fulltext.key_bounds(first, after)
     return f"search_docs_p{first.year}q{(first.month + 2) // 3}", lo or 0, (hi or 0) + 1
 
@@ -178,7 +242,7 @@ def quarter(key: int) -> tuple[str, int, int]:
 def quarter_of_name(name: str) -> tuple[str, int, int]:
     """(name, first key, end key) of a partition named by ``quarter``."""
     year, q = name.rsplit("_p", 1)[1].split("q")
-    first = datetime(int(year), 3 * (int(q) - 1) + 1, 1, tzinfo=timezone.utc)
+    first = datetime(int(year), 3 * (int(q) - 1) + 1, 1, tzinfo=UTC)
     return quarter(fulltext.sort_key(first, 1))
 
 
@@ -186,14 +250,22 @@ def _partitions(s: Session | Connection, keys: set[int]) -> None:
     """Make the quarters' partitions these keys need (another writer may make one first: fine)."""
     wanted = {quarter(k) for k in keys}
     names = [name for name, _lo, _hi in wanted]
-    missing = set(s.execute(text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL"),
-                            {"names": names}).scalars())
+    missing = set(
+        s.execute(
+            text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL"),
+            {"names": names},
+        ).scalars()
+    )
     for name, lo, hi in sorted(wanted):
         if name in missing:
             nested = s.begin_nested()
             try:
-                s.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF search_docs "
-                               f"FOR VALUES FROM ({lo}) TO ({hi})"))
+                s.execute(
+                    text(
+                        f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF search_docs "
+                        f"FOR VALUES FROM ({lo}) TO ({hi})"
+                    )
+                )
                 nested.commit()
             except Exception:  # made meanwhile by a concurrent writer
                 nested.rollback()

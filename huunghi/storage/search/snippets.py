@@ -49,7 +49,7 @@ def _pattern(term: Term) -> str:
     return r"(?<![^\W_])" + SEP.join(words) + tail + r"(?![^\W_])"
 
 
-_ONE: dict[int, str] = {}   # code point -> its folded character, for those that fold to one
+_ONE: dict[int, str] = {}  # code point -> its folded character, for those that fold to one
 
 
 def _folded(text: str) -> tuple[str, list[int] | None]:
@@ -83,7 +83,9 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
     for n, term in enumerate(terms):
         for m in re.finditer(_pattern(term), folded):
             if m.end() > m.start():
-                start, end = (m.start(), m.end()) if origin is None else (origin[m.start()], origin[m.end() - 1] + 1)
+                start, end = (
+                    (m.start(), m.end()) if origin is None else (origin[m.start()], origin[m.end() - 1] + 1)
+                )
                 found.append((start, end, n))
     found.sort()
     merged: list[tuple[int, int, int]] = []
@@ -98,7 +100,7 @@ def _joined(text: str, spans: list[tuple[int, int]]) -> tuple[tuple[int, int], .
     """Marks with only spaces between them become one ("Thanh" "Hóa" → "Thanh Hóa")."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
-        if out and text[out[-1][1]:start].isspace():
+        if out and text[out[-1][1] : start].isspace():
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))

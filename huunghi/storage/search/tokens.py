@@ -26,15 +26,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from huunghi.text.query import Node, QueryError
 from huunghi.text.normalize import MAX_WORD, WORD, words
+from huunghi.text.query import Node, QueryError
 
 _WORD = re.compile(WORD)
-MAX_WORDS = 16_000          # PostgreSQL keeps positions up to 16,383
-MAX_POSITIONS = 256         # PostgreSQL keeps a lexeme's first 256 positions
-FIELD_GAP = 2               # phrases never run from one field into the next
-PAIR = "\u00b7"             # starts and joins a pair token ("·thanh·hoa"); never inside a word
-ID_BITS = 30                # sort key = seconds << ID_BITS | article id
+MAX_WORDS = 16_000  # PostgreSQL keeps positions up to 16,383
+MAX_POSITIONS = 256  # PostgreSQL keeps a lexeme's first 256 positions
+FIELD_GAP = 2  # phrases never run from one field into the next
+PAIR = "\u00b7"  # starts and joins a pair token ("·thanh·hoa"); never inside a word
+ID_BITS = 30  # sort key = seconds << ID_BITS | article id
 ID_MASK = (1 << ID_BITS) - 1
 
 
@@ -110,8 +110,14 @@ def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str) -> s
     if node.op == "or":
         return "(" + " OR ".join(_phrase_sql(c, column, params, find) for c in node.children) + ")"
     pos, neg = _split(node)
-    return "(" + " AND ".join([_phrase_sql(c, column, params, find) for c in pos]
-                              + [f"NOT {_phrase_sql(n, column, params, find)}" for n in neg]) + ")"
+    return (
+        "("
+        + " AND ".join(
+            [_phrase_sql(c, column, params, find) for c in pos]
+            + [f"NOT {_phrase_sql(n, column, params, find)}" for n in neg]
+        )
+        + ")"
+    )
 
 
 def fts5_row(fields_words: list[list[str]]) -> tuple[str, str, str]:
@@ -126,16 +132,24 @@ def tsvector_literal(fields_words: list[list[str]], facet_tokens: Sequence[str] 
     positions: dict[str, list[str]] = {}
     pos = 0
     for weight, ws in zip("ABC", fields_words):
-        for tokens in (ws, pairs(ws), triples(ws)):  # at its first word's position: consecutive tokens, consecutive positions
+        for tokens in (
+            ws,
+            pairs(ws),
+            triples(ws),
+        ):  # at its first word's position: consecutive tokens, consecutive positions
             for i, token in enumerate(tokens):
                 slot = positions.setdefault(token, [])
                 if len(slot) < MAX_POSITIONS:
                     slot.append(f"{pos + i + 1}{weight}")
         pos += len(ws) + FIELD_GAP
-    return " ".join([f"'{w}':{','.join(p)}" for w, p in positions.items()] + [f"'#{f}'" for f in facet_tokens])
+    return " ".join(
+        [f"'{w}':{','.join(p)}" for w, p in positions.items()] + [f"'#{f}'" for f in facet_tokens]
+    )
 
 
-def facets(source_id: int | None, section: str, tags: list[tuple[str, str]], story_id: int | None) -> list[str]:
+def facets(
+    source_id: int | None, section: str, tags: list[tuple[str, str]], story_id: int | None
+) -> list[str]:
     """Tokens for what filters ask (source, section and its parents, tags, story), indexed beside
     the words so a filter is one more posting list to intersect, not a join per match."""
     out = [f"s{source_id}"] if source_id is not None else []
@@ -225,7 +239,9 @@ COLUMNS = ("title", "lead", "body")
 WEIGHTS = {"title": "A", "lead": "B", "body": "C"}
 
 
-def to_fts5(node: Node, columns: Sequence[str] = COLUMNS, expand: Mapping[str, Sequence[str]] | None = None) -> str:
+def to_fts5(
+    node: Node, columns: Sequence[str] = COLUMNS, expand: Mapping[str, Sequence[str]] | None = None
+) -> str:
     """An FTS5 MATCH expression, its words looked for in ``columns``; every word quoted, so no
     word is read as an operator. ``expand`` maps a prefix ("huu") to the indexed words that
     start with it: such a one-word prefix becomes their OR, which means the same."""
@@ -286,5 +302,11 @@ def _tsq(node: Node, labels: str, loose: bool = False) -> str:
     if node.op == "or":
         return "(" + " | ".join(_tsq(c, labels, loose) for c in node.children) + ")"
     pos, neg = _split(node)
-    return "(" + " & ".join([_tsq(c, labels, loose) for c in pos]
-                            + [f"!{_tsq(n, labels)}" for n in neg if not (loose and needs_positions(n))]) + ")"
+    return (
+        "("
+        + " & ".join(
+            [_tsq(c, labels, loose) for c in pos]
+            + [f"!{_tsq(n, labels)}" for n in neg if not (loose and needs_positions(n))]
+        )
+        + ")"
+    )
