@@ -185,9 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t = result["throughput"]
     print(
-        f"throughput, {t['pages']} pages, median of {t['rounds']} rounds: bare Scrapy {t['bare_pages_per_s']} "
-        f"pages/s; full pipeline {t['full_pages_per_s']} pages/s ({t['full_stored']} stored) = "
-        f"{t['full_vs_bare']:.2f} × bare (each round: {', '.join(f'{r:.2f}' for r in t['full_vs_bare_each_round'])})"
+        f"throughput, {t['pages']} pages, median of {t['rounds']} rounds: "
+        f"bare Scrapy {t['bare_pages_per_s']} pages/s; "
+        f"full pipeline {t['full_pages_per_s']} pages/s ({t['full_stored']} stored) = "
+        f"{t['full_vs_bare']:.2f} × bare "
+        f"(each round: {', '.join(f'{r:.2f}' for r in t['full_vs_bare_each_round'])})"
     )
     if "memory" in result:
         m = result["memory"]

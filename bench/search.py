@@ -190,7 +190,8 @@ def synthetic(n: int, start: int = 1, years: int = 10):
             para = [_shuffled(rng.choice(sentences), rng) for _ in range(rng.randint(1, 3))]
             if p == 0:
                 para.append(
-                    f"Tại {provinces[-1]}, đoàn công tác làm việc với đại diện {', '.join(countries) or 'các tổ chức'}."
+                    f"Tại {provinces[-1]}, đoàn công tác làm việc với đại diện "
+                    f"{', '.join(countries) or 'các tổ chức'}."
                 )
             body.append(" ".join(para))
         published = newest - timedelta(seconds=rng.randrange(span))

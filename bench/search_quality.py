@@ -147,7 +147,7 @@ def _holds(longer: str, name: str) -> bool:
 
 def build(archive: Archive) -> dict[int, str]:
     sid = archive.crawls.ensure_source("quality", "Quality", "https://quality.test/")
-    for i, (key, title, lead, body) in enumerate(corpus()):
+    for i, (_key, title, lead, body) in enumerate(corpus()):
         archive.articles.store(
             sid,
             ArticleRecord(
@@ -179,7 +179,8 @@ def evaluate(archive: Archive, key_of: dict[int, str], show: bool) -> dict[str, 
             recalls.append(len(want & set(ids)) / len(want))
             if show and (precisions[-1] < 1 or recalls[-1] < 1):
                 print(
-                    f"  {reading:5} {typed!r}: P@10 {precisions[-1]:.2f} R {recalls[-1]:.2f} ({result.reading_label})"
+                    f"  {reading:5} {typed!r}: P@10 {precisions[-1]:.2f} R {recalls[-1]:.2f} "
+                    f"({result.reading_label})"
                 )
         out[reading] = (sum(precisions) / len(precisions), sum(recalls) / len(recalls), fell_back)
     return out

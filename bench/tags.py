@@ -13,15 +13,15 @@ from huunghi.crawler.extract.tags import COUNTRIES, PROVINCES, main_places, read
 
 Case = tuple[str, str, str, set[tuple[str, str]], set[str]]  # title, lead, body, tags, main provinces
 
-P, F, C, O = "province", "former_province", "country", "org"
+P, F, C, ORG = "province", "former_province", "country", "org"
 
 
 def _lh(unit: str) -> tuple[str, str]:
-    return (O, f"Liên hiệp các tổ chức hữu nghị {unit}")
+    return (ORG, f"Liên hiệp các tổ chức hữu nghị {unit}")
 
 
 def _hh(country: str) -> tuple[str, str]:
-    return (O, f"Hội hữu nghị Việt Nam - {country}")
+    return (ORG, f"Hội hữu nghị Việt Nam - {country}")
 
 
 def generated() -> list[Case]:
@@ -105,7 +105,7 @@ WRITTEN: list[Case] = [
     ("", "Thắt chặt tình đoàn kết Việt - Lào.", "", {(C, "Lào")}, set()),
     ("", "Hội Việt – Mỹ tổ chức giao lưu.", "", {_hh("Mỹ"), (C, "Mỹ")}, set()),
     ("", "Quan hệ Việt Nam – Liên bang Nga ngày càng bền chặt.", "", {(C, "Nga")}, set()),
-    ("", "Liên hiệp Hữu nghị Việt Nam chúc mừng.", "", {(O, "VUFO")}, set()),
+    ("", "Liên hiệp Hữu nghị Việt Nam chúc mừng.", "", {(ORG, "VUFO")}, set()),
     (
         "",
         "Liên hiệp các tổ chức hữu nghị Thành phố Hồ Chí Minh tiếp đoàn.",
@@ -182,7 +182,7 @@ def score(cases: list[Case], show: bool = False) -> dict[str, tuple[float, float
         main = set(main_places(tags))
         exact += got == want
         for kind, g, w in [
-            (k, {x for x in got if x[0] == k}, {x for x in want if x[0] == k}) for k in (P, F, C, O)
+            (k, {x for x in got if x[0] == k}, {x for x in want if x[0] == k}) for k in (P, F, C, ORG)
         ] + [("main place", main, want_main)]:
             tp[kind] += len(g & w)
             fp[kind] += len(g - w)
@@ -190,7 +190,7 @@ def score(cases: list[Case], show: bool = False) -> dict[str, tuple[float, float
             if show and g != w:
                 print(f"  {kind}: +{sorted(g - w)} -{sorted(w - g)} in {(title or lead or body)[:70]!r}")
     out = {}
-    for kind in (P, F, C, O, "main place"):
+    for kind in (P, F, C, ORG, "main place"):
         prec = tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 1.0
         rec = tp[kind] / (tp[kind] + fn[kind]) if tp[kind] + fn[kind] else 1.0
         out[kind] = (prec, rec, tp[kind] + fn[kind])
@@ -209,7 +209,7 @@ def main() -> None:
     ):
         res = score(cases, show=args.show and name != "all")
         print(f"{name}: {len(cases)} texts, {res['exact'][0]:.3f} exactly right")
-        for kind in (P, F, C, O, "main place"):
+        for kind in (P, F, C, ORG, "main place"):
             prec, rec, n = res[kind]
             print(f"  {kind:16} P {prec:.3f}  R {rec:.3f}  ({n} labelled)")
 

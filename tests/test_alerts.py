@@ -30,13 +30,16 @@ SECRET = "s3cret-for-tests"
 def write_config(path: Path, replicas: ReplicaSet, db: str, smtp_port: int, hook_url: str) -> Path:
     extra = "\n".join(
         [
-            f'[mail]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\nstarttls = false\nsender = "Huunghi <huunghi@test>"\n',
+            f'[mail]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp_port}\nstarttls = false\n'
+            'sender = "Huunghi <huunghi@test>"\n',
             '[[topics]]\nname = "thanh-hoa"\nquery = \'"thanh hoa" NOT "thoi tiet"\'\n',
             '[[subscriptions]]\nname = "desk"\nemail = ["desk@vufo.test"]\ntopics = ["friendship-union"]\n'
             'events = ["new", "changed", "removed"]\n',
-            f'[[subscriptions]]\nname = "hook"\nwebhook = "{hook_url}"\nsecret_env = "HUUNGHI_TEST_HOOK_SECRET"\n'
+            f'[[subscriptions]]\nname = "hook"\nwebhook = "{hook_url}"\n'
+            'secret_env = "HUUNGHI_TEST_HOOK_SECRET"\n'
             'allow_private = true\ntopics = ["thanh-hoa"]\nevents = ["new", "changed", "removed"]\n',
-            '[[subscriptions]]\nname = "dead"\nwebhook = "http://127.0.0.1:9/hook"\nevents = ["new"]\nallow_private = true\n',
+            '[[subscriptions]]\nname = "dead"\nwebhook = "http://127.0.0.1:9/hook"\n'
+            'events = ["new"]\nallow_private = true\n',
             '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\nevents = ["source_broken"]\n',
             '[[sources]]\nname = "gone"\nallow_private = true\nhomepage = "http://127.0.0.1:9/"\nfeeds = ["http://127.0.0.1:9/rss"]\n',
         ]

@@ -136,7 +136,7 @@ def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path)
     assert rows[7]["text"] == "" and rows[7]["reason"]
     articles = [r for r in rows if "reason" not in r]
     assert [r["url"] for r in articles] == [
-        json.loads(l)["url"] for i, l in enumerate(lines) if i not in (3, 7)
+        json.loads(line)["url"] for i, line in enumerate(lines) if i not in (3, 7)
     ]
     for row, article in zip(articles, truths):
         assert set(row) >= {

@@ -140,7 +140,8 @@ def test_an_unreachable_source_is_recorded_and_does_not_stop_the_others(replicas
     config.write_text(
         config.read_text(encoding="utf-8")
         + (
-            '\n[[sources]]\nname = "dead"\nallow_private = true\nfeeds = ["http://127.0.0.1:9/rss"]\nlistings = ["http://127.0.0.1:9/"]\n'
+            '\n[[sources]]\nname = "dead"\nallow_private = true\n'
+            'feeds = ["http://127.0.0.1:9/rss"]\nlistings = ["http://127.0.0.1:9/"]\n'
         ),
         encoding="utf-8",
     )

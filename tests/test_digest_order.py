@@ -37,8 +37,10 @@ def config_file(tmp_path: Path, db: str) -> Path:
         '[[topics]]\nname = "dong-nai"\nquery = "huu nghi"\ntags = ["province:Đồng Nai"]\n'
         '[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\ntopics = ["dong-nai", "huu-nghi"]\n'
         '[[sources]]\nname = "thoidai"\ntitle = "Báo Thời Đại"\nfeeds = ["http://thoidai.test/rss"]\n'
-        '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\nfeeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n'
-        '[[sources]]\nname = "mended"\ntitle = "Báo đã sửa"\nfeeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n',
+        '[[sources]]\nname = "gone"\ntitle = "Báo đã đóng"\n'
+        'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n'
+        '[[sources]]\nname = "mended"\ntitle = "Báo đã sửa"\n'
+        'feeds = ["http://127.0.0.1:9/rss"]\nallow_private = true\n',
         encoding="utf-8",
     )
     return path

@@ -158,7 +158,10 @@ def test_digests_are_grouped_never_repeat_a_story_and_arrive_once(tmp_path):
                 ArticleRecord(
                     url="http://thoidai.test/nghe-an-lao-300001.html",
                     title=third_title,
-                    lead="Ngày 20/11, Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An tiếp đoàn đại biểu hữu nghị Lào.",
+                    lead=(
+                        "Ngày 20/11, Liên hiệp các tổ chức hữu nghị tỉnh Nghệ An "
+                        "tiếp đoàn đại biểu hữu nghị Lào."
+                    ),
                     body_text="Hai bên trao đổi về hợp tác giáo dục, y tế và giao lưu thanh niên. " * 5,
                     published_at=datetime(2026, 11, 20, 9, 0, tzinfo=VN),
                 ),

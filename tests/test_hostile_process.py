@@ -32,7 +32,9 @@ def test_a_crawl_dies_with_the_process_that_started_it(tmp_path):
             import sys, threading, time
             from huunghi.crawler import runner
             if __name__ == "__main__":
-                threading.Thread(target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True).start()
+                threading.Thread(
+                    target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True
+                ).start()
                 while not runner.RUNNING:
                     time.sleep(0.05)
                 print(next(iter(runner.RUNNING)).pid, flush=True)

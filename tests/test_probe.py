@@ -21,7 +21,8 @@ def test_sources_add_proposes_and_saves_a_source_that_crawls(tmp_path):
     db = f"sqlite:///{tmp_path / 'a.sqlite'}"
     config = tmp_path / "huunghi.toml"
     config.write_text(
-        f'[archive]\nurl = "{db}"\n[crawler]\ndownload_delay = 0.0\nautothrottle = false\nallow_private = true\n',
+        f'[archive]\nurl = "{db}"\n[crawler]\ndownload_delay = 0.0\n'
+        "autothrottle = false\nallow_private = true\n",
         encoding="utf-8",
     )
     with ReplicaSet() as replicas:

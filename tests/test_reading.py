@@ -1,4 +1,5 @@
-"""Pages are read in a worker process: in crawl order, surviving the worker's death, never outliving the crawl."""
+"""Pages are read in a worker process: in crawl order, surviving the worker's death, never outliving
+the crawl."""
 
 from __future__ import annotations
 
@@ -96,7 +97,11 @@ from huunghi.replicas.catalog import build_catalogs
 catalog = build_catalogs()["thoidai"]
 a = catalog.articles[0]
 base = "http://portal.test"
-job = PageJob(base + T.article_path(catalog, a), T.render_article(catalog, a, base, random.Random(5)), language="vi")
+job = PageJob(
+    base + T.article_path(catalog, a),
+    T.render_article(catalog, a, base, random.Random(5)),
+    language="vi",
+)
 w = ReadingWorker(None)
 w.start()
 try:

@@ -240,9 +240,10 @@ def test_the_migration_indexes_articles_stored_before_search_existed(tmp_path):
         )
         conn.execute(
             text(
-                "INSERT INTO articles (id, source_id, url, title, lead, body_text, body_html, published_at, author, credit,"
-                " section, language, images, extraction, content_hash, body_hash, shingles, visits, version_count,"
-                " first_seen, last_seen) VALUES (7, 1, 'https://old.test/a-1.html', 'Thanh Hoá xưa', 'Lead', 'Body', '',"
+                "INSERT INTO articles (id, source_id, url, title, lead, body_text, body_html, published_at,"
+                " author, credit, section, language, images, extraction, content_hash, body_hash, shingles,"
+                " visits, version_count, first_seen, last_seen)"
+                " VALUES (7, 1, 'https://old.test/a-1.html', 'Thanh Hoá xưa', 'Lead', 'Body', '',"
                 " '2025-05-01 03:00:00', '', '', 'Hữu nghị', 'vi', '[]', '', 'h', '', 0, 0, 1,"
                 " '2025-05-01 03:00:00', '2025-05-01 03:00:00')"
             )

@@ -1,11 +1,11 @@
 """Huunghi's downloader middlewares (Scrapy wires them by ``DOWNLOADER_MIDDLEWARES``).
 
 - ``FetchPolicyMiddleware``: http(s) only, no private addresses unless allowed (``huunghi.fetchpolicy``).
-- ``RetryAfterMiddleware``: retries that listen: a 429 or 503 with Retry-After slows that host down for the rest of the
-  crawl and retries after the wait; a wait longer than MAX_RETRY_AFTER is not waited for (the
-  page is recorded as failed with the server's own words, and the next scheduled crawl tries again).
-- ``ConditionalGetMiddleware``: conditional GET for feeds and sitemaps: send back the ETag / Last-Modified they last gave,
-  so an unchanged feed answers 304 and costs neither a download nor a parse.
+- ``RetryAfterMiddleware``: retries that listen: a 429 or 503 with Retry-After slows that host down for
+  the rest of the crawl and retries after the wait; a wait longer than MAX_RETRY_AFTER is not waited for
+  (the page is recorded as failed with the server's own words, and the next scheduled crawl tries again).
+- ``ConditionalGetMiddleware``: conditional GET for feeds and sitemaps: send back the ETag / Last-Modified
+  they last gave, so an unchanged feed answers 304 and costs neither a download nor a parse.
 """
 
 from __future__ import annotations

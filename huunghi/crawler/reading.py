@@ -9,8 +9,9 @@ exactly as it would be in-process.
 The worker is forked when the spider opens (the modules are already imported: a few
 milliseconds, where a fresh interpreter takes a second), ignores SIGINT and SIGTERM (its
 parent decides when it stops, after the pages already handed over), and is killed by the
-kernel if the crawl process dies, so a crawl that overran and was killed leaves no orphan. If the worker itself dies (a page
-that exhausts memory), the pages it held are recorded as errors (not stored, so the next
+kernel if the crawl process dies, so a crawl that overran and was killed leaves no orphan. If
+the worker itself dies (a page that exhausts memory), the pages it held are recorded as errors
+(not stored, so the next
 crawl fetches them again) and a new worker reads the next ones.
 """
 

@@ -239,7 +239,7 @@ def main_place(
             continue
         lead_text = fold(f"{first.title} {first.lead} {first.body_text[:2000]}")
 
-        def position(place: str) -> int:
+        def position(place: str, lead_text: str = lead_text) -> int:
             at = lead_text.find(fold(place))
             return at if at >= 0 else len(lead_text) + 1
 
@@ -358,7 +358,7 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> D
     now = now or datetime.now(UTC)
     report = DigestReport()
     compose_due(archive, config, now, report)
-    for digest_id, name, message, attempts in archive.outbox.digests.claim(now):
+    for digest_id, name, message, _attempts in archive.outbox.digests.claim(now):
         try:
             deliver(config, message, f"digest-{name}-{digest_id:06d}.eml")
         except Exception as exc:  # recorded on the digest; retried later

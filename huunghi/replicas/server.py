@@ -14,7 +14,6 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -118,7 +117,10 @@ class Handler(BaseHTTPRequestHandler):
         p = self.portal
         path = self.path.split("#")[0]
         p.count(path)
-        route: Callable[[str], bool] = lambda prefix: path == prefix
+
+        def route(prefix: str) -> bool:
+            return path == prefix
+
         if route("/robots.txt"):
             return self._send(
                 200, (ROBOTS + f"Sitemap: {p.base}/sitemap.xml\n").encode(), "text/plain; charset=utf-8"

@@ -175,7 +175,8 @@ def _nav(catalog: PortalCatalog) -> str:
 def _footer(catalog: PortalCatalog) -> str:
     return (
         f'<footer class="site-footer"><p>{_e(SITE_NAMES[catalog.name])}</p>'
-        "<p>Giấy phép hoạt động báo chí số 123/GP-BTTTT. Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p>"
+        "<p>Giấy phép hoạt động báo chí số 123/GP-BTTTT. "
+        "Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p>"
         '<a class="mobile" href="/?m=1">Phiên bản di động</a></footer></body></html>'
     )
 
@@ -417,7 +418,8 @@ def render_feed(catalog: PortalCatalog, base: str, extra: list[tuple[str, str]] 
     rows = [(t, p, t, newest) for t, p in extra] + rows
     items = "".join(
         f"<item><title>{_e(t)}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
-        f"<description>{_e(d)}</description><pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S %z')}</pubDate></item>"
+        f"<description>{_e(d)}</description>"
+        f"<pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S %z')}</pubDate></item>"
         for t, p, d, when in rows
     )
     return (

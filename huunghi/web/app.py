@@ -66,7 +66,6 @@ def when(value: Any) -> str:
         except ValueError:
             return value
     if value is not None and value.tzinfo is None:
-
         value = value.replace(tzinfo=UTC)  # the archive stores UTC
     return local(value)
 

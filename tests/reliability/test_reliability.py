@@ -86,7 +86,9 @@ def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
             import threading, time
             from huunghi.crawler import runner
             if __name__ == "__main__":
-                threading.Thread(target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True).start()
+                threading.Thread(
+                    target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True
+                ).start()
                 while not runner.RUNNING:
                     time.sleep(0.02)
                 print(next(iter(runner.RUNNING)).pid, flush=True)
@@ -105,7 +107,7 @@ def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
             os.kill(parent.pid, signal.SIGKILL)
             parent.wait()
             killed += 1
-            assert wait_for(lambda: not _alive(child), 120), "orphan crawl"
+            assert wait_for(lambda child=child: not _alive(child), 120), "orphan crawl"
     with Archive(db) as archive:
         runs = archive.crawls.runs(limit=100)
         totals = archive.reads.totals()

@@ -57,9 +57,7 @@ class PortalSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.database_url = database_url
         # backfill: walk listings past max_listing_pages until articles older than this appear
-        self.since = (
-            datetime.fromisoformat(since).replace(tzinfo=UTC) if isinstance(since, str) else since
-        )
+        self.since = datetime.fromisoformat(since).replace(tzinfo=UTC) if isinstance(since, str) else since
         self.oldest_seen: datetime | None = None
         self.loaded: Config | None = None
         # what a limit cut, recorded on the run when it closes: kind -> (count, example URL, reason)

@@ -34,7 +34,8 @@ TEXT_DDL = (
 SQLITE_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
-    "CREATE VIRTUAL TABLE search_fts USING fts5(title, lead, body, facets, tokenize = 'ascii', detail = full)",
+    "CREATE VIRTUAL TABLE search_fts USING fts5(title, lead, body, facets, "
+    "tokenize = 'ascii', detail = full)",
     # an article deleted (by hand or by cascade) takes its words with it
     "CREATE TRIGGER search_docs_gone AFTER DELETE ON search_docs "
     "BEGIN DELETE FROM search_fts WHERE rowid = old.sort_key; END",

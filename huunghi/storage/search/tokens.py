@@ -122,8 +122,8 @@ def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str) -> s
 
 def fts5_row(fields_words: list[list[str]]) -> tuple[str, str, str]:
     """FTS5's title, lead and body columns of ``fields()``: words then pairs, separated by single spaces."""
-    t, l, b = (" ".join(ws + pairs(ws)) for ws in fields_words)
-    return t, l, b
+    t, le, b = (" ".join(ws + pairs(ws)) for ws in fields_words)
+    return t, le, b
 
 
 def tsvector_literal(fields_words: list[list[str]], facet_tokens: Sequence[str] = ()) -> str:
