@@ -228,7 +228,7 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
         )
 
 
-def _typed(where: str, cls: type, data: dict[str, Any]) -> Any:
+def _typed(where: str, cls: type[Any], data: dict[str, Any]) -> Any:
     """Build a dataclass from a table, checking names and the type of each value."""
     defaults = cls.__dataclass_fields__
     _check_keys(where, data, set(defaults))

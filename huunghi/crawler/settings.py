@@ -1,5 +1,10 @@
 """Scrapy settings for Huunghi. ``huunghi.crawler.runner.settings_for`` layers huunghi.toml on top."""
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: keeps this module light to import
+    from huunghi.config import Config
+
 BOT_NAME = "huunghi"
 SPIDER_MODULES = ["huunghi.crawler.spiders"]
 NEWSPIDER_MODULE = "huunghi.crawler.spiders"
@@ -45,7 +50,7 @@ ITEM_PIPELINES = {
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 
 
-def from_config(config: "Config") -> dict:  # noqa: F821 - imported lazily to keep this module light
+def from_config(config: "Config") -> dict:
     """huunghi.toml's [crawler] table (and archive URL) as Scrapy settings."""
     c = config.crawler
     return {

@@ -11,9 +11,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import BindParameter, CursorResult, Table, and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -292,7 +292,8 @@ _LIGHT = (defer(Article.body_text), defer(Article.body_html), defer(Article.minh
 
 def _find_statement() -> Any:
     """``Articles._find``'s statement, built once (building it costs more than running it)."""
-    key, url = bindparam("key"), bindparam("url")
+    key: BindParameter[str] = bindparam("key")
+    url: BindParameter[str] = bindparam("url")
     by_key = select(ArticleURL.article_id).where(ArticleURL.url_key == key).scalar_subquery()
     how = case((Article.id == by_key, 0), (Article.url == url, 1), else_=2)
     # a NULL body hash (a body too short to tell articles apart) matches nothing; "+ 0": look the
@@ -316,11 +317,15 @@ _HAS_RAW = select(RawPage.article_id).where(RawPage.article_id == bindparam("art
 def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> None:
     """Replace the article's raw page without loading the old one (tens of kilobytes a page)."""
     values = dict(url=url, fetched_at=utcnow(), size=size, html_z=raw)
-    done = s.execute(
-        update(RawPage)
-        .where(RawPage.article_id == article_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    # an UPDATE's result is a CursorResult (Session.execute is typed as returning Result)
+    done = cast(
+        CursorResult[Any],
+        s.execute(
+            update(RawPage)
+            .where(RawPage.article_id == article_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if not done.rowcount:
         s.execute(insert(RawPage).values(article_id=article_id, **values))
@@ -346,7 +351,7 @@ def _version(
 
 
 def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
-    s.execute(ArticleTag.__table__.delete().where(ArticleTag.article_id == article_id))
+    s.execute(cast(Table, ArticleTag.__table__).delete().where(ArticleTag.article_id == article_id))
     s.add_all(ArticleTag(article_id=article_id, kind=k, value=v[:200]) for k, v in sorted(set(tags)))
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from huunghi.storage.models import Delivery, Digest, DigestStory, Event, Source, utcnow
@@ -71,10 +71,14 @@ class Queue(Generic[Row, Claimed]):
             claimed = [
                 i
                 for i in ids
-                if s.execute(
-                    update(t)
-                    .where(t.id == i, t.status == "pending")
-                    .values(status="sending", next_attempt_at=now)
+                # an UPDATE's result is a CursorResult (Session.execute is typed as returning Result)
+                if cast(
+                    CursorResult[Any],
+                    s.execute(
+                        update(t)
+                        .where(t.id == i, t.status == "pending")
+                        .values(status="sending", next_attempt_at=now)
+                    ),
                 ).rowcount
                 == 1
             ]

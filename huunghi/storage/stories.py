@@ -6,7 +6,9 @@ the candidates (articles sharing an LSH band within the window) and keeps the st
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from huunghi.storage import clusters
@@ -40,7 +42,7 @@ def place(s: Session, art: Article, rec: ArticleRecord) -> None:
             .limit(MAX_CANDIDATES)
         )
         mine = clusters.signature(rec.minhash)
-        best: tuple[float, int] | None = None
+        best: tuple[float, int | None] | None = None  # story_id IS NOT NULL in the query
         rows = s.execute(
             select(Article.story_id, Article.minhash, Article.shingles).where(
                 Article.id.in_(candidates.scalar_subquery()), Article.story_id.is_not(None)
@@ -51,7 +53,7 @@ def place(s: Session, art: Article, rec: ArticleRecord) -> None:
             if clusters.same_story(j, rec.shingles, shingles) and (best is None or j > best[0]):
                 best = (j, story_id)
         s.execute(
-            StoryBand.__table__.insert(),
+            cast(Table, StoryBand.__table__).insert(),  # SQLAlchemy types __table__ as FromClause
             [{"band_key": k, "day": day, "article_id": art.id} for k in rec.bands],
         )
         if best is not None:
@@ -68,7 +70,7 @@ def place(s: Session, art: Article, rec: ArticleRecord) -> None:
 
 def reband(s: Session, art: Article, bands: list[str]) -> None:
     """A re-extraction's new signature: its bands replace the old ones (the story stays)."""
-    s.execute(StoryBand.__table__.delete().where(StoryBand.article_id == art.id))
+    s.execute(cast(Table, StoryBand.__table__).delete().where(StoryBand.article_id == art.id))
     s.add_all(StoryBand(band_key=k, day=day_of(art), article_id=art.id) for k in bands)
 
 

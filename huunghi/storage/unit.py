@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Insert, literal_column
+from sqlalchemy import literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,7 +55,7 @@ class Tx:
             return False
 
 
-def upsert(s: Session, table: Any) -> Insert:
+def upsert(s: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
     """The backend's INSERT that can say ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
     dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table)

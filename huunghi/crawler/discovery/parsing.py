@@ -36,7 +36,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Discovered]:
         if not link:
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        when = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
+        when = datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None
         out.append(Discovered(url=link, title=entry.get("title", ""), published=when))
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -135,8 +136,12 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             if last >= 0:
                 pieces[last].append(" ")
             continue
-        parent = item.getparent()
-        owner = parent.getparent() if (parent is not None and item.is_tail and parent is not root) else parent
+        # lxml's text results are str subclasses that also know their parent and whether they are a tail
+        smart = cast(Any, item)
+        parent = smart.getparent()
+        owner = (
+            parent.getparent() if (parent is not None and smart.is_tail and parent is not root) else parent
+        )
         if owner is None:
             continue
         block_el, in_link = holder(owner)
@@ -148,7 +153,7 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             blocks.append(Block(block_el, ">".join(steps_of[block_el]), index=slot))
             pieces.append([])
             links.append(0)
-        if (item.is_tail and parent.tag == "br") or (slot != last and pieces[slot]):
+        if (smart.is_tail and parent.tag == "br") or (slot != last and pieces[slot]):
             pieces[slot].append(" ")  # a line break, or text resumed after a nested block
         pieces[slot].append(item)
         last = slot

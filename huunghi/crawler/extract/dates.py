@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from lxml.html import HtmlElement
 
@@ -498,6 +498,12 @@ def visible_zone(lines: list[tuple[str, str]], utc: datetime) -> timezone | None
     return None
 
 
+@overload
+def _local(when: datetime, zone: timezone | None) -> datetime: ...
+@overload
+def _local(when: None, zone: timezone | None) -> None: ...
+@overload
+def _local(when: datetime | None, zone: timezone | None) -> datetime | None: ...
 def _local(when: datetime | None, zone: timezone | None) -> datetime | None:
     """A UTC value shown in the page's own zone (the same instant)."""
     if when is None or zone is None or when.utcoffset():
@@ -601,10 +607,10 @@ def find_dates(
         if day is not None:
             # the same day with its time of day, when lower-ranked evidence has it
             # (an "updated" line of the same day too: old portals print only "Cập nhật lúc …")
-            later = [visible_updated] if visible_updated else []
+            also_updated = [visible_updated] if visible_updated else []
             same = [
                 w
-                for w in [w for w, _ in side] + ([feed_date] if feed_date else []) + later
+                for w in [w for w, _ in side] + ([feed_date] if feed_date else []) + also_updated
                 if w.date() == day
             ]
             found.append((same[0] if same else datetime.combine(day, time(0, 0), HANOI), "htmldate"))

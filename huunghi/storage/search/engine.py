@@ -19,7 +19,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -154,8 +154,9 @@ def _ranked(
         return [], 0, True, False
     window, need = set(keys), q.offset + q.limit
     together = _as_phrase(plan.node)
-    tiers = [
-        (score, columns, together if as_phrase else plan.node)
+    # cast: together is not None wherever as_phrase holds (the first test of the filter)
+    tiers: list[tuple[float, tuple[str, ...], Node]] = [
+        (score, columns, cast(Node, together) if as_phrase else plan.node)
         for score, columns, as_phrase in TIERS
         if not (as_phrase and together is None)
         and not (together is plan.node and columns == ("title",) and not as_phrase)
@@ -263,7 +264,9 @@ class _Plan:
         out: list[tuple[int, float | None]] = []
         seen: set[int] = set()
         for columns in (("title",), ("title", "lead")):
-            arms, patterns = [], {}
+            arms: list[str] = []
+            patterns: dict[str, str] = {}
+            params: dict[str, Any]
             for score, cols, node in tiers:
                 if cols != columns:
                     continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Integer, Text, bindparam, column, select, table, text
 from sqlalchemy.orm import Session
@@ -93,7 +94,9 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
     rows = list(rows)
     if not rows:
         return 0
-    docs = [{"id": r.article_id, "k": fulltext.sort_key(r.when, r.article_id)} for r in rows]
+    docs: list[dict[str, Any]] = [
+        {"id": r.article_id, "k": fulltext.sort_key(r.when, r.article_id)} for r in rows
+    ]
     dialect = s.get_bind().dialect if isinstance(s, Session) else s.dialect
     if dialect.name == "sqlite":
         s.execute(
@@ -103,7 +106,8 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             {"ids": [d["id"] for d in docs]},
         )
         s.execute(text("INSERT INTO search_docs (article_id, sort_key) VALUES (:id, :k)"), docs)
-        cols, vocab = [], set()
+        cols: list[dict[str, Any]] = []
+        vocab: set[str] = set()
         for r, d in zip(rows, docs):
             fw = fulltext.fields(r.title, r.lead, r.body)
             vocab.update(*fw)
