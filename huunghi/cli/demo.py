@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import typer
 from rich.console import Console
@@ -80,7 +80,8 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
         f"[bold]huunghi {config_arg} digest preview daily[/] shows the daily digest. "
         "Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words)."
     )
-    _write_config(workdir, config.database_url, runs, list(raw["sources"]))  # type: ignore[arg-type]
+    # cast: demo_config put replicas.source_definitions() there
+    _write_config(workdir, config.database_url, runs, list(cast("list[dict[str, object]]", raw["sources"])))
     return runs
 
 

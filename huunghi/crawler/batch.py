@@ -89,9 +89,9 @@ def extract_lines(lines: Iterable[str], extractor: Extractor | None = None) -> I
             if found is not None:
                 out.update(
                     published=_when(found.published),
-                    updated=_when(found.updated),  # type: ignore
+                    updated=_when(found.updated),
                     published_source=found.source,
-                )  # type: ignore[attr-defined]
+                )
             yield out
         except Exception as exc:  # an extractor bug costs this line, not the batch
             yield _not_article(url, f"extraction failed: {type(exc).__name__}: {exc}")

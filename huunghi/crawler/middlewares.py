@@ -171,8 +171,8 @@ class ConditionalGetMiddleware:
         if response.status == 304:
             self.crawler.stats.inc_value("huunghi/not_modified")
         elif response.status == 200:
-            etag = response.headers.get("ETag", b"").decode("latin-1")
-            last_modified = response.headers.get("Last-Modified", b"").decode("latin-1")
+            etag = (response.headers.get("ETag") or b"").decode("latin-1")
+            last_modified = (response.headers.get("Last-Modified") or b"").decode("latin-1")
             if etag or last_modified:
                 archive.crawls.put_validators(request.url, etag, last_modified)
         return response

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from huunghi.config import Config, load_config
@@ -28,7 +28,7 @@ from huunghi.crawler.spiders.portal import PortalSpider
 from huunghi.storage.archive import Archive, RunSummary
 
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
-CRAWLERS: list[object] = []  # this process's crawlers, for closing their runs when the parent dies
+CRAWLERS: list[Crawler] = []  # this process's crawlers, for closing their runs when the parent dies
 ProgressFn = Callable[[str, str], None]  # (source name, "fetched" | "stored" | "error")
 
 
@@ -72,13 +72,13 @@ def crawl(
     try:
         process.start()
         archive = shared(config.database_url)  # the one the crawls used: their spiders were given this URL
-        return [archive.crawls.run(c.spider.run_id) for c in crawlers if getattr(c.spider, "run_id", None)]
+        return [archive.crawls.run(run_id) for c in crawlers if (run_id := getattr(c.spider, "run_id", None))]
     finally:
         close_shared()
 
 
-def _wire_progress(crawler: object, name: str, progress: ProgressFn) -> None:
-    sig = crawler.signals  # type: ignore[attr-defined]
+def _wire_progress(crawler: Crawler, name: str, progress: ProgressFn) -> None:
+    sig = crawler.signals
     sig.connect(lambda **_: progress(name, "fetched"), signal=signals.response_received, weak=False)
     sig.connect(lambda **_: progress(name, "stored"), signal=signals.item_scraped, weak=False)
     sig.connect(lambda **_: progress(name, "error"), signal=signals.item_dropped, weak=False)

@@ -190,7 +190,9 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(p.delay)
             return self._send(200, T.render_article(p.catalog, article, p.base, p.rng()).encode())
         if path == "/":
-            return self._send(200, T.render_listing(p.catalog, 1, p.base, p.rng()).encode())
+            home = T.render_listing(p.catalog, 1, p.base, p.rng())
+            assert home is not None  # page 1 exists even in an empty catalogue
+            return self._send(200, home.encode())
         return self._send(
             404, b"<html><body><h1>404 - Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1></body></html>"
         )

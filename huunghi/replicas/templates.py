@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
 
@@ -411,7 +412,7 @@ def render_listing(catalog: PortalCatalog, page: int, base: str, rng: random.Ran
     )
 
 
-def render_feed(catalog: PortalCatalog, base: str, extra: list[tuple[str, str]] = ()) -> str:
+def render_feed(catalog: PortalCatalog, base: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     """RSS 2.0 of the newest items; ``extra`` adds (title, path) items (the fault pages)."""
     rows = [(a.title, article_path(catalog, a), a.lead, a.published) for a in ordered(catalog)[:FEED_SIZE]]
     newest = rows[0][3]

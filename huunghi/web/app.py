@@ -173,17 +173,21 @@ class App:
     # -- pages --------------------------------------------------------------------------
     def search_page(self, request: Request) -> Response:
         args = request.query_params
-        form = {
-            "q": args.get("q", ""),
-            "source": args.getlist("source"),
-            "section": args.get("section", ""),
-            "tag": args.getlist("tag"),
-            "story": args.get("story", ""),
-            "from": args.get("from", ""),
-            "to": args.get("to", ""),
-            "changed": args.get("changed", ""),
-            "order": args.get("order", "relevance"),
-            "group": args.get("group", "story"),
+        q_text, section, story = args.get("q", ""), args.get("section", ""), args.get("story", "")
+        date_from, date_to, changed = args.get("from", ""), args.get("to", ""), args.get("changed", "")
+        order, group = args.get("order", "relevance"), args.get("group", "story")
+        sources, tags = args.getlist("source"), args.getlist("tag")
+        form: dict[str, str | list[str]] = {
+            "q": q_text,
+            "source": sources,
+            "section": section,
+            "tag": tags,
+            "story": story,
+            "from": date_from,
+            "to": date_to,
+            "changed": changed,
+            "order": order,
+            "group": group,
         }  # the page groups by story unless asked not to
         result, error = None, ""
         searched = any(v for k, v in form.items() if k not in ("order", "group"))
@@ -191,18 +195,18 @@ class App:
             page_no = number(args.get("page"), "page", 1, 1, MAX_OFFSET // PAGE + 1)
             if searched:
                 q = build_query(
-                    form["q"],
-                    form["source"],
-                    [form["section"]],
-                    form["tag"],
-                    _int(form["story"]),
-                    form["from"],
-                    form["to"],
-                    form["changed"],
-                    form["order"],
+                    q_text,
+                    sources,
+                    [section],
+                    tags,
+                    _int(story),
+                    date_from,
+                    date_to,
+                    changed,
+                    order,
                     PAGE,
                     (page_no - 1) * PAGE,
-                    "" if form["group"] == "none" else form["group"],
+                    "" if group == "none" else group,
                 )
                 result = run(self.archive, q)
         except (BadRequest, ValueError) as exc:

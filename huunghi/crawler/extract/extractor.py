@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -29,6 +30,9 @@ from huunghi.crawler.extract import metadata as M
 from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
 from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 __all__ = ["Extracted", "Extractor", "NotAnArticle", "extract", "MIN_WORDS"]
 
@@ -73,14 +77,18 @@ def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
 
     def read(tables: bool) -> list[str]:
         try:
-            doc = trafilatura.bare_extraction(
-                tree,
-                url=url or None,
-                favor_precision=True,
-                include_comments=False,
-                include_tables=tables,
-                with_metadata=False,
-                deduplicate=False,
+            # as_dict is left False: a Document (or None), never the dict of the union
+            doc = cast(
+                "Document | None",
+                trafilatura.bare_extraction(
+                    tree,
+                    url=url or None,
+                    favor_precision=True,
+                    include_comments=False,
+                    include_tables=tables,
+                    with_metadata=False,
+                    deduplicate=False,
+                ),
             )
         except Exception:  # trafilatura fails on some hostile trees; the template or the reason remains
             return []
@@ -346,10 +354,10 @@ class Extractor:
 
         if site is not None:
             if audit:
-                kept = {b.index for b in generic_body}
+                kept_index = {b.index for b in generic_body}
                 if lead_block is not None:
-                    kept.add(lead_block.index)
-                site.learn(blocks, [b.index in kept for b in blocks], url)
+                    kept_index.add(lead_block.index)
+                site.learn(blocks, [b.index in kept_index for b in blocks], url)
             else:
                 site.observe(blocks, url)
             if method == "template":

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TYPE_CHECKING
 
 from lxml import etree
 from lxml import html as lxml_html
+
+if TYPE_CHECKING:
+    from huunghi.crawler.extract.dates import Dates
 
 MAX_HTML_CHARS = 2_500_000  # real article pages are 50–500 kB; this bounds time and memory
 _SCRIPTS = re.compile(r"<(script|style|svg|noscript|template)\b.*?</\1\s*>", re.I | re.S)
@@ -23,7 +27,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)"
 class NotAnArticle(ValueError):
     """The page holds no article text (an index page, an error page, an empty shell, garbage)."""
 
-    dates: object = None  # what the page said of its dates (extract.dates.Dates): kept, not an article
+    dates: Dates | None = None  # what the page said of its dates: kept, not an article
 
 
 def codec_name(name: str | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import scrapy
@@ -86,7 +86,9 @@ class PortalSpider(scrapy.Spider):
         self._arm_deadline()
         self._plan_visits()
         for url in self.due.values():  # scheduled revisits, whether or not still listed anywhere
-            yield self._article(url, revisit=True)
+            # None: an alias of a revisit already requested (Scrapy would take a None for an item)
+            if (request := self._article(url, revisit=True)) is not None:
+                yield request
         for request in self._start_requests():
             yield request
 
@@ -136,7 +138,9 @@ class PortalSpider(scrapy.Spider):
                 )
                 self.crawler.engine.close_spider(self, "huunghi_deadline")
 
-        call = reactor.callLater(seconds, overran)  # type: ignore[attr-defined]
+        # Any: the reactor is typed through zope interfaces (methods without self), which mypy misreads
+        clock: Any = reactor
+        call = clock.callLater(seconds, overran)
         self.crawler.signals.connect(
             lambda **_: call.active() and call.cancel(), signal=scrapy.signals.spider_closed, weak=False
         )
@@ -299,7 +303,8 @@ class PortalSpider(scrapy.Spider):
             yield PageError(
                 response.url,
                 "content-type",
-                f"not a text page ({response.headers.get('Content-Type', b'?').decode()})",
+                # cast: Scrapy types Headers.get as bytes | None even when given a bytes default
+                f"not a text page ({cast(bytes, response.headers.get('Content-Type', b'?')).decode()})",
             )
             return
         if response.meta.get("redirect_urls") and urlsplit(response.url).path in ("", "/"):
@@ -365,6 +370,6 @@ def _conditional(role: str) -> dict[str, Any]:
 
 def _declared_charset(response: Response) -> str | None:
     """The charset the server declared in Content-Type, if any (the page's <meta> is read later)."""
-    ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
     _, _, charset = ctype.partition("charset=")
     return charset.split(";")[0].strip().strip('"') or None
