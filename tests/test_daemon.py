@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from huunghi.replicas.catalog import build_catalogs
 from huunghi.replicas.server import ReplicaSet
 from huunghi.replicas.tomlgen import replica_config
 from huunghi.storage.archive import Archive
@@ -149,7 +150,8 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
             assert totals["versions"] == totals["articles"]  # every stored article is whole
             with archive.engine.connect() as conn:
                 jobs = conn.execute(text("SELECT id FROM scheduler_jobs ORDER BY id")).scalars().all()
-        assert jobs == ["alerts", "crawl:baotinh", "crawl:gone", "crawl:quocte", "crawl:thoidai", "digests"]
+        crawls = [f"crawl:{name}" for name in sorted([*build_catalogs(), "gone"])]
+        assert jobs == ["alerts", *crawls, "digests"]
 
         # restarting finds the same jobs, adds none
         td.delay = 0.0
