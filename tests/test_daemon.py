@@ -165,7 +165,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
             if daemon.poll() is None:
                 daemon.kill()
         with Archive(db) as archive, archive.engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM scheduler_jobs")).scalar() == 6
+            assert conn.execute(text("SELECT count(*) FROM scheduler_jobs")).scalar() == len(jobs)
         status = subprocess.run(
             [
                 shutil.which("huunghi", path=str(Path(sys.executable).parent)),

@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 from huunghi.storage.archive import Archive
 from tests.fixtures.hostile import HostilePortal, hostile_config
 from tests.fixtures.processes import alive as _alive
-from tests.fixtures.processes import wait_for
+from tests.fixtures.processes import crawl_parent, wait_for
 
 
 def test_a_closed_run_is_never_rewritten(tmp_path):
@@ -28,19 +27,7 @@ def test_a_crawl_dies_with_the_process_that_started_it(tmp_path):
     db = f"sqlite:///{tmp_path / 'k.sqlite'}"
     with HostilePortal(links=10, feed_items=1) as portal:
         config = hostile_config(tmp_path / "huunghi.toml", portal, db, timeout=600.0)
-        script = textwrap.dedent(f"""
-            import sys, threading, time
-            from huunghi.crawler import runner
-            if __name__ == "__main__":
-                threading.Thread(
-                    target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True
-                ).start()
-                while not runner.RUNNING:
-                    time.sleep(0.05)
-                print(next(iter(runner.RUNNING)).pid, flush=True)
-                time.sleep(3600)
-        """)
-        (tmp_path / "parent.py").write_text(script, encoding="utf-8")
+        crawl_parent(tmp_path / "parent.py", config, 0.05)
         parent = subprocess.Popen(
             [sys.executable, str(tmp_path / "parent.py")],
             stdout=subprocess.PIPE,

@@ -11,7 +11,6 @@ import resource
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from huunghi.storage.archive import Archive
 from tests.fixtures.hostile import HostilePortal, hostile_config
 from tests.fixtures.processes import alive as _alive
-from tests.fixtures.processes import wait_for
+from tests.fixtures.processes import crawl_parent, wait_for
 
 pytestmark = pytest.mark.slow
 FIGURES = Path(__file__).parent / "figures"
@@ -91,19 +90,7 @@ def test_kill_9_rounds_hold_the_invariants(tmp_path, backend, request):
 
     with ReplicaSet() as replicas:
         config = replica_config(tmp_path / "huunghi.toml", replicas, db)
-        script = textwrap.dedent(f"""
-            import threading, time
-            from huunghi.crawler import runner
-            if __name__ == "__main__":
-                threading.Thread(
-                    target=runner.crawl_in_subprocess, args=({str(config)!r},), daemon=True
-                ).start()
-                while not runner.RUNNING:
-                    time.sleep(0.02)
-                print(next(iter(runner.RUNNING)).pid, flush=True)
-                time.sleep(3600)
-        """)
-        (tmp_path / "parent.py").write_text(script, encoding="utf-8")
+        crawl_parent(tmp_path / "parent.py", config, 0.02)
         for _ in range(rounds):
             parent = subprocess.Popen(
                 [sys.executable, str(tmp_path / "parent.py")],

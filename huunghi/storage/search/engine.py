@@ -434,25 +434,32 @@ class _Plan:
         return [p for p in parts if (lo is None or p[2] > lo) and (hi is None or p[1] <= hi)]
 
 
+# the ArticleSummary fields a hit reads, each from its column (no body: the snippet stands for it)
 _HIT_COLUMNS = (
-    Article.id,
-    Source.name,
-    Article.url,
-    Article.title,
-    Article.lead,
-    Article.published_at,
-    Article.author,
-    Article.credit,
-    Article.section,
-    Article.language,
-    Article.version_count,
-    Article.first_seen,
-    Article.last_seen,
-    Article.updated_at,
-    Article.images,
-    Article.extraction,
-    Article.story_id,
-    Article.removed_at,
+    Article.id.label("id"),
+    Source.name.label("source"),
+    *(
+        getattr(Article, column).label(name)
+        for name, column in (
+            ("url", "url"),
+            ("title", "title"),
+            ("lead", "lead"),
+            ("published_at", "published_at"),
+            ("author", "author"),
+            ("credit", "credit"),
+            ("section", "section"),
+            ("language", "language"),
+            ("versions", "version_count"),
+            ("first_seen", "first_seen"),
+            ("last_seen", "last_seen"),
+            ("updated_at", "updated_at"),
+            ("images", "images"),
+            ("extraction", "extraction"),
+            ("story_id", "story_id"),
+            ("removed_at", "removed_at"),
+            ("published_source", "published_source"),
+        )
+    ),
 )
 
 
@@ -465,7 +472,7 @@ def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext
     if not ids:
         return []
     query = (
-        select(*_HIT_COLUMNS, func.substr(Article.body_text, 1, SNIPPET_SCAN))
+        select(*_HIT_COLUMNS, func.substr(Article.body_text, 1, SNIPPET_SCAN).label("body"))
         .join(Source, Source.id == Article.source_id)
         .where(Article.id.in_(ids))
     )
@@ -475,48 +482,10 @@ def _hits(s: Session, keys: list[tuple[int, float | None]], terms: list[fulltext
     for (_key, score), article_id in zip(keys, ids):
         if article_id not in rows:  # deleted between the two reads
             continue
-        (
-            id_,
-            source,
-            url,
-            title,
-            lead,
-            published,
-            author,
-            credit,
-            section,
-            language,
-            versions,
-            first_seen,
-            last_seen,
-            updated,
-            images,
-            extraction,
-            story_id,
-            removed,
-            body,
-        ) = rows[article_id]
-        summary = ArticleSummary(
-            id_,
-            source,
-            url,
-            title,
-            lead,
-            "",
-            published,
-            author,
-            credit,
-            section,
-            language,
-            versions,
-            first_seen,
-            last_seen,
-            updated,
-            list(images or []),
-            extraction,
-            story_id,
-            removed,
-        )
+        row = rows[article_id]._mapping
+        fields = {name: row[name] for name in row.keys() if name != "body"}
+        summary = ArticleSummary(**{**fields, "body_text": "", "images": list(fields["images"] or [])})
+        lead, title, body = summary.lead, summary.title, row["body"]
         cut = snippets.snippet(lead + " " + (body or ""), terms)
         hits.append(
             Hit(
