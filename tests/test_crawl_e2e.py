@@ -92,6 +92,7 @@ def test_crawl_all_replicas_then_recrawl_adds_nothing(replicas, archive_url, tmp
             language=seed.language,
             images=seed.images,
             extraction=seed.extraction,
+            published_source=seed.published_source,
         )
         assert archive.articles.replace_extraction(seed.id, damaged) == ["body_text", "body_html"]
         report = reextract(archive, "thoidai")
