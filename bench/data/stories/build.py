@@ -148,11 +148,9 @@ def main() -> None:
     for fam in families:
         for a, b in itertools.combinations(fam.events, 2):
             pairs.append((a, b, f"{fam.kind}: {a.note} | {b.note}"))
-    for a, b, reason in extra:
-        pairs.append((events[a], events[b], reason))
-    lookalikes = [
-        [ra.id, rb.id, reason] for a, b, reason in pairs for ra in a.reports for rb in b.reports
-    ]
+    for id_a, id_b, reason in extra:
+        pairs.append((events[id_a], events[id_b], reason))
+    lookalikes = [[ra.id, rb.id, reason] for a, b, reason in pairs for ra in a.reports for rb in b.reports]
     with (HERE / "reports.jsonl").open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import statistics
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def trigrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def jaccard(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def spread(values: list[float]) -> str:
+    return f"min {min(values):.3f}, median {statistics.median(values):.3f}, max {max(values):.3f}"
 
 
 def main() -> int:
@@ -27,12 +43,12 @@ def main() -> int:
     for r in rows:
         if r["group"]:
             groups[r["group"]].append(r)
-        published = datetime.fromisoformat(r["published"])
-        if published.utcoffset() is None or published.utcoffset().total_seconds() != 7 * 3600:
+        offset = datetime.fromisoformat(r["published"]).utcoffset()
+        if offset is None or offset.total_seconds() != 7 * 3600:
             problems.append(f"{r['id']}: published not +07:00")
-        words = len(r["text"].split())
-        if not r.get("source") and not 90 <= words <= 250:
-            problems.append(f"{r['id']}: {words} words")
+        count = len(r["text"].split())
+        if not r.get("source") and not 90 <= count <= 250:
+            problems.append(f"{r['id']}: {count} words")
         if not r["title"] or not r["portal"] or not r["url"].startswith("https://"):
             problems.append(f"{r['id']}: title, portal or url missing")
     spreads = []
@@ -69,10 +85,23 @@ def main() -> int:
     print(f"same-event report pairs: {positives}")
     print(f"look-alike event pairs: {len(event_pairs)}")
     print(f"look-alike report pairs: {len(lookalikes)}")
-    print(f"words per report (seed pages excepted): min {min(words)}, max {max(words)}, "
-          f"mean {sum(words) / len(words):.0f}")
-    print(f"groups whose pages lie > 3 days apart (an 'updated' date): {len(late)} "
-          + ", ".join(f"{g} {d:.1f} d" for d, g in late))
+    print(
+        f"words per report (seed pages excepted): min {min(words)}, max {max(words)}, "
+        f"mean {sum(words) / len(words):.0f}"
+    )
+    print(
+        f"groups whose pages lie > 3 days apart (an 'updated' date): {len(late)} "
+        + ", ".join(f"{g} {d:.1f} d" for d, g in late)
+    )
+    shingles = {r["id"]: trigrams(r["title"] + " " + r["text"]) for r in rows}
+    same = [
+        jaccard(shingles[a["id"]], shingles[b["id"]])
+        for m in groups.values()
+        for a, b in itertools.combinations(m, 2)
+    ]
+    alike = [jaccard(shingles[a], shingles[b]) for a, b, _ in lookalikes if a in by_id and b in by_id]
+    print(f"3-word shingle Jaccard, same event: {spread(same)}; look-alike: {spread(alike)}")
+    print(f"same-event pairs above the highest look-alike: {sum(s > max(alike) for s in same)}")
     all_pairs = len(rows) * (len(rows) - 1) // 2
     print(f"all report pairs: {all_pairs} (unlabelled pairs are different events too)")
     for p in problems:
