@@ -64,11 +64,7 @@ def copy(
     ),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Chép toàn bộ kho (mọi bảng, dựng lại chỉ mục tìm kiếm) sang PostgreSQL và so số dòng.
-
-    Copy the whole archive into PostgreSQL: schema by our migrations, every table with its ids,
-    the search index rebuilt, the counts compared; all in one transaction (nothing half-copied).
-    """
+    """Chép kho sang PostgreSQL (copy the archive): every table, the search index rebuilt, counts checked."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from huunghi.storage.copying import CopyRefused, copy_archive, shown
