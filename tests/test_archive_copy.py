@@ -47,6 +47,9 @@ def _filled(path: Path) -> str:
         first = archive.events.after(0, limit=1)[0].id
         archive.outbox.deliveries.plan(first, "desk", "email")
         archive.outbox.digests.plan("daily", datetime(2026, 3, 2, tzinfo=UTC), 0, first, "Tin", b"MIME", [1])
+        with archive.engine.begin() as conn:  # a daemon's job store (APScheduler's own table): left behind
+            conn.execute(text("CREATE TABLE scheduler_jobs (id VARCHAR(191) PRIMARY KEY, job_state BLOB)"))
+            conn.execute(text("INSERT INTO scheduler_jobs VALUES ('crawl:kept', x'00')"))
     return url
 
 
@@ -97,7 +100,9 @@ def test_ids_go_on_after_the_copy_and_a_second_copy_is_refused(copied, tmp_path)
         sid = pg.crawls.source_id("kept")
         assert sid is not None
         url = "https://kept.test/a-2.html"
-        pg.articles.store(sid, ArticleRecord(url=url, title="Bài sau khi chuyển kho: kiwzq", lead="", body_text="x"))
+        pg.articles.store(
+            sid, ArticleRecord(url=url, title="Bài sau khi chuyển kho: kiwzq", lead="", body_text="x")
+        )
         ids = {a.url: a.id for a in pg.reads.iter_articles()}
         new = ids.pop(url)
         assert new == max(ids.values()) + 1  # the sequence went on from the copied ids
@@ -142,3 +147,8 @@ def test_refusals_name_what_to_change(tmp_path, pg_url):
     )
     assert result.returncode == 2 and "không có kho nguồn" in result.stderr
     assert not (tmp_path / "none.sqlite").exists()
+    odd = f"sqlite:///{tmp_path / 'odd.sqlite'}"
+    with Archive(odd) as archive, archive.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+    result = huunghi("archive", "copy", "--from", odd, "--to", pg_url, cwd=tmp_path)
+    assert result.returncode == 2 and "notes" in result.stderr, result.stderr

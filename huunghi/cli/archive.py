@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from huunghi.cli.base import JSON_HELP, app, emit, err, load
+from huunghi.cli.base import JSON_HELP, app, emit, err, load, open_archive
 
 if TYPE_CHECKING:
     from huunghi.storage.copying import CopyReport
@@ -86,3 +86,15 @@ def copy(
         err.print(f"  {escape(shown(source))} → {escape(shown(to))}")
         raise typer.Exit(1)
     emit(report, json_out, counts_table)
+
+
+@archive_app.command("upgrade")
+def upgrade(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Nâng lược đồ kho lên bản mới nhất (bring the schema up to date): once, before the processes start."""
+    from huunghi.storage.copying import shown
+    from huunghi.storage.db import current_revision
+
+    cfg = load()
+    with open_archive(cfg) as archive:  # opening it migrates it
+        row = {"archive": shown(cfg.database_url), "revision": current_revision(archive.engine)}
+    emit(row, json_out, lambda r: f"lược đồ (schema) {escape(r['archive'])}: bản (revision) {r['revision']}")

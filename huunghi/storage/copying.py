@@ -30,6 +30,10 @@ INDEX = "search_docs"  # the index's own table: one row per indexed article on b
 # made and filled by the index (and FTS5's shadow tables, PostgreSQL's quarter partitions), not copied
 REBUILT = ("search_docs", "search_fts", "search_vocab", "search_text")
 
+# not copied: the daemon's APScheduler job store (monitor.daemon.JOB_TABLE); the daemon plans its
+# jobs again from huunghi.toml when it first starts on the copy
+LEFT = ("scheduler_jobs",)
+
 # (table, rows copied so far, rows in all); table is INDEX while the index is rebuilt
 Progress = Callable[[str, int, int], None]
 
@@ -169,7 +173,7 @@ def _migrate(conn: Connection) -> None:
 
 def _unknown_tables(conn: Connection) -> None:
     """A table the models do not know would be left behind: refuse rather than copy part."""
-    known = {t.name for t in tables()} | {"alembic_version"}
+    known = {t.name for t in tables()} | {"alembic_version", *LEFT}
     names = inspect(conn).get_table_names()
     left = [n for n in names if n not in known and not n.startswith(REBUILT)]
     if left:
