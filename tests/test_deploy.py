@@ -5,6 +5,7 @@ the timer's options apply to its kind of timer."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -19,6 +20,8 @@ import yaml
 
 from huunghi.cli import app
 from huunghi.config import load_config
+from huunghi.storage import db
+from tests.fixtures.crawling import huunghi
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = sorted((ROOT / "deploy").glob("huunghi-*.service")) + sorted((ROOT / "deploy").glob("*.timer"))
@@ -179,3 +182,11 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
     assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), done.stdout + done.stderr
     names = {u.name for u in UNITS}
     assert {"huunghi-daemon.service", "huunghi-worker@.service", "huunghi-web.service"} <= names
+
+
+def test_archive_upgrade_makes_the_schema_compose_waits_for(tmp_path):
+    (tmp_path / "huunghi.toml").write_text('[archive]\nurl = "sqlite:///a.sqlite"\n', encoding="utf-8")
+    done = huunghi("archive", "upgrade", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["revision"] == db.head_revision()
+    assert db.current_revision(db.make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")) == db.head_revision()
