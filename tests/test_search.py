@@ -18,56 +18,10 @@ from huunghi.storage.search.engine import SearchQuery
 from huunghi.storage.search.snippets import highlight, snippet
 from huunghi.storage.search.tokens import Term, fields, fts5_row
 from huunghi.text.query import Document, QueryError, matches, parse_query
-from tests.fixtures.searchdata import SEED_000, correct_seed_000, fill
+from tests.fixtures.searchdata import QUERIES, SEED_000, correct_seed_000, fill
 
 VN = timezone(timedelta(hours=7))
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
-
-# (query, what it must show) — with and without marks, both tone placements, NFD input
-QUERIES = [
-    "thanh hoa",
-    "Thanh Hoá",
-    "Thanh Hóa",
-    NFD("Thanh Hóa"),
-    "THANH HOA",
-    '"thanh hoa"',
-    "dong nai",
-    "Đồng Nai",
-    NFD("ĐỒNG NAI"),
-    '"dong nai"',
-    "đồng",
-    "dong",
-    '"đối ngoại nhân dân"',
-    '"doi ngoai nhan dan"',
-    "hữu nghị -lào",
-    "hữu nghị NOT lào",
-    "(lào OR campuchia) hữu nghị",
-    "vufo OR paccom OR lhhn",
-    "hữu*",
-    "huu* lao",
-    '"bù gia mập"',
-    "bu gia map",
-    '"hội hữu nghị"',
-    '"hội hữu nghị" -campuchia',
-    '"hội hữu nghị việt*" OR "thanh hoá"',
-    '"nhân dân" -"hữu nghị việt nam"',
-    '(hội -"hữu nghị việt") "nhân dân"',
-    "nhật bản",
-    "thuỷ",
-    "thủy",
-    "script",
-    "drop table",
-    "1=1",
-    "not-a-word-anywhere",
-    "~thanh hoa",
-    "~hữu nghị lào",
-    "hữu nghị lào",
-    "đà nẵng hữu nghị",
-    "~đà nẵng hữu nghị",
-    "hội hữu*",
-    "thanh hoa -bóng đá",
-    "(lào OR campuchia) hữu nghị việt nam",
-]
 
 
 @pytest.fixture(scope="module")

@@ -214,7 +214,8 @@ def index_stored(conn: Connection) -> None:
     for article_id, kind, value in conn.execute(text("SELECT article_id, kind, value FROM article_tags")):
         tags.setdefault(article_id, []).append((kind, value))
     batch = []
-    for row in conn.execute(select(articles).order_by(articles.c.id)):
+    # read as written, 500 at a time (a grown archive's bodies do not fit in memory at once)
+    for row in conn.execute(select(articles).order_by(articles.c.id).execution_options(yield_per=500)):
         batch.append(
             IndexRow(
                 row.id,
