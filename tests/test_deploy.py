@@ -57,7 +57,6 @@ def _commands() -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("where,args", _commands(), ids=lambda v: v if isinstance(v, str) else " ".join(v))
 def test_every_command_the_deploy_files_run_exists(where, args):
-    """`worker` comes with the queue executor (the fleet branch): this fails until it is merged."""
     # Typer carries its own copy of click (typer._click): a group is what has sub-commands
     command = typer.main.get_command(app)
     rest = list(args)
@@ -71,15 +70,14 @@ def test_every_command_the_deploy_files_run_exists(where, args):
     command.make_context("huunghi", rest)  # its options and values parse (a usage error raises)
 
 
-def test_the_compose_file_has_the_database_a_scheduler_two_workers_and_the_web_page():
+def test_the_compose_file_has_the_database_a_scheduler_and_the_web_page():
     services = _compose()["services"]
     ours = _huunghi_services()
     runs = {n: s["command"][0] for n, s in ours.items()}
-    assert sorted(runs.values()) == ["archive", "daemon", "serve", "worker"]
+    assert sorted(runs.values()) == ["archive", "daemon", "serve"]
     assert [s.get("deploy", {}).get("replicas", 1) for s in ours.values() if s["command"][0] == "daemon"] == [
         1
     ]
-    assert [s["deploy"]["replicas"] for s in ours.values() if s["command"][0] == "worker"] == [2]
     assert services["db"]["image"].startswith("postgres:")
     for name, service in ours.items():
         env = service["environment"]
@@ -118,12 +116,11 @@ def test_docker_compose_accepts_the_file():
     pytest.skip("neither `docker compose` nor `docker-compose` works here")
 
 
-def test_the_mounted_configuration_loads_for_the_queue_executor():
-    """Fails until the fleet branch (`[daemon] executor`) is merged."""
+def test_the_mounted_configuration_loads():
     mounted = next(v.split(":")[0] for v in _huunghi_services()["daemon"]["volumes"] if ":/etc/huunghi:" in v)
     path = (ROOT / mounted / "huunghi.toml").resolve()
     cfg = load_config(path)
-    assert getattr(cfg.daemon, "executor", None) == "queue"
+    assert cfg.mail.outbox == "/var/lib/huunghi/outbox"
 
 
 def test_the_image_runs_the_cli_as_an_unprivileged_user():
@@ -181,7 +178,7 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
     # an unknown key or section is only a warning (exit 0): any output at all is a finding
     assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), done.stdout + done.stderr
     names = {u.name for u in UNITS}
-    assert {"huunghi-daemon.service", "huunghi-worker@.service", "huunghi-web.service"} <= names
+    assert {"huunghi-daemon.service", "huunghi-web.service"} <= names
 
 
 def test_archive_upgrade_makes_the_schema_compose_waits_for(tmp_path):
