@@ -9,8 +9,8 @@ from each seed the way portals do it: a piece compiled from another (half its pa
 new opening, "Theo Báo …") and a light rewording (sentences dropped and words changed).
 
 Cost: the archive grows in time at a steady rate (55 articles a day), so 200,000 articles are
-ten years; each new article is stored through Archive.store_article (identity, version, event,
-LSH candidates in a ±7-day window, story placement). Synthetic signatures give same-topic
+ten years; each new article is stored through archive.articles.store (identity, version, event,
+LSH and event-key candidates in a ±7-day window, story placement). Synthetic signatures give same-topic
 articles a Jaccard near 0.05, like the replicas' unrelated pairs.
 """
 
@@ -37,10 +37,12 @@ from huunghi.crawler.extract.signature import BANDS, NUM_PERM, ROWS, signature  
 from huunghi.replicas.catalog import build_catalogs  # noqa: E402
 from huunghi.storage import clusters  # noqa: E402
 from huunghi.storage.archive import Archive, ArticleRecord  # noqa: E402
-from huunghi.storage.models import Article, Source, Story, StoryBand  # noqa: E402
+from huunghi.storage.models import Article, Source, Story, StoryBand, StoryKey  # noqa: E402
+from huunghi.text.events import EventSignature  # noqa: E402
 
 PER_DAY = 55
 TOPICS = 40
+PEOPLE = 3000  # names in the synthetic archive: officials recur across years, as in real press
 
 
 def _derive(text: str, rng: random.Random, mode: str) -> str:
@@ -118,6 +120,17 @@ def _fake_signature(rng: np.random.Generator, topic: np.ndarray) -> tuple[bytes,
     return values.tobytes(), bands
 
 
+def _fake_event(rng: np.random.Generator, when: datetime) -> EventSignature:
+    """Two people and two figures from pools that recur over the years, and the day: the keys a
+    real report puts in the event index, with as many sharers per key as a ten-year archive has."""
+    return EventSignature(
+        day=when.date(),
+        people=frozenset(f"nguoi {int(k)}" for k in rng.integers(0, PEOPLE, 2)),
+        figures=frozenset(f"{int(k)} du" for k in rng.integers(3, 400, 2)),
+        places=frozenset({f"tinh {int(rng.integers(0, 34))}"}),
+    )
+
+
 def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
     db = f"sqlite:///{workdir / f'archive-{size}.sqlite'}"
     archive = Archive(db)
@@ -131,7 +144,7 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
             )
         ).inserted_primary_key[0]
         for lo in range(0, size, 5000):
-            arts, bands = [], []
+            arts, bands, keys_rows = [], [], []
             story_ids = (
                 conn.execute(
                     insert(Story).returning(Story.id),
@@ -146,6 +159,7 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
             for i, story_id in zip(range(lo, min(size, lo + 5000)), story_ids):
                 when = start_day + timedelta(days=i / PER_DAY)
                 blob, keys = _fake_signature(rng, topics[i % TOPICS])
+                event = _fake_event(rng, when)
                 arts.append(
                     {
                         "id": i + 1,
@@ -170,12 +184,15 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
                         "story_id": story_id,
                         "minhash": blob,
                         "shingles": 900,
+                        "event": event.to_json(),
                     }
                 )
                 day = int(when.timestamp() // 86400)
                 bands += [{"band_key": k, "day": day, "article_id": i + 1} for k in keys]
+                keys_rows += [{"key": k, "day": day, "article_id": i + 1} for k in event.keys()]
             conn.execute(insert(Article), arts)
             conn.execute(insert(StoryBand), bands)
+            conn.execute(insert(StoryKey), keys_rows)
     end = start_day + timedelta(days=size / PER_DAY)
     timings = []
     for n in range(new):
@@ -188,6 +205,7 @@ def cost(size: int, new: int, workdir: Path) -> dict[str, float]:
             minhash=blob,
             shingles=900,
             bands=keys,
+            event=_fake_event(rng, end + timedelta(minutes=n)),
         )
         t0 = time.perf_counter()
         archive.articles.store(source_id, rec)

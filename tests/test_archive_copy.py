@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 from huunghi.storage.archive import Archive, ArticleRecord
 from huunghi.storage.copying import INDEX, CopyError, copy_archive, tables
 from huunghi.storage.search.engine import SearchQuery
+from huunghi.text.events import EventSignature
 from tests.fixtures.crawling import huunghi
 from tests.fixtures.searchdata import QUERIES, correct_seed_000, fill
 
@@ -37,9 +38,11 @@ def _filled(path: Path) -> str:
                 body_text="Thân bài.",
                 published_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
                 raw_html="<html><body>Trang có bản gốc</body></html>",
+                event=EventSignature(people=frozenset({"phan anh son"})),
             ),
             run_id=run,
         )
+        archive.stories.merge([st.id for st in archive.stories.latest(limit=2)])  # a person's decision
         archive.crawls.finish_run(run, 3, stats={"requested": 3})
         archive.crawls.put_validators("https://kept.test/feed", '"e1"', "")
         archive.crawls.set_state("alerts.cursor", "7")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
@@ -43,3 +45,24 @@ class CrawlProgress:
         for task in self.tasks.values():
             self.progress.update(task, total=1, completed=1)
         self.progress.stop()
+
+
+@contextmanager
+def bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (stdout stays the report or clean JSON), fed as ``(done, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    progress = Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    task = progress.add_task(description, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield update

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from huunghi.storage.records import ArticleSummary, RunSummary, SourceOverview
+    from huunghi.storage.stories import RebuildReport, StoryRow
 
 
 def _s(value: Any) -> str:
@@ -415,3 +416,49 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
             str(h["consecutive_failures"]),
         )
     return [articles, events, health]
+
+
+def stories_table(rows: list[StoryRow]) -> Table:
+    """``huunghi stories list``: each story with its size and the sources that reported it."""
+    table = _table(
+        "Câu chuyện (stories): một sự kiện, nhiều nguồn",
+        ("id", "bài (articles)", "cập nhật (GMT+7)", "nguồn (sources)", "tiêu đề (title)"),
+        right=("id", "bài (articles)"),
+    )
+    for r in rows:
+        table.add_row(str(r.id), str(r.size), local(r.updated_at), ", ".join(r.sources), r.title)
+    return table
+
+
+_FACTS = {"p": "người", "f": "số liệu", "o": "tổ chức", "l": "nơi", "c": "nước"}
+
+
+def story_table(d: dict[str, Any]) -> Table:
+    """``huunghi stories show``: the story's articles and the facts of each one's event."""
+    table = _table(
+        f"Câu chuyện #{d['id']}",
+        (
+            "id",
+            "nguồn (source)",
+            "đăng (GMT+7)",
+            "ngày sự kiện (event day)",
+            "tiêu đề · dữ kiện (title · facts)",
+        ),
+        right=("id",),
+    )
+    for a in d["articles"]:
+        event = a["event"] or {}
+        facts = "; ".join(f"{_FACTS[k]}: {', '.join(event[k])}" for k in _FACTS if event.get(k))
+        table.add_row(
+            str(a["id"]), a["source"], local(a["published_at"]), event.get("d", "—"), f"{a['title']}\n{facts}"
+        )
+    return table
+
+
+def rebuild_table(r: RebuildReport) -> Table:
+    table = _table("Dựng lại câu chuyện (stories rebuilt)", ("", "số (count)"), right=("số (count)",))
+    table.add_row("bài (articles)", str(r.articles))
+    table.add_row("câu chuyện trước (stories before)", str(r.stories_before))
+    table.add_row("câu chuyện sau (stories after)", str(r.stories_after))
+    table.add_row("bài đổi câu chuyện (articles moved)", str(r.moved))
+    return table

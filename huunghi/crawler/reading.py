@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from huunghi.crawler.database import forget_after_fork
+from huunghi.crawler.extract.eventsig import event_of
 from huunghi.crawler.extract.extractor import Extracted, Extractor, NotAnArticle
 from huunghi.crawler.extract.signature import signature
-from huunghi.crawler.extract.tags import find_tags
+from huunghi.crawler.extract.tags import read_tags
 from huunghi.crawler.extract.template import TemplateBook
 from huunghi.crawler.items import PageError
 from huunghi.crawler.urls import canonical_url, url_key
@@ -79,6 +80,7 @@ def to_record(
     (shared by the crawl and re-extraction)."""
     canonical = canonical_url(url, canonical_hint, aliases)
     sig = signature(art.title, art.lead, art.body_text)
+    tags = read_tags(art.title, art.lead, art.body_text)
     return ArticleRecord(
         url=canonical,
         title=art.title,
@@ -99,7 +101,8 @@ def to_record(
         minhash=sig.minhash if sig else None,
         shingles=sig.shingles if sig else 0,
         bands=sig.bands if sig else [],
-        tags=find_tags(art.title, art.lead, art.body_text),
+        tags=[(t.kind, t.value) for t in tags],
+        event=event_of(art.title, art.lead, art.body_text, art.published, tags),
     ).seal()
 
 

@@ -180,6 +180,8 @@ class Articles:
         s.add(_version(art, art.version_count, digest, now, run_id, diff))
         if art.story_id is None:
             stories.place(s, art, rec)
+        else:  # a correction keeps its story; its facts are what later reports are compared with
+            stories.reband(s, art, rec)
         _set_tags(s, art.id, rec.tags)
         _index(s, art, rec.tags)
         s.add(changed_event(art, source_id, now, run_id, diff))
@@ -274,7 +276,7 @@ class Articles:
             art.content_hash, art.body_hash = rec.content_hash(), rec.body_hash()
             if rec.minhash:
                 art.minhash, art.shingles = rec.minhash, rec.shingles
-                stories.reband(s, art, rec.bands)
+                stories.reband(s, art, rec)
             _set_tags(s, art.id, rec.tags)
             _index(s, art, rec.tags)  # tags may move even when the text does not
             self._tx.commit(s)

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -88,6 +89,8 @@ class Article(Base):
     story_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stories.id"), nullable=True, index=True)
     minhash: Mapped[Optional[bytes]] = mapped_column(LargeBinary, nullable=True)
     shingles: Mapped[int] = mapped_column(Integer, default=0)
+    # the event signature (text.events.EventSignature.to_json): who, where, when, how much
+    event: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
     removed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)  # revisits done
     next_visit_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -133,6 +136,30 @@ class StoryBand(Base):
     day: Mapped[int] = mapped_column(Integer)  # publication day number: candidates come from a window
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     __table_args__ = (Index("ix_story_bands_key_day", "band_key", "day"),)
+
+
+class StoryKey(Base):
+    """One specific fact of an article's event signature (a person, a figure): articles sharing
+    a key within the event's window are candidates, as articles sharing a band are."""
+
+    __tablename__ = "story_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    day: Mapped[int] = mapped_column(Integer)  # the event's day number, else the publication's
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    __table_args__ = (Index("ix_story_keys_key_day", "key", "day"),)
+
+
+class StoryDecision(Base):
+    """A person's word on two articles: one event (``same``) or two. The machine never undoes it."""
+
+    __tablename__ = "story_decisions"
+    article_a: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    article_b: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    same: Mapped[bool] = mapped_column(Boolean)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ArticleTag(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huunghi.storage.models import Article, ArticleTag
+from huunghi.text.events import EventSignature
 from huunghi.text.normalize import content_hash
 
 
@@ -48,6 +49,7 @@ class ArticleRecord:
     shingles: int = 0  # how many distinct shingles it has
     bands: list[str] = field(default_factory=list)  # LSH band keys of the signature
     tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): province, country, org
+    event: EventSignature | None = None  # who, where, when, how much (text.events): joins rewrites
     revisit_after: list[int] = field(default_factory=list)  # seconds after first seen to fetch it again
     published_source: str = ""  # which evidence gave published_at (crawler.extract.dates)
 
