@@ -181,7 +181,9 @@ def ablations(recs: dict[str, ArticleRecord], truth: dict[str, str]) -> dict[str
         for a, b in itertools.combinations(ids, 2):
             ra, rb = recs[a], recs[b]
             near = abs((day[a] - day[b]).days) <= clusters.WINDOW_DAYS
-            same = near and judge((ra.minhash, ra.shingles, events[a]), (rb.minhash, rb.shingles, events[b]))[0]
+            same = (
+                near and judge((ra.minhash, ra.shingles, events[a]), (rb.minhash, rb.shingles, events[b]))[0]
+            )
             real = truth[a] == truth[b]
             tp, fp, fn = tp + (same and real), fp + (same and not real), fn + (real and not same)
         out[name] = {
