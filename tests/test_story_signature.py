@@ -101,7 +101,8 @@ def test_candidates_come_from_the_index_not_a_scan(tmp_path):
         _store(archive, *SEED_PAIR[:1])
         plan = archive.session().execute(
             text(
-                "EXPLAIN QUERY PLAN SELECT article_id FROM story_keys WHERE key IN ('p:x') AND day BETWEEN 1 AND 9"
+                "EXPLAIN QUERY PLAN SELECT article_id FROM story_keys"
+                " WHERE key IN ('p:x') AND day BETWEEN 1 AND 9"
             )
         )
         detail = " ".join(str(row[-1]) for row in plan)
