@@ -140,5 +140,13 @@ def test_merge_and_split_by_hand_outlive_a_rebuild(tmp_path):
     )  # merged
     assert any(not same for *_, same in decided) and any(same for *_, same in decided)
 
+    run = huunghi("--config", str(config), "stories", "decisions", "--json", cwd=tmp_path)
+    reviewed = json.loads(run.stdout)
+    assert run.returncode == 0 and len(reviewed) == len(decided)
+    # the split wire version is the same event to the rule: the person overrules it, and it shows
+    assert any(not r["same"] and r["rule_same"] for r in reviewed)
+    run = huunghi("--config", str(config), "stories", "decisions", cwd=tmp_path, env={"COLUMNS": "200"})
+    assert "the rule agrees on" in run.stdout
+
     bad = huunghi("--config", str(config), "stories", "merge", "999999", str(first), cwd=tmp_path)
     assert bad.returncode == 1 and "999999" in bad.stderr

@@ -110,6 +110,14 @@ def split(
         )
 
 
+@stories_app.command("decisions")
+def decisions(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Quyết định (decisions): every pair merged or split by hand, beside what the rule says today."""
+    with open_archive(load()) as archive:
+        rows = archive.stories.review()
+    emit(rows, json_out, tables.decisions_table)
+
+
 def _signer(art: Article) -> EventSignature:
     from huunghi.crawler.extract.eventsig import event_of
     from huunghi.crawler.extract.tags import read_tags

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from huunghi.storage.records import ArticleSummary, RunSummary, SourceOverview
-    from huunghi.storage.stories import RebuildReport, StoryRow
+    from huunghi.storage.stories import DecisionReview, RebuildReport, StoryRow
 
 
 def _s(value: Any) -> str:
@@ -462,3 +462,39 @@ def rebuild_table(r: RebuildReport) -> Table:
     table.add_row("câu chuyện sau (stories after)", str(r.stories_after))
     table.add_row("bài đổi câu chuyện (articles moved)", str(r.moved))
     return table
+
+
+def decisions_table(rows: list[DecisionReview]) -> list[RenderableType]:
+    """``huunghi stories decisions``: a person's word and the rule's, pair by pair."""
+    table = _table(
+        "Quyết định (decisions): người quyết định và luật của máy",
+        (
+            "bài (articles)",
+            "người (person)",
+            "máy (rule)",
+            "điểm sự kiện (event)",
+            "Jaccard",
+            "khác (conflict)",
+            "tiêu đề (titles)",
+        ),
+        right=("điểm sự kiện (event)", "Jaccard"),
+    )
+    word = {True: "một sự kiện", False: "hai sự kiện"}
+    for r in rows:
+        table.add_row(
+            f"{r.article_a} · {r.article_b}",
+            word[r.same],
+            word[r.rule_same] + ("" if r.same == r.rule_same else " ✗"),
+            f"{r.event_score:g}",
+            f"{r.jaccard:.2f}",
+            r.conflict or "—",
+            f"{r.title_a}\n{r.title_b}",
+        )
+    agree = sum(1 for r in rows if r.same == r.rule_same)
+    return [
+        table,
+        Text(
+            f"Luật đồng ý với người ở {agree}/{len(rows)} cặp "
+            f"(the rule agrees on {agree} of {len(rows)} pairs)."
+        ),
+    ]

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from huunghi.storage import clusters
 from huunghi.storage.models import Article, Source, Story, StoryBand, StoryDecision, StoryKey, utcnow
@@ -221,6 +221,20 @@ class StoryNotFound(LookupError):
 
 
 @dataclass(frozen=True)
+class DecisionReview:
+    article_a: int
+    article_b: int
+    title_a: str
+    title_b: str
+    same: bool  # what the person decided
+    rule_same: bool  # what the rule says today
+    jaccard: float
+    event_score: float
+    conflict: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class RebuildReport:
     articles: int
     stories_before: int
@@ -402,6 +416,39 @@ class Stories:
                 )
                 if event
             }
+
+    def review(self) -> list[DecisionReview]:
+        """Every pair a person decided, with what the machine's rule says of it today: where they
+        disagree is what the rule has to learn (``huunghi stories decisions``; bench/stories.py
+        measures the rule on labelled pairs the same way)."""
+        with self._tx() as s:
+            pairs = list(
+                s.execute(select(StoryDecision).order_by(StoryDecision.decided_at, StoryDecision.article_a))
+            )
+            ids = {i for (d,) in pairs for i in (d.article_a, d.article_b)}
+            arts = {
+                a.id: a
+                for a in s.scalars(
+                    select(Article)
+                    .where(Article.id.in_(ids))
+                    .options(
+                        load_only(Article.id, Article.title, Article.minhash, Article.shingles, Article.event)
+                    )
+                )
+            }
+            out = []
+            for (d,) in pairs:
+                a, b = arts[d.article_a], arts[d.article_b]
+                ea = EventSignature.from_json(a.event) if a.event else None
+                eb = EventSignature.from_json(b.event) if b.event else None
+                same, j, score = judge((a.minhash, a.shingles, ea), (b.minhash, b.shingles, eb))
+                conflict = compare(ea, eb).conflict if ea and eb else ""
+                out.append(
+                    DecisionReview(
+                        a.id, b.id, a.title, b.title, d.same, same, round(j, 3), score, conflict, d.decided_at
+                    )
+                )
+            return out
 
     def decisions(self) -> list[tuple[int, int, bool]]:
         """Every pair a person decided: (article, article, one event?)."""

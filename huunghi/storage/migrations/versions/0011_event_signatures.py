@@ -21,8 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        batch.add_column(sa.Column("event", sa.JSON, nullable=True))
+    # plain ALTER TABLE on both backends: a batch copy of `articles` would cascade to its children on SQLite
+    op.add_column("articles", sa.Column("event", sa.JSON, nullable=True))
     op.create_table(
         "story_keys",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -49,5 +49,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("story_decisions")
     op.drop_table("story_keys")
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("event")
+    op.drop_column("articles", "event")
