@@ -128,6 +128,7 @@ class WebConfig:
     password_env: str = "HUUNGHI_WEB_PASSWORD"  # set: a login form and a signed session cookie
     proxy_header: str = ""  # e.g. "X-Remote-User" set by a trusted reverse proxy
     demo: bool = False  # the demo archive: its bodies are shuffled words
+    query_timeout_ms: int = 2000  # every search the page, the API and a feed run: past it, a 503
 
 
 @dataclass
@@ -310,6 +311,7 @@ def parse_config(
         raise ConfigError(f"{where} [web].base_url: an http(s) address, not {web.base_url!r}")
     if web.language not in ("vi", "en"):
         raise ConfigError(f"{where} [web].language: 'vi' or 'en', not {web.language!r}")
+    _check_ranges(f"{where} [web]", web, WEB_RANGES)
     topics = [
         _typed(f"{where} [[topics]] #{i + 1}", TopicConfig, t)
         for i, t in enumerate(_tables(where, data, "topics"))
@@ -438,6 +440,10 @@ DAEMON_RANGES: dict[str, tuple[float | None, float | None]] = {
     "alerts_every_seconds": (1, None),
     "digests_every_seconds": (1, None),
     "stop_grace_seconds": (0, 3600),
+}
+
+WEB_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "query_timeout_ms": (1, 600_000),  # 0 would read as "no limit" on PostgreSQL
 }
 
 

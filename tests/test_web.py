@@ -117,6 +117,21 @@ def test_atom_feed_per_topic(site):
     assert httpx.get(base + "/topics/nope.atom").status_code == 404
 
 
+def test_atom_links_ignore_a_forged_host_header(site):
+    """No [web] base_url here: the feed's own links start at the site's root, whatever Host says."""
+    base, ids, _config, _work = site
+    feed = httpx.get(base + "/topics/thanh-hoa.atom", headers={"Host": "evil.example"})
+    assert feed.status_code == 200 and "evil.example" not in feed.text
+    links = {link.get("rel"): link.get("href") for link in ET.fromstring(feed.content).iter(f"{ATOM}link")}
+    assert links["self"] == "/topics/thanh-hoa.atom"
+    related = [
+        link.get("href")
+        for link in ET.fromstring(feed.content).iter(f"{ATOM}link")
+        if link.get("rel") == "related"
+    ]
+    assert f"/articles/{ids[SEED_000]}" in related and all(h.startswith("/articles/") for h in related)
+
+
 @pytest.mark.browser
 def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
     from selenium.webdriver.common.by import By

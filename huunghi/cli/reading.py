@@ -141,7 +141,7 @@ def export(
                 rules = cfg.topic_rules()
                 if topic not in rules:
                     raise bad(ValueError(f"no topic {topic!r}; known: {', '.join(rules)}"))
-                out.write(exporting.atom_feed(archive, rules[topic], base_url=""))
+                out.write(exporting.atom_feed(archive, rules[topic], base_url=None))
                 count = -1
             else:
                 count = exporting.write(archive, out, fmt, start, end, source or None)

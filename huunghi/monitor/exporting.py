@@ -63,17 +63,21 @@ def write(
     return count
 
 
-def atom_feed(archive: Archive, topic: Any, base_url: str, limit: int = 50) -> str:
-    """The newest ``limit`` articles matching a topic rule, as an Atom 1.0 document."""
+def atom_feed(
+    archive: Archive, topic: Any, base_url: str | None, limit: int = 50, budget_ms: int | None = None
+) -> str:
+    """The newest ``limit`` articles matching a topic rule, as an Atom 1.0 document. Its own
+    links start with ``base_url`` ("": links from the site's root, as "/articles/12"; None: no
+    links); ``budget_ms``: the search's time budget (``SearchTimeout``)."""
     ET.register_namespace("", ATOM)
-    result = run(archive, topic_query(topic, limit))
+    result = run(archive, topic_query(topic, limit), budget_ms)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"urn:huunghi:topic:{topic.name}")
     _text(feed, "title", f"Huunghi — {topic.title or topic.name}")
     _text(feed, "subtitle", f"Articles matching: {normalize(topic.query)[:300]}")
     newest = max((_updated(h.article) for h in result.hits), default=None)
     _text(feed, "updated", iso(newest) or "1970-01-01T00:00:00+00:00")
-    if base_url:
+    if base_url is not None:
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=f"{base_url}/topics/{topic.name}.atom")
     ET.SubElement(ET.SubElement(feed, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = "Huunghi"
     _text(feed, "generator", "Huunghi")
@@ -84,7 +88,7 @@ def atom_feed(archive: Archive, topic: Any, base_url: str, limit: int = 50) -> s
         _text(entry, "title", a.title)
         if a.url.startswith(("http://", "https://")):
             ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=a.url)
-        if base_url:
+        if base_url is not None:
             ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=f"{base_url}/articles/{a.id}")
         _text(entry, "updated", iso(_updated(a)) or "")
         if a.published_at:

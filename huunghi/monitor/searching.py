@@ -117,11 +117,14 @@ def build_query(
     )
 
 
-def run(archive: Archive, q: SearchQuery) -> SearchResult:
+def run(archive: Archive, q: SearchQuery, budget_ms: int | None = None) -> SearchResult:
+    """``q`` as asked (grouped by story if so); ``budget_ms``: ``SearchTimeout`` past that time."""
     try:
         if q.group != "story":
-            return archive.search(q)
-        result = archive.search(replace(q, limit=q.limit * STORY_READ, offset=q.offset * STORY_READ))
+            return archive.search(q, budget_ms)
+        result = archive.search(
+            replace(q, limit=q.limit * STORY_READ, offset=q.offset * STORY_READ), budget_ms
+        )
     except QueryError as exc:  # a query the engines cannot run (e.g. only a NOT)
         raise BadRequest(f"query {q.text!r}: {exc}") from None
     result.hits = by_story(result.hits)[: q.limit]

@@ -117,6 +117,7 @@ class Archive(Parts):
         finally:
             unit.session.close()
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        """Full-text search with filters; the same results on SQLite and PostgreSQL (storage.search)."""
-        return search(self, query)
+    def search(self, query: SearchQuery, budget_ms: int | None = None) -> SearchResult:
+        """Full-text search with filters; the same results on SQLite and PostgreSQL (storage.search);
+        ``budget_ms``: stopped past that time (``SearchTimeout``)."""
+        return search(self, query, budget_ms)

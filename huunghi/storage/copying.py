@@ -140,7 +140,8 @@ def copy_archive(
             if held and not replace:
                 raise TargetNotEmpty(shown(target_url), held)
             if held:
-                names = [t.name for t in tables()] + ["search_docs", "search_text"]  # PostgreSQL's index
+                present = set(inspect(write).get_table_names())  # PostgreSQL's index: no FTS5 tables
+                names = [t.name for t in tables()] + [n for n in REBUILT if n in present]
                 write.exec_driver_sql(f"TRUNCATE {', '.join(names)} CASCADE")
             before = _counts(read)
             for table in tables():

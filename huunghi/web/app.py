@@ -43,13 +43,15 @@ from huunghi.monitor.searching import (
     run,
 )
 from huunghi.storage.archive import Archive
+from huunghi.storage.search.engine import SearchQuery, SearchResult, SearchTimeout
 from huunghi.web import access
-from huunghi.web.texts import LANGUAGES, Texts, error_text
+from huunghi.web.texts import EN, LANGUAGES, VI, Texts, error_text
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 PAGE = 20
 CHOICES_TTL_S = 300
+RETRY_AFTER_S = 10  # a search past its budget ([web] query_timeout_ms): when to try again
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
@@ -117,6 +119,24 @@ class App:
     def error(self, request: Request, status: int, key: str, extra: str = "") -> HTMLResponse:
         t = Texts(language(request, self.config.web.language))
         return self.page("error.html", status, request, t=t, message=t[key] + extra)
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        """A search within the budget ([web] query_timeout_ms); past it ``SearchTimeout``, logged."""
+        try:
+            return run(self.archive, q, self.config.web.query_timeout_ms)
+        except SearchTimeout as exc:
+            log.warning("search stopped after its budget of %d ms: %r", exc.budget_ms, q.text[:200])
+            raise
+
+    def too_slow(self, request: Request, api: bool = False) -> Response:
+        """503 with Retry-After: the search ran past its budget (the page, the API, a feed)."""
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if api:
+            message = f"{VI['too_slow']} ({EN['too_slow']})"
+            return JSONResponse({"error": message}, status_code=503, headers=headers)
+        response = self.error(request, 503, "too_slow")
+        response.headers.update(headers)
+        return response
 
     def sources_page(self, request: Request) -> Response:
         """Each source: its health, its last run and its recent runs (configured ones first)."""
@@ -208,7 +228,9 @@ class App:
                     (page_no - 1) * PAGE,
                     "" if group == "none" else group,
                 )
-                result = run(self.archive, q)
+                result = self.search(q)
+        except SearchTimeout:
+            return self.too_slow(request)
         except (BadRequest, ValueError) as exc:
             error, page_no = error_text(str(exc), language(request, self.config.web.language)), 1
         kept = [(k, v) for k, vs in form.items() for v in (vs if isinstance(vs, list) else [vs]) if v]
@@ -258,7 +280,9 @@ class App:
                 number(args.get("offset"), "offset", 0, 0, MAX_OFFSET),
                 args.get("group", ""),
             )
-            return JSONResponse(result_json(run(self.archive, q)))
+            return JSONResponse(result_json(self.search(q)))
+        except SearchTimeout:
+            return self.too_slow(request, api=True)
         except (BadRequest, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
@@ -280,8 +304,15 @@ class App:
         topic = rules.get(request.path_params["name"])
         if topic is None:
             return self.error(request, 404, "no_topic", ", ".join(rules))
+        # links from [web] base_url, else from the site's root: never from the request's Host
+        # header, which the client writes (a forged one would put its site in every reader's feed)
+        base = self.config.web.base_url.rstrip("/")
+        budget = self.config.web.query_timeout_ms
         try:
-            body = exporting.atom_feed(self.archive, topic, str(request.base_url).rstrip("/"))
+            body = exporting.atom_feed(self.archive, topic, base, budget_ms=budget)
+        except SearchTimeout as exc:
+            log.warning("feed %s stopped after its budget of %d ms", topic.name, exc.budget_ms)
+            return self.too_slow(request)
         except BadRequest as exc:
             return self.error(
                 request,

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from huunghi.storage.models import Article, Source, UTCDateTime
@@ -41,6 +44,21 @@ ORDERS = ("relevance", "date")
 # (score, where the query must hold, as typed words must stand together): Vietnamese writes a
 # word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before "thanh niên … Hoa Kỳ"
 TIERS = ((4.0, ("title",), True), (3.0, ("title",), False), (2.0, ("title", "lead"), False))
+# SQLite's time budget (``search(budget_ms=...)``) is looked at every STEPS_PER_CHECK virtual
+# machine steps and counted in steps as well as on the clock: a millisecond allows STEPS_PER_MS
+# steps (about what a modest server runs), so the same query is stopped at the same step on
+# any machine, however loaded. A bounded search takes a few tens of thousands of steps.
+STEPS_PER_CHECK = 1000
+STEPS_PER_MS = 5000
+PG_QUERY_CANCELED = "57014"  # SQLSTATE of a statement stopped by statement_timeout
+
+
+class SearchTimeout(Exception):
+    """The search ran past its time budget (and was stopped there, its transaction undone)."""
+
+    def __init__(self, budget_ms: int) -> None:
+        super().__init__(f"the search ran past its budget of {budget_ms} ms")
+        self.budget_ms = budget_ms
 
 
 @dataclass
@@ -94,18 +112,20 @@ class SearchResult:
         return f"{self.total_label} bài" + (" có các từ rời nhau" if self.reading == "loose" else "")
 
 
-def search(archive: Archive, q: SearchQuery) -> SearchResult:
-    """Run ``q``; a query that cannot be read raises ``QueryError`` saying where."""
+def search(archive: Archive, q: SearchQuery, budget_ms: int | None = None) -> SearchResult:
+    """Run ``q``; a query that cannot be read raises ``QueryError`` saying where. With
+    ``budget_ms``, each of its transactions is stopped past that budget (``SearchTimeout``):
+    ``statement_timeout`` on PostgreSQL, a progress handler on SQLite."""
     if q.order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {q.order!r}")
     started = time.perf_counter()
     loose = q.loose or is_loose(q.text)
     node = parse_query(q.text, loose=loose)
-    result = _search(archive, q, node, started)
+    result = _search(archive, q, node, started, budget_ms)
     if not loose and result.total == 0:
         apart = parse_query(q.text, loose=True)
         if apart != node:  # the word reading found nothing: let the syllables stand apart
-            result = _search(archive, q, apart, started)
+            result = _search(archive, q, apart, started, budget_ms)
             result.reading = "loose"
     elif loose:
         plain = q.text.lstrip()[1:] if is_loose(q.text) else q.text
@@ -113,8 +133,10 @@ def search(archive: Archive, q: SearchQuery) -> SearchResult:
     return result
 
 
-def _search(archive: Archive, q: SearchQuery, node: Node, started: float) -> SearchResult:
-    with archive.session() as s:
+def _search(
+    archive: Archive, q: SearchQuery, node: Node, started: float, budget_ms: int | None = None
+) -> SearchResult:
+    with archive.session() as s, _budget(s, budget_ms):
         plan = _Plan(s, node, q)
         if not plan.sqlite and "match" in plan.params:
             # GIN bitmaps, one quarter at a time: words and two-word phrases are answered by the index
@@ -136,6 +158,46 @@ def _search(archive: Archive, q: SearchQuery, node: Node, started: float) -> Sea
             keys, total, exact, windowed = _ranked(s, plan, q)
         hits = _hits(s, keys, fulltext.positive_terms(node) if node is not ALL else [])
     return SearchResult(q, total, exact, windowed, hits, (time.perf_counter() - started) * 1000)
+
+
+@contextmanager
+def _budget(s: Session, budget_ms: int | None) -> Iterator[None]:
+    """Stop what ``s`` runs past ``budget_ms`` (None or 0: no budget) with ``SearchTimeout``.
+    PostgreSQL: ``SET LOCAL statement_timeout``, so it ends with the transaction. SQLite: a
+    progress handler on the session's connection, removed afterwards (connections are pooled)."""
+    if not budget_ms:
+        yield
+        return
+    budget = int(budget_ms)
+    sqlite = s.get_bind().dialect.name == "sqlite"
+    raw: Any = None
+    if sqlite:
+        raw = s.connection().connection.driver_connection
+        allowed, checks = max(1, budget * STEPS_PER_MS // STEPS_PER_CHECK), 0
+        deadline = time.monotonic() + budget / 1000
+
+        def over() -> int:
+            nonlocal checks
+            checks += 1
+            return int(checks > allowed or time.monotonic() > deadline)
+
+        raw.set_progress_handler(over, STEPS_PER_CHECK)
+    else:
+        s.execute(text(f"SET LOCAL statement_timeout = {budget}"))
+    try:
+        yield
+    except DBAPIError as exc:
+        stopped = (
+            "interrupted" in str(exc.orig)
+            if sqlite
+            else getattr(exc.orig, "sqlstate", None) == PG_QUERY_CANCELED
+        )
+        if stopped:
+            raise SearchTimeout(budget) from exc
+        raise
+    finally:
+        if raw is not None:
+            raw.set_progress_handler(None, 0)
 
 
 def _ranked(
@@ -301,7 +363,7 @@ class _Plan:
             for k, score in s.execute(text(sql), {**params, **patterns}):
                 if k not in seen:
                     seen.add(k)
-                    out.append((k, score))
+                    out.append((k, float(score)))  # PostgreSQL reads the literal as numeric (Decimal)
         return out
 
     def tier_sql(self, limit: int) -> str:
