@@ -93,7 +93,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
                     len([r for r in runs_by_source(db).get(s, []) if r != "running"]) >= 2
                     for s in ("thoidai", "baotinh", "quocte")
                 ),
-                300,  # a deadline for a hang, not a speed: crawls are spawned processes, slow on a loaded machine
+                300,  # a deadline for a hang, not a speed: spawned crawls start slowly on a loaded machine
                 "two finished runs of every source",
             )
             runs = runs_by_source(db)
