@@ -38,12 +38,24 @@ def crawl(
         raise typer.Exit(1)
     open_archive(cfg).close()  # create or upgrade the schema once, before the spiders start
     log_level = "INFO" if verbose else "ERROR"
+
+    def busy(name: str, who: str) -> None:
+        err.print(
+            f"[yellow]bỏ qua nguồn {escape(name)}: đang được thu thập bởi {escape(who)} "
+            "(skipped: another process is crawling it)[/]"
+        )
+
     if json_out:
-        runs = run_crawl(cfg, chosen, log_level=log_level, since=since(since_day))
+        runs = run_crawl(cfg, chosen, log_level=log_level, since=since(since_day), on_busy=busy)
     else:
         with CrawlProgress(console, chosen) as progress:
             runs = run_crawl(
-                cfg, chosen, progress=progress.update, log_level=log_level, since=since(since_day)
+                cfg,
+                chosen,
+                progress=progress.update,
+                log_level=log_level,
+                since=since(since_day),
+                on_busy=busy,
             )
     emit(runs, json_out, lambda rows: [tables.runs_table(rows), tables.errors_table(rows)])
     if cfg.subscriptions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -13,7 +14,8 @@ from huunghi.crawler.database import archive_of, database_url
 from huunghi.crawler.items import ExtractedArticle, FetchedPage, PageError
 from huunghi.crawler.reading import PageJob, Reader, ReadingWorker, to_record
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
-from huunghi.storage.archive import Archive, ArticleRecord, StoreOutcome
+from huunghi.storage import leases
+from huunghi.storage.archive import Archive, ArticleRecord, SourceBusy, StoreOutcome
 
 __all__ = ["ArchivePipeline", "ExtractPipeline", "to_record"]
 
@@ -77,6 +79,28 @@ class ExtractPipeline:
         return ExtractedArticle(reading.record)
 
 
+class Heartbeat:
+    """Tells the archive every ``leases.BEAT_S`` that this run's process is alive. A thread, not
+    the reactor: a page that takes the reactor a minute to parse must not lose the lease."""
+
+    def __init__(self, archive: Archive, run_id: int) -> None:
+        self.archive, self.run_id = archive, run_id
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"huunghi-beat-{run_id}", daemon=True)
+        self.thread.start()
+
+    def _beat(self) -> None:
+        while not self.done.wait(leases.BEAT_S):
+            try:
+                if not self.archive.crawls.beat(self.run_id):
+                    return  # closed by someone else: nothing left to keep alive
+            except Exception as exc:  # a locked or unreachable database: try again next beat
+                log.warning("run %s: heartbeat failed: %s", self.run_id, exc)
+
+    def stop(self) -> None:
+        self.done.set()
+
+
 class ArchivePipeline:
     """Opens a crawl run for the spider's source, stores articles, records errors, closes the run.
 
@@ -95,6 +119,7 @@ class ArchivePipeline:
         self.run_id = 0
         self.pending: list[tuple[ArticleRecord, asyncio.Future[StoreOutcome | Exception]]] = []
         self.timer: asyncio.TimerHandle | None = None
+        self.beating: Heartbeat | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -107,8 +132,15 @@ class ArchivePipeline:
             raise RuntimeError("no archive configured: set HUUNGHI_DATABASE_URL or [archive] url")
         src = spider.source  # type: ignore[union-attr]
         self.source_id = self.archive.crawls.ensure_source(src.name, src.title, src.homepage, src.as_dict())
-        self.run_id = self.archive.crawls.start_run(self.source_id)
+        try:
+            self.run_id = self.archive.crawls.start_run(self.source_id)
+        except SourceBusy as exc:  # another process took the source a moment ago: crawl nothing
+            log.warning("%s: %s", src.name, exc)
+            spider.busy = str(exc)  # type: ignore[union-attr]
+            self.archive = None
+            return
         spider.run_id = self.run_id  # type: ignore[union-attr]
+        self.beating = Heartbeat(self.archive, self.run_id)
 
     async def process_item(self, item: Any) -> Any:
         assert self.archive is not None
@@ -156,6 +188,8 @@ class ArchivePipeline:
     def close_spider(self) -> None:
         if self.archive is None:
             return
+        if self.beating is not None:
+            self.beating.stop()
         self._flush()
         for kind, (count, url, reason) in getattr(self.crawler.spider, "cuts", {}).items():
             # refused links are a portal's doing, repaired by not following them; a cut is work left undone

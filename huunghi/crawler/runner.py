@@ -25,8 +25,10 @@ from huunghi.config import Config, load_config
 from huunghi.crawler import settings as default_settings
 from huunghi.crawler.database import close_shared, shared
 from huunghi.crawler.spiders.portal import PortalSpider
+from huunghi.storage import leases
 from huunghi.storage.archive import Archive, RunSummary
 
+log = logging.getLogger("huunghi.crawl")
 QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
 CRAWLERS: list[Crawler] = []  # this process's crawlers, for closing their runs when the parent dies
 ProgressFn = Callable[[str, str], None]  # (source name, "fetched" | "stored" | "error")
@@ -46,8 +48,10 @@ def crawl(
     progress: ProgressFn | None = None,
     log_level: str = "WARNING",
     since: datetime | None = None,
+    on_busy: Callable[[str, str], None] | None = None,
 ) -> list[RunSummary]:
-    """Crawl the given (or all enabled) sources once, concurrently; returns one summary each."""
+    """Crawl the given (or all enabled) sources once, concurrently; returns one summary each.
+    A source whose live run another process holds is skipped (``on_busy(name, who)``)."""
     chosen = config.enabled_sources(sources)
     with Archive(config.database_url) as archive:
         # a run "running" for twice the deadline belongs to a crawl that was killed (every crawl
@@ -55,6 +59,17 @@ def crawl(
         for src in chosen:
             stale_s = 2 * config.crawler.crawl_deadline_seconds + 60
             archive.crawls.interrupt_stale_runs(src.name, older_than_s=stale_s)
+        # a source another live process is crawling is left to it: one crawl of a source at a time
+        held = {src.name: owner for src in chosen if (owner := archive.crawls.busy(src.name))}
+    for name, owner in held.items():
+        log.warning(
+            "%s: đang được thu thập bởi %s (being crawled elsewhere): skipped", name, leases.describe(owner)
+        )
+        if on_busy:
+            on_busy(name, leases.describe(owner))
+    chosen = [src for src in chosen if src.name not in held]
+    if not chosen:
+        return []
     process = CrawlerProcess(scrapy_settings(config, log_level))
     if log_level not in ("DEBUG", "INFO"):
         # These failures are recorded on the crawl run (with URL and reason) and shown by the

@@ -18,13 +18,15 @@ of ``storage.records``, never live ORM rows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from huunghi.storage.articles import Articles
-from huunghi.storage.crawls import Crawls
+from huunghi.storage.crawls import Crawls, SourceBusy
 from huunghi.storage.db import make_engine, upgrade
 from huunghi.storage.events import Events
 from huunghi.storage.outbox import Outbox
@@ -47,6 +49,7 @@ from huunghi.storage.unit import Tx
 
 __all__ = [
     "Archive",
+    "SourceBusy",
     "Unit",
     "ArticleRecord",
     "ArticleSummary",
@@ -59,6 +62,9 @@ __all__ = [
     "SourceOverview",
     "StoreOutcome",
 ]
+
+
+log = logging.getLogger("huunghi.archive")
 
 
 class Parts:
@@ -91,6 +97,18 @@ class Archive(Parts):
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         super().__init__(Tx(self._sessions))
+        self._close_stale_runs()
+
+    def _close_stale_runs(self) -> None:
+        """Any command that opens the archive closes the runs whose process died (a killed
+        crawl), so none shows "running" for ever; live ones are left alone (``leases``)."""
+        try:
+            closed = self.crawls.interrupt_stale_runs()
+        except SQLAlchemyError as exc:  # a read-only role, a locked file: reading must still work
+            log.warning("could not close stale crawl runs: %s", exc)
+            return
+        if closed:
+            log.warning("%d crawl runs left 'running' by a process that is gone: marked interrupted", closed)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huunghi.storage import health
+from huunghi.storage import health, leases
 from huunghi.storage.events import source_broken_event
 from huunghi.storage.models import (
     Article,
@@ -24,6 +24,19 @@ from huunghi.storage.models import (
 )
 from huunghi.storage.records import ErrorSummary, RunSummary
 from huunghi.storage.unit import Tx, upsert
+
+
+class SourceBusy(RuntimeError):
+    """A live run of the source is open: it is being crawled by another process."""
+
+    def __init__(self, owner: str, run_id: int) -> None:
+        super().__init__(f"nguồn đang được thu thập bởi {leases.describe(owner)} (run {run_id})")
+        self.owner, self.run_id = owner, run_id
+
+
+def _interrupt(run: CrawlRun, now: datetime) -> None:
+    run.status, run.finished_at = "interrupted", now
+    run.duration_s = (now - run.started_at).total_seconds()
 
 
 class Crawls:
@@ -55,12 +68,49 @@ class Crawls:
             return s.scalar(select(Source.id).where(Source.name == name))
 
     # -- crawl runs ----------------------------------------------------------------------
-    def start_run(self, source_id: int) -> int:
+    def start_run(self, source_id: int, owner: str | None = None) -> int:
+        """Open a run of the source, leased to this process; SourceBusy when a live run of the
+        source is open (one crawl of a source at a time, across processes and machines)."""
+        owner = owner or leases.me()
         with self._tx() as s:
-            run = CrawlRun(source_id=source_id, started_at=utcnow(), status="running")
+            # a write first: it serialises the check below per source (PostgreSQL's row lock,
+            # SQLite's write lock), so two processes cannot both find the source free
+            s.execute(update(Source).where(Source.id == source_id).values(name=Source.name))
+            now = utcnow()
+            for run in s.scalars(
+                select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
+            ):
+                if not leases.stale(run.owner, run.heartbeat_at, run.started_at, now):
+                    raise SourceBusy(run.owner, run.id)
+                _interrupt(run, now)
+            run = CrawlRun(
+                source_id=source_id, started_at=now, status="running", owner=owner, heartbeat_at=now
+            )
             s.add(run)
             self._tx.commit(s)
             return run.id
+
+    def beat(self, run_id: int) -> bool:
+        """The run's process is alive; False when the run was closed meanwhile."""
+        with self._tx() as s:
+            done = s.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id, CrawlRun.status == "running")
+                .values(heartbeat_at=utcnow())
+            )
+            self._tx.commit(s)
+            return bool(getattr(done, "rowcount", 0))
+
+    def busy(self, source: str) -> str | None:
+        """The owner of a live run of the source, if one is open."""
+        now = utcnow()
+        with self._tx() as s:
+            for run in s.scalars(
+                select(CrawlRun).join(Source).where(Source.name == source, CrawlRun.status == "running")
+            ):
+                if not leases.stale(run.owner, run.heartbeat_at, run.started_at, now):
+                    return run.owner
+        return None
 
     def record_error(self, run_id: int, url: str, kind: str, reason: str, severity: str = "error") -> None:
         """Keep a failure where an operator sees it; warnings are repaired problems."""
@@ -152,21 +202,28 @@ class Crawls:
 
     def interrupt_stale_runs(self, source: str | None = None, older_than_s: float | None = None) -> int:
         """Runs still "running" that no process finishes any more (a crash, a kill): "interrupted".
+        A run whose process lives and beats is left alone (``leases``), whoever asks.
 
-        ``older_than_s``: only runs started that long ago (a crawl never outlives its deadline)."""
+        ``older_than_s``: also runs started that long ago (a crawl never outlives its deadline)."""
         now = utcnow()
         with self._tx() as s:
             q = select(CrawlRun).where(CrawlRun.status == "running")
-            if older_than_s is not None:
-                q = q.where(CrawlRun.started_at < now - timedelta(seconds=older_than_s))
             if source:
                 q = q.where(
                     CrawlRun.source_id == select(Source.id).where(Source.name == source).scalar_subquery()
                 )
-            stale = s.scalars(q).all()
+            runs = s.scalars(q).all()
+            if not runs:
+                return 0
+            overdue = now - timedelta(seconds=older_than_s) if older_than_s is not None else None
+            stale = [
+                run
+                for run in runs
+                if leases.stale(run.owner, run.heartbeat_at, run.started_at, now)
+                or (overdue is not None and run.started_at < overdue)
+            ]
             for run in stale:
-                run.status, run.finished_at = "interrupted", now
-                run.duration_s = (now - run.started_at).total_seconds()
+                _interrupt(run, now)
             self._tx.commit(s)
             return len(stale)
 

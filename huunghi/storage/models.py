@@ -312,6 +312,9 @@ class CrawlRun(Base):
     duration_s: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     # what the crawl saw besides what it stored: known_skipped, not_modified, requested
     stats: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)
+    # the lease: which process runs it ("host:pid") and when it last said it is alive
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
 
     source: Mapped[Source] = relationship(back_populates="runs")
     errors: Mapped[list[CrawlError]] = relationship(back_populates="run", order_by="CrawlError.id")

@@ -83,6 +83,8 @@ class PortalSpider(scrapy.Spider):
 
     # -- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if getattr(self, "busy", None):  # another process is crawling this source (its lease holds)
+            return
         self._arm_deadline()
         self._plan_visits()
         for url in self.due.values():  # scheduled revisits, whether or not still listed anywhere
