@@ -219,12 +219,16 @@ class PortalSpider(scrapy.Spider):
         except DiscoveryError as exc:
             yield PageError(response.url, "feed", str(exc))
             return
-        wanted = [
-            (url, entry.published)
-            for entry in entries
-            if not self._refused(url := absolute(response.url, entry.url)) and self.source.matches(url)
-        ]
-        yield from self._take(wanted, response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000))
+
+        def wanted() -> Iterator[tuple[str, datetime | None]]:  # a stream: past the cap, only counted
+            for entry in entries:
+                url = absolute(response.url, entry.url)
+                if not self._refused(url) and self.source.matches(url):
+                    yield url, entry.published
+
+        yield from self._take(
+            wanted(), response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000)
+        )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
