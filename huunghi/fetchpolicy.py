@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import zlib
+from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -115,8 +116,22 @@ class TooLarge(ValueError):
 
 def bounded_gunzip(data: bytes, limit: int) -> bytes:
     """Inflate gzip ``data`` without ever holding more than ``limit`` bytes of output."""
+    return b"".join(gunzip_chunks(data, limit))
+
+
+def gunzip_chunks(data: bytes, limit: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """Inflate gzip ``data`` a chunk at a time (a parser reads it as it comes, so the inflated
+    whole is never held); ``TooLarge`` as soon as the output passes ``limit`` bytes."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = inflater.decompress(data, limit + 1)
-    if len(out) > limit or (inflater.unconsumed_tail and not inflater.eof):
-        raise TooLarge(f"nén gzip nở quá {limit // (1024 * 1024)} MB (inflates past the limit)")
-    return out
+    total = 0
+    pending = data
+    while not inflater.eof:
+        out = inflater.decompress(pending, chunk)
+        pending = inflater.unconsumed_tail
+        total += len(out)
+        if total > limit:
+            raise TooLarge(f"nén gzip nở quá {limit // (1024 * 1024)} MB (inflates past the limit)")
+        if out:
+            yield out
+        elif not pending:
+            break  # truncated input: what came out is all there is

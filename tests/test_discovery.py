@@ -63,3 +63,50 @@ def test_canonical_urls():
         canonical_url("https://thoidai.com.vn/a-1.html", "https://baothanhhoa.vn/b-2.htm")
         == "https://thoidai.com.vn/a-1.html"
     )
+
+
+def test_a_well_formed_feed_is_read_as_a_stream_as_feedparser_reads_it():
+    from huunghi.crawler.discovery.parsing import _feedparser_feed, _stream_feed
+
+    rss = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"
+      xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>x</title><link>https://x/</link>
+      <item><title><![CDATA[Tin <b>đỏ</b>]]></title><link> /a-1.html </link>
+      <pubDate>Fri, 16 Jan 2026 10:08:00 +0700</pubDate></item>
+      <item><title>B</title><guid>https://x/b-2.html</guid><dc:date>2026-01-15T21:05:00+07:00</dc:date></item>
+      </channel></rss>""".encode()
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+      <entry><title>A</title><link rel="self" href="https://x/self"/><link href="https://x/a-1.html"/>
+      <id>urn:x</id><updated>2026-01-15T21:05:00Z</updated><published>2026-01-14T21:05:00Z</published></entry>
+      <entry><title>B</title><link rel="alternate" type="text/html" href="/b-2.html"/><id>urn:y</id>
+      <updated>2026-01-15T21:05:00Z</updated></entry></feed>"""
+    for feed in (rss, atom):
+        streamed = list(_stream_feed(feed, "https://x/rss"))
+        assert streamed == _feedparser_feed(feed, "https://x/rss") == parse_feed(feed, "https://x/rss")
+        assert [e.url for e in streamed] == ["https://x/a-1.html", "https://x/b-2.html"]
+        assert all(e.published is not None for e in streamed)
+
+
+def test_a_listing_page_is_read_as_a_stream_with_its_base_and_next_page():
+    from huunghi.crawler.discovery.parsing import ListingLinks, listing_encoding
+
+    page = """<html><head><base href="/muc/"></head><body><ul>
+      <li><a href="a-1.html">A</a></li><li><a>no link</a></li><li><a href="b-2.html">Bài <b>hai</b></a></li>
+      </ul><a href="?trang=2"><span>Trang sau</span></a></body></html>""".encode()
+    links = ListingLinks(page, listing_encoding(page, None))
+    assert list(links) == ["a-1.html", "b-2.html", "?trang=2"]
+    assert links.base_href == "/muc/" and links.next_href == "?trang=2"
+    ranked = '<a href="p3" rel="nofollow next">3</a><a href="p2">tiếp</a><link rel="next" href="p4">'.encode()
+    links = ListingLinks(ranked, "utf-8")
+    assert list(links) == ["p3", "p2"] and links.next_href == "p3"  # rel=next wins over the text
+    assert listing_encoding("tiếp".encode(), None) == "utf-8"
+    assert listing_encoding("tiếp".encode("cp1252", "replace") + b"\xe9", None) == "cp1252"
+
+
+def test_a_sitemap_bomb_is_cut_while_it_inflates():
+    from huunghi.fetchpolicy import TooLarge
+
+    head = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    bomb = gzip.compress(head + b" " * (3 * 1024 * 1024) + b"</urlset>")
+    with pytest.raises(TooLarge):
+        parse_sitemap(bomb, max_bytes=1024 * 1024)
+    assert parse_sitemap(bomb, max_bytes=4 * 1024 * 1024) == ("urlset", [])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -207,6 +208,9 @@ class ReadingWorker:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
+            # the worker is forked (at its first page): no garbage of the parent's comes along
+            # (a worker started again after one died would inherit what the crawl has let go of)
+            gc.collect()
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = ProcessPoolExecutor(
                 1,

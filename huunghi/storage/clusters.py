@@ -1,8 +1,8 @@
 """Story clusters from MinHash signatures: candidates by LSH band, confirmed by estimated overlap.
 
-The crawler computes each article's MinHash (crawler/dedup.py, datasketch) and LSH band keys;
-the archive keeps them and picks candidates sharing a band within a publication window, so the
-cost of placing a new article depends on the window's size, never on the archive's.
+The crawler computes each article's MinHash (crawler/extract/signature.py, datasketch's scheme)
+and LSH band keys; the archive keeps them and picks candidates sharing a band within a publication
+window, so the cost of placing a new article depends on the window's size, never on the archive's.
 """
 
 from __future__ import annotations

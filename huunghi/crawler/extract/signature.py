@@ -5,16 +5,21 @@ the same words in another Unicode form or tone style are the same shingles. Thre
 set on the replicas' real pages (see bench/dedup.py): 3-word shingles separate seeds 000/002
 (one event, reworded: Jaccard 0.29, containment 0.54) from the other pairs, which include the
 same province and organisation at other events (Jaccard ≤ 0.07, containment ≤ 0.15).
+
+The MinHash is datasketch's (2.x, its default "affine32" scheme: SHA-1's first 32 bits, the
+MurmurHash3 finaliser, odd-multiplier affine permutations mod 2^32), bit for bit
+(tests/test_story_signature.py compares them), computed here in a few lines of numpy: importing
+datasketch loads scipy, ~46 MB in every crawl process and its reading worker (issue 16).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import struct
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from huunghi.text.normalize import fold, normalize
 
@@ -24,6 +29,36 @@ BANDS = NUM_PERM // ROWS
 SEED = 20260116
 K = 3
 _WORD = re.compile(r"\w+")
+
+
+def _permutations(seed: int, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations h -> a*h + b (mod 2^32), a odd: drawn as it draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations(SEED, NUM_PERM)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser (an avalanching bijection; multiplication wraps mod 2^32)."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def minhash(grams: set[bytes]) -> np.ndarray:
+    """The NUM_PERM minimum permuted hashes of ``grams`` (uint32), as datasketch's MinHash gives."""
+    hv = np.array(
+        [struct.unpack("<I", hashlib.sha1(g).digest()[:4])[0] for g in grams], dtype=np.uint32
+    ).reshape(-1, 1)
+    with np.errstate(over="ignore"):
+        phv = _fmix32(hv) * _A + _B
+    return np.asarray(phv.min(axis=0), dtype="<u4")
 
 
 @dataclass
@@ -45,9 +80,7 @@ def signature(*parts: str) -> Signature | None:
     grams = shingles(" ".join(p for p in parts if p))
     if len(grams) < 5:
         return None
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
-    mh.update_batch(list(grams))
-    values = np.asarray(mh.hashvalues, dtype="<u4")
+    values = minhash(grams)
     bands = [
         f"{b}:{hashlib.blake2b(values[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
         for b in range(BANDS)

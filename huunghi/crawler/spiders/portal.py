@@ -8,10 +8,10 @@ item, so it is recorded on the crawl run and the rest of the crawl goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -29,7 +29,14 @@ from twisted.python.failure import Failure
 
 from huunghi.config import Config, SourceConfig, load_config
 from huunghi.crawler.database import archive_of
-from huunghi.crawler.discovery.parsing import DiscoveryError, parse_feed, parse_sitemap
+from huunghi.crawler.discovery.parsing import (
+    DiscoveryError,
+    ListingLinks,
+    absolute,
+    listing_encoding,
+    parse_feed,
+    parse_sitemap,
+)
 from huunghi.crawler.extract.html import decode
 from huunghi.crawler.items import FetchedPage, PageError
 from huunghi.crawler.settings import from_config as settings_from_config
@@ -38,7 +45,6 @@ from huunghi.fetchpolicy import TooLarge, refusal
 from huunghi.safetext import strip_controls
 
 MAX_SITEMAP_DEPTH = 3  # an index of indexes of sitemaps is as deep as real portals go
-NEXT_TEXTS = ("trang sau", "trang tiếp", "tiếp", "sau", "next", "»", "›", "xem thêm")
 
 
 class PortalSpider(scrapy.Spider):
@@ -148,24 +154,30 @@ class PortalSpider(scrapy.Spider):
         )
 
     def _take(
-        self, urls: list[tuple[str, datetime | None]], page_url: str, limit: int
+        self, urls: Iterable[tuple[str, datetime | None]], page_url: str, limit: int
     ) -> Iterator[scrapy.Request]:
-        """Requests for the article URLs of one page, feed or sitemap, within the page's and crawl's caps."""
+        """Requests for the article URLs of one page, feed or sitemap, within the page's and crawl's caps.
+
+        ``urls`` may be a stream (a listing page read as it is parsed): past a cap it is only counted."""
         per_crawl = self.settings.getint("HUUNGHI_MAX_URLS_PER_CRAWL", 0)
         taken = 0
-        for i, (url, when) in enumerate(urls):
+        links = iter(urls)
+        for url, when in links:
             if taken >= limit:
                 self.cut(
                     "page-cap",
                     page_url,
                     f"more than {limit} article links on one page, feed "
                     "or sitemap; the links past it left out",
-                    count=len(urls) - i,
+                    count=1 + sum(1 for _ in links),
                 )
                 return
             if per_crawl and self.article_requests >= per_crawl:
                 self.cut(
-                    "crawl-cap", page_url, f"crawl reached {per_crawl} article requests", count=len(urls) - i
+                    "crawl-cap",
+                    page_url,
+                    f"crawl reached {per_crawl} article requests",
+                    count=1 + sum(1 for _ in links),
                 )
                 return
             if (request := self._article(url, when)) is not None:
@@ -209,12 +221,16 @@ class PortalSpider(scrapy.Spider):
         except DiscoveryError as exc:
             yield PageError(response.url, "feed", str(exc))
             return
-        wanted = [
-            (url, entry.published)
-            for entry in entries
-            if not self._refused(url := response.urljoin(entry.url)) and self.source.matches(url)
-        ]
-        yield from self._take(wanted, response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000))
+
+        def wanted() -> Iterator[tuple[str, datetime | None]]:  # a stream: past the cap, only counted
+            for entry in entries:
+                url = absolute(response.url, entry.url)
+                if not self._refused(url) and self.source.matches(url):
+                    yield url, entry.published
+
+        yield from self._take(
+            wanted(), response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000)
+        )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
@@ -259,20 +275,34 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield PageError(response.url, "listing", "listing page is not HTML")
             return
-        wanted: list[tuple[str, datetime | None]] = []
-        for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href)
-            if self.source.matches(url) and not self._refused(url):
-                wanted.append((url, None))
-        yield from self._take(wanted, response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000))
+        # read as a stream, not through response.css: a DOM and a Selector for each of a hostile
+        # page's 100,000 links cost the crawl more than 100 MB (issue 16)
+        links = ListingLinks(response.body, listing_encoding(response.body, _declared_charset(response)))
+
+        def wanted() -> Iterator[tuple[str, datetime | None]]:
+            base = ""
+            for href in links:
+                base = base or self._base(response, links)  # <base> is read (in <head>) before links
+                url = absolute(base, href)
+                if self.source.matches(url) and not self._refused(url):
+                    yield url, None
+
+        yield from self._take(
+            wanted(), response.url, self.settings.getint("HUUNGHI_MAX_LINKS_PER_PAGE", 1000)
+        )
         page = response.meta.get("page", 1)
-        nxt = self._next_page(response)
+        nxt = urljoin(self._base(response, links), links.next_href) if links.next_href else None
         if nxt and self._refused(nxt):
             nxt = None
         if nxt and self._more_listing_pages(page):
             yield scrapy.Request(
                 nxt, self.parse_listing, errback=self.on_error, meta={"role": "listing", "page": page + 1}
             )
+
+    @staticmethod
+    def _base(response: Response, links: ListingLinks) -> str:
+        """What the page's links are relative to: its ``<base href>``, else its own URL."""
+        return urljoin(response.url, links.base_href.strip()) if links.base_href else response.url
 
     def _more_listing_pages(self, page: int) -> bool:
         if self.since is None:
@@ -284,17 +314,6 @@ class PortalSpider(scrapy.Spider):
         """Called by the extract pipeline: how far back the crawl has reached."""
         if when is not None and (self.oldest_seen is None or when < self.oldest_seen):
             self.oldest_seen = when
-
-    @staticmethod
-    def _next_page(response: TextResponse) -> str | None:
-        href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
-        if not href:
-            for link in response.css("a"):
-                text = " ".join(link.css("::text").getall()).strip().lower()
-                if text in NEXT_TEXTS and link.attrib.get("href"):
-                    href = link.attrib["href"]
-                    break
-        return response.urljoin(href) if href else None
 
     # -- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
