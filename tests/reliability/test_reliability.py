@@ -177,3 +177,86 @@ def test_web_fuzz_figures(tmp_path):
     figures["peak_rss_mb_self"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     record("web_fuzz", figures)
     assert figures["5xx"] == 0
+
+
+def _marked(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"HUUNGHI_TEST_MARK={marker}".encode() in (entry / "environ").read_bytes() and _alive(
+                    int(entry.name)
+                ):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kill_9_of_the_real_daemon_mid_crawl(tmp_path, backend, request):
+    """kill -9 of `huunghi daemon` while its crawls are at work, then a restart: no orphan, the
+    killed runs closed (never rewritten), never two live runs of one source, nothing doubled."""
+    import uuid
+
+    from huunghi.replicas.server import ReplicaSet
+    from huunghi.replicas.tomlgen import replica_config
+    from tests.fixtures.crawling import huunghi_exe
+
+    db = f"sqlite:///{tmp_path / 'd.sqlite'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    marker = uuid.uuid4().hex
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [huunghi_exe(), "--config", str(config), "daemon"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "HUUNGHI_TEST_MARK": marker},
+        )
+
+    def runs() -> list:
+        with Archive(db) as archive:
+            return archive.crawls.runs(limit=500)
+
+    with ReplicaSet() as replicas:
+        for portal in replicas.portals.values():
+            portal.delay = 0.3  # crawls take a while: the kill finds them at work
+        config = replica_config(
+            tmp_path / "huunghi.toml",
+            replicas,
+            db,
+            retries=0,
+            extra="[daemon]\ninterval_seconds = 2\njitter_seconds = 0\n",
+        )
+        daemon = start()
+        try:
+            assert wait_for(lambda: any(r.status == "running" for r in runs()), 300), "no crawl started"
+            os.kill(daemon.pid, signal.SIGKILL)
+            daemon.wait()
+            assert wait_for(lambda: not _marked(marker), 120), "a crawl outlived its daemon"
+            killed = {r.id for r in runs() if r.status != "ok"}
+            daemon = start()
+            before = max(r.id for r in runs())
+            assert wait_for(lambda: any(r.id > before and r.status == "ok" for r in runs()), 300)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            try:
+                daemon.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+    assert wait_for(lambda: not _marked(marker), 120), "orphans after the clean stop"
+    final = runs()
+    assert all(r.status != "running" for r in final), [(r.id, r.source, r.status) for r in final]
+    assert all(r.status != "ok" for r in final if r.id in killed)  # a closed run stays closed
+    by_source: dict[str, list] = {}
+    for r in sorted(final, key=lambda r: r.started_at):
+        by_source.setdefault(r.source, []).append(r)
+    for source, seq in by_source.items():  # one crawl of a source at a time, across the restart
+        for a, b in zip(seq, seq[1:]):
+            assert a.finished_at is not None and b.started_at >= a.finished_at, (source, a.id, b.id)
+    with Archive(db) as archive:
+        totals = archive.reads.totals()
+    assert totals["versions"] == totals["articles"]
+    record(f"kill9_daemon_{backend}", {"runs": len(final), "killed_runs": len(killed), **totals})
