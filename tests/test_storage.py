@@ -197,3 +197,19 @@ def test_a_drop_in_extraction_yield_raises_source_broken_once(archive_url):
             archive.crawls.finish_run(run, pages_fetched=6)
         broken = [e for e in archive.events.after(limit=100) if e.kind == "source_broken"]
         assert len(broken) == 1 and broken[0].data["code"] == "yield_drop"
+
+
+def test_processes_opening_a_new_archive_at_once_all_get_it(archive_url, tmp_path):
+    """The daemon's first crawls open a new archive together: one upgrades it, none fails."""
+    import subprocess
+    import sys
+
+    script = "import sys\nfrom huunghi.storage.archive import Archive\nArchive(sys.argv[1]).close()\n"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, archive_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(5)
+    ]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    assert all(code == 0 for code, _ in results), [err[-800:] for code, err in results if code]
+    with Archive(archive_url) as archive:
+        assert current_revision(archive.engine) == head_revision()
