@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -69,6 +70,7 @@ def crawl(
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     crawlers = []
+    arm_held_signals = _hold_stop_signals()
     for src in chosen:
         crawler = process.create_crawler(PortalSpider)
         if progress:
@@ -76,12 +78,50 @@ def crawl(
         process.crawl(crawler, source=src, database_url=config.database_url, since=since)
         crawlers.append(crawler)
         CRAWLERS.append(crawler)
+    arm_held_signals()
     try:
         process.start()
         archive = shared(config.database_url)  # the one the crawls used: their spiders were given this URL
         return [archive.crawls.run(run_id) for c in crawlers if (run_id := getattr(c.spider, "run_id", None))]
     finally:
         close_shared()
+        _end_leftover_workers()
+
+
+def _end_leftover_workers() -> None:
+    """A reading worker whose spider never closed (stopped while it was opening) is still idle
+    here, ignoring SIGTERM; at exit this process would wait for it for ever. The crawl is over:
+    nothing it could still read would be stored."""
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join(5)
+
+
+def _hold_stop_signals() -> Callable[[], None]:
+    """Hold SIGTERM and SIGINT while Scrapy sets its crawlers up, and hand them to its graceful
+    handlers once the reactor runs. Raised in the middle of that set-up (a daemon stopping as its
+    crawl starts), they would end in an "Unhandled error in Deferred" traceback.
+
+    Returns what to call once the crawlers are set up (Scrapy has installed its reactor then;
+    importing the reactor before would install Twisted's default one)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signal handlers belong to the main thread (and so does the reactor)
+    held: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: held.append(signum))
+
+    def replay() -> None:  # Scrapy's handlers are installed by now (its own "after startup" trigger)
+        if held:
+            signal.raise_signal(held[0])
+
+    def arm() -> None:
+        from twisted.internet import reactor
+
+        # Any: the reactor is typed through zope interfaces, which mypy misreads
+        clock: Any = reactor
+        clock.addSystemEventTrigger("after", "startup", lambda: clock.callLater(0, replay))
+
+    return arm
 
 
 def _wire_progress(crawler: Crawler, name: str, progress: ProgressFn) -> None:
@@ -122,7 +162,7 @@ def _child(
     parent_pid: int | None = None,
     time_limit: float | None = None,
 ) -> None:
-    # Until Scrapy installs its graceful handler (after the reactor starts), SIGTERM exits cleanly.
+    # Until crawl() holds it for Scrapy's graceful handler, SIGTERM exits cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     config = load_config(config_path)
     if parent_pid is not None:
