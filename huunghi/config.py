@@ -82,7 +82,8 @@ class CrawlerConfig:
     max_links_per_page: int = 1000  # article URLs taken from one listing page or feed
     max_links_per_sitemap: int = 50000  # the sitemap protocol's own limit
     max_urls_per_crawl: int = 20000  # article requests of one crawl of one source
-    crawl_deadline_seconds: int = 1800  # a crawl still running after this closes itself
+    # a crawl still running after this closes itself (run status "timed_out"); `crawl --time-limit` overrides
+    crawl_deadline_seconds: int = 1800
     read_in_worker: bool = True  # read pages in a worker process beside the crawl's reactor (two cores)
     # fetch a known article again this many seconds after first seeing it (corrections, removals);
     # afterwards it rests. Default: 1 h, 6 h, 24 h and 3 days.
@@ -99,7 +100,7 @@ class DaemonConfig:
 
     interval_seconds: int = 1800  # each source, unless it sets its own
     jitter_seconds: int = 120  # spread the sources so they do not all start together
-    crawl_timeout_seconds: int = 1200  # a crawl still running after this is stopped
+    crawl_timeout_seconds: int = 1200  # a scheduled crawl's time limit (at most crawl_deadline_seconds)
     alerts_every_seconds: int = 60
     digests_every_seconds: int = 300
     stop_grace_seconds: int = 20  # on SIGTERM, how long a running crawl may take to close

@@ -136,6 +136,7 @@ def test_daemon_schedules_crawls_politely_and_stops_cleanly(tmp_path):
             assert daemon.returncode == 0, out[-3000:]
             assert time.monotonic() - started < 120  # stop_grace_seconds = 15, with room for load
             assert "stopped" in out
+            assert "Traceback" not in out and " ERROR " not in out and "CRITICAL" not in out, out[-5000:]
         finally:
             if daemon.poll() is None:
                 daemon.kill()

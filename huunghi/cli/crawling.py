@@ -11,6 +11,9 @@ from huunghi.cli import tables
 from huunghi.cli.base import JSON_HELP, State, app, console, emit, err, load, open_archive, since
 from huunghi.config import ConfigError, config_path
 from huunghi.monitor import overview
+from huunghi.storage.health import TIMED_OUT
+
+EXIT_TIME_LIMIT = 3  # `huunghi crawl`: a crawl stopped at its time limit (what it fetched is stored)
 
 
 @app.command()
@@ -21,8 +24,20 @@ def crawl(
         None, "--since", help="Backfill: walk listings and sitemaps back to this date (YYYY-MM-DD, GMT+7)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the run summaries as JSON."),
+    time_limit: Optional[int] = typer.Option(
+        None,
+        "--time-limit",
+        min=1,
+        metavar="SECONDS",
+        help="Stop each source's crawl after this long, keeping what it fetched "
+        "(default: [crawler] crawl_deadline_seconds). Exit code 3 when a crawl was cut.",
+    ),
 ) -> None:
-    """Crawl the configured sources once and store what is new or changed."""
+    """Crawl the configured sources once and store what is new or changed.
+
+    Exit code: 0 done; 1 a source failed (nothing reached); 2 bad configuration or arguments;
+    3 a crawl was stopped at its time limit (what it fetched is stored, the next crawl goes on).
+    """
     from huunghi.cli.alerting import send_alerts
     from huunghi.cli.progress import CrawlProgress
     from huunghi.crawler.runner import crawl as run_crawl
@@ -45,8 +60,9 @@ def crawl(
             "(skipped: another process is crawling it)[/]"
         )
 
+    day = since(since_day)
     if json_out:
-        runs = run_crawl(cfg, chosen, log_level=log_level, since=since(since_day), on_busy=busy)
+        runs = run_crawl(cfg, chosen, log_level=log_level, since=day, time_limit=time_limit, on_busy=busy)
     else:
         with CrawlProgress(console, chosen) as progress:
             runs = run_crawl(
@@ -54,14 +70,24 @@ def crawl(
                 chosen,
                 progress=progress.update,
                 log_level=log_level,
-                since=since(since_day),
+                since=day,
+                time_limit=time_limit,
                 on_busy=busy,
             )
     emit(runs, json_out, lambda rows: [tables.runs_table(rows), tables.errors_table(rows)])
+    cut = [r.source for r in runs if r.status == TIMED_OUT]
+    if cut:
+        limit = time_limit or cfg.crawler.crawl_deadline_seconds
+        err.print(
+            f"[yellow]dừng vì hết giới hạn thời gian {limit} giây (stopped at the time limit):[/] "
+            f"{escape(', '.join(cut))}. Những gì đã tải được đã lưu; lần thu thập sau sẽ lấy tiếp."
+        )
     if cfg.subscriptions:
         send_alerts(cfg, json_out=False, quiet=json_out)
     if any(r.status == "failed" for r in runs):
         raise typer.Exit(1)
+    if cut:
+        raise typer.Exit(EXIT_TIME_LIMIT)
 
 
 sources_app = typer.Typer(

@@ -66,7 +66,9 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
         right=("run", "pages", "new", "updated", "same", "errors", "secs"),
     )
     for r in rows:
-        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(r.status, "dim")
+        style = {"ok": "green", "partial": "yellow", "timed_out": "yellow", "failed": "red"}.get(
+            r.status, "dim"
+        )
         table.add_row(
             str(r.id),
             r.source,

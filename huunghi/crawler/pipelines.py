@@ -16,6 +16,7 @@ from huunghi.crawler.reading import PageJob, Reader, ReadingWorker, to_record
 from huunghi.crawler.urls import canonical_url, host_aliases, url_key
 from huunghi.storage import leases
 from huunghi.storage.archive import Archive, ArticleRecord, SourceBusy, StoreOutcome
+from huunghi.storage.health import TIMED_OUT
 
 __all__ = ["ArchivePipeline", "ExtractPipeline", "to_record"]
 
@@ -202,4 +203,8 @@ class ArchivePipeline:
             "not_modified": stats.get_value("huunghi/not_modified", 0),
             "requested": len(getattr(self.crawler.spider, "requested", ())),
         }
-        self.archive.crawls.finish_run(self.run_id, pages, stats=seen)  # the shared Archive stays open
+        cuts = getattr(self.crawler.spider, "cuts", {})
+        status = TIMED_OUT if "deadline" in cuts else None  # None: from its errors and what it stored
+        self.archive.crawls.finish_run(
+            self.run_id, pages, status=status, stats=seen
+        )  # the Archive stays open

@@ -24,9 +24,11 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigWatcher, load_config
+from huunghi.crawler import runner
 from huunghi.crawler.runner import crawl_in_subprocess, stop_all
 from huunghi.storage.archive import Archive
 from huunghi.storage.db import make_engine
@@ -39,12 +41,42 @@ def jobstore(config: Config) -> SQLAlchemyJobStore:
     return SQLAlchemyJobStore(engine=make_engine(config.database_url), tablename=JOB_TABLE)
 
 
+class Scheduler(BackgroundScheduler):
+    """APScheduler 3's background scheduler, submitting jobs only while it is running.
+
+    Its thread checks for "paused" only: the shutdown that ends a stop wakes it, and it then
+    submitted every job that fell due during the stop to the executor just shut down, one
+    ERROR with a traceback each ("cannot schedule new futures after shutdown"). Jobs due
+    during a stop stay due; the next start runs them (coalesced).
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
+def time_limit(config: Config) -> int:
+    """The time limit of a scheduled crawl: the crawl's own deadline, within the daemon's bound."""
+    return min(config.crawler.crawl_deadline_seconds, config.daemon.crawl_timeout_seconds)
+
+
 # -- jobs (module-level functions: the job store keeps them by reference) --------------------
 def crawl_job(config_path: str, source: str) -> int:
     config = load_config(config_path)
-    code = crawl_in_subprocess(config_path, [source], timeout=config.daemon.crawl_timeout_seconds)
-    if code == -9:
-        log.warning("crawl of %s overran %d s and was stopped", source, config.daemon.crawl_timeout_seconds)
+    limit = time_limit(config)
+    # the crawl stops itself at its limit (its run: "timed_out"); a crawl that has not closed
+    # itself well after that (a hung process) is stopped from here
+    hard = limit + config.daemon.stop_grace_seconds + runner.START_ALLOWANCE_S
+    code = crawl_in_subprocess(config_path, [source], timeout=hard, time_limit=limit)
+    if runner.STOPPING.is_set():
+        if code:
+            log.info("crawl of %s stopped with the daemon (exit %s)", source, code)
+    elif code == -9:
+        log.warning(
+            "crawl of %s still running %d s after its time limit and was killed", source, hard - limit
+        )
     elif code:
         log.warning("crawl of %s exited with %s", source, code)
     # One crawl of a source at a time (max_instances=1): once its process is gone, a run of this
@@ -100,7 +132,7 @@ class Daemon:
         self.config = load_config(self.config_path)
         self.watcher = ConfigWatcher(self.config_path, self.config)
         self.stopping = threading.Event()
-        self.scheduler = BackgroundScheduler(
+        self.scheduler = Scheduler(
             jobstores={"default": jobstore(self.config)},
             executors={"default": ThreadPoolExecutor(max_workers=max(4, len(self.config.sources) + 2))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -160,12 +192,15 @@ class Daemon:
         log.info("stopping (signal %s): no new job starts, running crawls are closing", signum)
 
     def _shutdown(self) -> None:
+        # the order matters: no job is submitted any more, then the crawls close, then the jobs
+        # (now only waiting for their crawls) end, then the executor and the job store
         self.scheduler.pause()
         stop_all(self.config.daemon.stop_grace_seconds)
         self.scheduler.shutdown(wait=True)
         log.info("stopped")
 
     def run(self) -> None:
+        runner.STOPPING.clear()
         with Archive(self.config.database_url) as archive:
             interrupted = archive.crawls.interrupt_stale_runs()
         if interrupted:

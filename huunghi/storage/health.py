@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+# a run's status besides ok, partial and failed (run_status), running and interrupted: the crawl
+# stopped at its time limit (`huunghi crawl --time-limit`, [crawler] crawl_deadline_seconds)
+TIMED_OUT = "timed_out"
 HISTORY = 10  # finished runs looked at (a yield drop lasts while its runs are in view)
 MIN_UNREADABLE = 3  # article pages read in vain before a run counts as "nothing readable"
 RHYTHM_SAMPLE = 40  # the newest articles whose gaps make the usual rhythm
@@ -68,6 +71,11 @@ def run_status(errors: int, stored: int, stats: dict[str, int] | None, previous:
     return "partial" if stats.get("not_modified", 0) and previous not in (None, "failed") else "failed"
 
 
+def reached(run: RunFacts) -> bool:
+    """The run got something from its source: articles stored, known links listed, a 304."""
+    return bool(run.stored or run.stats.get("known_skipped", 0) or run.stats.get("not_modified", 0))
+
+
 def usual_gap(dates: list[datetime]) -> timedelta | None:
     """The 90th-percentile gap between consecutive new articles (None while too few are known)."""
     ordered = sorted(dates)
@@ -85,7 +93,7 @@ def assess(runs: list[RunFacts], dates: list[datetime], last_new: datetime | Non
     last = runs[0]
     if last.stored == 0 and last.not_article >= MIN_UNREADABLE:
         return Health("broken", "unreadable", {"pages": last.not_article}, last.first_error_url)
-    if last.status == "failed":
+    if last.status == "failed" or (last.status == TIMED_OUT and not reached(last)):
         return Health("broken", "failed", {"errors": last.errors}, last.first_error_url)
     now_yield = last.readable
     before = [y for y in (r.readable for r in runs[1:]) if y is not None]

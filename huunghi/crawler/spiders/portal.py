@@ -25,6 +25,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from huunghi.config import Config, SourceConfig, load_config
@@ -129,7 +130,9 @@ class PortalSpider(scrapy.Spider):
         return reason is not None
 
     def _arm_deadline(self) -> None:
-        """The crawl's own time limit (``[crawler] crawl_deadline_seconds``), for every caller."""
+        """The crawl's own time limit (``[crawler] crawl_deadline_seconds``, or ``huunghi crawl
+        --time-limit``), for every caller. Not Scrapy's CLOSESPIDER_TIMEOUT: its close waits for
+        every download in flight, where FetchPolicyMiddleware cuts them at this deadline."""
         seconds = self.settings.getfloat("HUUNGHI_CRAWL_DEADLINE_S", 0)
         if seconds <= 0:
             return
@@ -144,7 +147,8 @@ class PortalSpider(scrapy.Spider):
                     self.source.homepage or self.source.name,
                     f"crawl stopped at its deadline of {seconds:.0f} s",
                 )
-                self.crawler.engine.close_spider(self, "huunghi_deadline")
+                # closes the spider (its run: "timed_out"); what was fetched is stored first
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="huunghi_deadline"))
 
         # Any: the reactor is typed through zope interfaces (methods without self), which mypy misreads
         clock: Any = reactor
