@@ -172,3 +172,30 @@ def test_a_person_searches_filters_and_reads_an_article_with_its_history(site):
         assert "baotinh" in story
     finally:
         browser.quit()
+
+
+def test_filter_choices_are_in_vietnamese_order(tmp_path):
+    """Ties in the web page's filter lists read in Vietnamese order (Đ after D, Ô after O), not
+    by code point, which puts Đồng Nai after Yên Bái."""
+    from datetime import UTC, datetime
+
+    from huunghi.storage.archive import ArticleRecord
+
+    with Archive(f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        for name in ("yen", "dong", "da"):
+            archive.crawls.ensure_source(name, name, f"https://{name}.test/", {})
+        sid = archive.crawls.ensure_source("s", "S", "https://s.test/", {})
+        for i, section in enumerate(("Yên Bái", "Đồng Nai", "Đắk Lắk", "Ô Môn", "Phú Thọ")):
+            archive.articles.store(
+                sid,
+                ArticleRecord(
+                    url=f"https://s.test/{i}.html",
+                    title=f"Bài {i}",
+                    body_text=f"Thân bài số {i} về {section}.",
+                    section=section,
+                    published_at=datetime(2026, 3, 1, tzinfo=UTC),
+                ),
+            )
+        choices = archive.reads.filter_choices()
+    assert [c["name"] for c in choices["sections"]] == ["Đắk Lắk", "Đồng Nai", "Ô Môn", "Phú Thọ", "Yên Bái"]
+    assert [c["name"] for c in choices["sources"]][:3] == ["da", "dong", "s"]

@@ -29,6 +29,7 @@ from huunghi.storage.records import (
     tags_by_article,
 )
 from huunghi.storage.unit import Tx
+from huunghi.text.collate import sort_key
 
 
 class Reads:
@@ -135,11 +136,11 @@ class Reads:
             counts = dict(
                 s.execute(select(Article.source_id, func.count()).group_by(Article.source_id)).all()
             )
-            sources = [
+            sources: list[dict[str, Any]] = [
                 {"name": src.name, "articles": counts.get(src.id, 0)}
                 for src in s.scalars(select(Source).order_by(Source.name))
             ]
-            sections = [
+            sections: list[dict[str, Any]] = [
                 {"name": name, "articles": n}
                 for name, n in s.execute(
                     select(Article.section, func.count().label("n"))
@@ -157,6 +158,11 @@ class Reads:
             ):
                 if len(tags.setdefault(kind, [])) < most:
                     tags[kind].append({"value": value, "articles": n})
+        # in Vietnamese order, as people look them up (Đồng Nai after Đắk Lắk, not after Yên Bái)
+        sources.sort(key=lambda r: sort_key(r["name"]))
+        sections.sort(key=lambda r: (-r["articles"], sort_key(r["name"])))
+        for rows in tags.values():
+            rows.sort(key=lambda r: (-r["articles"], sort_key(r["value"])))
         return {"sources": sources, "sections": sections, "tags": tags}
 
     def activity(self, days: int = 14, now: datetime | None = None) -> dict[str, Any]:
