@@ -296,3 +296,21 @@ def test_huunghi_extract_keeps_the_pages_own_offset_and_a_stub_pages_date() -> N
     assert article["published"] == "2024-05-06T23:30:00+02:00"
     assert article["published_source"] == "meta:article:published_time"
     assert not_article["reason"] and not_article["published"].startswith("2026-01-09")
+
+
+def test_reader_comments_are_put_back_after_dating_the_page():
+    """htmldate reads the page without its comment blocks; the tree itself comes back whole."""
+    from lxml import html as lxml_html
+
+    from huunghi.crawler.extract.html import parse
+
+    page = (
+        "<html><head><title>Bài</title></head><body><div id='main'><p>Nội dung bài viết, không có ngày.</p>"
+        "<div class='comments'>Ý kiến <div class='comment-item'>Bạn đọc viết ngày 02/01/2024</div> tail</div>"
+        "<p>Đoạn cuối.</p></div><ul id='binh-luan'><li>15/03/2023</li></ul></body></html>"
+    )
+    tree = parse(page)
+    before = lxml_html.tostring(tree)
+    found = find_dates(tree, datetime(2025, 1, 1, tzinfo=UTC))
+    assert lxml_html.tostring(tree) == before
+    assert found.published is None or found.published.year not in (2023, 2024)

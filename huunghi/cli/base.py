@@ -15,9 +15,9 @@ from rich.console import Console, RenderableType
 from rich.markup import escape
 
 from huunghi.clock import HANOI
-from huunghi.config import Config, ConfigError, load_config
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the configuration is read by the commands that need it (`extract` does not)
+    from huunghi.config import Config
     from huunghi.storage.archive import Archive
 
 app = typer.Typer(
@@ -46,6 +46,8 @@ def main(
 
 def load() -> Config:
     """The configuration, or exit 2 with its reason; skipped sources are said, not hidden."""
+    from huunghi.config import ConfigError, load_config
+
     try:
         cfg = load_config(State.config_file)
     except ConfigError as exc:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from huunghi.cli import tables
 from huunghi.cli.base import JSON_HELP, app, console, emit, err, load, open_archive
 
 
@@ -22,31 +20,11 @@ def extract(
     One JSON line out per page, in order: url, title, lead, text, published, updated, author,
     credit, section, images, language; a page that is not an article gets "text": "" and a reason.
     """
-    import json
+    from huunghi.cli.extract_batch import extract_file
 
-    from huunghi.crawler.batch import extract_lines
-
-    try:
-        source = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")
-    except OSError as exc:
-        err.print(f"[red]cannot read {file}:[/] {exc}")
-        raise typer.Exit(2)
-    out = open(output, "w", encoding="utf-8") if output else sys.stdout
-    articles = reasons = 0
-    try:
-        for row in extract_lines(source):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            if "reason" in row:
-                reasons += 1
-            else:
-                articles += 1
-        out.flush()
-    finally:
-        if source is not sys.stdin:
-            source.close()
-        if output:
-            out.close()
-    err.print(f"{articles} articles, {reasons} pages not read as articles")
+    code = extract_file(file, output, lambda message: err.print(message, markup=False, highlight=False))
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -57,6 +35,7 @@ def reextract(
     """Re-read the archive's stored pages with today's extractor and report what changed."""
     from rich.progress import Progress
 
+    from huunghi.cli import tables
     from huunghi.crawler.batch import articles_to_reextract
     from huunghi.crawler.batch import reextract as run_reextract
 
@@ -75,6 +54,7 @@ def reextract(
 @app.command()
 def templates(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Show what Huunghi has learned of each site's template."""
+    from huunghi.cli import tables
     from huunghi.monitor import overview
 
     cfg = load()

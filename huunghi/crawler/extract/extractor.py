@@ -22,7 +22,6 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -73,7 +72,11 @@ class Extracted:
 
 
 def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
-    """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
+    """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments.
+
+    Imported here, on the first page that needs a generic reading: a batch whose sites' templates
+    are learned never pays for it (a fifth of a second of start-up)."""
+    import trafilatura
 
     def read(tables: bool) -> list[str]:
         try:
