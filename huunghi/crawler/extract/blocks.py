@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -137,14 +137,13 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
                 pieces[last].append(" ")
             continue
         # lxml's text results are str subclasses that also know their parent and whether they are a tail
-        smart = cast(Any, item)
+        smart: Any = item
         parent = smart.getparent()
-        owner = (
-            parent.getparent() if (parent is not None and smart.is_tail and parent is not root) else parent
-        )
+        tail = smart.is_tail
+        owner = parent.getparent() if (tail and parent is not None and parent is not root) else parent
         if owner is None:
             continue
-        block_el, in_link = holder(owner)
+        block_el, in_link = memo.get(owner) or holder(owner)
         if block_el is None:
             continue
         slot = slot_of.get(block_el)
@@ -153,7 +152,7 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             blocks.append(Block(block_el, ">".join(steps_of[block_el]), index=slot))
             pieces.append([])
             links.append(0)
-        if (smart.is_tail and parent.tag == "br") or (slot != last and pieces[slot]):
+        if (tail and parent.tag == "br") or (slot != last and pieces[slot]):
             pieces[slot].append(" ")  # a line break, or text resumed after a nested block
         pieces[slot].append(item)
         last = slot

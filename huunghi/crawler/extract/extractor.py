@@ -252,8 +252,18 @@ def _item_key(text: str) -> str:
     return _key(text[2:] if text.startswith(("- ", "* ", "• ")) else text)
 
 
-def _words(*texts: str) -> int:
-    return sum(len(_WORD.findall(t)) for t in texts)
+def _words(*texts: str, enough: int | None = None) -> int:
+    """How many words the texts hold; counting stops at ``enough`` (all that a caller asks)."""
+    n = 0
+    for t in texts:
+        if enough is None:
+            n += len(_WORD.findall(t))
+            continue
+        for _ in _WORD.finditer(t):
+            n += 1
+            if n >= enough:
+                return n
+    return n
 
 
 class Extractor:
@@ -288,7 +298,8 @@ class Extractor:
         site = self.book.get(host) if (host and self.learn) else None
         shared = (lambda text: site.shared_title(text, url)) if site is not None else (lambda text: False)
         title = M.title(tree, metas, blocks, shared)
-        names = [p for p in M.title_parts(tree) if len(p) >= 8 and p not in title and title not in p]
+        parts = M.title_parts(tree)
+        names = [p for p in parts if len(p) >= 8 and p not in title and title not in p]
 
         body: list[Block] | None = None
         generic_body: list[Block] = []
@@ -344,7 +355,7 @@ class Extractor:
         paragraphs = (
             [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
         )
-        words = _words(lead, *paragraphs)
+        words = _words(lead, *paragraphs, enough=MIN_WORDS)  # only "too few" is asked
         if (not paragraphs or words < MIN_WORDS) and method == "template":
             # "not an article" only when the generic reading agrees
             return self.extract(
@@ -365,7 +376,7 @@ class Extractor:
                 site.observe(blocks, url)
             if method == "template":
                 site.template_pages += 1
-            site.note_headlines(url, title, lead, [p for p in M.title_parts(tree) if len(p) >= 4])
+            site.note_headlines(url, title, lead, [p for p in parts if len(p) >= 4])
 
         body_text = "\n\n".join(paragraphs)
         return Extracted(
@@ -400,7 +411,7 @@ class Extractor:
         if len(paragraphs) < 2 or not body:
             return paragraphs, body
         last = paragraphs[-1]
-        if _words(last) > 5 or last.rstrip()[-1:] in '.!?:"”)':
+        if _words(last, enough=6) > 5 or last.rstrip()[-1:] in '.!?:"”)':
             return paragraphs, body
         at = next((b.index for b in reversed(body) if b.text == last), None)
         if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
