@@ -71,9 +71,7 @@ def public_sites(data: Path, pages: int) -> dict[str, list[tuple[str, str]]]:
         return {}
     biggest = max(load_cleanportaleval(data), key=len)
     site = biggest[0].site
-    return {
-        site: [(p.url or f"http://{site}/page-{n}", p.html) for n, p in enumerate(biggest[:pages])]
-    }
+    return {site: [(p.url or f"http://{site}/page-{n}", p.html) for n, p in enumerate(biggest[:pages])]}
 
 
 def write(folder: Path, batch: list[tuple[str, str]]) -> None:
@@ -105,7 +103,9 @@ def measure(folder: Path, runs: int) -> tuple[float, float, int, int]:
     for _ in range(runs):
         a.append(wall(ours))
         b.append(wall(ref))
-    count = [sum(1 for _ in open(folder / f, encoding="utf-8")) for f in ("huunghi.jsonl", "trafilatura.jsonl")]
+    count = [
+        sum(1 for _ in open(folder / f, encoding="utf-8")) for f in ("huunghi.jsonl", "trafilatura.jsonl")
+    ]
     return min(a), min(b), count[0], count[1]
 
 
@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         write(empty, [])
         (empty / "batch.jsonl").write_text("\n", encoding="utf-8")
         ours, ref, _, _ = measure(empty, args.runs)
-        rows.append({"site": "(no page: start-up and exit)", "pages": 0, "huunghi_s": ours, "trafilatura_s": ref})
+        rows.append(
+            {"site": "(no page: start-up and exit)", "pages": 0, "huunghi_s": ours, "trafilatura_s": ref}
+        )
         for n, (site, batch) in enumerate(sites.items()):
             folder = Path(tmp) / f"site{n}"
             write(folder, batch)
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"`huunghi extract` against a trafilatura process, wall time, best of {args.runs}")
     print(f"{'site':34} {'pages':>5} {'huunghi s':>10} {'trafilatura s':>14} {'ratio':>6}")
     for r in rows:
-        print(f"{r['site']:34} {r['pages']:>5} {r['huunghi_s']:>10.3f} {r['trafilatura_s']:>14.3f} {r['ratio']:>6.2f}")
+        times = f"{r['huunghi_s']:>10.3f} {r['trafilatura_s']:>14.3f}"
+        print(f"{r['site']:34} {r['pages']:>5} {times} {r['ratio']:>6.2f}")
     return 0
 
 

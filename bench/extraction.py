@@ -80,7 +80,9 @@ def outputs_of(
         best[ext] = []
         for same in zip(*per_run):  # one page's outputs, run after run
             assert all(o.text == same[0].text for o in same), f"{ext} read a page differently on a rerun"
-            best[ext].append(Output(same[0].text, min(o.seconds for o in same), same[0].learned, same[0].title))
+            best[ext].append(
+                Output(same[0].text, min(o.seconds for o in same), same[0].learned, same[0].title)
+            )
     return best
 
 

@@ -39,6 +39,10 @@ def page(n: int, body: str, title: str | None = None, extra: str = "") -> str:
     )
 
 
+def article(n: int) -> str:
+    return page(n, "".join(f"<p>{para(n * 10 + j)}</p>" for j in range(5)))
+
+
 def learned(extractor: Extractor, count: int = MIN_PAGES + 1) -> None:
     for n in range(count):
         body = "".join(f"<p>{para(n * 10 + j)}</p>" for j in range(5))
@@ -158,16 +162,90 @@ def test_an_updated_at_line_is_not_body_text():
     assert "Cập nhật" not in got.text
 
 
-def test_extraction_imports_neither_scrapy_nor_the_database_stack():
-    code = (
-        "import sys, json; from huunghi.cli import app; from huunghi.crawler.batch import extract_lines; "
-        "list(extract_lines([json.dumps({'url': 'http://a/b', 'html': '<p>x</p>'})])); "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'scrapy', 'sqlalchemy', 'alembic', 'scipy', 'datasketch'}))"
+# what `huunghi extract` must never load: the crawler, the database stack, numeric libraries, the
+# CLI framework (Typer and its pydantic validators) and the configuration
+NEVER = {"scrapy", "sqlalchemy", "alembic", "scipy", "datasketch", "numpy", "typer", "pydantic", "rich"}
+NEVER_OURS = {"huunghi.config", "huunghi.storage", "huunghi.monitor", "huunghi.web", "huunghi.replicas"}
+_LOADED = (
+    "import atexit, sys, json\n"
+    "def report():\n"
+    "    names = set(sys.modules)\n"
+    "    names |= {m.split('.')[0] for m in names}\n"
+    "    print(json.dumps(sorted(names)), file=sys.stderr)\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['huunghi', *sys.argv[1:]]\n"
+    "from huunghi.cli import run\n"
+    "run()\n"
+)
+
+
+def _extract_process(tmp_path, lines: list[str], *args: str) -> tuple[list[dict], set[str]]:
+    """`huunghi extract` as its console script runs it, in a real process: rows out, modules loaded."""
+    import json
+
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args, "extract", str(tmp_path / "in.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return [json.loads(x) for x in done.stdout.splitlines()], loaded
+
+
+def test_extract_loads_only_what_extraction_needs(tmp_path):
+    """A batch of one site: the first pages read generically (trafilatura, loaded then), the rest
+    by the learned template; nothing of the crawler, the database, Typer or the configuration."""
+    import json
+
+    lines = [json.dumps({"url": f"http://mau.vn/{n}", "html": article(n)}) for n in range(MIN_PAGES + 3)]
+    rows, loaded = _extract_process(tmp_path, lines)
+    assert len(rows) == len(lines) and all(r["text"] for r in rows)
+    assert loaded & (NEVER | NEVER_OURS) == set()
+    assert "dateparser" not in loaded  # only a page printing a month in words needs it
+    assert "trafilatura" in loaded  # the site's first pages were read generically
+
+
+def test_extract_starts_without_the_generic_extractor(tmp_path):
+    """Start-up alone (a batch with no page, --config given): not even trafilatura or htmldate,
+    which the first page needing a generic reading or a date search loads."""
+    rows, loaded = _extract_process(tmp_path, [""], "--config", str(tmp_path / "none.toml"))
+    assert rows == []
+    assert (
+        loaded & (NEVER | NEVER_OURS | {"trafilatura", "htmldate", "dateparser", "lxml_html_clean"}) == set()
+    )
+
+
+def test_a_plain_extract_command_line_skips_typer_and_anything_else_goes_through_it():
+    from pathlib import Path
+
+    from huunghi.cli.extract_batch import plain_arguments
+
+    assert plain_arguments(["extract"]) == ("-", None)
+    assert plain_arguments(["extract", "a.jsonl", "-o", "b.jsonl"]) == ("a.jsonl", Path("b.jsonl"))
+    assert plain_arguments(["-c", "x.toml", "extract", "--output=b", "-"]) == ("-", Path("b"))
+    for typer_answers in (["extract", "--help"], ["extract", "a", "b"], ["extract", "-o"], ["crawl"], []):
+        assert plain_arguments(typer_answers) is None
+
+
+def test_extract_through_typer_writes_the_same_rows(tmp_path):
+    """`huunghi extract --output X FILE` (options first: Typer's path) and the plain path agree."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from huunghi.cli import app
+
+    lines = [json.dumps({"url": f"http://mau.vn/{n}", "html": article(n)}) for n in range(MIN_PAGES + 2)]
+    rows, _ = _extract_process(tmp_path, lines)
+    result = CliRunner().invoke(
+        app, ["extract", "--output", str(tmp_path / "out.jsonl"), str(tmp_path / "in.jsonl")]
+    )
+    assert result.exit_code == 0, result.output
+    typer_rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert typer_rows == rows
 
 
 def test_content_in_rarely_seen_slots_inside_the_body_is_kept():

@@ -359,7 +359,8 @@ def _metas(tree: HtmlElement) -> dict[str, str]:
 
 _TIME_NODES = etree.XPath("//time | //*[@itemprop][not(self::meta)]")
 _MARK_VALUES = {a: etree.XPath(f"descendant-or-self::*/@{a}", smart_strings=False) for a in ("class", "id")}
-_MARKED = {a: etree.XPath(f"descendant-or-self::*[@{a}]") for a in ("class", "id")}  # same elements, same order
+# the elements those values belong to, in the same order
+_MARKED = {a: etree.XPath(f"descendant-or-self::*[@{a}]") for a in ("class", "id")}
 _COMMENT_WORDS = re.compile(_COMMENTS.pattern)  # on lowercased text
 
 
