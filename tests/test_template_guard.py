@@ -260,3 +260,29 @@ def test_content_in_rarely_seen_slots_inside_the_body_is_kept():
     got = extractor.extract(page(60, body), "http://mau.vn/60")
     assert quote in got.text and item in got.text
     assert "Tin bên lề" not in got.text
+
+
+def test_a_crosshead_written_straight_into_the_body_element_is_kept():
+    """Old CMSs write crossheads as inline text of the body's element, between its paragraphs:
+    each is a block of its own, in its place, and the learned template keeps it."""
+    extractor = Extractor()
+    learned(extractor)
+    heads = ["Những con số ấn tượng", "Hướng tới năm 2030"]
+    body = (
+        f"<p>{para(700)}</p><span class='cross-head'>{heads[0]}</span><p>{para(701)}</p>"
+        f"<p>{para(702)}</p><span class='cross-head'>{heads[1]}</span><p>{para(703)}</p>"
+    )
+    got = extractor.extract(page(70, body), "http://mau.vn/70")
+    assert got.method == "template"
+    paragraphs = got.body_text.split("\n\n")
+    assert paragraphs == [para(700), heads[0], para(701), para(702), heads[1], para(703)]
+
+
+def test_a_date_the_page_declares_as_such_is_not_body_text_in_any_language():
+    extractor = Extractor()
+    stamp = "segunda-feira, 22 de janeiro de 2018 às 0:13"
+    body = f"<span class='data' itemprop='datePublished'>{stamp}</span>" + "".join(
+        f"<p>{para(80 + j)}</p>" for j in range(4)
+    )
+    got = extractor.extract(page(80, body), "http://outro.com.br/80")
+    assert stamp not in got.text and para(80) in got.text

@@ -45,6 +45,12 @@ class Block:
         return self.link_chars / len(self.text) if self.text else 0.0
 
 
+def dated(el: HtmlElement) -> bool:
+    """Whether the page itself declares the element's text a date (schema.org's datePublished,
+    dateModified, ...): the article's metadata, never its body."""
+    return (el.get("itemprop") or "")[:4].lower() == "date"
+
+
 _STEPS: dict[tuple[str, str | None, str | None, int], str] = {}
 _POSITIONAL = frozenset(("table", "tr", "td", "th"))
 
@@ -118,7 +124,7 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             elif state is None:  # the root
                 steps_of[node] = (_step(node),)
                 state = (node, False)
-            elif tag in BLOCK_TAGS or tag == "time" or _MARKED.search(node.get("class") or ""):
+            elif tag in BLOCK_TAGS or tag == "time" or _MARKED.search(node.get("class") or "") or dated(node):
                 steps_of[node] = (*steps_of[state[0]][1 - SIG_STEPS :], _step(node))  # type: ignore[index]
                 state = (node, state[1])
             else:
@@ -152,7 +158,14 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             blocks.append(Block(block_el, ">".join(steps_of[block_el]), index=slot))
             pieces.append([])
             links.append(0)
-        if (tail and parent.tag == "br") or (slot != last and pieces[slot]):
+        if slot != last and last > slot and pieces[slot] and blocks[last].element.tag in BLOCK_TAGS:
+            # text resumed after a nested block (a crosshead between two paragraphs, written
+            # straight into the body's element) is a block of its own, in its place
+            blocks.append(Block(block_el, blocks[slot].sig, index=len(blocks)))
+            slot = slot_of[block_el] = len(blocks) - 1
+            pieces.append([])
+            links.append(0)
+        elif (tail and parent.tag == "br") or (slot != last and pieces[slot]):
             pieces[slot].append(" ")  # a line break, or text resumed after a nested block
         pieces[slot].append(item)
         last = slot

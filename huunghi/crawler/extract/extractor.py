@@ -26,7 +26,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract import metadata as M
-from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, segment
+from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, dated, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
 from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
 
@@ -154,6 +154,8 @@ def _furniture(block: Block, site: SiteTemplate | None, url: str, names: Sequenc
     <title> that are not the headline (the site's name: its logo line and footer start so)."""
     if block.link_density >= 0.5 or _date_line(block.text) or _teaser_shape(block):
         return True
+    if block.element.tag == "time" or dated(block.element):
+        return True  # the page's own date, whatever language it is written in
     if len(block.text) < 200 and any(block.text.startswith(n) for n in names):
         return True
     return site is not None and site.teaser(block, url)

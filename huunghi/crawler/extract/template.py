@@ -254,7 +254,8 @@ class SiteTemplate:
             if (
                 container is not None
                 and container.tag not in ("body", "html")
-                and any(a is container for a in block.element.iterancestors())
+                # inside the body's element, or written straight into it (a crosshead's text)
+                and (block.element is container or any(a is container for a in block.element.iterancestors()))
             ):
                 keep[i] = True
                 added += len(block.text)
