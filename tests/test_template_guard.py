@@ -286,3 +286,14 @@ def test_a_date_the_page_declares_as_such_is_not_body_text_in_any_language():
     )
     got = extractor.extract(page(80, body), "http://outro.com.br/80")
     assert stamp not in got.text and para(80) in got.text
+
+
+def test_a_closing_line_announcing_a_list_of_links_is_not_body_text():
+    extractor = Extractor()
+    body = "".join(f"<p>{para(90 + j)}</p>" for j in range(4)) + "<p>Bạn có thể quan tâm:</p>"
+    links = "".join(f"<li><a href='/r{i}'>Bài liên quan số {i} về hữu nghị</a></li>" for i in range(4))
+    got = extractor.extract(page(90, body, extra=f"<ul class='rel'>{links}</ul>"), "http://mau.vn/90")
+    assert got.body_text.split("\n\n")[-1] == para(93)
+    said = "".join(f"<p>{para(95 + j)}</p>" for j in range(3)) + "<p>Ông nói:</p><p>" + para(99) + "</p>"
+    kept = extractor.extract(page(95, said), "http://mau.vn/95")
+    assert "Ông nói:" in kept.text  # followed by body text, the line stays

@@ -408,14 +408,16 @@ class Extractor:
         names: Sequence[str],
     ) -> tuple[list[str], list[Block]]:
         """A short heading closing the body and followed by a list of links ("Các tin khác") is the
-        list's heading, not article text."""
+        list's heading, not article text; so is a closing line that announces what follows
+        ("Xem thêm:", "You may also be interested in:") when what follows is furniture."""
         body = list(body)
         if len(paragraphs) < 2 or not body:
             return paragraphs, body
-        last = paragraphs[-1]
-        if _words(last, enough=6) > 5 or last.rstrip()[-1:] in '.!?:"”)':
+        last = paragraphs[-1].rstrip()
+        announces = last.endswith(":") and _words(last, enough=11) <= 10
+        if not announces and (_words(last, enough=6) > 5 or last[-1:] in '.!?:"”)'):
             return paragraphs, body
-        at = next((b.index for b in reversed(body) if b.text == last), None)
+        at = next((b.index for b in reversed(body) if b.text == paragraphs[-1]), None)
         if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
             return paragraphs, body
         return paragraphs[:-1], [b for b in body if b.index != at]
