@@ -314,3 +314,24 @@ def test_reader_comments_are_put_back_after_dating_the_page():
     found = find_dates(tree, datetime(2025, 1, 1, tzinfo=UTC))
     assert lxml_html.tostring(tree) == before
     assert found.published is None or found.published.year not in (2023, 2024)
+
+
+def test_a_site_dated_only_by_the_text_wide_search_goes_to_it_directly_with_the_same_dates():
+    """baocu prints only "Cập nhật lúc …": htmldate's cheap pass never finds its day. After
+    DEEP_DATES_AFTER such pages the extractor skips that pass; the dates stay what they were."""
+    from huunghi.crawler.extract.extractor import DEEP_DATES_AFTER, Extractor
+    from huunghi.replicas import templates as T
+    from huunghi.replicas.catalog import build_catalogs
+
+    catalog = build_catalogs()["baocu"]
+    rng = random.Random(3)
+    host = "http://baocu.example"
+    pages = [
+        (host + T.article_path(catalog, a), T.render_article(catalog, a, host, rng)) for a in catalog.articles
+    ]
+    batch = Extractor()
+    learned = [batch.extract(html, url) for url, html in pages]
+    assert batch._deep_dates["baocu.example"] > DEEP_DATES_AFTER
+    alone = [Extractor().extract(html, url) for url, html in pages]
+    assert [(a.published, a.updated) for a in learned] == [(a.published, a.updated) for a in alone]
+    assert [a.published for a in learned] == [a.published for a in catalog.articles]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -472,20 +472,34 @@ def _without_comments(tree: HtmlElement) -> Iterator[HtmlElement]:
             parent.insert(at, node)
 
 
-def _htmldate(tree: HtmlElement, url: str | None, now: datetime, original: bool) -> date | None:
+def _htmldate(
+    tree: HtmlElement,
+    url: str | None,
+    now: datetime,
+    original: bool,
+    passes: Sequence[bool] | None = None,
+    found_by: list[bool] | None = None,
+) -> date | None:
+    """htmldate's day for the page: its cheap pass, then (HTMLDATE_EXTENSIVE) the text-wide one;
+    ``passes`` overrides the order, ``found_by`` gets the pass that found the day (True: extensive)."""
     from htmldate import find_date
 
+    found = None
     try:
         with _without_comments(tree) as page:
-            found = None
-            for extensive in {"on": (True,), "off": (False,)}.get(HTMLDATE_EXTENSIVE, (False, True)):
-                found = found or find_date(
+            default: Sequence[bool] = {"on": (True,), "off": (False,)}.get(HTMLDATE_EXTENSIVE, (False, True))
+            for extensive in passes if passes is not None else default:
+                found = find_date(
                     page,
                     extensive_search=extensive,
                     original_date=original,
                     url=url or None,
                     max_date=now.astimezone(HANOI).strftime("%Y-%m-%d"),
                 )
+                if found:
+                    if found_by is not None:
+                        found_by.append(extensive)
+                    break
     except Exception:  # htmldate fails on some hostile trees; the other evidence remains
         return None
     try:
@@ -569,6 +583,8 @@ def find_dates(
     url: str | None = None,
     feed_date: datetime | None = None,
     use_htmldate: bool = True,
+    htmldate_passes: Sequence[bool] | None = None,
+    found_by: list[bool] | None = None,
 ) -> Dates:
     """Published and updated of the page from the best evidence it has; the tree is not changed.
 
@@ -640,7 +656,7 @@ def find_dates(
     updated = updated or visible_updated
 
     if not found and use_htmldate:
-        day = _htmldate(tree, url, now, original=True)
+        day = _htmldate(tree, url, now, original=True, passes=htmldate_passes, found_by=found_by)
         if day is not None:
             # the same day with its time of day, when lower-ranked evidence has it
             # (an "updated" line of the same day too: old portals print only "Cập nhật lúc …")

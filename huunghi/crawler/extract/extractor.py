@@ -42,6 +42,9 @@ MAX_IMAGES = 30
 # as article and the template never keeps them: removing them once makes every pass cheaper.
 STRIP_TAGS = ("script", "style", "noscript", "template", "svg", "aside", "nav", "menu", "footer")
 
+# a site whose pages in a row were dated only by htmldate's text-wide pass (old portals print
+# nothing but "Cập nhật lúc …") goes to that pass directly: its cheap pass would only fail again
+DEEP_DATES_AFTER = 3
 MERGE_CHARS = 80  # generic text the template dropped, unexplained, from which on the two readings merge
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
@@ -274,6 +277,7 @@ class Extractor:
     def __init__(self, book: TemplateBook | None = None, learn: bool = True) -> None:
         self.book = book if book is not None else TemplateBook()
         self.learn = learn
+        self._deep_dates: dict[str, int] = {}  # host -> pages in a row dated by the text-wide pass
 
     def extract(
         self,
@@ -291,12 +295,21 @@ class Extractor:
         tree = parse(html)
         metas = M.meta_table(tree)
         ld = M.json_ld(tree)
-        dates = M.dates(tree, feed_date, now, url)  # before asides and footers go: their dates count too
+        host = _site_key(url)
+        deep = self.learn and bool(host) and self._deep_dates.get(host, 0) >= DEEP_DATES_AFTER
+        found_by: list[bool] = []
+        # before asides and footers go: their dates count too
+        dates = M.dates(
+            tree, feed_date, now, url, htmldate_passes=(True,) if deep else None, found_by=found_by
+        )
+        if self.learn and host and not _generic:
+            if len(self._deep_dates) > 10_000:
+                self._deep_dates.clear()
+            self._deep_dates[host] = self._deep_dates.get(host, 0) + 1 if found_by == [True] else 0
         etree.strip_elements(tree, *STRIP_TAGS, with_tail=False)
         blocks, images = segment(tree)
         if not blocks:
             raise _not_article("no text on the page", dates)
-        host = _site_key(url)
         site = self.book.get(host) if (host and self.learn) else None
         shared = (lambda text: site.shared_title(text, url)) if site is not None else (lambda text: False)
         title = M.title(tree, metas, blocks, shared)
