@@ -45,10 +45,13 @@ class Block:
         return self.link_chars / len(self.text) if self.text else 0.0
 
 
+_DATE_PROPS = frozenset(("datepublished", "datemodified", "datecreated"))  # not "dateline": a place
+
+
 def dated(el: HtmlElement) -> bool:
     """Whether the page itself declares the element's text a date (schema.org's datePublished,
     dateModified, ...): the article's metadata, never its body."""
-    return (el.get("itemprop") or "")[:4].lower() == "date"
+    return (el.get("itemprop") or "").strip().lower() in _DATE_PROPS
 
 
 _STEPS: dict[tuple[str, str | None, str | None, int], str] = {}
