@@ -75,15 +75,12 @@ def command_of(argv: Sequence[str]) -> str | None:
 def run() -> None:
     """Console-script entry point."""
     plain = plain_arguments(sys.argv[1:])
-    if plain is not None:  # `huunghi extract` without Typer's start-up (see cli.extract_batch)
-        sys.exit(extract_file(*plain, say=lambda message: print(message, file=sys.stderr)))
-    app = load_app(ALONE.get(command_of(sys.argv[1:]) or "", COMMAND_MODULES))
     try:
-        app()
+        if plain is not None:  # `huunghi extract` without Typer's start-up (see cli.extract_batch)
+            sys.exit(extract_file(*plain, say=lambda message: print(message, file=sys.stderr)))
+        load_app(ALONE.get(command_of(sys.argv[1:]) or "", COMMAND_MODULES))()
     except KeyboardInterrupt:
-        from huunghi.cli.base import err
-
-        err.print("interrupted")
+        print("đã dừng (interrupted)", file=sys.stderr)
         sys.exit(130)
 
 
