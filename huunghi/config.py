@@ -177,7 +177,7 @@ class DigestConfig:
     send_empty: bool = False  # a short "nothing new" mail, or nothing
 
 
-EVENT_KINDS = ("new", "changed", "removed", "source_broken")
+EVENT_KINDS = ("new", "changed", "removed", "source_broken", "source_recovered")
 QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

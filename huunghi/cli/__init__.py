@@ -27,7 +27,7 @@ def run() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print("đã dừng (interrupted)")
         sys.exit(130)
 
 

@@ -67,7 +67,7 @@ def run_init(
     console.print(
         f"đã ghi {escape(str(target))}: {len(cfg.sources)} nguồn, "
         "tất cả [yellow]chưa kiểm chứng[/] "
-        "(unverified: check their feed and listing addresses, then set verified = true)"
+        "(unverified: hãy kiểm tra địa chỉ feed và danh mục, rồi đặt verified = true)"
     )
     parts = [
         f"{len(cfg.topics)} chủ đề",

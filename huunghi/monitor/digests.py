@@ -43,6 +43,7 @@ LABELS = {
         "all": "Tất cả",
         "footer": "{articles} bài · {stories} sự kiện · {sources} nguồn",
         "broken": "Nguồn đang lỗi",
+        "recovered": "Nguồn {source} đã hoạt động lại",
         "nothing": "Không có tin mới trong kỳ này.",
         "read": "Đọc bài",
         "unsubscribe": "Hủy nhận bản tin",
@@ -56,6 +57,7 @@ LABELS = {
         "all": "All",
         "footer": "{articles} articles · {stories} stories · {sources} sources",
         "broken": "Sources failing",
+        "recovered": "Source {source} is working again",
         "nothing": "Nothing new in this period.",
         "read": "Read",
         "unsubscribe": "Unsubscribe",
@@ -129,6 +131,7 @@ class Content:
     groups: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
     corrections: list[Correction] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # broken before, working again in the period
     articles: int = 0
     sources: set[str] = field(default_factory=set)
 
@@ -156,7 +159,11 @@ def build(
     groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     seen_stories: set[int] = set()
     corrected: dict[int, Correction] = {}
+    recovered: list[str] = []
     for event in events:
+        if event.kind == "source_recovered" and event.source:
+            recovered.append(event.source)
+            continue
         if event.kind == "source_broken":
             continue  # the footer says which sources are broken now (below), as `huunghi status` does
         if event.kind not in ("new", "changed") or not event.article_id:
@@ -220,6 +227,8 @@ def build(
         if h["health"] == "broken"
     ]
     content.broken = sorted_vi(content.broken)
+    again = {name for name in recovered if verdicts.get(name, {}).get("health") != "broken"}
+    content.recovered = [words["recovered"].format(source=label) for label in sorted_vi(info.label(n) for n in again)]
     return content
 
 

@@ -74,7 +74,7 @@ def atom_feed(
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"urn:huunghi:topic:{topic.name}")
     _text(feed, "title", f"Huunghi — {topic.title or topic.name}")
-    _text(feed, "subtitle", f"Articles matching: {normalize(topic.query)[:300]}")
+    _text(feed, "subtitle", f"Bài khớp (articles matching): {normalize(topic.query)[:300]}")
     newest = max((_updated(h.article) for h in result.hits), default=None)
     _text(feed, "updated", iso(newest) or "1970-01-01T00:00:00+00:00")
     if base_url is not None:
