@@ -517,7 +517,9 @@ def config_path(explicit: str | Path | None = None) -> Path:
 def load_config(explicit: str | Path | None = None) -> Config:
     path = config_path(explicit)
     if not path.exists():
-        raise ConfigError(f"{path}: no such file; run 'huunghi init' to write a starter configuration")
+        raise ConfigError(
+            f"{path}: không có tệp này (no such file); chạy 'huunghi init' để ghi một cấu hình khởi đầu"
+        )
     if not path.is_file():
         raise ConfigError(f"{path}: không phải tệp cấu hình (not a file: give the path of huunghi.toml)")
     try:

@@ -124,6 +124,7 @@ def test_pages_that_stop_yielding_articles_break_the_source_once(archive_url):
             archive.crawls.finish_run(run, 4, stats={"known_skipped": 6})
         verdict = archive.crawls.assess_source("tinh")
         assert verdict.broken and verdict.code == "unreadable" and verdict.url == "http://tinh.test/b-0.htm"
+        assert _sources_row(archive_url, "tinh") == ("health-broken", True)  # no failed run, still broken
         assert [e.data["code"] for e in archive.events.after(limit=100) if e.kind == "source_broken"] == [
             "unreadable"
         ]
@@ -245,7 +246,9 @@ def test_a_broken_source_that_runs_well_again_is_recovered_once(tmp_path):
         now = datetime.now(UTC)
         content = build(archive, config, config.digests[0], 0, archive.events.max_id(), now)
         _subject, text, html = render(config, config.digests[0], content, now)
-    assert "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in text and "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in html
+    assert (
+        "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in text and "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in html
+    )
     assert "Nguồn đang lỗi" not in text  # healthy now: not in the broken footer
     found = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
@@ -257,3 +260,22 @@ def test_a_broken_source_that_runs_well_again_is_recovered_once(tmp_path):
     recovered = next(m for m in found if "hoạt động lại" in str(m["Subject"]))
     body = next(p for p in recovered.iter_parts() if p.get_content_type() == "text/plain").get_content()
     assert "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in body and "http://tinh.test/" in body
+
+
+def _sources_row(db: str, name: str) -> tuple[str, bool]:
+    """The web page of sources for one source: its health class, and whether it gives the reason."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from huunghi.config import parse_config
+    from huunghi.web.app import create_app
+
+    config = parse_config(
+        {"archive": {"url": db}, "sources": [{"name": name, "feeds": [f"http://{name}.test/"]}]}
+    )
+    with TestClient(create_app(config)) as web:
+        page = web.get("/sources").text
+    row = re.search(rf'<tr class="source (health-\w+)" id="source-{name}">(.*?)</tr>', page, re.S)
+    assert row is not None, page[-2000:]
+    return row.group(1), "không đọc được bài nào" in row.group(2)

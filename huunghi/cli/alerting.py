@@ -17,12 +17,14 @@ from huunghi.config import Config
 
 @app.command()
 def events(
-    kind: list[str] = typer.Option(None, "--kind", "-k", help="new, changed, removed, source_broken, source_recovered."),
+    kind: list[str] = typer.Option(
+        None, "--kind", "-k", help="new, changed, removed, source_broken, source_recovered."
+    ),
     since_day: Optional[str] = typer.Option(None, "--since", help="Chỉ từ ngày này (YYYY-MM-DD, GMT+7)."),
     limit: int = typer.Option(50, "--limit", "-n", min=1),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Sự kiện trong kho: bài mới, bài sửa (kèm phần khác), bài gỡ, nguồn lỗi và nguồn hoạt động lại (events)."""
+    """Sự kiện trong kho (events): bài mới, bài sửa (kèm phần khác), bài gỡ, nguồn lỗi, nguồn chạy lại."""
     cfg = load()
     start = since(since_day)
     with open_archive(cfg) as archive:
@@ -62,7 +64,11 @@ def alerts_send(json_out: bool = typer.Option(False, "--json", help="In báo cá
     """Lập lần gửi cho sự kiện mới và gửi mọi lần gửi đã đến hạn (chạy lúc nào cũng an toàn)."""
     cfg = load()
     if not cfg.subscriptions:
-        err.print("[yellow]" + escape("cấu hình không có [[subscriptions]]: không có gì để gửi (nothing to send)") + "[/]")
+        err.print(
+            "[yellow]"
+            + escape("cấu hình không có [[subscriptions]]: không có gì để gửi (nothing to send)")
+            + "[/]"
+        )
     send_alerts(cfg, json_out)
 
 
@@ -97,7 +103,10 @@ def digest_preview(
     cfg = load()
     if name not in {d.name for d in cfg.digests}:
         known = ", ".join(d.name for d in cfg.digests) or "không có"
-        err.print(f"[red]không có bản tin tên {escape(repr(name))} (no digest named {escape(repr(name))})[/] (có: {escape(known)})")
+        err.print(
+            f"[red]không có bản tin tên {escape(repr(name))} (no digest named {escape(repr(name))})[/] "
+            f"(có: {escape(known)})"
+        )
         raise typer.Exit(2)
     start = since(since_day)
     with open_archive(cfg) as archive:
@@ -105,8 +114,8 @@ def digest_preview(
     target = output or Path(f"digest-{name}.html")
     target.write_text(html, encoding="utf-8")
     console.print(
-        f"đã ghi {escape(str(target))}: {len(content.stories)} câu chuyện, {len(content.corrections)} bài sửa, "
-        f"{content.articles} bài"
+        f"đã ghi {escape(str(target))}: {len(content.stories)} câu chuyện, "
+        f"{len(content.corrections)} bài sửa, {content.articles} bài"
     )
 
 
@@ -122,7 +131,8 @@ def digest_send(json_out: bool = typer.Option(False, "--json", help="In báo cá
         emit(report, json_out)
         return
     console.print(
-        f"bản tin (digests): đã soạn {escape(', '.join(report.composed)) or 'không có'}; đã gửi {report.sent}, "
+        f"bản tin (digests): đã soạn {escape(', '.join(report.composed)) or 'không có'}; "
+        f"đã gửi {report.sent}, "
         f"chờ gửi lại {report.retrying}, thất bại {report.failed}"
         + (f"; không có gì mới cho {escape(', '.join(report.skipped_empty))}" if report.skipped_empty else "")
     )

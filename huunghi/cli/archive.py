@@ -22,7 +22,8 @@ def counts_table(report: CopyReport) -> Table:
     from huunghi.storage.copying import INDEX
 
     t = Table(
-        title=f"Đã chép (copied) {escape(report.source)} → {escape(report.target)} trong {report.seconds} giây"
+        title=f"Đã chép (copied) {escape(report.source)} → {escape(report.target)} "
+        f"trong {report.seconds} giây"
     )
     t.add_column("bảng (table)")
     t.add_column("nguồn (source)", justify="right")
@@ -90,7 +91,7 @@ def copy(
 
 @archive_app.command("upgrade")
 def upgrade(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Nâng lược đồ kho lên bản mới nhất (bring the schema up to date): một lần, trước khi các tiến trình chạy."""
+    """Nâng lược đồ kho lên bản mới nhất (schema upgrade): một lần, trước khi các tiến trình chạy."""
     from huunghi.storage.copying import shown
     from huunghi.storage.db import current_revision
 

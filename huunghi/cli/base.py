@@ -21,12 +21,13 @@ if TYPE_CHECKING:
     from huunghi.storage.archive import Archive
 
 app = typer.Typer(
-    help="Huunghi: theo dõi báo chí cho các tổ chức hữu nghị Việt Nam (press monitoring for Vietnam's friendship unions).",
+    help="Huunghi: theo dõi báo chí cho các tổ chức hữu nghị Việt Nam "
+    "(press monitoring for Vietnam's friendship unions).",
     no_args_is_help=True,
     add_completion=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line: a path or a name never split
 
 JSON_HELP = "In JSON thay cho bảng (JSON instead of a table)."
 
@@ -74,14 +75,17 @@ def open_archive(cfg: Config) -> Archive:
         return Archive(cfg.database_url)
     except Exception as exc:  # StorageError or a driver's error: both name the real cause
         err.print(
-            f"[red]không mở được kho (cannot open the archive)[/] {escape(cfg.database_url)}: {escape(str(exc))}"
+            f"[red]không mở được kho (cannot open the archive)[/] "
+            f"{escape(cfg.database_url)}: {escape(str(exc))}"
         )
         raise typer.Exit(2)
 
 
 def bad(exc: Exception) -> typer.Exit:
-    """A user's mistake (a bad query, a bad option): its message and exit 2."""
-    err.print(f"[red]{escape(str(exc))}[/]")
+    """A user's mistake (a bad query, a bad option): its message (Vietnamese first) and exit 2."""
+    from huunghi.monitor.searching import bilingual
+
+    err.print(f"[red]{escape(bilingual(str(exc)))}[/]")
     return typer.Exit(2)
 
 

@@ -21,7 +21,9 @@ def crawl(
     source: list[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này (lặp lại được)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Hiện nhật ký của Scrapy (Scrapy's log)."),
     since_day: Optional[str] = typer.Option(
-        None, "--since", help="Lấy bù: đi ngược danh mục và sitemap đến ngày này (YYYY-MM-DD, GMT+7; backfill)."
+        None,
+        "--since",
+        help="Lấy bù: đi ngược danh mục và sitemap đến ngày này (YYYY-MM-DD, GMT+7; backfill).",
     ),
     json_out: bool = typer.Option(False, "--json", help="In tóm tắt các lượt thu thập dạng JSON."),
     time_limit: Optional[int] = typer.Option(
@@ -164,7 +166,9 @@ app.add_typer(topics_app, name="topics")
 def topics_test(
     query: str = typer.Argument(..., help='Từ, "cụm từ", OR, NOT/-từ, (…).'),
     source: list[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này (lặp lại được)."),
-    tag: list[str] = typer.Option(None, "--tag", "-t", help="loại:giá trị (khớp một trong số đó), ví dụ province:Nghệ An."),
+    tag: list[str] = typer.Option(
+        None, "--tag", "-t", help="loại:giá trị (khớp một trong số đó), ví dụ province:Nghệ An."
+    ),
     limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="Bao nhiêu bài mới nhất."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:

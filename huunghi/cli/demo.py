@@ -105,5 +105,8 @@ def demo(
     """Thu thập bản sao cục bộ của ba báo (không cần internet) vào một kho SQLite mới (demo)."""
     runs = run_demo(workdir, cli_console, faults=faults)
     if not runs or any(r.articles_new == 0 for r in runs):
-        err.print("[red]demo thất bại: một bản sao báo không cho bài nào (demo failed: a replica gave no articles)[/]")
+        err.print(
+            "[red]demo thất bại: một bản sao báo không cho bài nào "
+            "(demo failed: a replica gave no articles)[/]"
+        )
         raise typer.Exit(1)

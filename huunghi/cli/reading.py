@@ -36,9 +36,7 @@ def search(
         None, "--tag", "-t", help="loại:giá trị, ví dụ province:Thanh Hóa (phải khớp tất cả)."
     ),
     story: Optional[int] = typer.Option(None, "--story", help="Chỉ câu chuyện này (story id)."),
-    date_from: Optional[str] = typer.Option(
-        None, "--from", help="Đăng từ ngày này (YYYY-MM-DD, GMT+7)."
-    ),
+    date_from: Optional[str] = typer.Option(None, "--from", help="Đăng từ ngày này (YYYY-MM-DD, GMT+7)."),
     date_to: Optional[str] = typer.Option(None, "--to", help="Đăng đến ngày này (YYYY-MM-DD, GMT+7)."),
     changed_since: Optional[str] = typer.Option(
         None, "--changed-since", help="Được sửa từ ngày này (YYYY-MM-DD)."
@@ -129,7 +127,9 @@ def export(
     if fmt not in ("jsonl", "csv", "atom"):
         raise bad(ValueError(f"--format {fmt!r}: cần jsonl, csv hoặc atom (expected jsonl, csv or atom)"))
     if (fmt == "atom") != bool(topic):
-        raise bad(ValueError("--topic đi với --format atom, và atom cần --topic (--topic goes with --format atom)"))
+        raise bad(
+            ValueError("--topic đi với --format atom, và atom cần --topic (--topic goes with --format atom)")
+        )
     try:
         start, end = day(since, "--since"), day(until, "--until", end=True)
     except BadRequest as exc:
@@ -140,7 +140,9 @@ def export(
             if fmt == "atom":
                 rules = cfg.topic_rules()
                 if topic not in rules:
-                    raise bad(ValueError(f"không có chủ đề {topic!r} (no topic {topic!r}); có: {', '.join(rules)}"))
+                    raise bad(
+                        ValueError(f"không có chủ đề {topic!r} (no topic {topic!r}); có: {', '.join(rules)}")
+                    )
                 out.write(exporting.atom_feed(archive, rules[topic], base_url=None))
                 count = -1
             else:

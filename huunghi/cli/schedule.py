@@ -24,7 +24,9 @@ def runs(
 
 
 @app.command()
-def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Ghi nhật ký từng việc (log each job).")) -> None:
+def daemon(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Ghi nhật ký từng việc (log each job)."),
+) -> None:
     """Chạy bộ lập lịch: mỗi nguồn theo chu kỳ, cảnh báo và bản tin; SIGTERM dừng gọn (daemon)."""
     import logging
 

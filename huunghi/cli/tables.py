@@ -123,7 +123,9 @@ def errors_table(rows: list[RunSummary]) -> Table | None:
         for e in r.errors:
             table.add_row(
                 str(r.id),
-                styled("lỗi (error)", "red") if e.severity == "error" else styled("cảnh báo (warning)", "yellow"),
+                styled("lỗi (error)", "red")
+                if e.severity == "error"
+                else styled("cảnh báo (warning)", "yellow"),
                 e.kind,
                 e.url,
                 e.reason,
@@ -227,7 +229,16 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
 def digests_table(rows: list[dict[str, Any]]) -> Table:
     table = _table(
         f"Bản tin (digests) ({len(rows)})",
-        ("id", "tên", "cho lúc (GMT+7)", "câu chuyện", "trạng thái", "lần thử", "gửi lúc (GMT+7)", "tiêu đề / lỗi gần nhất"),
+        (
+            "id",
+            "tên",
+            "cho lúc (GMT+7)",
+            "câu chuyện",
+            "trạng thái",
+            "lần thử",
+            "gửi lúc (GMT+7)",
+            "tiêu đề / lỗi gần nhất",
+        ),
         right=("id", "câu chuyện", "lần thử"),
     )
     for d in rows:
@@ -266,7 +277,9 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
 
 
 def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
-    title = "Nguồn (sources)" + ("" if daemon_known else " — daemon chưa chạy lần nào: chưa có lịch (no schedule yet)")
+    title = "Nguồn (sources)" + (
+        "" if daemon_known else " — daemon chưa chạy lần nào: chưa có lịch (no schedule yet)"
+    )
     table = _table(
         title,
         (
@@ -290,7 +303,9 @@ def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
             outcome(r["last_status"]) if r["last_status"] else "—",
             str(r["consecutive_failures"]),
             str(r["articles"]),
-            local(r["next_run"]) if r["enabled"] else health("paused" if r["health"] == "paused" else "disabled"),
+            local(r["next_run"])
+            if r["enabled"]
+            else health("paused" if r["health"] == "paused" else "disabled"),
         )
     return table
 
@@ -317,7 +332,8 @@ def hits_table(result: Any) -> Table:
     note = " (độ liên quan trong số các bài khớp mới nhất)" if result.windowed else ""
     apart = " (words standing apart · các từ rời nhau)" if getattr(result, "reading", "") == "loose" else ""
     table = Table(
-        title=f"tìm thấy {result.total_label} (found){apart} · hiện {shown} {how}{note} · {result.took_ms:.0f} ms",
+        title=f"tìm thấy {result.total_label} (found){apart} · hiện {shown} {how}{note} "
+        f"· {result.took_ms:.0f} ms",
         title_justify="left",
     )
     table.add_column("id", justify="right", style="dim")
@@ -404,9 +420,7 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
     )
     for v in d["history"]:
         change = (
-            render_diff(v["diff"], width=120)
-            if v["diff"]
-            else ("bản đầu tiên" if v["version"] == 1 else "—")
+            render_diff(v["diff"], width=120) if v["diff"] else ("bản đầu tiên" if v["version"] == 1 else "—")
         )
         history.add_row(str(v["version"]), v["fetched_at"][:16].replace("T", " "), change)
     console.print(history)

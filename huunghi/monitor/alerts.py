@@ -485,6 +485,8 @@ def send_notification(url: str, title: str, body: str) -> None:
 
     box = apprise.Apprise()
     if not box.add(url):
-        raise ValueError(f"Huunghi không dùng được URL Apprise này (not a usable Apprise URL): {url.split('://')[0]}://…")
+        raise ValueError(
+            f"Huunghi không dùng được URL Apprise này (not a usable Apprise URL): {url.split('://')[0]}://…"
+        )
     if not box.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
         raise RuntimeError(f"thông báo {url.split('://')[0]} không được nhận (notification not accepted)")

@@ -72,7 +72,9 @@ def crawl_job(config_path: str, source: str) -> int:
     code = crawl_in_subprocess(config_path, [source], timeout=hard, time_limit=limit)
     if runner.STOPPING.is_set():
         if code:
-            log.info("lượt thu thập %s dừng cùng daemon (crawl stopped with the daemon, exit %s)", source, code)
+            log.info(
+                "lượt thu thập %s dừng cùng daemon (crawl stopped with the daemon, exit %s)", source, code
+            )
     elif code == -9:
         log.warning(
             "lượt thu thập %s vẫn chạy %d giây sau giới hạn thời gian nên đã bị dừng hẳn (killed)",
@@ -193,7 +195,10 @@ class Daemon:
         if self.stopping.is_set():
             return
         self.stopping.set()
-        log.info("đang dừng (stopping, tín hiệu %s): không bắt đầu việc mới, các lượt đang chạy đang đóng lại", signum)
+        log.info(
+            "đang dừng (stopping, tín hiệu %s): không bắt đầu việc mới, các lượt đang chạy đang đóng lại",
+            signum,
+        )
 
     def _shutdown(self) -> None:
         # the order matters: no job is submitted any more, then the crawls close, then the jobs
@@ -209,7 +214,8 @@ class Daemon:
             interrupted = archive.crawls.interrupt_stale_runs()
         if interrupted:
             log.warning(
-                "%d lượt thu thập do tiến trình trước bỏ dở ('running') được ghi là bị ngắt (marked interrupted)",
+                "%d lượt thu thập do tiến trình trước bỏ dở ('running') được ghi là bị ngắt "
+                "(marked interrupted)",
                 interrupted,
             )
         signal.signal(signal.SIGTERM, self.stop)

@@ -228,7 +228,9 @@ def build(
     ]
     content.broken = sorted_vi(content.broken)
     again = {name for name in recovered if verdicts.get(name, {}).get("health") != "broken"}
-    content.recovered = [words["recovered"].format(source=label) for label in sorted_vi(info.label(n) for n in again)]
+    content.recovered = [
+        words["recovered"].format(source=label) for label in sorted_vi(info.label(n) for n in again)
+    ]
     return content
 
 

@@ -189,7 +189,9 @@ def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None
     """
     doc = tomlkit.document()
     doc.add(tomlkit.comment("Do `huunghi demo` ghi: kho demo (các bản sao báo đã tắt cùng demo)."))
-    doc.add(tomlkit.comment("Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words):"))
+    doc.add(
+        tomlkit.comment("Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words):")
+    )
     doc.add(tomlkit.comment("chỉ tiêu đề và siêu dữ liệu là thật."))
     doc.add("archive", tomlkit.table().add("url", database_url))
     web = tomlkit.table()
@@ -208,7 +210,9 @@ def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None
     for i, source in enumerate(sources or []):
         table = tomlkit.table()
         if i == 0:
-            table.add(tomlkit.comment("Các bản sao báo của demo, đã tắt khi demo kết thúc: tạm dừng (paused)."))
+            table.add(
+                tomlkit.comment("Các bản sao báo của demo, đã tắt khi demo kết thúc: tạm dừng (paused).")
+            )
         for key, value in source.items():
             table.add(key, value)
         table["paused"] = True
