@@ -303,6 +303,9 @@ def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
     out = demo_dir / "all.csv"
     done = huunghi("--config", config, "export", "--format", "csv", "-o", str(out), cwd=demo_dir)
     assert done.returncode == 0 and f"wrote {TOTAL} articles" in done.stderr
+    from huunghi.monitor.exporting import CSV_FIELDS
+
+    assert out.read_text(encoding="utf-8").splitlines()[0] == ",".join(CSV_FIELDS)
     assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == TOTAL
     atom = huunghi(
         "--config", config, "export", "--format", "atom", "--topic", "friendship-union", cwd=demo_dir
