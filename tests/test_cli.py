@@ -87,7 +87,7 @@ def test_init_writes_a_starter_and_refuses_to_overwrite(tmp_path):
     again = huunghi("init", cwd=tmp_path)
     assert again.returncode == 1 and "exists" in again.stderr
     listed = huunghi("sources", cwd=tmp_path)
-    assert listed.returncode == 0 and "(unverified)" in listed.stdout and "never" in listed.stdout
+    assert listed.returncode == 0 and "(chưa kiểm chứng)" in listed.stdout and "chưa chạy" in listed.stdout
 
 
 def test_a_broken_config_is_a_clear_error_not_a_traceback(tmp_path):

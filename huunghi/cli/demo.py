@@ -14,7 +14,7 @@ from rich.table import Table
 from huunghi.cli.base import app, err
 from huunghi.cli.base import console as cli_console
 from huunghi.cli.progress import CrawlProgress
-from huunghi.cli.tables import articles_table, errors_table, runs_table
+from huunghi.cli.tables import articles_table, errors_table, outcome, runs_table
 from huunghi.config import parse_config
 from huunghi.replicas.server import ReplicaSet
 
@@ -64,7 +64,11 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
         summary.add_column(col, justify="left" if col in ("nguồn", "trạng thái") else "right")
     for run in runs:
         summary.add_row(
-            run.source, str(per_source[run.source]), str(run.pages_fetched), str(run.error_count), run.status
+            run.source,
+            str(per_source[run.source]),
+            str(run.pages_fetched),
+            str(run.error_count),
+            outcome(run.status),
         )
     summary.add_row("[bold]tất cả[/]", f"[bold]{totals['articles']}[/]", "", str(totals["errors"]), "")
     console.print(summary)

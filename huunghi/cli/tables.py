@@ -58,21 +58,41 @@ _OUTCOME = {
 }
 
 
+_KINDS = {
+    "new": "bài mới",
+    "changed": "đính chính",
+    "removed": "bị gỡ",
+    "source_broken": "nguồn lỗi",
+    "source_recovered": "nguồn chạy lại",
+}
+
+
+def kind(value: str) -> str:
+    """An event's kind in Vietnamese, with the code ``events --kind`` takes beside it."""
+    return f"{_KINDS[value]} ({value})" if value in _KINDS else value
+
+
 def health(value: str) -> str:
-    """A source's health as people read it, the value scripts see (``--json``) beside it."""
-    return f"{_HEALTH[value]} ({value})" if value in _HEALTH else value
+    """A source's health as people read it (``--json`` keeps the value scripts match on)."""
+    return _HEALTH.get(value, value)
 
 
 def outcome(value: str) -> str:
-    """A run's status in Vietnamese, its stored value beside it (what ``--json`` and logs say)."""
-    return f"{_OUTCOME[value]} ({value})" if value in _OUTCOME else value
+    """A run's status in Vietnamese (``--json`` keeps the stored value)."""
+    return _OUTCOME.get(value, value)
+
+
+def _title(value: str) -> str:
+    """A source's title as ``overview.sources`` marks it (its JSON keeps the English marks)."""
+    return value.replace(" (unverified)", " (chưa kiểm chứng)").replace(" (paused)", " (tạm dừng)")
 
 
 def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
     """A titled table whose ``right`` columns (the numbers) are right-aligned."""
     table = SafeTable(title=title, title_justify="left")
     for col in columns:
-        table.add_column(col, justify="right" if col in right else "left")
+        # a source's name is what people type on the command line: never cut or wrapped
+        table.add_column(col, justify="right" if col in right else "left", no_wrap=col in ("nguồn", "tên"))
     return table
 
 
@@ -100,7 +120,7 @@ def runs_table(rows: list[RunSummary], title: str = "Lượt thu thập (crawl r
         table.add_row(
             str(r.id),
             r.source,
-            local(r.started_at, "%d/%m %H:%M:%S"),
+            local(r.started_at, "%d/%m %H:%M"),
             styled(outcome(r.status), style),
             str(r.pages_fetched),
             str(r.articles_new),
@@ -143,9 +163,9 @@ def sources_table(rows: list[SourceOverview]) -> Table:
         last = s.last_run
         table.add_row(
             s.name,
-            s.title,
+            _title(s.title),
             str(s.articles),
-            local(last.started_at) if last else "chưa lần nào (never)",
+            local(last.started_at) if last else "chưa chạy",
             outcome(last.status) if last else "—",
             str(last.error_count) if last else "—",
         )
@@ -202,7 +222,7 @@ def events_table(rows: list[Any]) -> Table:
             what += "\n" + render_diff(e.data.get("diff", []), width=160)
         elif e.kind == "removed":
             what += f"\n{e.data.get('reason', '')}"
-        table.add_row(str(e.id), local(e.created_at), e.kind, e.source, what)
+        table.add_row(str(e.id), local(e.created_at), kind(e.kind), e.source, what)
     return table
 
 

@@ -42,6 +42,31 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-") or "topic"
 
 
+def topic_title(query: str) -> str:
+    """A heading for a topic from its query: its words and phrases, without the operators
+    ("thanh hóa" OR "hữu nghị" → thanh hóa, hữu nghị; an excluded -word or NOT word left out)."""
+    parts: list[str] = []
+    words: list[str] = []  # bare words side by side read as one part ("hữu nghị")
+    skip = False
+    for m in re.finditer(r'"([^"]*)"|(\S+)', query):
+        phrase, word = m.group(1), (m.group(2) or "").strip("()")
+        if phrase is None and word in ("OR", "AND", "NOT"):
+            skip = word == "NOT"
+            parts.append(" ".join(words))
+            words = []
+            continue
+        if skip or (phrase is None and word.startswith("-")):
+            skip = False
+            continue
+        if phrase is not None:
+            parts += [" ".join(words), " ".join(phrase.split())]
+            words = []
+        elif word:
+            words.append(word)
+    parts.append(" ".join(words))
+    return ", ".join(p for p in parts if p) or query
+
+
 def validate(text: str, path: Path | None) -> Config:
     """The whole document, read as every command will read it; raises ConfigError with the reason."""
     try:
@@ -128,6 +153,17 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
     mail.add("outbox", "outbox")
     doc.add(tomlkit.nl())
     doc["mail"] = mail
+    web = doc.get("web")
+    if web is None:
+        web = tomlkit.table()
+        doc.add(tomlkit.nl())
+        doc["web"] = web
+    if "base_url" not in web:
+        web.add(
+            tomlkit.comment("Địa chỉ trang Huunghi (huunghi serve) mà người nhận thư mở được: thư cảnh báo")
+        )
+        web.add(tomlkit.comment("dẫn tới trang của bài trên đó. Sửa lại khi trang ra khỏi máy này."))
+        web.add("base_url", "http://127.0.0.1:8080")
     topic_name = ""
     if answers.topic:
         topic_name = check_slug(answers.topic_name or slugify(answers.topic), "topic name")
@@ -138,7 +174,7 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
             f"  huunghi topics test '{answers.topic}'",
         )
         topic.add("name", topic_name)
-        topic.add("title", answers.topic_title or " ".join(answers.topic.replace('"', " ").split()))
+        topic.add("title", answers.topic_title or topic_title(answers.topic))
         topic.add("query", answers.topic)
         _aot(doc, "topics").append(topic)
     if answers.mail_to:
@@ -152,6 +188,12 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
             "khi một nguồn bị lỗi và khi nó hoạt động lại.",
         )
         sub.add("name", "desk")
+        sub.add(
+            tomlkit.comment(
+                '"batched": một thư cho mỗi lượt, gom theo câu chuyện; "each": mỗi sự kiện một thư'
+            )
+        )
+        sub.add("mode", "batched")
         sub.add("events", ["new", "changed", "removed", "source_broken", "source_recovered"])
         sub.add("topics", [topic_name] if topic_name else [])
         sub.add("email", list(answers.mail_to))
