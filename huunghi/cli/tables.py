@@ -72,6 +72,20 @@ def kind(value: str) -> str:
     return f"{_KINDS[value]} ({value})" if value in _KINDS else value
 
 
+_SENDING = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "thất bại",
+    "skipped": "không có gì mới",
+}
+
+
+def sending(value: str) -> str:
+    """A delivery's or a digest's state in Vietnamese (``--status`` and ``--json`` use the code)."""
+    return _SENDING.get(value, value)
+
+
 def health(value: str) -> str:
     """A source's health as people read it (``--json`` keeps the value scripts match on)."""
     return _HEALTH.get(value, value)
@@ -238,7 +252,7 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
             f"{d['event']} #{d['event_id']}",
             d["subscription"],
             d["channel"],
-            d["status"],
+            sending(d["status"]),
             str(d["attempts"]),
             local(d["sent_at"]),
             (d["last_error"] or "")[:80],
@@ -267,7 +281,7 @@ def digests_table(rows: list[dict[str, Any]]) -> Table:
             d["name"],
             local(d["due_at"]),
             str(d["stories"]),
-            d["status"],
+            sending(d["status"]),
             str(d["attempts"]),
             local(d["sent_at"]),
             d["last_error"][:60] or d["subject"],

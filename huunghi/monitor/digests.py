@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from huunghi.clock import DISPLAY
 from huunghi.clock import HANOI as VN
 from huunghi.config import WEEKDAYS, Config, DigestConfig
 from huunghi.crawler.extract.tags import find_tags
@@ -262,7 +263,8 @@ _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(VN).strftime("%H:%M %d/%m/%Y") if value else ""
+    """The one date format people read (clock.DISPLAY: 16/01/2026 10:08), as the page and alerts."""
+    return value.astimezone(VN).strftime(DISPLAY) if value else ""
 
 
 BUILTIN_TITLES = {
