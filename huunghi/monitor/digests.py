@@ -146,13 +146,20 @@ class Content:
 
 
 def build(
-    archive: Archive, config: Config, digest: DigestConfig, from_event: int, to_event: int, now: datetime
+    archive: Archive,
+    config: Config,
+    digest: DigestConfig,
+    from_event: int,
+    to_event: int,
+    now: datetime,
+    again: bool = False,
 ) -> Content:
-    """What a digest says about the events (from_event, to_event]."""
+    """What a digest says about the events (from_event, to_event]; ``again``: stories an earlier
+    digest carried too (a preview of a period the person chose shows all of it)."""
     words = LABELS[digest.language]
     topics = topics_of(config)
     chosen = [topics[t] for t in digest.topics]
-    carried = archive.outbox.digests.story_ids(digest.name)
+    carried = set() if again else archive.outbox.digests.story_ids(digest.name)
     info = SourceInfo(archive, config)
     titles = {name: title for name, title in info.titles.items() if title}
     events = [e for e in archive.events.after(after_id=from_event, limit=1_000_000) if e.id <= to_event]
@@ -398,5 +405,7 @@ def preview(
     else:
         last = archive.outbox.digests.last(name)
         from_event = last[1] if last else 0
-    content = build(archive, config, digest, from_event, archive.events.max_id(), now)
+    content = build(
+        archive, config, digest, from_event, archive.events.max_id(), now, again=since is not None
+    )
     return render(config, digest, content, now)[2], content
