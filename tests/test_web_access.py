@@ -302,3 +302,13 @@ def test_serve_follows_an_edited_file_and_keeps_the_last_good_one(archive_dir, t
     assert "đã nạp lại cấu hình (configuration reloaded)" in out, out[-3000:]
     assert out.count("không nạp lại cấu hình") == 1 and "not valid TOML" in out, out[-3000:]
     assert "Traceback" not in out, out[-3000:]
+
+
+def test_a_page_grouped_by_story_offers_no_empty_next_page(open_site):
+    """Two reports of one story made one entry; the page counted articles and offered a "next"
+    page that said nothing matches."""
+    base, _ids = open_site
+    api = httpx.get(base + "/api/search", params={"q": "thanh hoa", "group": "story"}).json()
+    assert any(len(h["sources"]) > 1 for h in api["hits"]) and len(api["hits"]) < api["total"] <= 60
+    page = httpx.get(base + "/", params={"q": "thanh hoa"})
+    assert page.status_code == 200 and "page=2" not in page.text

@@ -35,6 +35,7 @@ from huunghi.config import Config, ConfigWatcher
 from huunghi.monitor import exporting
 from huunghi.monitor.searching import (
     MAX_OFFSET,
+    STORY_READ,
     BadRequest,
     article_detail,
     bilingual,
@@ -284,7 +285,14 @@ class App:
         if result is not None:
             if page_no > 1:
                 pages["prev"] = "?" + urlencode(kept + [("page", page_no - 1)])
-            if result.query.offset + len(result.hits) < result.total:
+            # grouped by story, a page reads up to STORY_READ articles per entry: more pages only
+            # when articles lie beyond what this one read (``total`` counts articles, not stories)
+            read = (
+                (result.query.offset + result.query.limit) * STORY_READ
+                if result.query.group == "story"
+                else result.query.offset + len(result.hits)
+            )
+            if read < result.total:
                 pages["next"] = "?" + urlencode(kept + [("page", page_no + 1)])
         latest = self.archive.reads.latest_articles(limit=PAGE) if not searched else []
         return self.page(
