@@ -364,7 +364,7 @@ def hits_table(result: Any) -> Table:
     shown = f"{result.query.offset + 1}–{result.query.offset + len(result.hits)}" if result.hits else "0"
     how = "theo ngày (by date)" if result.query.order == "date" else "theo độ liên quan (by relevance)"
     note = " (độ liên quan trong số các bài khớp mới nhất)" if result.windowed else ""
-    apart = " (words standing apart · các từ rời nhau)" if getattr(result, "reading", "") == "loose" else ""
+    apart = " (các từ rời nhau · words standing apart)" if getattr(result, "reading", "") == "loose" else ""
     table = Table(
         title=f"tìm thấy {result.total_label} (found){apart} · hiện {shown} {how}{note} "
         f"· {result.took_ms:.0f} ms",
