@@ -235,9 +235,9 @@ def build(
         if h["health"] == "broken"
     ]
     content.broken = sorted_vi(content.broken)
-    again = {name for name in recovered if verdicts.get(name, {}).get("health") != "broken"}
+    working = {name for name in recovered if verdicts.get(name, {}).get("health") != "broken"}
     content.recovered = [
-        words["recovered"].format(source=label) for label in sorted_vi(info.label(n) for n in again)
+        words["recovered"].format(source=label) for label in sorted_vi(info.label(n) for n in working)
     ]
     return content
 
