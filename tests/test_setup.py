@@ -329,3 +329,20 @@ def test_init_in_a_terminal_asks_for_mail_a_topic_and_a_daily_digest(tmp_path):
     assert [(d.name, d.time, d.email) for d in cfg.digests] == [
         ("daily", "06:45", cfg.subscriptions[0].email)
     ]
+
+
+def test_a_topics_default_title_is_its_words_not_its_operators():
+    """`init --topic '"thanh hóa" OR "hữu nghị"'` titled the topic "thanh hóa OR hữu nghị", and
+    every digest was headed so."""
+    from huunghi.monitor.setup import InitAnswers, init_document
+
+    cases = {
+        '"thanh hóa" OR "hữu nghị"': "thanh hóa, hữu nghị",
+        '"thanh hóa" hữu nghị': "thanh hóa, hữu nghị",
+        "(lào OR campuchia) -thể_thao": "lào, campuchia",
+        "vufo NOT bóng": "vufo",
+        "hữu nghị": "hữu nghị",
+    }
+    for query, title in cases.items():
+        doc = init_document(InitAnswers(topic=query))
+        assert doc["topics"][0]["title"] == title, query
