@@ -186,7 +186,7 @@ def test_pause_and_resume_keep_the_file_and_stop_the_crawl(tmp_path):
     assert paused.returncode == 0, paused.stderr
     cfg = load_config(config)
     assert cfg.source("vufo").paused and "vufo" not in [s.name for s in cfg.enabled_sources()]
-    assert "# Huunghi configuration" in config.read_text(encoding="utf-8")  # the starter's comments stay
+    assert "# Cấu hình Huunghi" in config.read_text(encoding="utf-8")  # the starter's comments stay
     status = {r["source"]: r for r in json.loads(huunghi("status", "--json", cwd=tmp_path).stdout)}
     assert status["vufo"]["health"] == "paused" and status["thoidai"]["health"] != "paused"
     assert huunghi("sources", "resume", "vufo", cwd=tmp_path).returncode == 0
