@@ -12,13 +12,13 @@ from huunghi.cli.base import JSON_HELP, app, console, emit, err, load, open_arch
 
 @app.command()
 def extract(
-    file: str = typer.Argument("-", help='JSON Lines of {"url", "html"}; \'-\' reads stdin.'),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    file: str = typer.Argument("-", help='JSON Lines gồm {"url", "html"}; \'-\' đọc từ stdin.'),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi vào đây thay cho stdout."),
 ) -> None:
-    """Extract clean articles from JSON Lines pages, learning site templates across the batch.
+    """Trích bài sạch từ các trang JSON Lines, học khuôn trang của từng site qua cả lô (extract).
 
-    One JSON line out per page, in order: url, title, lead, text, published, updated, author,
-    credit, section, images, language; a page that is not an article gets "text": "" and a reason.
+    Mỗi trang ra một dòng JSON, theo thứ tự: url, title, lead, text, published, updated, author,
+    credit, section, images, language; trang không phải bài có "text": "" và một "reason".
     """
     from huunghi.cli.extract_batch import extract_file
 
@@ -29,10 +29,10 @@ def extract(
 
 @app.command()
 def reextract(
-    source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
-    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này."),
+    json_out: bool = typer.Option(False, "--json", help="In báo cáo dạng JSON."),
 ) -> None:
-    """Re-read the archive's stored pages with today's extractor and report what changed."""
+    """Đọc lại các trang đã lưu bằng bộ trích hôm nay và báo những gì thay đổi (reextract)."""
     from rich.progress import Progress
 
     from huunghi.cli import tables
@@ -46,14 +46,14 @@ def reextract(
             return
         total = articles_to_reextract(archive, source)
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("re-extracting", total=total)
+            task = bar.add_task("đang trích lại (re-extracting)", total=total)
             report = run_reextract(archive, source, progress=lambda n: bar.update(task, completed=n))
     emit(report, json_out, tables.reextract_table)
 
 
 @app.command()
 def templates(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Show what Huunghi has learned of each site's template."""
+    """Những gì Huunghi đã học về khuôn trang của từng site (templates)."""
     from huunghi.cli import tables
     from huunghi.monitor import overview
 

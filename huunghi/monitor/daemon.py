@@ -72,19 +72,25 @@ def crawl_job(config_path: str, source: str) -> int:
     code = crawl_in_subprocess(config_path, [source], timeout=hard, time_limit=limit)
     if runner.STOPPING.is_set():
         if code:
-            log.info("crawl of %s stopped with the daemon (exit %s)", source, code)
+            log.info(
+                "lượt thu thập %s dừng cùng daemon (crawl stopped with the daemon, exit %s)", source, code
+            )
     elif code == -9:
         log.warning(
-            "crawl of %s still running %d s after its time limit and was killed", source, hard - limit
+            "lượt thu thập %s vẫn chạy %d giây sau giới hạn thời gian nên đã bị dừng hẳn (killed)",
+            source,
+            hard - limit,
         )
     elif code:
-        log.warning("crawl of %s exited with %s", source, code)
+        log.warning("lượt thu thập %s kết thúc với mã %s (crawl exited with %s)", source, code, code)
     # One crawl of a source at a time (max_instances=1): once its process is gone, a run of this
     # source still "running" is one that process could not finish (stopped, killed, crashed).
     with Archive(config.database_url) as archive:
         if archive.crawls.interrupt_stale_runs(source):
             log.warning(
-                "crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code
+                "lượt thu thập %s kết thúc mà chưa xong (exit %s): ghi là bị ngắt (marked interrupted)",
+                source,
+                code,
             )
     return code
 
@@ -99,7 +105,7 @@ def alerts_job(config_path: str) -> None:
         plan(archive, config)
         report = send_due(archive, config)
     for line in report.errors:
-        log.warning("alert: %s", line)
+        log.warning("cảnh báo (alert): %s", line)
 
 
 def digests_job(config_path: str) -> None:
@@ -111,7 +117,7 @@ def digests_job(config_path: str) -> None:
     with Archive(config.database_url) as archive:
         report = send_due(archive, config)
     for line in report.errors:
-        log.warning("digest: %s", line)
+        log.warning("bản tin (digest): %s", line)
 
 
 def log_in_hanoi_time(level: int) -> None:
@@ -174,22 +180,25 @@ class Daemon:
         """
         fresh, error = self.watcher.poll()
         if error:
-            log.error("configuration not reloaded, keeping the previous one: %s", error)
+            log.error("không nạp lại cấu hình, giữ cấu hình trước (configuration not reloaded): %s", error)
             return False
         if fresh is None:
             return False
         self.config = fresh
         for problem in fresh.problems:
-            log.warning("skipped source: %s", problem)
+            log.warning("bỏ qua nguồn (skipped source): %s", problem)
         jobs = self.plan_jobs()
-        log.info("configuration reloaded: %d jobs: %s", len(jobs), ", ".join(jobs))
+        log.info("đã nạp lại cấu hình (configuration reloaded): %d việc: %s", len(jobs), ", ".join(jobs))
         return True
 
     def stop(self, signum: int | None = None, _frame: Any = None) -> None:
         if self.stopping.is_set():
             return
         self.stopping.set()
-        log.info("stopping (signal %s): no new job starts, running crawls are closing", signum)
+        log.info(
+            "đang dừng (stopping, tín hiệu %s): không bắt đầu việc mới, các lượt đang chạy đang đóng lại",
+            signum,
+        )
 
     def _shutdown(self) -> None:
         # the order matters: no job is submitted any more, then the crawls close, then the jobs
@@ -197,19 +206,23 @@ class Daemon:
         self.scheduler.pause()
         stop_all(self.config.daemon.stop_grace_seconds)
         self.scheduler.shutdown(wait=True)
-        log.info("stopped")
+        log.info("đã dừng (stopped)")
 
     def run(self) -> None:
         runner.STOPPING.clear()
         with Archive(self.config.database_url) as archive:
             interrupted = archive.crawls.interrupt_stale_runs()
         if interrupted:
-            log.warning("%d crawl runs left 'running' by an earlier process marked interrupted", interrupted)
+            log.warning(
+                "%d lượt thu thập do tiến trình trước bỏ dở ('running') được ghi là bị ngắt "
+                "(marked interrupted)",
+                interrupted,
+            )
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         self.scheduler.start(paused=True)
         jobs = self.plan_jobs()
-        log.info("daemon started with %d jobs: %s", len(jobs), ", ".join(jobs))
+        log.info("daemon đã chạy (started) với %d việc: %s", len(jobs), ", ".join(jobs))
         self.scheduler.resume()
         while not self.stopping.wait(1.0):
             self.reload()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huunghi.storage import health, leases
-from huunghi.storage.events import source_broken_event
+from huunghi.storage.events import source_broken_event, source_recovered_event
 from huunghi.storage.models import (
     Article,
     CrawlError,
@@ -363,11 +363,12 @@ def _assess(s: Session, source_id: int, now: datetime) -> health.Health:
 
 def _health_event(s: Session, run: CrawlRun) -> None:
     """One "source broken" event when a source turns broken (not one per bad run); the state
-    kept per source ends the streak when it is healthy again."""
+    kept per source ends the streak when it is healthy again, with one "source recovered"."""
     verdict = _assess(s, run.source_id, utcnow())
     key = f"health.{run.source_id}"
     row = s.get(State, key)
     was_broken = bool(row and row.value)
+    was_code = row.value if row else ""
     if row is None:
         row = State(name=key, value="")
         s.add(row)
@@ -383,6 +384,8 @@ def _health_event(s: Session, run: CrawlRun) -> None:
                 url=verdict.url,
             )
         )
+    elif was_broken and verdict.state == "ok":
+        s.add(source_recovered_event(run.source_id, run.id, health.RECOVERED["vi"], code=was_code))
 
 
 def run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:
