@@ -235,8 +235,11 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
     return table
 
 
-def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
+def status_table(rows: list[dict[str, Any]], daemon_known: bool, leader: str | None = None) -> Table:
     title = "Sources" + ("" if daemon_known else " (no daemon has run: no schedule yet)")
+    if leader:  # who schedules now ("pid@host"): the one daemon holding the scheduler lock
+        pid, _, host = leader.partition("@")
+        title += f" — daemon điều phối: pid {pid} trên máy {host} (leading daemon: {leader})"
     table = _table(
         title,
         (
