@@ -141,6 +141,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.leadership = Leadership(self.config.database_url)
         self._seen_leader: str | None = None  # the leader a standby last reported
+        self.scheduling = False  # leading, its jobs planned and the scheduler running
         self.scheduler = Scheduler(
             jobstores={"default": jobstore(self.config)},
             executors={"default": ThreadPoolExecutor(max_workers=max(4, len(self.config.sources) + 2))},
@@ -213,6 +214,16 @@ class Daemon:
             self.scheduler.shutdown(wait=True)
         log.info("stopped")
 
+    def _lead(self) -> None:
+        try:
+            self._take_lead()
+            self.scheduling = True
+        except Exception:  # the archive failed us half-way: let go, so that another may lead
+            log.exception("không tiếp quản được lịch (could not take over the schedule)")
+            if self.scheduler.state == STATE_RUNNING:
+                self.scheduler.pause()
+            self.leadership.release()
+
     def _take_lead(self) -> None:
         """Now the leader: close what a dead leader left running, plan the jobs, schedule."""
         self.reload(plan=False)
@@ -234,10 +245,14 @@ class Daemon:
     def tick(self) -> None:
         """Once a tick: the leader checks it still leads (and follows the configuration); a
         standby tries to take the lead."""
-        if self.leadership.leading:
-            if self.leadership.holds():
+        if self.leadership.holds():
+            if self.scheduling:
                 self.reload()
-                return
+            else:
+                self._lead()
+            return
+        if self.scheduling:
+            self.scheduling = False
             if self.scheduler.state == STATE_RUNNING:
                 self.scheduler.pause()
             log.error(
@@ -246,13 +261,7 @@ class Daemon:
             )
             self._seen_leader = None
         if self.leadership.try_lead():
-            try:
-                self._take_lead()
-            except Exception:  # the archive failed us half-way: let go, so that another may lead
-                log.exception("không tiếp quản được lịch (could not take over the schedule)")
-                if self.scheduler.state == STATE_RUNNING:
-                    self.scheduler.pause()
-                self.leadership.release()
+            self._lead()
             return
         self.reload(plan=False)
         try:
