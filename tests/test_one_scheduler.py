@@ -71,7 +71,9 @@ def marker_of(pid: int) -> str | None:
 
 
 def marked(marker: str) -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and marker_of(int(p.name)) == marker]
+    return [
+        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and marker_of(int(p.name)) == marker
+    ]
 
 
 class Owners:
@@ -89,7 +91,9 @@ class Owners:
         while not self.done.wait(0.1):
             try:
                 with self.engine.connect() as conn:
-                    rows = conn.execute(text("SELECT id, owner FROM crawl_runs WHERE status = 'running'")).all()
+                    rows = conn.execute(
+                        text("SELECT id, owner FROM crawl_runs WHERE status = 'running'")
+                    ).all()
             except Exception:  # the tables are not there yet
                 continue
             for run_id, owner in rows:
@@ -116,7 +120,10 @@ def test_one_postgresql_leader_at_a_time_and_a_lost_lock_stands_by(pg_url):
         assert first.try_lead() and first.holds()
         assert not second.try_lead() and not second.holds()
         assert second.leader() == whoami()  # read from pg_locks and the lock session's name
-        assert current_leader(create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))) == whoami()
+        assert (
+            current_leader(create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://")))
+            == whoami()
+        )
 
         # the leader's session ends (a cut connection, an operator's pg_terminate_backend)
         backend = first._connection().execute(text("SELECT pg_backend_pid()")).scalar()
@@ -146,6 +153,44 @@ def test_sqlite_second_leadership_is_refused_with_pid_and_host(tmp_path):
     again = Leadership(db)
     again.claim()  # free once the first let go
     again.release()
+
+
+@pytest.mark.postgres
+def test_a_daemon_that_loses_its_lock_stops_scheduling_and_the_standby_leads(pg_url, tmp_path):
+    from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
+
+    from huunghi.monitor.daemon import Daemon as Scheduling
+
+    config = tmp_path / "huunghi.toml"
+    config.write_text(
+        f'[archive]\nurl = "{pg_url}"\n'
+        + DAEMON.format(every=3600)
+        + '[[sources]]\nname = "off"\nhomepage = "http://off.test/"\nfeeds = ["http://off.test/rss"]\n'
+        + "enabled = false\n",
+        encoding="utf-8",
+    )
+    first, second = Scheduling(config), Scheduling(config)
+    try:
+        first.tick()
+        second.tick()
+        assert first.scheduling and first.scheduler.state == STATE_RUNNING
+        assert not second.scheduling and second.scheduler.state == STATE_STOPPED  # it touched no job
+        assert [j.id for j in first.scheduler.get_jobs()] == ["alerts", "digests"]
+
+        # the leader's lock session is cut: the standby takes the lock at its next tick, and the
+        # old leader, at its own, finds it lost, stops scheduling and stands by
+        backend = first.leadership._connection().execute(text("SELECT pg_backend_pid()")).scalar()
+        second.leadership._connection().execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend})
+        assert wait_for(lambda: (second.tick(), second.scheduling)[1], 60)
+        first.tick()
+        assert not first.scheduling and first.scheduler.state == STATE_PAUSED
+        assert second.scheduler.state == STATE_RUNNING
+        first.tick()  # and stays a standby while the other leads
+        assert not first.scheduling and not first.leadership.leading
+    finally:
+        for d in (first, second):
+            d._shutdown()
+            d.leadership.release()
 
 
 @pytest.mark.e2e
