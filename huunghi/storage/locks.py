@@ -101,6 +101,7 @@ class Leadership:
         self._conn: Connection | None = None
         self._file: IO[str] | None = None
         self.leading = False
+        self._failing = False  # the database did not answer the last try (said once, not every tick)
         if self.backend == "sqlite":
             database = parsed.database or ""
             self._path = (
@@ -200,8 +201,13 @@ class Leadership:
         try:
             got = self._connection().execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK})
             self.leading = bool(got.scalar())
+            self._failing = False
         except SQLAlchemyError as exc:
-            log.warning("không kiểm tra được khoá điều phối (could not check the scheduler lock): %s", exc)
+            if not self._failing:
+                log.warning(
+                    "không kiểm tra được khoá điều phối (could not check the scheduler lock): %s", exc
+                )
+            self._failing = True
             self._drop_connection()
             self.leading = False
         return self.leading
