@@ -188,8 +188,9 @@ def test_a_daemon_that_loses_its_lock_stops_scheduling_and_the_standby_leads(pg_
         first.tick()  # and stays a standby while the other leads
         assert not first.scheduling and not first.leadership.leading
     finally:
-        for d in (first, second):
-            d._shutdown()
+        for d in (first, second):  # not _shutdown: its stop_all would stop every crawl of this process
+            if d.scheduler.state != STATE_STOPPED:
+                d.scheduler.shutdown(wait=True)
             d.leadership.release()
 
 
@@ -237,13 +238,21 @@ def test_two_daemons_one_leads_and_the_standby_takes_over_a_kill_9(pg_url, tmp_p
     with ReplicaSet() as replicas:
         # what one crawl stores, the reference for "nothing lost, nothing doubled"
         reference = f"sqlite:///{tmp_path / 'reference.sqlite'}"
-        crawl(replica_config(tmp_path / "reference.toml", replicas, reference, names, retries=0))
+        crawl(
+            replica_config(tmp_path / "reference.toml", replicas, reference, names, retries=0, timeout=60.0)
+        )
         with Archive(reference) as archive:
             expected = {s.name: s.articles for s in archive.reads.sources_overview()}
-        assert all(expected.values())
+        assert set(expected) == set(names) and all(expected.values()), expected
 
         config = replica_config(
-            tmp_path / "huunghi.toml", replicas, pg_url, names, retries=0, extra=DAEMON.format(every=4)
+            tmp_path / "huunghi.toml",
+            replicas,
+            pg_url,
+            names,
+            retries=0,
+            timeout=60.0,
+            extra=DAEMON.format(every=4),
         )
         with Archive(pg_url):
             pass  # migrated: the daemons race for the lead, not for the schema
