@@ -32,11 +32,16 @@ def daemon(
 
     from huunghi.config import config_path
     from huunghi.monitor.daemon import Daemon, log_in_hanoi_time
+    from huunghi.storage.locks import AnotherDaemon
 
     load()  # a broken configuration stops here, with its reason
     log_in_hanoi_time(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
-    Daemon(config_path(State.config_file)).run()
+    try:
+        Daemon(config_path(State.config_file)).run()
+    except AnotherDaemon as exc:  # SQLite: one daemon per archive
+        typer.echo(f"Lỗi: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -44,9 +49,11 @@ def status(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
     """Các nguồn: lượt chạy gần nhất, tình trạng và lượt chạy kế tiếp theo lịch của daemon (status)."""
     from huunghi.monitor import overview
     from huunghi.monitor.daemon import next_runs
+    from huunghi.storage.locks import current_leader
 
     cfg = load()
     upcoming = next_runs(cfg)
     with open_archive(cfg) as archive:
         rows = overview.status(cfg, archive, upcoming)
-    emit(rows, json_out, lambda rows: tables.status_table(rows, daemon_known=bool(upcoming)))
+        leader = current_leader(archive.engine)
+    emit(rows, json_out, lambda rows: tables.status_table(rows, daemon_known=bool(upcoming), leader=leader))

@@ -310,10 +310,13 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
     return table
 
 
-def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
+def status_table(rows: list[dict[str, Any]], daemon_known: bool, leader: str | None = None) -> Table:
     title = "Nguồn (sources)" + (
         "" if daemon_known else " — daemon chưa chạy lần nào: chưa có lịch (no schedule yet)"
     )
+    if leader:  # who schedules now ("pid@host"): the one daemon holding the scheduler lock
+        pid, _, host = leader.partition("@")
+        title += f" — daemon điều phối: pid {pid} trên máy {host} (leading daemon: {leader})"
     table = _table(
         title,
         (

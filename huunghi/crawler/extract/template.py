@@ -344,7 +344,7 @@ class TemplateBook:
     def __init__(
         self,
         load: Callable[[str], str | None] | None = None,
-        save: Callable[[str, str, int], None] | None = None,
+        save: Callable[[str, str, int], object] | None = None,
     ) -> None:
         self._load = load
         self._save = save
