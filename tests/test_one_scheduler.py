@@ -130,9 +130,10 @@ def test_one_postgresql_leader_at_a_time_and_a_lost_lock_stands_by(pg_url):
         second._connection().execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend})
         assert wait_for(lambda: not first.holds(), 60)  # it knows it no longer leads
         assert not first.leading
-        assert second.try_lead() and second.holds()  # the standby takes over
+        # the standby takes over once the server has ended that backend (its locks go with it)
+        assert wait_for(second.try_lead, 60) and second.holds()
         assert not first.try_lead()  # and the old leader, reconnected, stands by
-        second.release()
+        second.release()  # unlocks in its session: free at once, not when the server reaps it
         assert first.try_lead()
     finally:
         first.release()

@@ -236,6 +236,13 @@ class Leadership:
         return ok
 
     def release(self) -> None:
+        """Let go of the lead. On PostgreSQL the lock is unlocked in its session first: a closed
+        connection frees it only once the server has ended that backend, which can lag."""
+        if self.leading and self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK})
+            except SQLAlchemyError:  # the session is gone, and the lock with it
+                pass
         self.leading = False
         if self._file is not None:
             fh, self._file = self._file, None
