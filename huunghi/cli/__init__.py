@@ -2,7 +2,7 @@
 
 One module per group of commands, each adding its commands to ``base.app``:
 init; crawling (crawl, sources); reading (articles, search, show, stats, export);
-alerting (events, alerts, digest, subscriptions); schedule (runs, daemon, status);
+alerting (events, alerts, digest, subscriptions); schedule (runs, daemon, status); worker;
 archive (archive copy, archive upgrade);
 extraction (extract, reextract, templates); serve; demo. ``base.emit`` prints every listing,
 ``tables`` lays out what people read.
@@ -16,7 +16,7 @@ from huunghi.cli.base import app, err
 
 # isort: off
 # in the order `huunghi --help` lists them: a user's day, from set-up to the web page
-from huunghi.cli import init, crawling, reading, alerting, schedule, archive, extraction, serve, demo, stories  # noqa: F401
+from huunghi.cli import init, crawling, reading, alerting, schedule, worker, archive, extraction, serve, demo, stories  # noqa: F401
 # isort: on
 
 __all__ = ["app", "run"]

@@ -48,6 +48,9 @@ class Portal:
         default_factory=dict
     )  # id → (status, Retry-After) answers first
     hit_times: dict[str, list[float]] = field(default_factory=dict)
+    # every request to this host as (arrived, answered): monotonic times, the answer's status line
+    # going out; a crawler's politeness is read from these (tests/test_fleet.py)
+    spans: list[tuple[float, float]] = field(default_factory=list)
     _visits: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +62,10 @@ class Portal:
         with self._lock:
             self.hits[path] = self.hits.get(path, 0) + 1
             self.hit_times.setdefault(path, []).append(time.monotonic())
+
+    def answered(self, arrived: float) -> None:
+        with self._lock:
+            self.spans.append((arrived, time.monotonic()))
 
     def fault_article(self) -> ReplicaArticle:
         """The article served under the wrong-charset fault: a real one, so it can be stored."""
@@ -81,6 +88,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         return
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # the first status line of a request marks its answer (send_error comes here too)
+        arrived = getattr(self, "_arrived", None)
+        if arrived is not None:
+            self.portal.answered(arrived)
+            self._arrived = None
+        super().send_response(code, message)
 
     def _send(
         self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", length: int | None = None
@@ -114,6 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        self._arrived: float | None = time.monotonic()
         p = self.portal
         path = self.path.split("#")[0]
         p.count(path)
@@ -228,11 +244,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class ReplicaSet:
-    """Start the five replica portals; use as a context manager or call start()/stop()."""
+    """Start the five replica portals (or those named); use as a context manager or call start()/stop()."""
 
-    def __init__(self, faults: bool = False, host: str = "127.0.0.1") -> None:
+    def __init__(self, faults: bool = False, host: str = "127.0.0.1", names: list[str] | None = None) -> None:
+        """``names``: only these portals (one per host, for a fleet of hosts on 127.0.0.x)."""
         self.host = host
-        self.portals = {name: Portal(cat, faults=faults) for name, cat in build_catalogs().items()}
+        self.portals = {
+            name: Portal(cat, faults=faults)
+            for name, cat in build_catalogs().items()
+            if names is None or name in names
+        }
         self._servers: list[ThreadingHTTPServer] = []
 
     def start(self) -> ReplicaSet:
