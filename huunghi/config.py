@@ -353,7 +353,8 @@ def _check_executor(where: str, daemon: DaemonConfig, url: str) -> None:
     """The queue lives in PostgreSQL; an archive on SQLite can only be crawled by the daemon itself."""
     if daemon.executor not in EXECUTORS:
         raise ConfigError(
-            f'{where}.executor: "local" hoặc "queue", không phải {daemon.executor!r} (must be "local" or "queue")'
+            f'{where}.executor: "local" hoặc "queue", không phải {daemon.executor!r} '
+            '(must be "local" or "queue")'
         )
     if daemon.executor == "queue" and not url.startswith("postgresql"):
         kind = url.split(":", 1)[0].split("+", 1)[0]

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.slow]
 HOSTS = int(os.environ.get("HUUNGHI_FLEET_HOSTS", "30"))
 ROUNDS = 2
 DELAY = 0.6  # the crawler's download_delay; Scrapy spaces a host's requests 0.5-1.5 times it
-SLACK = 0.1  # how late the replica may note a request's arrival (its thread wakes on a busy machine)
+SLACK = 0.15  # how late a loaded crawler may write a request it sent on time (arrivals: kernel stamps)
 INTERVAL = 45  # each source's round
 
 
@@ -39,7 +39,10 @@ def _runs(url: str) -> list:
 
 
 def _queue_config(hosts: Hosts, tmp_path: Path, url: str, interval: int) -> Path:
-    extra = f'[daemon]\nexecutor = "queue"\ninterval_seconds = {interval}\njitter_seconds = 0\nstop_grace_seconds = 20\n'
+    extra = (
+        f'[daemon]\nexecutor = "queue"\ninterval_seconds = {interval}\njitter_seconds = 0\n'
+        "stop_grace_seconds = 20\n"
+    )
     config = hosts.config(tmp_path / "huunghi.toml", url, DELAY, extra=extra)
     done = huunghi("--config", str(config), "archive", "upgrade", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -47,7 +50,9 @@ def _queue_config(hosts: Hosts, tmp_path: Path, url: str, interval: int) -> Path
 
 
 def _logs(tmp_path: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(tmp_path.glob("*.log")))
+    return "\n".join(
+        f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(tmp_path.glob("*.log"))
+    )
 
 
 def test_a_fleet_crawls_every_source_once_a_round_and_each_host_politely(tmp_path, pg_url):
@@ -92,14 +97,17 @@ def test_a_fleet_crawls_every_source_once_a_round_and_each_host_politely(tmp_pat
             assert a.finished_at is not None and b.started_at >= a.finished_at, (name, a.id, b.id)
     # politeness, as each host saw it: one request at a time, never two closer than the delay allows
     for name, seen in spans.items():
-        overlaps, shortest = politeness(seen, DELAY)
+        overlaps, shortest, where = politeness(seen, DELAY)
         assert len(seen) > 2 and overlaps == 0, (name, overlaps)
-        assert shortest >= 0.5 * DELAY - SLACK, (name, round(shortest, 3))
+        assert shortest >= 0.5 * DELAY - SLACK, (name, round(shortest, 3), where)
     with Archive(pg_url) as archive:
         totals = archive.reads.totals()
         stored = Counter(a.source for a in archive.reads.latest_articles(limit=5000))
     assert totals["versions"] == totals["articles"]  # nothing doubled
-    assert dict(stored) == articles_served  # nothing lost: every article of every host, once
+    seen = [
+        (r.source, r.pages_fetched, r.articles_new, [(e.kind, e.reason[:60]) for e in r.errors]) for r in runs
+    ]
+    assert dict(stored) == articles_served, seen  # nothing lost: every article of every host, once
     print(
         f"\n[fleet] {HOSTS} hosts, 3 workers x 2, {sum(per_source.values())} crawls in {scheduled:.0f} s "
         f"(rounds of {INTERVAL} s); shortest gap at a host "

@@ -16,7 +16,8 @@ from huunghi.cli.base import app, err
 
 # isort: off
 # in the order `huunghi --help` lists them: a user's day, from set-up to the web page
-from huunghi.cli import init, crawling, reading, alerting, schedule, worker, archive, extraction, serve, demo, stories  # noqa: F401
+from huunghi.cli import init, crawling, reading, alerting, schedule, worker  # noqa: F401
+from huunghi.cli import archive, extraction, serve, demo, stories  # noqa: F401
 # isort: on
 
 __all__ = ["app", "run"]

@@ -99,7 +99,10 @@ def upgrade(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
 
     cfg = load()
     with open_archive(cfg) as archive:  # opening it migrates it
-        row: dict[str, object] = {"archive": shown(cfg.database_url), "revision": current_revision(archive.engine)}
+        row: dict[str, object] = {
+            "archive": shown(cfg.database_url),
+            "revision": current_revision(archive.engine),
+        }
     if cfg.database_url.startswith("postgresql"):  # the workers' job queue lives beside the archive
         from huunghi.monitor.queue import ensure_schema
 

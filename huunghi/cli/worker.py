@@ -11,11 +11,16 @@ from huunghi.cli.base import State, app, err, load
 @app.command()
 def worker(
     concurrency: int = typer.Option(
-        1, "--concurrency", "-n", min=1, max=64, help="Số việc chạy cùng lúc (jobs at once: crawls in parallel)."
+        1,
+        "--concurrency",
+        "-n",
+        min=1,
+        max=64,
+        help="Số việc chạy cùng lúc (jobs at once: crawls in parallel).",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each job."),
 ) -> None:
-    """Chạy việc từ hàng đợi (run queued jobs): crawls, alerts and digests, with `[daemon] executor = "queue"`."""
+    """Chạy việc từ hàng đợi (run queued jobs): crawls, alerts, digests; with [daemon] executor = "queue"."""
     import logging
 
     from huunghi.config import config_path
@@ -31,7 +36,7 @@ def worker(
         raise typer.Exit(2)
     if cfg.daemon.executor != "queue":
         err.print(
-            '[yellow]cảnh báo:[/] [daemon] executor = "local": daemon tự thu thập, không giao việc cho worker '
+            '[yellow]cảnh báo:[/] [daemon] executor = "local": daemon tự thu thập, không giao việc '
             '(the daemon crawls itself; set executor = "queue" for the workers to get jobs)'
         )
     log_in_hanoi_time(logging.INFO if verbose else logging.WARNING)
@@ -42,5 +47,7 @@ def worker(
     try:
         run_worker(config_path(State.config_file), concurrency)
     except Exception as exc:  # the database unreachable, the schema refused: one line, not a traceback
-        err.print(f"[red]worker dừng vì lỗi (stopped on an error):[/] {escape(str(exc) or type(exc).__name__)}")
+        err.print(
+            f"[red]worker dừng vì lỗi (stopped on an error):[/] {escape(str(exc) or type(exc).__name__)}"
+        )
         raise typer.Exit(1)

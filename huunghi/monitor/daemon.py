@@ -168,12 +168,13 @@ class Daemon:
             trigger="interval",
             seconds=cfg.daemon.digests_every_seconds,
         )
-        if queued:  # jobs of a worker that died go back to the queue
+        if queued:  # jobs of a worker that died go back to the queue; finished ones are forgotten
             from huunghi.monitor.queue import STALLED_CHECK_S
 
             wanted["stalled"] = dict(
                 func=f"{QUEUE}:retry_stalled", args=[path], trigger="interval", seconds=STALLED_CHECK_S
             )
+            wanted["forget"] = dict(func=f"{QUEUE}:forget_old_jobs", args=[path], trigger="interval", hours=1)
         existing = {job.id: job for job in self.scheduler.get_jobs()}
         for job_id in set(existing) - set(wanted):
             self.scheduler.remove_job(job_id)

@@ -31,8 +31,8 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pq_exceptions
-from procrastinate.jobs import Status
 from procrastinate.job_context import JobContext
+from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy.engine import make_url
 
@@ -48,6 +48,7 @@ CRAWL, ALERTS, DIGESTS = "huunghi.crawl", "huunghi.alerts", "huunghi.digests"
 HEARTBEAT_S = 5.0  # a worker says it is alive this often
 STALLED_AFTER_S = 30.0  # a worker silent this long is dead: its jobs go back to the queue
 STALLED_CHECK_S = 15  # how often the daemon looks for such jobs
+KEEP_JOBS_HOURS = 72  # finished jobs stay this long in procrastinate_jobs, then go (hourly)
 # a crawl that failed is tried again after 4, 16, 64 and 256 s: past the run lease (LEASE_S) of a
 # crawl whose machine died, so the last tries find the source free
 CRAWL_RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=4)
@@ -69,7 +70,9 @@ def conninfo(database_url: str) -> str:
     """The archive's SQLAlchemy URL as libpq reads it (``postgresql+psycopg://`` → ``postgresql://``)."""
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
-        raise ValueError(f"hàng đợi cần PostgreSQL (the queue needs PostgreSQL), not {url.get_backend_name()}")
+        raise ValueError(
+            f"hàng đợi cần PostgreSQL (the queue needs PostgreSQL), not {url.get_backend_name()}"
+        )
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -112,7 +115,7 @@ def crawl_task(context: JobContext, source: str) -> str:
     src = next((s for s in config.sources if s.name == source), None)
     if src is None or not src.enabled or src.paused:
         log.warning(
-            "%s: không có hoặc đang tạm dừng trong %s (not in this worker's configuration, or paused): bỏ qua",
+            "%s: không có hoặc đang tạm dừng trong %s (not in this worker's configuration, or paused)",
             source,
             path,
         )
@@ -124,7 +127,9 @@ def crawl_task(context: JobContext, source: str) -> str:
     if code == -9:  # it overran its time limit: its run says so; the next round tries again
         return f"{source}: killed after its time limit"
     if code:
-        raise CrawlNotDone(f"{source}: tiến trình thu thập kết thúc với mã {code} (the crawl exited with {code})")
+        raise CrawlNotDone(
+            f"{source}: tiến trình thu thập kết thúc với mã {code} (the crawl exited with {code})"
+        )
     after = _newest_run(config.database_url, source)
     if after == before:  # the child found a live run of it (a crawl by hand, a machine just died)
         with Archive(config.database_url) as archive:
@@ -234,7 +239,9 @@ async def _retry_stalled(database_url: str) -> list[int]:
             except pq_exceptions.ConnectorException:
                 # another job of its lock is waiting already: it does the work; this one is closed
                 await manager.finish_job_by_id_async(job_id=job.id, status=Status.FAILED, delete_job=False)
-                log.warning("việc %s (%s) của worker đã chết: đóng lại (closed, another is queued)", job.id, job.lock)
+                log.warning(
+                    "việc %s (%s) của worker đã chết: đóng lại (closed, another is queued)", job.id, job.lock
+                )
                 continue
             retried.append(job.id)
             log.warning(
@@ -243,6 +250,21 @@ async def _retry_stalled(database_url: str) -> list[int]:
                 job.lock or job.task_name,
             )
     return retried
+
+
+def forget_old_jobs(config_path: str) -> None:
+    """Finished jobs are kept KEEP_JOBS_HOURS for whoever looks into the queue, then deleted (the
+    crawl runs, events and deliveries in the archive are the record; a job is only the errand)."""
+    config = load_config(config_path)
+    asyncio.run(_forget(config.database_url))
+
+
+async def _forget(database_url: str) -> None:
+    app = build_app(database_url, min_size=1, max_size=1)
+    async with app.open_async():
+        await app.job_manager.delete_old_jobs(
+            nb_hours=KEEP_JOBS_HOURS, include_failed=True, include_cancelled=True, include_aborted=True
+        )
 
 
 # -- the worker ------------------------------------------------------------------------------
@@ -254,13 +276,17 @@ def run_worker(config_path: Path, concurrency: int = 1) -> None:
     config = load_config(config_path)
     ensure_schema(config.database_url)
     runner.STOPPING.clear()
-    asyncio.run(_work(str(config_path.resolve()), config.database_url, concurrency, config.daemon.stop_grace_seconds))
+    asyncio.run(
+        _work(str(config_path.resolve()), config.database_url, concurrency, config.daemon.stop_grace_seconds)
+    )
 
 
 async def _work(config_path: str, database_url: str, concurrency: int, grace: float) -> None:
     loop = asyncio.get_running_loop()
     # procrastinate runs a synchronous task in the loop's default executor: one thread per job
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=concurrency + 2, thread_name_prefix="huunghi-job"))
+    loop.set_default_executor(
+        ThreadPoolExecutor(max_workers=concurrency + 2, thread_name_prefix="huunghi-job")
+    )
     name = f"{socket.gethostname()}:{os.getpid()}"
     app = build_app(database_url, min_size=2, max_size=concurrency + 4)
     async with app.open_async():
