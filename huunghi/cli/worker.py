@@ -42,6 +42,7 @@ def worker(
     log_in_hanoi_time(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("huunghi.worker").setLevel(logging.INFO)
     logging.getLogger("procrastinate").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each job opens the archive: no line each
     from huunghi.monitor.queue import run_worker
 
     try:
