@@ -189,3 +189,14 @@ def test_the_queue_executor_needs_postgresql(tmp_path):
     done = huunghi("worker", cwd=tmp_path)
     assert done.returncode == 2 and "cần kho PostgreSQL" in done.stderr, done.stderr
     assert not (tmp_path / "a.sqlite").exists()  # refused before anything was opened
+
+
+@pg
+def test_an_archive_with_the_queue_beside_it_still_copies(pg_url, pg_module_url):
+    from huunghi.storage.archive import Archive
+    from huunghi.storage.copying import copy_archive
+
+    Archive(pg_url).close()
+    queue.ensure_schema(pg_url)  # procrastinate_* tables beside ours: jobs, not archive
+    report = copy_archive(pg_url, pg_module_url)
+    assert all(c.same for c in report.tables)
