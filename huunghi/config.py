@@ -180,7 +180,7 @@ class DigestConfig:
     send_empty: bool = False  # a short "nothing new" mail, or nothing
 
 
-EVENT_KINDS = ("new", "changed", "removed", "source_broken")
+EVENT_KINDS = ("new", "changed", "removed", "source_broken", "source_recovered")
 QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -209,7 +209,9 @@ class Config:
             if src.name == name:
                 return src
         known = ", ".join(s.name for s in self.sources) or "none"
-        raise ConfigError(f"no source named {name!r} in {self.path or 'the configuration'} (known: {known})")
+        raise ConfigError(
+            f"không có nguồn {name!r} trong {self.path or 'cấu hình'} (no source named {name!r}; có: {known})"
+        )
 
     def topic_rules(self) -> dict[str, TopicConfig]:
         """[[topics]] by name, plus the built-in "friendship-union" unless the file redefines it."""
@@ -229,7 +231,8 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}"
+            f"{where}: khóa không biết (unknown key) {', '.join(sorted(unknown))}; "
+            f"các khóa dùng được: {', '.join(sorted(allowed))}"
         )
 
 
@@ -242,7 +245,9 @@ def _typed(where: str, cls: type[Any], data: dict[str, Any]) -> Any:
         expected = type(getattr(probe, key))
         ok = isinstance(value, expected) or (expected is float and isinstance(value, int))
         if not ok or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
+            raise ConfigError(
+                f"{where}.{key}: expected {expected.__name__} (cần kiểu {expected.__name__}), có {value!r}"
+            )
         if expected is list:
             item = int if key == "revisit_after" else str
             if not all(isinstance(v, item) and not isinstance(v, bool) for v in value):
@@ -281,14 +286,17 @@ def parse_config(
         label = f"{where} [[sources]] #{i + 1} ({raw.get('name', '?') if isinstance(raw, dict) else '?'})"
         try:
             if not isinstance(raw, dict) or not raw.get("name"):
-                raise ConfigError(f"{label}: every source needs a name")
+                raise ConfigError(f"{label}: nguồn nào cũng cần name (every source needs a name)")
             src = _typed(label, SourceConfig, raw)
             if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", src.name):
                 raise ConfigError(f"{label}: name must be lower-case letters, digits, '-', '_' or '.'")
             if src.max_listing_pages < 0 or src.interval_seconds < 0:
                 raise ConfigError(f"{label}: max_listing_pages and interval_seconds must not be negative")
             if not (src.feeds or src.sitemaps or src.listings):
-                raise ConfigError(f"{label}: give at least one of feeds, sitemaps, listings")
+                raise ConfigError(
+                    f"{label}: cần ít nhất một trong feeds, sitemaps, listings (give at least one of feeds, "
+                    "sitemaps, listings)"
+                )
             try:
                 re.compile(src.article_pattern)
             except re.error as exc:
@@ -301,7 +309,7 @@ def parse_config(
                 )
             _check_source_urls(label, src, crawler.allow_private)
             if any(s.name == src.name for s in sources):
-                raise ConfigError(f"{label}: a source named {src.name!r} is defined twice")
+                raise ConfigError(f"{label}: nguồn {src.name!r} được khai báo hai lần (defined twice)")
             sources.append(src)
         except ConfigError as exc:
             problems.append(str(exc))
@@ -378,14 +386,14 @@ def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicCo
         if d.schedule not in ("daily", "weekly"):
             raise ConfigError(f"{label}.schedule: 'daily' or 'weekly', not {d.schedule!r}")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", d.time):
-            raise ConfigError(f"{label}.time: HH:MM (Asia/Ho_Chi_Minh), not {d.time!r}")
+            raise ConfigError(f"{label}.time: cần HH:MM (giờ Hà Nội), không phải {d.time!r}")
         if d.day.lower() not in WEEKDAYS:
             raise ConfigError(f"{label}.day: one of {', '.join(WEEKDAYS)}")
         if d.language not in ("vi", "en"):
             raise ConfigError(f"{label}.language: 'vi' or 'en'")
         missing = [t for t in d.topics if t not in known]
         if missing:
-            raise ConfigError(f"{label}.topics: no topic named {missing}")
+            raise ConfigError(f"{label}.topics: không có chủ đề (no topic named) {missing}")
 
 
 def _tables(where: str, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -418,14 +426,19 @@ def _check_rules(
         bad = [e for e in sub.events if e not in EVENT_KINDS]
         if bad:
             raise ConfigError(
-                f"{where} [[subscriptions]] {sub.name}.events: unknown {bad}; use {list(EVENT_KINDS)}"
+                f"{where} [[subscriptions]] {sub.name}.events: không biết {bad} (unknown); "
+                f"dùng {list(EVENT_KINDS)}"
             )
         missing = [t for t in sub.topics if t not in known_topics]
         if missing:
-            raise ConfigError(f"{where} [[subscriptions]] {sub.name}.topics: no topic named {missing}")
+            raise ConfigError(
+                f"{where} [[subscriptions]] {sub.name}.topics: không có chủ đề (no topic named) {missing}"
+            )
         label = f"{where} [[subscriptions]] {sub.name}"
         if not sub.email and not sub.webhook and not sub.notify:
-            raise ConfigError(f"{label}: give email addresses, a webhook or notify URLs")
+            raise ConfigError(
+                f"{label}: cần email, webhook hoặc notify (give email addresses, a webhook or notify URLs)"
+            )
         if sub.mode not in ("each", "batched"):
             raise ConfigError(f"{label}.mode: 'each' or 'batched', not {sub.mode!r}")
         if sub.language not in ("vi", "en"):
@@ -540,17 +553,19 @@ def config_path(explicit: str | Path | None = None) -> Path:
 def load_config(explicit: str | Path | None = None) -> Config:
     path = config_path(explicit)
     if not path.exists():
-        raise ConfigError(f"{path}: no such file; run 'huunghi init' to write a starter configuration")
+        raise ConfigError(
+            f"{path}: không có tệp này (no such file); chạy 'huunghi init' để ghi một cấu hình khởi đầu"
+        )
     if not path.is_file():
         raise ConfigError(f"{path}: không phải tệp cấu hình (not a file: give the path of huunghi.toml)")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        raise ConfigError(f"{path}: không phải TOML hợp lệ (not valid TOML: {exc})") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc})") from exc
+        raise ConfigError(f"{path}: không phải văn bản UTF-8 (not UTF-8 text: {exc})") from exc
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise ConfigError(f"{path}: không đọc được (cannot be read: {exc.strerror or exc})") from exc
     return parse_config(data, path.resolve())
 
 

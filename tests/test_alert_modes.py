@@ -207,3 +207,29 @@ def test_a_batch_groups_the_reports_of_one_story(tmp_path):
     assert len(sections) == 2  # one heading per story, not per article
     shared = next(part for part in sections if catalogs["thoidai"].by_id(218974).title in part)
     assert catalogs["baotinh"].by_id(276512).title in shared  # both portals' reports under one story
+
+
+def test_a_long_vietnamese_subject_keeps_every_space(tmp_path):
+    """The email package folded "(tinh) — lần" into two encoded words and lost the space between
+    them ("(tinh)— lần"); every subject must read back exactly as it was written."""
+    from huunghi.monitor.mail import new_message
+
+    config = load_config(_minimal(tmp_path))
+    words = (
+        "Nguồn lỗi: Báo tỉnh (tinh) — lần thu thập gần nhất thất bại (1 lỗi), không lấy được trang".split()
+    )
+    rng = random.Random(7)
+    for _ in range(200):
+        subject = "[Huunghi] " + " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
+        msg = new_message(config, subject, ["desk@vufo.test"], "t")
+        msg.set_content("x")
+        back = email.message_from_bytes(msg.as_bytes(policy=email.policy.SMTP), policy=email.policy.default)
+        assert back["Subject"] == subject
+        assert max(len(line) for line in msg.as_bytes().split(b"\n")) <= 78
+
+
+def _minimal(tmp_path: Path) -> Path:
+    path = tmp_path / "huunghi.toml"
+    db = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    path.write_text(f"[archive]\nurl = {json.dumps(db)}\n", encoding="utf-8")
+    return path

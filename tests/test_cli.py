@@ -29,7 +29,7 @@ def demo_dir(tmp_path_factory) -> Path:
 
 def test_demo_prints_articles_from_all_five_replicas(demo_dir):
     out = (demo_dir / "stdout.txt").read_text(encoding="utf-8")
-    assert "Totals per source" in out
+    assert "Tổng theo nguồn" in out
     for source, count in (("thoidai", 12), ("baotinh", 6), ("quocte", 7), ("baocu", 8), ("tinxua", 6)):
         assert any(
             line.split("│")[1:3] and source in line and f" {count} " in line
@@ -87,7 +87,7 @@ def test_init_writes_a_starter_and_refuses_to_overwrite(tmp_path):
     again = huunghi("init", cwd=tmp_path)
     assert again.returncode == 1 and "exists" in again.stderr
     listed = huunghi("sources", cwd=tmp_path)
-    assert listed.returncode == 0 and "(unverified)" in listed.stdout and "never" in listed.stdout
+    assert listed.returncode == 0 and "(chưa kiểm chứng)" in listed.stdout and "chưa chạy" in listed.stdout
 
 
 def test_a_broken_config_is_a_clear_error_not_a_traceback(tmp_path):
@@ -96,7 +96,7 @@ def test_a_broken_config_is_a_clear_error_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "not valid TOML" in result.stderr and "Traceback" not in result.stderr
     result = huunghi("--config", str(tmp_path / "nope.toml"), "crawl", cwd=tmp_path)
-    assert result.returncode == 2 and "huunghi init" in result.stderr
+    assert result.returncode == 2 and "huunghi init" in " ".join(result.stderr.split())
 
 
 def test_extract_reads_json_lines_in_order_and_learns_across_the_batch(tmp_path):
@@ -175,7 +175,7 @@ def test_reextract_and_templates_on_the_demo_archive(demo_dir):
     assert report["changed"] == 0  # every field of every page reads the same
     assert report["by_method"]["template"] >= 10
     table = huunghi("--config", str(config), "reextract", "--source", "baotinh", cwd=demo_dir)
-    assert table.returncode == 0 and "Re-extraction" in table.stdout
+    assert table.returncode == 0 and "Trích lại" in table.stdout
     shown = huunghi("--config", str(config), "templates", "--json", cwd=demo_dir)
     rows = json.loads(shown.stdout)
     assert len(rows) == len(_CATALOGS) and all(r["pages_learned"] >= 3 and r["slots"] > 5 for r in rows)
@@ -188,7 +188,7 @@ def test_events_and_alerts_on_the_demo_archive(demo_dir):
     rows = json.loads(result.stdout)
     assert len(rows) == TOTAL and {r["kind"] for r in rows} == {"new"}
     table = huunghi("--config", str(config), "events", "--kind", "new", "-n", "3", cwd=demo_dir)
-    assert table.returncode == 0 and "Events (3)" in table.stdout
+    assert table.returncode == 0 and "Sự kiện (events) (3)" in table.stdout
     bad = huunghi("--config", str(config), "events", "--since", "yesterday", cwd=demo_dir)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     # a subscription without SMTP writes to the outbox folder next to the configuration
@@ -288,13 +288,13 @@ def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
     shown = json.loads(huunghi("--config", config, "show", str(seed["id"]), "--json", cwd=demo_dir).stdout)
     assert shown["history"][0]["version"] == 1 and "baotinh" in {o["source"] for o in shown["story"]}
     text = huunghi("--config", config, "show", str(seed["id"]), cwd=demo_dir).stdout
-    assert "Story: the same event in other sources" in text and "History (1 versions)" in text
+    assert "Câu chuyện: cùng sự kiện ở các nguồn khác" in text and "Lịch sử (history): 1 phiên bản" in text
     assert huunghi("--config", config, "show", "99999", cwd=demo_dir).returncode == 1
 
     stats = json.loads(huunghi("--config", config, "stats", "--days", "3", "--json", cwd=demo_dir).stdout)
     assert len(stats["days"]) == 3 and stats["health"]["thoidai"]["last_status"] == "ok"
     assert sum(stats["events"].get("new", {}).values()) == TOTAL  # every article arrived today
-    assert "Source health" in huunghi("--config", config, "stats", cwd=demo_dir).stdout
+    assert "Tình trạng nguồn" in huunghi("--config", config, "stats", cwd=demo_dir).stdout
 
     lines = huunghi("--config", config, "export", "--since", "2026-01-01", cwd=demo_dir).stdout.splitlines()
     exported = [json.loads(line) for line in lines]
@@ -303,6 +303,9 @@ def test_search_show_stats_and_export_read_the_demo_archive(demo_dir):
     out = demo_dir / "all.csv"
     done = huunghi("--config", config, "export", "--format", "csv", "-o", str(out), cwd=demo_dir)
     assert done.returncode == 0 and f"wrote {TOTAL} articles" in done.stderr
+    from huunghi.monitor.exporting import CSV_FIELDS
+
+    assert out.read_text(encoding="utf-8").splitlines()[0] == ",".join(CSV_FIELDS)
     assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == TOTAL
     atom = huunghi(
         "--config", config, "export", "--format", "atom", "--topic", "friendship-union", cwd=demo_dir

@@ -296,3 +296,56 @@ def test_huunghi_extract_keeps_the_pages_own_offset_and_a_stub_pages_date() -> N
     assert article["published"] == "2024-05-06T23:30:00+02:00"
     assert article["published_source"] == "meta:article:published_time"
     assert not_article["reason"] and not_article["published"].startswith("2026-01-09")
+
+
+def test_reader_comments_are_put_back_after_dating_the_page():
+    """htmldate reads the page without its comment blocks; the tree itself comes back whole
+    (class values running over several lines do not shift which element is which)."""
+    from lxml import html as lxml_html
+
+    from huunghi.crawler.extract.html import parse
+
+    page = (
+        "<html><head><title>Bài</title></head><body><div id='main' class='wrap\n  page'>"
+        "<p class='one\ntwo\nthree'>Nội dung bài viết, không có ngày.</p>"
+        "<div class='comments'>Ý kiến <div class='comment-item'>Bạn đọc viết ngày 02/01/2024</div> tail</div>"
+        "<p>Đoạn cuối.</p></div><ul id='binh-luan'><li>15/03/2023</li></ul></body></html>"
+    )
+    tree = parse(page)
+    before = lxml_html.tostring(tree)
+    found = find_dates(tree, datetime(2025, 1, 1, tzinfo=UTC))
+    assert lxml_html.tostring(tree) == before
+    assert found.published is None or found.published.year not in (2023, 2024)
+
+
+def test_a_site_dated_only_by_the_text_wide_search_goes_to_it_directly_with_the_same_dates():
+    """baocu prints only "Cập nhật lúc …": htmldate's cheap pass never finds its day. After
+    DEEP_DATES_AFTER such pages the extractor skips that pass; the dates stay what they were."""
+    from huunghi.crawler.extract.extractor import DEEP_DATES_AFTER, Extractor
+    from huunghi.replicas import templates as T
+    from huunghi.replicas.catalog import build_catalogs
+
+    catalog = build_catalogs()["baocu"]
+    rng = random.Random(3)
+    host = "http://baocu.example"
+    pages = [
+        (host + T.article_path(catalog, a), T.render_article(catalog, a, host, rng)) for a in catalog.articles
+    ]
+    batch = Extractor()
+    learned = [batch.extract(html, url) for url, html in pages]
+    assert batch._deep_dates["baocu.example"] > DEEP_DATES_AFTER
+    alone = [Extractor().extract(html, url) for url, html in pages]
+    assert [(a.published, a.updated) for a in learned] == [(a.published, a.updated) for a in alone]
+    assert [a.published for a in learned] == [a.published for a in catalog.articles]
+
+
+def test_comment_blocks_are_found_by_class_and_id_even_after_multi_line_class_values():
+    from huunghi.crawler.extract.dates import _comment_blocks
+    from huunghi.crawler.extract.html import parse
+
+    tree = parse(
+        "<html><body class='has-comments'><div class='a\nb\nc'><p class='x\ny'>Bài</p>"
+        "<div class='box\nComment-list' id='c1'>1</div><p class='z'>Giữa</p>"
+        "<section id='Binh-Luan'>2</section><div class='fb-comments reply'>3</div></div></body></html>"
+    )
+    assert [n.text_content() for n in _comment_blocks(tree)] == ["1", "3", "2"]

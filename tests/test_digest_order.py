@@ -103,3 +103,54 @@ def test_digest_places_stories_topics_and_footer(tmp_path):
     footer = next(line for line in text.splitlines() if line.startswith("Nguồn đang lỗi"))
     assert "Báo đã đóng (gone): lần thu thập gần nhất thất bại" in footer and "mended" not in footer
     assert "Báo đã đóng (gone)" in html
+
+
+def test_a_digest_writes_dates_as_the_page_does(tmp_path):
+    """One date format for people (16/01/2026 10:08), in the digest as on the page and in alerts;
+    the digest wrote "10:08 16/01/2026"."""
+    db = f"sqlite:///{tmp_path / 'd.sqlite'}"
+    config = load_config(config_file(tmp_path, db))
+    published = datetime(2026, 1, 16, 10, 8, tzinfo=VN)
+    with Archive(db) as archive:
+        sid = archive.crawls.ensure_source("thoidai", "Báo Thời Đại", "http://thoidai.test/")
+        run = archive.crawls.start_run(sid)
+        record = ArticleRecord(
+            url="http://thoidai.test/a-1.htm",
+            title=STORIES[3][0],
+            lead=STORIES[3][1],
+            body_text=STORIES[3][1],
+            published_at=published,
+        )
+        archive.articles.store(sid, record, run)
+        archive.crawls.finish_run(run, 1)
+        now = datetime(2026, 1, 17, 7, 0, tzinfo=VN).astimezone(UTC)
+        content = build(archive, config, config.digests[0], 0, archive.events.max_id(), now)
+        _subject, text, html = render(config, config.digests[0], content, now)
+    assert "16/01/2026 10:08" in text and "16/01/2026 10:08" in html
+    assert "10:08 16/01/2026" not in text and "07:00 17/01/2026" not in text
+
+
+def test_a_preview_of_a_chosen_period_shows_what_an_earlier_digest_already_sent(tmp_path):
+    """`digest preview NAME --since DAY` right after the digest went out showed "nothing new":
+    the stories it carried were left out. A period the person chose is shown whole."""
+    from huunghi.monitor.digests import preview, send_due
+
+    db = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    path = config_file(tmp_path, db)
+    path.write_text(path.read_text(encoding="utf-8").replace("[[sources]]", 'time = "00:00"\n[[sources]]', 1))
+    config = load_config(path)
+    with Archive(db) as archive:
+        sid = archive.crawls.ensure_source("thoidai", "Báo Thời Đại", "http://thoidai.test/")
+        run = archive.crawls.start_run(sid)
+        for n, (title, lead) in enumerate(STORIES):
+            record = ArticleRecord(
+                url=f"http://thoidai.test/p-{n}.htm", title=title, lead=lead, body_text=lead
+            )
+            archive.articles.store(sid, record, run)
+        archive.crawls.finish_run(run, len(STORIES))
+        now = datetime.now(UTC)
+        report = send_due(archive, config, now)
+        assert report.composed == ["sang"] and report.sent == 1
+        _html, after = preview(archive, config, "sang", None, now)  # since the last digest: nothing new
+        _html, chosen = preview(archive, config, "sang", now - timedelta(days=1), now)
+    assert after.stories == [] and len(chosen.stories) == len(STORIES)

@@ -124,6 +124,7 @@ def test_pages_that_stop_yielding_articles_break_the_source_once(archive_url):
             archive.crawls.finish_run(run, 4, stats={"known_skipped": 6})
         verdict = archive.crawls.assess_source("tinh")
         assert verdict.broken and verdict.code == "unreadable" and verdict.url == "http://tinh.test/b-0.htm"
+        assert _sources_row(archive_url, "tinh") == ("health-broken", True)  # no failed run, still broken
         assert [e.data["code"] for e in archive.events.after(limit=100) if e.kind == "source_broken"] == [
             "unreadable"
         ]
@@ -191,3 +192,90 @@ def test_a_cached_feed_over_failing_pages_stays_failed(archive_url):
             archive.crawls.assess_source("down").code == "failed"
             and archive.crawls.assess_source("fine").state == "ok"
         )
+
+
+def test_a_broken_source_that_runs_well_again_is_recovered_once(tmp_path):
+    """Broken, then a good run: one "source_recovered" event, an alert and a digest line naming the
+    source; good after good: none. A source that was never broken never "recovers"."""
+    import email
+    import email.policy
+
+    from huunghi.config import load_config
+    from huunghi.monitor.alerts import plan, send_due
+    from huunghi.monitor.digests import build, render
+
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    path = tmp_path / "huunghi.toml"
+    path.write_text(
+        f"[archive]\nurl = {json.dumps(db)}\n"
+        '[[subscriptions]]\nname = "ops"\nemail = ["ops@vufo.test"]\n'
+        'events = ["source_broken", "source_recovered"]\n'
+        '[[digests]]\nname = "sang"\nemail = ["desk@vufo.test"]\n'
+        '[[sources]]\nname = "tinh"\ntitle = "Báo tỉnh"\nhomepage = "http://tinh.test/"\n'
+        'feeds = ["http://tinh.test/rss"]\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+
+    def kinds(archive: Archive) -> list[str]:
+        return [e.kind for e in archive.events.after(limit=100) if e.kind.startswith("source_")]
+
+    with Archive(db) as archive:
+        source = archive.crawls.ensure_source("tinh", "Báo tỉnh", "http://tinh.test/")
+        run = archive.crawls.start_run(source)
+        archive.articles.store(source, _record(1, datetime(2026, 11, 1, tzinfo=UTC)), run)
+        archive.crawls.finish_run(run, 1)
+        run = archive.crawls.start_run(source)  # good after good: nothing to say
+        archive.articles.store(source, _record(2, datetime(2026, 11, 1, tzinfo=UTC)), run)
+        archive.crawls.finish_run(run, 1)
+        assert kinds(archive) == []
+        run = archive.crawls.start_run(source)
+        archive.crawls.record_error(run, "http://tinh.test/rss", "http", "HTTP 500 (feed)")
+        archive.crawls.finish_run(run, 1)
+        assert archive.crawls.assess_source("tinh").broken and kinds(archive) == ["source_broken"]
+        for n in (3, 4):  # repaired: the first good run says so, the next one does not
+            run = archive.crawls.start_run(source)
+            archive.articles.store(source, _record(n, datetime(2026, 11, 2, tzinfo=UTC)), run)
+            archive.crawls.finish_run(run, 1)
+        assert kinds(archive) == ["source_broken", "source_recovered"]
+        [event] = [e for e in archive.events.after(limit=100) if e.kind == "source_recovered"]
+        assert event.source == "tinh" and event.data["code"] == "failed"
+
+        plan(archive, config)
+        assert send_due(archive, config).sent == 2
+        now = datetime.now(UTC)
+        content = build(archive, config, config.digests[0], 0, archive.events.max_id(), now)
+        _subject, text, html = render(config, config.digests[0], content, now)
+    assert (
+        "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in text and "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in html
+    )
+    assert "Nguồn đang lỗi" not in text  # healthy now: not in the broken footer
+    found = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted((tmp_path / "outbox").glob("*.eml"))
+    ]
+    subjects = sorted(str(m["Subject"]) for m in found)
+    assert len(subjects) == 2 and subjects[0] == "[Huunghi] Nguồn hoạt động lại: Báo tỉnh (tinh)"
+    assert subjects[1].startswith("[Huunghi] Nguồn lỗi: Báo tỉnh (tinh) — ")
+    recovered = next(m for m in found if "hoạt động lại" in str(m["Subject"]))
+    body = next(p for p in recovered.iter_parts() if p.get_content_type() == "text/plain").get_content()
+    assert "Nguồn Báo tỉnh (tinh) đã hoạt động lại" in body and "http://tinh.test/" in body
+
+
+def _sources_row(db: str, name: str) -> tuple[str, bool]:
+    """The web page of sources for one source: its health class, and whether it gives the reason."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from huunghi.config import parse_config
+    from huunghi.web.app import create_app
+
+    config = parse_config(
+        {"archive": {"url": db}, "sources": [{"name": name, "feeds": [f"http://{name}.test/"]}]}
+    )
+    with TestClient(create_app(config)) as web:
+        page = web.get("/sources").text
+    row = re.search(rf'<tr class="source (health-\w+)" id="source-{name}">(.*?)</tr>', page, re.S)
+    assert row is not None, page[-2000:]
+    return row.group(1), "không đọc được bài nào" in row.group(2)

@@ -104,3 +104,22 @@ def test_the_web_api_and_the_cli_give_the_same_search(outputs: dict[str, str]) -
     for result in (cli, web):
         result.pop("took_ms", None)
     assert cli == web
+
+
+EXPORT_COLUMNS = (  # `huunghi export --format csv`: spreadsheets rely on this order; append only
+    "id source url title lead body_text published_at updated_at author credit section language "
+    "versions first_seen last_seen story_id removed_at tags"
+).split()
+
+
+def test_export_columns_are_the_records_fields_in_a_stable_order():
+    import dataclasses
+
+    from huunghi.monitor.exporting import CSV_FIELDS
+    from huunghi.storage.records import READING_FIELDS, ArticleSummary
+
+    assert CSV_FIELDS[: len(EXPORT_COLUMNS)] == EXPORT_COLUMNS  # what was there stays, in place
+    summary = {f.name for f in dataclasses.fields(ArticleSummary)}
+    assert set(CSV_FIELDS) - {"tags"} <= summary  # every column is a field the records define
+    left_out = summary - set(CSV_FIELDS)
+    assert left_out == {"images", *READING_FIELDS}  # a list, and how the article was read

@@ -54,7 +54,7 @@ def test_init_takes_flags_and_writes_a_commented_file_that_validates(tmp_path):
     )
     assert made.returncode == 0, made.stderr
     text = (tmp_path / "huunghi.toml").read_text(encoding="utf-8")
-    assert "# Where alerts and digests go" in text and "huunghi topics test" in text  # commented
+    assert "# Nơi gửi cảnh báo và bản tin" in text and "huunghi topics test" in text  # commented
     cfg = load_config(tmp_path / "huunghi.toml")
     assert cfg.mail.smtp_host == "mail.vufo.test" and cfg.mail.smtp_port == 2525
     assert [t.query for t in cfg.topics] == ['"thanh hóa" hữu nghị'] and cfg.topics[
@@ -186,7 +186,7 @@ def test_pause_and_resume_keep_the_file_and_stop_the_crawl(tmp_path):
     assert paused.returncode == 0, paused.stderr
     cfg = load_config(config)
     assert cfg.source("vufo").paused and "vufo" not in [s.name for s in cfg.enabled_sources()]
-    assert "# Huunghi configuration" in config.read_text(encoding="utf-8")  # the starter's comments stay
+    assert "# Cấu hình Huunghi" in config.read_text(encoding="utf-8")  # the starter's comments stay
     status = {r["source"]: r for r in json.loads(huunghi("status", "--json", cwd=tmp_path).stdout)}
     assert status["vufo"]["health"] == "paused" and status["thoidai"]["health"] != "paused"
     assert huunghi("sources", "resume", "vufo", cwd=tmp_path).returncode == 0
@@ -227,9 +227,9 @@ def test_messages_keep_the_double_bracket_names_the_user_must_fix(tmp_path):
     listed = huunghi("articles", cwd=tmp_path)
     assert "[[sources]] #1" in listed.stderr  # was "huunghi.toml [] #1"
     empty = huunghi("alerts", "send", cwd=tmp_path)
-    assert "no [[subscriptions]] in the configuration" in empty.stderr  # was "no [] in the configuration"
+    assert "cấu hình không có [[subscriptions]]" in empty.stderr  # was "no [] in the configuration"
     helped = huunghi("digest", "preview", "--help", cwd=tmp_path)
-    assert "A [[digests]] name" in helped.stdout  # was "A [] name"
+    assert "Tên một [[digests]]" in helped.stdout  # was "A [] name"
     (tmp_path / "bad.toml").write_text('[[topics]]\nname = "t"\nquery = "a ("\n', encoding="utf-8")
     broken = huunghi("--config", str(tmp_path / "bad.toml"), "articles", cwd=tmp_path)
     assert broken.returncode == 2 and "[[topics]] t.query" in broken.stderr
@@ -261,7 +261,7 @@ def test_the_daemon_follows_a_changed_file_and_keeps_the_old_one_when_it_breaks(
         config.write_text(config.read_text(encoding="utf-8") + "[[sources\n", encoding="utf-8")
         with caplog.at_level(logging.ERROR, logger="huunghi.daemon"):
             assert daemon.reload() is False
-        assert "keeping the previous one" in caplog.text and "not valid TOML" in caplog.text
+        assert "giữ cấu hình trước" in caplog.text and "not valid TOML" in caplog.text
         assert [s.name for s in daemon.config.sources] == ["a", "b"]
         assert {j.id for j in daemon.scheduler.get_jobs()} == {"crawl:a", "crawl:b", "alerts", "digests"}
         _daemon_config(
@@ -329,3 +329,20 @@ def test_init_in_a_terminal_asks_for_mail_a_topic_and_a_daily_digest(tmp_path):
     assert [(d.name, d.time, d.email) for d in cfg.digests] == [
         ("daily", "06:45", cfg.subscriptions[0].email)
     ]
+
+
+def test_a_topics_default_title_is_its_words_not_its_operators():
+    """`init --topic '"thanh hóa" OR "hữu nghị"'` titled the topic "thanh hóa OR hữu nghị", and
+    every digest was headed so."""
+    from huunghi.monitor.setup import InitAnswers, init_document
+
+    cases = {
+        '"thanh hóa" OR "hữu nghị"': "thanh hóa, hữu nghị",
+        '"thanh hóa" hữu nghị': "thanh hóa, hữu nghị",
+        "(lào OR campuchia) -thể_thao": "lào, campuchia",
+        "vufo NOT bóng": "vufo",
+        "hữu nghị": "hữu nghị",
+    }
+    for query, title in cases.items():
+        doc = init_document(InitAnswers(topic=query))
+        assert doc["topics"][0]["title"] == title, query

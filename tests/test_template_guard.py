@@ -39,6 +39,10 @@ def page(n: int, body: str, title: str | None = None, extra: str = "") -> str:
     )
 
 
+def article(n: int) -> str:
+    return page(n, "".join(f"<p>{para(n * 10 + j)}</p>" for j in range(5)))
+
+
 def learned(extractor: Extractor, count: int = MIN_PAGES + 1) -> None:
     for n in range(count):
         body = "".join(f"<p>{para(n * 10 + j)}</p>" for j in range(5))
@@ -158,16 +162,90 @@ def test_an_updated_at_line_is_not_body_text():
     assert "Cập nhật" not in got.text
 
 
-def test_extraction_imports_neither_scrapy_nor_the_database_stack():
-    code = (
-        "import sys, json; from huunghi.cli import app; from huunghi.crawler.batch import extract_lines; "
-        "list(extract_lines([json.dumps({'url': 'http://a/b', 'html': '<p>x</p>'})])); "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'scrapy', 'sqlalchemy', 'alembic', 'scipy', 'datasketch'}))"
+# what `huunghi extract` must never load: the crawler, the database stack, numeric libraries, the
+# CLI framework (Typer and its pydantic validators) and the configuration
+NEVER = {"scrapy", "sqlalchemy", "alembic", "scipy", "datasketch", "numpy", "typer", "pydantic", "rich"}
+NEVER_OURS = {"huunghi.config", "huunghi.storage", "huunghi.monitor", "huunghi.web", "huunghi.replicas"}
+_LOADED = (
+    "import atexit, sys, json\n"
+    "def report():\n"
+    "    names = set(sys.modules)\n"
+    "    names |= {m.split('.')[0] for m in names}\n"
+    "    print(json.dumps(sorted(names)), file=sys.stderr)\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['huunghi', *sys.argv[1:]]\n"
+    "from huunghi.cli import run\n"
+    "run()\n"
+)
+
+
+def _extract_process(tmp_path, lines: list[str], *args: str) -> tuple[list[dict], set[str]]:
+    """`huunghi extract` as its console script runs it, in a real process: rows out, modules loaded."""
+    import json
+
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, *args, "extract", str(tmp_path / "in.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return [json.loads(x) for x in done.stdout.splitlines()], loaded
+
+
+def test_extract_loads_only_what_extraction_needs(tmp_path):
+    """A batch of one site: the first pages read generically (trafilatura, loaded then), the rest
+    by the learned template; nothing of the crawler, the database, Typer or the configuration."""
+    import json
+
+    lines = [json.dumps({"url": f"http://mau.vn/{n}", "html": article(n)}) for n in range(MIN_PAGES + 3)]
+    rows, loaded = _extract_process(tmp_path, lines)
+    assert len(rows) == len(lines) and all(r["text"] for r in rows)
+    assert loaded & (NEVER | NEVER_OURS) == set()
+    assert "dateparser" not in loaded  # only a page printing a month in words needs it
+    assert "trafilatura" in loaded  # the site's first pages were read generically
+
+
+def test_extract_starts_without_the_generic_extractor(tmp_path):
+    """Start-up alone (a batch with no page, --config given): not even trafilatura or htmldate,
+    which the first page needing a generic reading or a date search loads."""
+    rows, loaded = _extract_process(tmp_path, [""], "--config", str(tmp_path / "none.toml"))
+    assert rows == []
+    assert (
+        loaded & (NEVER | NEVER_OURS | {"trafilatura", "htmldate", "dateparser", "lxml_html_clean"}) == set()
+    )
+
+
+def test_a_plain_extract_command_line_skips_typer_and_anything_else_goes_through_it():
+    from pathlib import Path
+
+    from huunghi.cli.extract_batch import plain_arguments
+
+    assert plain_arguments(["extract"]) == ("-", None)
+    assert plain_arguments(["extract", "a.jsonl", "-o", "b.jsonl"]) == ("a.jsonl", Path("b.jsonl"))
+    assert plain_arguments(["-c", "x.toml", "extract", "--output=b", "-"]) == ("-", Path("b"))
+    for typer_answers in (["extract", "--help"], ["extract", "a", "b"], ["extract", "-o"], ["crawl"], []):
+        assert plain_arguments(typer_answers) is None
+
+
+def test_extract_through_typer_writes_the_same_rows(tmp_path):
+    """`huunghi extract --output X FILE` (options first: Typer's path) and the plain path agree."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from huunghi.cli import app
+
+    lines = [json.dumps({"url": f"http://mau.vn/{n}", "html": article(n)}) for n in range(MIN_PAGES + 2)]
+    rows, _ = _extract_process(tmp_path, lines)
+    result = CliRunner().invoke(
+        app, ["extract", "--output", str(tmp_path / "out.jsonl"), str(tmp_path / "in.jsonl")]
+    )
+    assert result.exit_code == 0, result.output
+    typer_rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert typer_rows == rows
 
 
 def test_content_in_rarely_seen_slots_inside_the_body_is_kept():
@@ -182,3 +260,40 @@ def test_content_in_rarely_seen_slots_inside_the_body_is_kept():
     got = extractor.extract(page(60, body), "http://mau.vn/60")
     assert quote in got.text and item in got.text
     assert "Tin bên lề" not in got.text
+
+
+def test_a_crosshead_written_straight_into_the_body_element_is_kept():
+    """Old CMSs write crossheads as inline text of the body's element, between its paragraphs:
+    each is a block of its own, in its place, and the learned template keeps it."""
+    extractor = Extractor()
+    learned(extractor)
+    heads = ["Những con số ấn tượng", "Hướng tới năm 2030"]
+    body = (
+        f"<p>{para(700)}</p><span class='cross-head'>{heads[0]}</span><p>{para(701)}</p>"
+        f"<p>{para(702)}</p><span class='cross-head'>{heads[1]}</span><p>{para(703)}</p>"
+    )
+    got = extractor.extract(page(70, body), "http://mau.vn/70")
+    assert got.method == "template"
+    paragraphs = got.body_text.split("\n\n")
+    assert paragraphs == [para(700), heads[0], para(701), para(702), heads[1], para(703)]
+
+
+def test_a_date_the_page_declares_as_such_is_not_body_text_in_any_language():
+    extractor = Extractor()
+    stamp = "segunda-feira, 22 de janeiro de 2018 às 0:13"
+    body = f"<span class='data' itemprop='datePublished'>{stamp}</span>" + "".join(
+        f"<p>{para(80 + j)}</p>" for j in range(4)
+    )
+    got = extractor.extract(page(80, body), "http://outro.com.br/80")
+    assert stamp not in got.text and para(80) in got.text
+
+
+def test_a_closing_line_announcing_a_list_of_links_is_not_body_text():
+    extractor = Extractor()
+    body = "".join(f"<p>{para(90 + j)}</p>" for j in range(4)) + "<p>Bạn có thể quan tâm:</p>"
+    links = "".join(f"<li><a href='/r{i}'>Bài liên quan số {i} về hữu nghị</a></li>" for i in range(4))
+    got = extractor.extract(page(90, body, extra=f"<ul class='rel'>{links}</ul>"), "http://mau.vn/90")
+    assert got.body_text.split("\n\n")[-1] == para(93)
+    said = "".join(f"<p>{para(95 + j)}</p>" for j in range(3)) + "<p>Ông nói:</p><p>" + para(99) + "</p>"
+    kept = extractor.extract(page(95, said), "http://mau.vn/95")
+    assert "Ông nói:" in kept.text  # followed by body text, the line stays

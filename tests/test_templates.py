@@ -33,7 +33,9 @@ def test_blocks_hold_their_own_inline_text_in_reading_order():
     )
     blocks, _ = segment(tree)
     texts = [b.text for b in blocks]
-    assert texts == ["Intro bold deep tail after", "Para link", "One", "Two"]
+    # text resumed after a nested block is a block of its own, in its place, in the same slot
+    assert texts == ["Intro bold deep tail", "Para link", "after", "One", "Two"]
+    assert blocks[2].sig == blocks[0].sig and blocks[2].element is blocks[0].element
     para = next(b for b in blocks if b.text == "Para link")
     assert para.sig.endswith("div.a>p") and 0.4 < para.link_density < 0.5
     assert not any("var no" in t for t in texts)

@@ -120,3 +120,35 @@ def test_the_daemon_cuts_crawls_at_the_time_limit_and_stops_cleanly(tmp_path, st
     with Archive(db) as archive:
         stored = sorted(a.url.removeprefix(portal.base) for a in archive.reads.iter_articles("cham"))
     assert stored == portal.fast_paths
+
+
+def test_a_crawl_cut_short_leaves_its_feed_to_be_read_again(tmp_path):
+    """A feed's validators are kept only by a crawl that finished: after a crawl cut by its limit
+    (or killed), the feed answers 200 again and the articles left behind are fetched."""
+    from huunghi.crawler.runner import crawl_in_subprocess
+    from huunghi.replicas.server import ReplicaSet
+    from huunghi.replicas.tomlgen import replica_config
+
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    with ReplicaSet() as replicas:
+        td = replicas.portals["thoidai"]
+        config = replica_config(
+            tmp_path / "huunghi.toml", replicas, db, ["thoidai"], retries=0, timeout=600.0
+        )
+        td.delay = 120.0  # article pages: longer than the limit
+        crawl_in_subprocess(config, ["thoidai"], timeout=300, time_limit=8)
+        assert td.hits.get("/rss/home.rss", 0) == 1  # the feed was read, its articles not stored
+        assert [r.status for r in runs(db)] == ["timed_out"]
+        with Archive(db) as archive:
+            assert archive.crawls.validators(td.base + "/rss/home.rss") is None
+            assert list(archive.reads.iter_articles("thoidai")) == []
+
+        td.delay = 0.0
+        assert crawl_in_subprocess(config, ["thoidai"], timeout=300) == 0
+        assert td.hits.get("/rss/home.rss", 0) == 2 and "304 /rss/home.rss" not in td.hits
+        with Archive(db) as archive:
+            assert len(list(archive.reads.iter_articles("thoidai"))) == 12  # none left behind
+            assert archive.crawls.validators(td.base + "/rss/home.rss") is not None  # this one finished
+
+        assert crawl_in_subprocess(config, ["thoidai"], timeout=300) == 0
+        assert td.hits.get("304 /rss/home.rss", 0) == 1  # and the next crawl is answered 304

@@ -169,7 +169,9 @@ def test_a_password_locks_every_page_and_the_api_until_login(locked_site):
     with httpx.Client(base_url=base) as anonymous:
         first = anonymous.get(f"/articles/{ids[SEED_000]}?x=1")
         assert first.status_code == 303 and first.headers["location"].startswith("/login?next=%2Farticles%2F")
-        assert anonymous.get("/api/stats").status_code == 401
+        locked = anonymous.get("/api/stats")
+        assert locked.status_code == 401 and locked.json()["code"] == "auth_required"
+        assert locked.json()["error"].startswith("cần đăng nhập")
         assert anonymous.get("/sources").status_code == 303
         form = anonymous.get("/login")
         assert form.status_code == 200 and 'type="password"' in form.text and "Mật khẩu" in form.text
@@ -236,3 +238,77 @@ def test_a_person_logs_in_and_reads_the_page_of_sources(locked_site):
         assert "/login" in browser.current_url
     finally:
         browser.quit()
+
+
+def test_api_errors_say_vietnamese_first_and_keep_a_stable_code(open_site):
+    base, _ids = open_site
+    answers = {
+        "/api/search?q=(thanh": (400, "bad_request", "câu tìm '(thanh': có dấu '(' chưa được đóng"),
+        "/api/search?q=x&from=h%C3%B4m%20qua": (400, "bad_request", "from: 'hôm qua' không phải một ngày"),
+        "/api/search?q=x&limit=0": (400, "bad_request", "limit: 0 ngoài khoảng 1–200"),
+        "/api/articles/999999": (404, "no_article", "không có bài này"),
+        "/api/stats?days=x": (400, "bad_request", "days: không phải số"),
+        "/api/nope": (404, "not_found", "không có địa chỉ này"),
+    }
+    for path, (status, code, words) in answers.items():
+        got = httpx.get(base + path)
+        body = got.json()
+        assert (got.status_code, body["code"]) == (status, code), (path, body)
+        assert body["error"].startswith(words), (path, body)
+        assert re.search(r"\([^()]*[a-z]+ [a-z]+", body["error"]), (path, body)  # the English follows
+
+
+def _sources_on_page(base: str) -> tuple[dict[str, str], str]:
+    page = httpx.get(base + "/sources").text
+    rows = re.findall(r'<tr class="source health-\w+" id="source-([\w.-]+)">(.*?)</tr>', page, re.S)
+    return {name: row for name, row in rows}, httpx.get(base + "/topics").text
+
+
+def test_serve_follows_an_edited_file_and_keeps_the_last_good_one(archive_dir, tmp_path):
+    """`huunghi serve` reads huunghi.toml again when it changes (sources, titles, topics), as the
+    daemon does; a file that no longer reads is logged and the page keeps what it had."""
+    work, _ids = archive_dir
+    config = tmp_path / "huunghi.toml"
+    first = (work / "open.toml").read_text(encoding="utf-8")
+    config.write_text(first, encoding="utf-8")
+    proc, base = _serve(config, work, {})
+    try:
+        rows, topics = _sources_on_page(base)
+        assert "moi" not in rows and "Thời Đại mới" not in rows["thoidai"] and "Chủ đề thử" not in topics
+        edited = first.replace('title = "Thời Đại"', 'title = "Thời Đại mới"') + (
+            '[[sources]]\nname = "moi"\ntitle = "Báo mới"\nlistings = ["https://moi.test/"]\n'
+            '[[topics]]\nname = "thu"\ntitle = "Chủ đề thử"\nquery = "hữu nghị"\n'
+        )
+        config.write_text(edited, encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while True:
+            rows, topics = _sources_on_page(base)
+            if "moi" in rows:
+                break
+            assert time.monotonic() < deadline, "the edited file was never read"
+            time.sleep(0.3)
+        assert "Báo mới" in rows["moi"] and "Thời Đại mới" in rows["thoidai"] and "Chủ đề thử" in topics
+        # broken: the page keeps the last good one
+        config.write_text(edited + "[[sources\n", encoding="utf-8")
+        stamp = config.stat().st_mtime_ns
+        for _ in range(10):  # at least one request after the watcher looked again
+            rows, topics = _sources_on_page(base)
+            assert "moi" in rows and "Chủ đề thử" in topics
+            time.sleep(0.3)
+        assert config.stat().st_mtime_ns == stamp
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0].decode("utf-8", "replace")
+    assert "đã nạp lại cấu hình (configuration reloaded)" in out, out[-3000:]
+    assert out.count("không nạp lại cấu hình") == 1 and "not valid TOML" in out, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
+
+
+def test_a_page_grouped_by_story_offers_no_empty_next_page(open_site):
+    """Two reports of one story made one entry; the page counted articles and offered a "next"
+    page that said nothing matches."""
+    base, _ids = open_site
+    api = httpx.get(base + "/api/search", params={"q": "thanh hoa", "group": "story"}).json()
+    assert any(len(h["sources"]) > 1 for h in api["hits"]) and len(api["hits"]) < api["total"] <= 60
+    page = httpx.get(base + "/", params={"q": "thanh hoa"})
+    assert page.status_code == 200 and "page=2" not in page.text

@@ -17,12 +17,14 @@ from huunghi.config import Config
 
 @app.command()
 def events(
-    kind: list[str] = typer.Option(None, "--kind", "-k", help="new, changed, removed, source_broken."),
-    since_day: Optional[str] = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD, GMT+7)."),
+    kind: list[str] = typer.Option(
+        None, "--kind", "-k", help="new, changed, removed, source_broken, source_recovered."
+    ),
+    since_day: Optional[str] = typer.Option(None, "--since", help="Chỉ từ ngày này (YYYY-MM-DD, GMT+7)."),
     limit: int = typer.Option(50, "--limit", "-n", min=1),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """What happened in the archive: new articles, corrections (with their diff), removals, broken sources."""
+    """Sự kiện trong kho (events): bài mới, bài sửa (kèm phần khác), bài gỡ, nguồn lỗi, nguồn chạy lại."""
     cfg = load()
     start = since(since_day)
     with open_archive(cfg) as archive:
@@ -31,7 +33,7 @@ def events(
 
 
 alerts_app = typer.Typer(
-    help="Change alerts: plan and send what subscriptions asked for.", no_args_is_help=True
+    help="Cảnh báo (alerts): lập và gửi những gì các đăng ký yêu cầu.", no_args_is_help=True
 )
 app.add_typer(alerts_app, name="alerts")
 
@@ -50,54 +52,61 @@ def send_alerts(cfg: Config, json_out: bool, quiet: bool = False) -> None:
         )
     elif not quiet:
         console.print(
-            f"alerts: {planned.events} events read, {planned.planned} deliveries planned; "
-            f"{sent.sent} sent, {sent.retrying} to retry, {sent.deferred} deferred, {sent.failed} failed"
+            f"cảnh báo (alerts): đọc {planned.events} sự kiện, lập {planned.planned} lần gửi; "
+            f"đã gửi {sent.sent}, chờ gửi lại {sent.retrying}, hoãn {sent.deferred}, thất bại {sent.failed}"
         )
         for line in sent.errors:
             err.print(f"[yellow]{escape(line)}[/]")
 
 
 @alerts_app.command("send")
-def alerts_send(json_out: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
-    """Plan deliveries for new events and send every delivery that is due (safe to run any time)."""
+def alerts_send(json_out: bool = typer.Option(False, "--json", help="In báo cáo dạng JSON.")) -> None:
+    """Lập lần gửi cho sự kiện mới và gửi mọi lần gửi đã đến hạn (chạy lúc nào cũng an toàn)."""
     cfg = load()
     if not cfg.subscriptions:
-        err.print("[yellow]" + escape("no [[subscriptions]] in the configuration: nothing to send") + "[/]")
+        err.print(
+            "[yellow]"
+            + escape("cấu hình không có [[subscriptions]]: không có gì để gửi (nothing to send)")
+            + "[/]"
+        )
     send_alerts(cfg, json_out)
 
 
 @alerts_app.command("list")
 def alerts_list(
-    status: Optional[str] = typer.Option(None, "--status", help="pending, sending, sent or failed."),
+    status: Optional[str] = typer.Option(None, "--status", help="pending, sending, sent hoặc failed."),
     limit: int = typer.Option(50, "--limit", "-n", min=1),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Deliveries, newest first, with their state and last error."""
+    """Các lần gửi, mới nhất trước, với trạng thái và lỗi gần nhất (deliveries)."""
     cfg = load()
     with open_archive(cfg) as archive:
         rows = archive.outbox.deliveries.listing(status=status, limit=limit)
     emit(rows, json_out, tables.deliveries_table)
 
 
-digest_app = typer.Typer(help="E-mail digests: preview, send what is due, list.", no_args_is_help=True)
+digest_app = typer.Typer(help="Bản tin (digests): xem trước, gửi bản đến hạn, liệt kê.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 
 
 @digest_app.command("preview")
 def digest_preview(
-    name: str = typer.Argument(..., help=escape("A [[digests]] name from the configuration.")),
+    name: str = typer.Argument(..., help=escape("Tên một [[digests]] trong cấu hình.")),
     since_day: Optional[str] = typer.Option(
-        None, "--since", help="From this date (YYYY-MM-DD, GMT+7) instead of the last digest."
+        None, "--since", help="Từ ngày này (YYYY-MM-DD, GMT+7) thay vì từ bản tin trước."
     ),
-    output: Path = typer.Option(None, "--output", "-o", help="HTML file (default: digest-NAME.html)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Tệp HTML (mặc định: digest-NAME.html)."),
 ) -> None:
-    """Write the HTML a digest would have now, without sending or recording anything."""
+    """Ghi HTML của bản tin nếu soạn lúc này, không gửi và không ghi lại gì (preview)."""
     from huunghi.monitor.digests import preview
 
     cfg = load()
     if name not in {d.name for d in cfg.digests}:
-        known = ", ".join(d.name for d in cfg.digests) or "none"
-        err.print(f"[red]no digest named {name!r}[/] (known: {known})")
+        known = ", ".join(d.name for d in cfg.digests) or "không có"
+        err.print(
+            f"[red]không có bản tin tên {escape(repr(name))} (no digest named {escape(repr(name))})[/] "
+            f"(có: {escape(known)})"
+        )
         raise typer.Exit(2)
     start = since(since_day)
     with open_archive(cfg) as archive:
@@ -105,14 +114,14 @@ def digest_preview(
     target = output or Path(f"digest-{name}.html")
     target.write_text(html, encoding="utf-8")
     console.print(
-        f"wrote {target}: {len(content.stories)} stories, {len(content.corrections)} corrections, "
-        f"{content.articles} articles"
+        f"đã ghi {escape(str(target))}: {len(content.stories)} câu chuyện, "
+        f"{len(content.corrections)} bài sửa, {content.articles} bài"
     )
 
 
 @digest_app.command("send")
-def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
-    """Compose the digests whose time has come and send every composed digest that is due."""
+def digest_send(json_out: bool = typer.Option(False, "--json", help="In báo cáo dạng JSON.")) -> None:
+    """Soạn các bản tin đã đến giờ và gửi mọi bản tin đã soạn đến hạn."""
     from huunghi.monitor.digests import send_due
 
     cfg = load()
@@ -122,9 +131,10 @@ def digest_send(json_out: bool = typer.Option(False, "--json", help="Print the r
         emit(report, json_out)
         return
     console.print(
-        f"digests: composed {', '.join(report.composed) or 'none'}; sent {report.sent}, "
-        f"{report.retrying} to retry, {report.failed} failed"
-        + (f"; nothing new for {', '.join(report.skipped_empty)}" if report.skipped_empty else "")
+        f"bản tin (digests): đã soạn {escape(', '.join(report.composed)) or 'không có'}; "
+        f"đã gửi {report.sent}, "
+        f"chờ gửi lại {report.retrying}, thất bại {report.failed}"
+        + (f"; không có gì mới cho {escape(', '.join(report.skipped_empty))}" if report.skipped_empty else "")
     )
     for line in report.errors:
         err.print(f"[yellow]{escape(line)}[/]")
@@ -136,7 +146,7 @@ def digest_list(
     limit: int = typer.Option(20, "--limit", "-n", min=1),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Composed digests, newest first, with their state."""
+    """Các bản tin đã soạn, mới nhất trước, với trạng thái."""
     cfg = load()
     with open_archive(cfg) as archive:
         rows = archive.outbox.digests.listing(name, limit=limit)
@@ -144,8 +154,8 @@ def digest_list(
 
 
 @app.command()
-def subscriptions(json_out: bool = typer.Option(False, "--json", help="JSON instead of tables.")) -> None:
-    """Alert subscriptions and digests from the configuration, with each digest's next time."""
+def subscriptions(json_out: bool = typer.Option(False, "--json", help="In JSON thay cho bảng.")) -> None:
+    """Đăng ký cảnh báo và bản tin trong cấu hình, kèm giờ gửi tiếp theo của mỗi bản tin."""
     from huunghi.monitor import overview
 
     alerts, digests = overview.subscriptions(load(), datetime.now(UTC))

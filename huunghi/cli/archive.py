@@ -25,7 +25,8 @@ def counts_table(report: CopyReport) -> Table:
     from huunghi.storage.copying import INDEX
 
     t = Table(
-        title=f"Đã chép (copied) {escape(report.source)} → {escape(report.target)} in {report.seconds} s"
+        title=f"Đã chép (copied) {escape(report.source)} → {escape(report.target)} "
+        f"trong {report.seconds} giây"
     )
     t.add_column("bảng (table)")
     t.add_column("nguồn (source)", justify="right")
@@ -67,7 +68,7 @@ def copy(
     ),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Chép kho sang PostgreSQL (copy the archive): every table, the search index rebuilt, counts checked."""
+    """Chép kho sang PostgreSQL (copy the archive): mọi bảng, dựng lại chỉ mục tìm kiếm, đối chiếu số dòng."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from huunghi.storage.copying import CopyRefused, copy_archive, shown
@@ -93,7 +94,7 @@ def copy(
 
 @archive_app.command("upgrade")
 def upgrade(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Nâng lược đồ kho lên bản mới nhất (bring the schema up to date): once, before the processes start."""
+    """Nâng lược đồ kho lên bản mới nhất (schema upgrade): một lần, trước khi các tiến trình chạy."""
     from huunghi.storage.copying import shown
     from huunghi.storage.db import current_revision
 

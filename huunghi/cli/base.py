@@ -15,20 +15,21 @@ from rich.console import Console, RenderableType
 from rich.markup import escape
 
 from huunghi.clock import HANOI
-from huunghi.config import Config, ConfigError, load_config
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the configuration is read by the commands that need it (`extract` does not)
+    from huunghi.config import Config
     from huunghi.storage.archive import Archive
 
 app = typer.Typer(
-    help="Huunghi: press monitoring for Vietnam's friendship-union organisations.",
+    help="Huunghi: theo dõi báo chí cho các tổ chức hữu nghị Việt Nam "
+    "(press monitoring for Vietnam's friendship unions).",
     no_args_is_help=True,
     add_completion=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line: a path or a name never split
 
-JSON_HELP = "JSON instead of a table."
+JSON_HELP = "In JSON thay cho bảng (JSON instead of a table)."
 
 
 class State:
@@ -38,7 +39,7 @@ class State:
 @app.callback()
 def main(
     config: Optional[Path] = typer.Option(
-        None, "--config", "-c", help="Configuration file (default: $HUUNGHI_CONFIG or ./huunghi.toml)."
+        None, "--config", "-c", help="Tệp cấu hình (mặc định: $HUUNGHI_CONFIG hoặc ./huunghi.toml)."
     ),
 ) -> None:
     State.config_file = config
@@ -46,6 +47,8 @@ def main(
 
 def load() -> Config:
     """The configuration, or exit 2 with its reason; skipped sources are said, not hidden."""
+    from huunghi.config import ConfigError, load_config
+
     try:
         cfg = load_config(State.config_file)
     except ConfigError as exc:
@@ -63,7 +66,7 @@ def since(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=HANOI)
     except ValueError:
-        err.print(f"[red]--since {value!r}: expected YYYY-MM-DD[/]")
+        err.print(f"[red]--since {escape(repr(value))}: cần dạng YYYY-MM-DD (expected YYYY-MM-DD)[/]")
         raise typer.Exit(2)
 
 
@@ -73,13 +76,18 @@ def open_archive(cfg: Config) -> Archive:
     try:
         return Archive(cfg.database_url)
     except Exception as exc:  # StorageError or a driver's error: both name the real cause
-        err.print(f"[red]cannot open the archive[/] {escape(cfg.database_url)}: {escape(str(exc))}")
+        err.print(
+            f"[red]không mở được kho (cannot open the archive)[/] "
+            f"{escape(cfg.database_url)}: {escape(str(exc))}"
+        )
         raise typer.Exit(2)
 
 
 def bad(exc: Exception) -> typer.Exit:
-    """A user's mistake (a bad query, a bad option): its message and exit 2."""
-    err.print(f"[red]{escape(str(exc))}[/]")
+    """A user's mistake (a bad query, a bad option): its message (Vietnamese first) and exit 2."""
+    from huunghi.monitor.searching import bilingual
+
+    err.print(f"[red]{escape(bilingual(str(exc)))}[/]")
     return typer.Exit(2)
 
 

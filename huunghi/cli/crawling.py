@@ -18,25 +18,27 @@ EXIT_TIME_LIMIT = 3  # `huunghi crawl`: a crawl stopped at its time limit (what 
 
 @app.command()
 def crawl(
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Scrapy's log."),
+    source: list[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này (lặp lại được)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Hiện nhật ký của Scrapy (Scrapy's log)."),
     since_day: Optional[str] = typer.Option(
-        None, "--since", help="Backfill: walk listings and sitemaps back to this date (YYYY-MM-DD, GMT+7)."
+        None,
+        "--since",
+        help="Lấy bù: đi ngược danh mục và sitemap đến ngày này (YYYY-MM-DD, GMT+7; backfill).",
     ),
-    json_out: bool = typer.Option(False, "--json", help="Print the run summaries as JSON."),
+    json_out: bool = typer.Option(False, "--json", help="In tóm tắt các lượt thu thập dạng JSON."),
     time_limit: Optional[int] = typer.Option(
         None,
         "--time-limit",
         min=1,
         metavar="SECONDS",
-        help="Stop each source's crawl after this long, keeping what it fetched "
-        "(default: [crawler] crawl_deadline_seconds). Exit code 3 when a crawl was cut.",
+        help="Dừng lượt thu thập của mỗi nguồn sau ngần này giây, giữ những gì đã tải "
+        "(mặc định: [crawler] crawl_deadline_seconds). Mã thoát 3 khi một lượt bị cắt.",
     ),
 ) -> None:
-    """Crawl the configured sources once and store what is new or changed.
+    """Thu thập các nguồn đã cấu hình một lượt, lưu bài mới hoặc đã sửa (crawl once).
 
-    Exit code: 0 done; 1 a source failed (nothing reached); 2 bad configuration or arguments;
-    3 a crawl was stopped at its time limit (what it fetched is stored, the next crawl goes on).
+    Mã thoát (exit code): 0 xong; 1 một nguồn thất bại (không lấy được gì); 2 cấu hình hoặc tham số
+    sai; 3 một lượt dừng vì hết giới hạn thời gian (những gì đã tải được đã lưu, lượt sau lấy tiếp).
     """
     from huunghi.cli.alerting import send_alerts
     from huunghi.cli.progress import CrawlProgress
@@ -49,7 +51,7 @@ def crawl(
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2)
     if not chosen:
-        err.print("[yellow]no enabled sources to crawl[/]")
+        err.print("[yellow]không có nguồn nào đang bật để thu thập (no enabled sources to crawl)[/]")
         raise typer.Exit(1)
     open_archive(cfg).close()  # create or upgrade the schema once, before the spiders start
     log_level = "INFO" if verbose else "ERROR"
@@ -91,14 +93,14 @@ def crawl(
 
 
 sources_app = typer.Typer(
-    help="Configured sources: list them, or probe a new one.", invoke_without_command=True
+    help="Nguồn (sources): liệt kê, thêm nguồn mới, tạm dừng, tiếp tục.", invoke_without_command=True
 )
 app.add_typer(sources_app, name="sources")
 
 
 @sources_app.callback()
 def sources(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """List the configured sources with their last crawl (or: sources add URL)."""
+    """Các nguồn đã cấu hình và lượt thu thập gần nhất (hoặc: sources add URL)."""
     if ctx.invoked_subcommand:
         return
     cfg = load()
@@ -109,17 +111,17 @@ def sources(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", h
 
 @sources_app.command("add")
 def sources_add(
-    url: str = typer.Argument(..., help="The portal's home page."),
-    name: Optional[str] = typer.Option(None, "--name", help="Source name (default: from the host)."),
-    save: bool = typer.Option(False, "--save", help="Append the proposal to the configuration file."),
-    json_out: bool = typer.Option(False, "--json", help="Print the proposal as JSON."),
+    url: str = typer.Argument(..., help="Trang chủ của báo."),
+    name: Optional[str] = typer.Option(None, "--name", help="Tên nguồn (mặc định: lấy từ tên máy chủ)."),
+    save: bool = typer.Option(False, "--save", help="Ghi đề xuất vào tệp cấu hình."),
+    json_out: bool = typer.Option(False, "--json", help="In đề xuất dạng JSON."),
     allow_private: bool = typer.Option(
         False,
         "--allow-private",
-        help="The portal is on a local network (loopback/private address): allow it.",
+        help="Báo nằm trong mạng nội bộ (địa chỉ loopback/riêng): cho phép.",
     ),
 ) -> None:
-    """Probe a home page (httpx): find its feeds and sitemaps, guess its article URLs, propose a source."""
+    """Dò trang chủ: tìm feed và sitemap, đoán địa chỉ bài, đề xuất một nguồn (probe a portal)."""
     import httpx
 
     from huunghi.crawler.discovery.probe import probe
@@ -130,7 +132,7 @@ def sources_add(
     try:
         proposal = probe(url, agent, allow_private=allow_private or bool(cfg and cfg.crawler.allow_private))
     except (httpx.HTTPError, ValueError) as exc:  # ValueError: refused by the fetch policy, too large
-        err.print(f"[red]cannot read {escape(url)}:[/] {escape(str(exc))}")
+        err.print(f"[red]không đọc được (cannot read) {escape(url)}:[/] {escape(str(exc))}")
         raise typer.Exit(1)
     if name:
         proposal.name = name
@@ -141,34 +143,36 @@ def sources_add(
 
 
 @sources_app.command("pause")
-def sources_pause(name: str = typer.Argument(..., help="A source name (huunghi sources).")) -> None:
-    """Stop crawling a source, keeping its definition (the daemon follows at its next tick)."""
+def sources_pause(name: str = typer.Argument(..., help="Tên nguồn (xem huunghi sources).")) -> None:
+    """Tạm dừng thu thập một nguồn, giữ định nghĩa của nó (daemon theo ngay ở nhịp sau)."""
     from huunghi.cli.setup_commands import pause
 
     pause(config_path(State.config_file), name, True, console, err)
 
 
 @sources_app.command("resume")
-def sources_resume(name: str = typer.Argument(..., help="A paused source's name.")) -> None:
-    """Crawl a paused source again."""
+def sources_resume(name: str = typer.Argument(..., help="Tên một nguồn đang tạm dừng.")) -> None:
+    """Thu thập lại một nguồn đang tạm dừng (resume)."""
     from huunghi.cli.setup_commands import pause
 
     pause(config_path(State.config_file), name, False, console, err)
 
 
-topics_app = typer.Typer(help="Topic rules: try one on the archive before adding it.", no_args_is_help=True)
+topics_app = typer.Typer(help="Chủ đề (topics): thử một luật trên kho trước khi thêm.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 
 
 @topics_app.command("test")
 def topics_test(
-    query: str = typer.Argument(..., help='Words, "phrases", OR, NOT/-word, (…).'),
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
-    tag: list[str] = typer.Option(None, "--tag", "-t", help="kind:value (any of them)."),
-    limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="How many of the newest."),
+    query: str = typer.Argument(..., help='Từ, "cụm từ", OR, NOT/-từ, (…).'),
+    source: list[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này (lặp lại được)."),
+    tag: list[str] = typer.Option(
+        None, "--tag", "-t", help="loại:giá trị (khớp một trong số đó), ví dụ province:Nghệ An."
+    ),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=200, help="Bao nhiêu bài mới nhất."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """What this rule would have matched in the archive: how many, and the newest of them."""
+    """Luật này lẽ ra đã khớp những gì trong kho: bao nhiêu bài, và các bài mới nhất."""
     from huunghi.cli.setup_commands import test_topic
 
     cfg = load()

@@ -14,7 +14,7 @@ from rich.table import Table
 from huunghi.cli.base import app, err
 from huunghi.cli.base import console as cli_console
 from huunghi.cli.progress import CrawlProgress
-from huunghi.cli.tables import articles_table, errors_table, runs_table
+from huunghi.cli.tables import articles_table, errors_table, outcome, runs_table
 from huunghi.config import parse_config
 from huunghi.replicas.server import ReplicaSet
 
@@ -47,8 +47,8 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
     workdir.mkdir(parents=True)
     with ReplicaSet(faults=faults) as replicas:
         console.print(
-            f"[bold]Huunghi demo[/]: {len(replicas.portals)} portal replicas on localhost "
-            f"({', '.join(p.base for p in replicas.portals.values())}); archive in {workdir}"
+            f"[bold]Huunghi demo[/]: {len(replicas.portals)} bản sao báo trên máy này (portal replicas) "
+            f"({', '.join(p.base for p in replicas.portals.values())}); kho ở {workdir}"
         )
         raw = demo_config(replicas, workdir)
         config = parse_config(raw)
@@ -58,15 +58,19 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
         articles = archive.reads.latest_articles(limit=limit)
         totals = archive.reads.totals()
         per_source = Counter(a.source for a in archive.reads.iter_articles())
-    console.print(articles_table(articles, title=f"Stored articles (newest {len(articles)})"))
-    summary = Table(title="Totals per source", title_justify="left")
-    for col in ("source", "articles", "pages fetched", "errors", "status"):
-        summary.add_column(col, justify="left" if col in ("source", "status") else "right")
+    console.print(articles_table(articles, title=f"Bài đã lưu ({len(articles)} bài mới nhất)"))
+    summary = Table(title="Tổng theo nguồn", title_justify="left")
+    for col in ("nguồn", "bài", "trang đã tải", "lỗi", "trạng thái"):
+        summary.add_column(col, justify="left" if col in ("nguồn", "trạng thái") else "right")
     for run in runs:
         summary.add_row(
-            run.source, str(per_source[run.source]), str(run.pages_fetched), str(run.error_count), run.status
+            run.source,
+            str(per_source[run.source]),
+            str(run.pages_fetched),
+            str(run.error_count),
+            outcome(run.status),
         )
-    summary.add_row("[bold]all[/]", f"[bold]{totals['articles']}[/]", "", str(totals["errors"]), "")
+    summary.add_row("[bold]tất cả[/]", f"[bold]{totals['articles']}[/]", "", str(totals["errors"]), "")
     console.print(summary)
     console.print(runs_table(runs))
     problems = errors_table(runs)
@@ -74,10 +78,10 @@ def run_demo(workdir: Path, console: Console, faults: bool = False, limit: int =
         console.print(problems)
     config_arg = f"--config {workdir / 'huunghi.toml'}"
     console.print(
-        f'Try: [bold]huunghi {config_arg} search "thanh hoa"[/], '
-        f"[bold]huunghi {config_arg} show 3[/], or [bold]huunghi {config_arg} serve[/] for the web page "
-        "(the replicas are gone once the demo ends; the archive stays). "
-        f"[bold]huunghi {config_arg} digest preview daily[/] shows the daily digest. "
+        f'Thử (try): [bold]huunghi {config_arg} search "thanh hoa"[/], '
+        f"[bold]huunghi {config_arg} show 3[/], hoặc [bold]huunghi {config_arg} serve[/] để xem trang web "
+        "(các bản sao báo tắt khi demo kết thúc; kho vẫn còn). "
+        f"[bold]huunghi {config_arg} digest preview daily[/] cho xem bản tin hằng ngày. "
         "Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words)."
     )
     # cast: demo_config put replicas.source_definitions() there
@@ -99,11 +103,14 @@ def _write_config(
 
 @app.command()
 def demo(
-    workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Where the demo archive goes."),
-    faults: bool = typer.Option(False, "--faults", help="Also serve broken pages, to see them recorded."),
+    workdir: Path = typer.Option(Path("huunghi-demo"), "--dir", help="Thư mục của kho demo."),
+    faults: bool = typer.Option(False, "--faults", help="Phục vụ cả trang hỏng, để xem chúng được ghi lại."),
 ) -> None:
-    """Crawl local replicas of three portals (no internet) into a fresh SQLite archive."""
+    """Thu thập bản sao cục bộ của ba báo (không cần internet) vào một kho SQLite mới (demo)."""
     runs = run_demo(workdir, cli_console, faults=faults)
     if not runs or any(r.articles_new == 0 for r in runs):
-        err.print("[red]demo failed: a replica gave no articles[/]")
+        err.print(
+            "[red]demo thất bại: một bản sao báo không cho bài nào "
+            "(demo failed: a replica gave no articles)[/]"
+        )
         raise typer.Exit(1)

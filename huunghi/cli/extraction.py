@@ -2,61 +2,40 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from huunghi.cli import tables
 from huunghi.cli.base import JSON_HELP, app, console, emit, err, load, open_archive
 
 
 @app.command()
 def extract(
-    file: str = typer.Argument("-", help='JSON Lines of {"url", "html"}; \'-\' reads stdin.'),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    file: str = typer.Argument("-", help='JSON Lines gồm {"url", "html"}; \'-\' đọc từ stdin.'),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi vào đây thay cho stdout."),
 ) -> None:
-    """Extract clean articles from JSON Lines pages, learning site templates across the batch.
+    """Trích bài sạch từ các trang JSON Lines, học khuôn trang của từng site qua cả lô (extract).
 
-    One JSON line out per page, in order: url, title, lead, text, published, updated, author,
-    credit, section, images, language; a page that is not an article gets "text": "" and a reason.
+    Mỗi trang ra một dòng JSON, theo thứ tự: url, title, lead, text, published, updated, author,
+    credit, section, images, language; trang không phải bài có "text": "" và một "reason".
     """
-    import json
+    from huunghi.cli.extract_batch import extract_file
 
-    from huunghi.crawler.batch import extract_lines
-
-    try:
-        source = sys.stdin if file == "-" else open(file, encoding="utf-8", errors="replace")
-    except OSError as exc:
-        err.print(f"[red]cannot read {file}:[/] {exc}")
-        raise typer.Exit(2)
-    out = open(output, "w", encoding="utf-8") if output else sys.stdout
-    articles = reasons = 0
-    try:
-        for row in extract_lines(source):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            if "reason" in row:
-                reasons += 1
-            else:
-                articles += 1
-        out.flush()
-    finally:
-        if source is not sys.stdin:
-            source.close()
-        if output:
-            out.close()
-    err.print(f"{articles} articles, {reasons} pages not read as articles")
+    code = extract_file(file, output, lambda message: err.print(message, markup=False, highlight=False))
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
 def reextract(
-    source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
-    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này."),
+    json_out: bool = typer.Option(False, "--json", help="In báo cáo dạng JSON."),
 ) -> None:
-    """Re-read the archive's stored pages with today's extractor and report what changed."""
+    """Đọc lại các trang đã lưu bằng bộ trích hôm nay và báo những gì thay đổi (reextract)."""
     from rich.progress import Progress
 
+    from huunghi.cli import tables
     from huunghi.crawler.batch import articles_to_reextract
     from huunghi.crawler.batch import reextract as run_reextract
 
@@ -67,14 +46,15 @@ def reextract(
             return
         total = articles_to_reextract(archive, source)
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("re-extracting", total=total)
+            task = bar.add_task("đang trích lại (re-extracting)", total=total)
             report = run_reextract(archive, source, progress=lambda n: bar.update(task, completed=n))
     emit(report, json_out, tables.reextract_table)
 
 
 @app.command()
 def templates(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Show what Huunghi has learned of each site's template."""
+    """Những gì Huunghi đã học về khuôn trang của từng site (templates)."""
+    from huunghi.cli import tables
     from huunghi.monitor import overview
 
     cfg = load()

@@ -12,18 +12,24 @@ from huunghi.config import config_path
 
 @app.command()
 def init(
-    path: Path = typer.Argument(None, help="Where to write it (default: the --config path)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-    mail_to: list[str] = typer.Option(None, "--mail-to", help="Who gets alerts and the digest (repeatable)."),
-    smtp: str = typer.Option("", "--smtp", help="SMTP server host[:port] (default: .eml files in outbox/)."),
-    sender: str = typer.Option("", "--sender", help='From: address, e.g. "Huunghi <huunghi@example.org>".'),
-    topic: str = typer.Option("", "--topic", help="A first topic query, e.g. '\"thanh hóa\" hữu nghị'."),
-    topic_name: str = typer.Option("", "--topic-name", help="Its name (default: from the query)."),
-    digest_at: str = typer.Option("", "--digest-at", help="A daily digest at HH:MM (Hanoi time)."),
+    path: Path = typer.Argument(None, help="Ghi vào đâu (mặc định: đường dẫn --config)."),
+    force: bool = typer.Option(False, "--force", help="Ghi đè tệp đã có."),
+    mail_to: list[str] = typer.Option(None, "--mail-to", help="Ai nhận cảnh báo và bản tin (lặp lại được)."),
+    smtp: str = typer.Option(
+        "", "--smtp", help="Máy chủ SMTP host[:port] (mặc định: ghi tệp .eml vào outbox/)."
+    ),
+    sender: str = typer.Option(
+        "", "--sender", help='Địa chỉ người gửi (From:), ví dụ "Huunghi <huunghi@example.org>".'
+    ),
+    topic: str = typer.Option(
+        "", "--topic", help="Câu tìm của chủ đề đầu tiên, ví dụ '\"thanh hóa\" hữu nghị'."
+    ),
+    topic_name: str = typer.Option("", "--topic-name", help="Tên chủ đề (mặc định: lấy từ câu tìm)."),
+    digest_at: str = typer.Option("", "--digest-at", help="Bản tin hằng ngày lúc HH:MM (giờ Hà Nội)."),
 ) -> None:
-    """Write a commented huunghi.toml: the real portals (unverified), mail, a first topic, a daily digest.
+    """Ghi một huunghi.toml có chú thích: các báo thật (chưa kiểm chứng), thư, chủ đề, bản tin hằng ngày.
 
-    Asks for what the flags do not give when run in a terminal; never asks when stdin is not one.
+    Chạy trong terminal thì hỏi những gì các cờ chưa cho; không bao giờ hỏi khi stdin không phải terminal.
     """
     from huunghi.cli.setup_commands import run_init
 

@@ -17,9 +17,9 @@ class CrawlProgress:
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[cyan]{task.fields[source]:<12}"),
-            TextColumn("{task.fields[fetched]:>4} pages fetched"),
-            TextColumn("{task.fields[stored]:>4} items"),
-            TextColumn("[red]{task.fields[errors]:>3} errors"),
+            TextColumn("{task.fields[fetched]:>4} trang đã tải"),
+            TextColumn("{task.fields[stored]:>4} bài"),
+            TextColumn("[red]{task.fields[errors]:>3} lỗi"),
             TimeElapsedColumn(),
             console=console,
             transient=False,

@@ -14,43 +14,41 @@ from huunghi.cli.base import JSON_HELP, app, bad, console, emit, err, load, open
 
 @app.command()
 def articles(
-    source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="Bao nhiêu bài."),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """List the latest stored articles, newest first."""
+    """Các bài mới lưu, mới nhất trước (articles)."""
     cfg = load()
     with open_archive(cfg) as archive:
         rows = archive.reads.latest_articles(limit=limit, source=source)
-    emit(rows, json_out, lambda rows: tables.articles_table(rows, title=f"Latest articles ({len(rows)})"))
+    emit(rows, json_out, lambda rows: tables.articles_table(rows, title=f"Bài mới nhất ({len(rows)})"))
 
 
 @app.command()
 def search(
     query: str = typer.Argument(
-        "", help='Words, "phrases", OR, NOT/-word, (…), word*; diacritics and tone placement do not matter.'
+        "", help='Từ, "cụm từ", OR, NOT/-từ, (…), từ*; có dấu hay không, đặt dấu thanh kiểu nào cũng được.'
     ),
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
-    section: list[str] = typer.Option(None, "--section", help='Section, e.g. "Hữu nghị" (repeatable).'),
+    source: list[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này (lặp lại được)."),
+    section: list[str] = typer.Option(None, "--section", help='Chuyên mục, ví dụ "Hữu nghị" (lặp lại được).'),
     tag: list[str] = typer.Option(
-        None, "--tag", "-t", help="kind:value, e.g. province:Thanh Hóa (all must hold)."
+        None, "--tag", "-t", help="loại:giá trị, ví dụ province:Thanh Hóa (phải khớp tất cả)."
     ),
-    story: Optional[int] = typer.Option(None, "--story", help="Only this story cluster."),
-    date_from: Optional[str] = typer.Option(
-        None, "--from", help="Published on or after (YYYY-MM-DD, GMT+7)."
-    ),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Published on or before (YYYY-MM-DD, GMT+7)."),
+    story: Optional[int] = typer.Option(None, "--story", help="Chỉ câu chuyện này (story id)."),
+    date_from: Optional[str] = typer.Option(None, "--from", help="Đăng từ ngày này (YYYY-MM-DD, GMT+7)."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Đăng đến ngày này (YYYY-MM-DD, GMT+7)."),
     changed_since: Optional[str] = typer.Option(
-        None, "--changed-since", help="Corrected since (YYYY-MM-DD)."
+        None, "--changed-since", help="Được sửa từ ngày này (YYYY-MM-DD)."
     ),
-    by_date: bool = typer.Option(False, "--by-date", help="Newest first instead of most relevant first."),
-    limit: int = typer.Option(20, "--limit", "-n", help="How many (at most 200)."),
-    offset: int = typer.Option(0, "--offset", help="Skip this many (paging)."),
-    json_out: bool = typer.Option(False, "--json", help="JSON (the same as the web API's /api/search)."),
-    csv_out: bool = typer.Option(False, "--csv", help="CSV: one row per hit."),
-    group: str = typer.Option("", "--group", help='"story": one entry per story, listing its sources.'),
+    by_date: bool = typer.Option(False, "--by-date", help="Mới nhất trước thay vì liên quan nhất trước."),
+    limit: int = typer.Option(20, "--limit", "-n", help="Bao nhiêu kết quả (tối đa 200)."),
+    offset: int = typer.Option(0, "--offset", help="Bỏ qua ngần này kết quả (phân trang)."),
+    json_out: bool = typer.Option(False, "--json", help="JSON (giống /api/search của web API)."),
+    csv_out: bool = typer.Option(False, "--csv", help="CSV: mỗi kết quả một dòng."),
+    group: str = typer.Option("", "--group", help='"story": mỗi câu chuyện một mục, kèm các nguồn của nó.'),
 ) -> None:
-    """Search the archive: full text with filters, ranked by relevance or by date, with snippets."""
+    """Tìm trong kho: toàn văn có bộ lọc, xếp theo độ liên quan hoặc theo ngày, kèm đoạn trích (search)."""
     from huunghi.monitor.searching import BadRequest, build_query, result_json, run
 
     cfg = load()
@@ -81,17 +79,17 @@ def search(
 
 @app.command()
 def show(
-    article_id: int = typer.Argument(..., help="An article id (from search or articles)."),
-    json_out: bool = typer.Option(False, "--json", help="JSON (the same as the web API's /api/articles/ID)."),
+    article_id: int = typer.Argument(..., help="Mã bài (từ search hoặc articles)."),
+    json_out: bool = typer.Option(False, "--json", help="JSON (giống /api/articles/ID của web API)."),
 ) -> None:
-    """One article: its text, tags, the other sources of its story, and every version with its diff."""
+    """Một bài: nội dung, thẻ, các nguồn khác cùng câu chuyện, mọi phiên bản kèm phần khác (show)."""
     from huunghi.monitor.searching import article_detail
 
     cfg = load()
     with open_archive(cfg) as archive:
         detail = article_detail(archive, article_id)
     if detail is None:
-        err.print(f"[red]no article {article_id}[/]")
+        err.print(f"[red]không có bài {article_id} (no article {article_id})[/]")
         raise typer.Exit(1)
     if json_out:
         emit(detail, json_out)
@@ -102,10 +100,10 @@ def show(
 
 @app.command()
 def stats(
-    days: int = typer.Option(14, "--days", "-d", min=1, max=366, help="How many days back (GMT+7)."),
-    json_out: bool = typer.Option(False, "--json", help="JSON instead of tables."),
+    days: int = typer.Option(14, "--days", "-d", min=1, max=366, help="Lùi lại bao nhiêu ngày (GMT+7)."),
+    json_out: bool = typer.Option(False, "--json", help="In JSON thay cho bảng."),
 ) -> None:
-    """Articles per source and day, events per kind and day, and each source's health."""
+    """Số bài theo nguồn và ngày, sự kiện theo loại và ngày, và tình trạng từng nguồn (stats)."""
     cfg = load()
     with open_archive(cfg) as archive:
         data = archive.reads.activity(days)
@@ -114,22 +112,24 @@ def stats(
 
 @app.command()
 def export(
-    since: Optional[str] = typer.Option(None, "--since", help="Published on or after (YYYY-MM-DD, GMT+7)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Published on or before (YYYY-MM-DD, GMT+7)."),
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
-    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, csv, or atom (with --topic)."),
-    topic: Optional[str] = typer.Option(None, "--topic", help="atom: the topic rule whose matches to list."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    since: Optional[str] = typer.Option(None, "--since", help="Đăng từ ngày này (YYYY-MM-DD, GMT+7)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Đăng đến ngày này (YYYY-MM-DD, GMT+7)."),
+    source: list[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này (lặp lại được)."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, csv, hoặc atom (kèm --topic)."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="atom: chủ đề có các bài khớp cần liệt kê."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi vào đây thay cho stdout."),
 ) -> None:
-    """Export articles (JSON Lines or CSV, oldest first), or a topic's matches as an Atom feed."""
+    """Xuất bài (JSON Lines hoặc CSV, cũ nhất trước), hoặc các bài khớp một chủ đề dạng Atom (export)."""
     from huunghi.monitor import exporting
     from huunghi.monitor.searching import BadRequest, day
 
     cfg = load()
     if fmt not in ("jsonl", "csv", "atom"):
-        raise bad(ValueError(f"--format {fmt!r}: expected jsonl, csv or atom"))
+        raise bad(ValueError(f"--format {fmt!r}: cần jsonl, csv hoặc atom (expected jsonl, csv or atom)"))
     if (fmt == "atom") != bool(topic):
-        raise bad(ValueError("--topic goes with --format atom (and atom needs a --topic)"))
+        raise bad(
+            ValueError("--topic đi với --format atom, và atom cần --topic (--topic goes with --format atom)")
+        )
     try:
         start, end = day(since, "--since"), day(until, "--until", end=True)
     except BadRequest as exc:
@@ -140,7 +140,9 @@ def export(
             if fmt == "atom":
                 rules = cfg.topic_rules()
                 if topic not in rules:
-                    raise bad(ValueError(f"no topic {topic!r}; known: {', '.join(rules)}"))
+                    raise bad(
+                        ValueError(f"không có chủ đề {topic!r} (no topic {topic!r}); có: {', '.join(rules)}")
+                    )
                 out.write(exporting.atom_feed(archive, rules[topic], base_url=None))
                 count = -1
             else:
@@ -149,4 +151,4 @@ def export(
         if output:
             out.close()
     if output and count >= 0:
-        err.print(f"wrote {count} articles to {output}")
+        err.print(f"đã ghi {count} bài (wrote {count} articles) vào {output}")

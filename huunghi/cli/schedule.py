@@ -12,11 +12,11 @@ from huunghi.cli.base import JSON_HELP, State, app, emit, load, open_archive
 
 @app.command()
 def runs(
-    source: Optional[str] = typer.Option(None, "--source", "-s", help="Only this source."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Chỉ nguồn này."),
     limit: int = typer.Option(10, "--limit", "-n", min=1),
-    json_out: bool = typer.Option(False, "--json", help="JSON instead of tables."),
+    json_out: bool = typer.Option(False, "--json", help="In JSON thay cho bảng."),
 ) -> None:
-    """Show recent crawl runs and every problem they recorded (URL and reason)."""
+    """Các lượt thu thập gần đây và mọi sự cố chúng ghi lại (URL và lý do; runs)."""
     cfg = load()
     with open_archive(cfg) as archive:
         rows = archive.crawls.runs(limit=limit, source=source)
@@ -24,27 +24,36 @@ def runs(
 
 
 @app.command()
-def daemon(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each job.")) -> None:
-    """Run the scheduler: every source on its interval, alerts and digests; SIGTERM stops it cleanly."""
+def daemon(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Ghi nhật ký từng việc (log each job)."),
+) -> None:
+    """Chạy bộ lập lịch: mỗi nguồn theo chu kỳ, cảnh báo và bản tin; SIGTERM dừng gọn (daemon)."""
     import logging
 
     from huunghi.config import config_path
     from huunghi.monitor.daemon import Daemon, log_in_hanoi_time
+    from huunghi.storage.locks import AnotherDaemon
 
     load()  # a broken configuration stops here, with its reason
     log_in_hanoi_time(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("huunghi.daemon").setLevel(logging.INFO)
-    Daemon(config_path(State.config_file)).run()
+    try:
+        Daemon(config_path(State.config_file)).run()
+    except AnotherDaemon as exc:  # SQLite: one daemon per archive
+        typer.echo(f"Lỗi: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
 def status(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
-    """Sources with their last run, health and next scheduled run (from the daemon's job store)."""
+    """Các nguồn: lượt chạy gần nhất, tình trạng và lượt chạy kế tiếp theo lịch của daemon (status)."""
     from huunghi.monitor import overview
     from huunghi.monitor.daemon import next_runs
+    from huunghi.storage.locks import current_leader
 
     cfg = load()
     upcoming = next_runs(cfg)
     with open_archive(cfg) as archive:
         rows = overview.status(cfg, archive, upcoming)
-    emit(rows, json_out, lambda rows: tables.status_table(rows, daemon_known=bool(upcoming)))
+        leader = current_leader(archive.engine)
+    emit(rows, json_out, lambda rows: tables.status_table(rows, daemon_known=bool(upcoming), leader=leader))

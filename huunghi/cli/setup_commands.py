@@ -67,7 +67,7 @@ def run_init(
     console.print(
         f"đã ghi {escape(str(target))}: {len(cfg.sources)} nguồn, "
         "tất cả [yellow]chưa kiểm chứng[/] "
-        "(unverified: check their feed and listing addresses, then set verified = true)"
+        "(unverified: hãy kiểm tra địa chỉ feed và danh mục, rồi đặt verified = true)"
     )
     parts = [
         f"{len(cfg.topics)} chủ đề",
@@ -152,6 +152,10 @@ def test_topic(
         a = h.article
         table.add_row(str(a.id), a.source, local(a.published_at), escape(a.title))
     console.print(table)
+    if not result.total and not archive.reads.totals()["articles"]:
+        console.print(
+            "[dim]Kho chưa có bài nào: chạy huunghi crawl (hoặc huunghi daemon) trước rồi thử lại.[/]"
+        )
 
 
 __all__ = ["run_init", "save_proposal", "pause", "test_topic", "load_config"]

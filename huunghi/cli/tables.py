@@ -40,30 +40,92 @@ def styled(value: Any, style: str, suffix: str = "") -> Text:
     return out
 
 
+_HEALTH = {
+    "ok": "tốt",
+    "broken": "hỏng",
+    "never run": "chưa chạy",
+    "paused": "tạm dừng",
+    "disabled": "đã tắt",
+    "no longer configured": "không còn trong cấu hình",
+}
+_OUTCOME = {
+    "ok": "xong",
+    "failed": "thất bại",
+    "partial": "một phần",
+    "running": "đang chạy",
+    "interrupted": "bị ngắt",
+    "timed_out": "hết giờ",
+}
+
+
+_KINDS = {
+    "new": "bài mới",
+    "changed": "đính chính",
+    "removed": "bị gỡ",
+    "source_broken": "nguồn lỗi",
+    "source_recovered": "nguồn chạy lại",
+}
+
+
+def kind(value: str) -> str:
+    """An event's kind in Vietnamese, with the code ``events --kind`` takes beside it."""
+    return f"{_KINDS[value]} ({value})" if value in _KINDS else value
+
+
+_SENDING = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "thất bại",
+    "skipped": "không có gì mới",
+}
+
+
+def sending(value: str) -> str:
+    """A delivery's or a digest's state in Vietnamese (``--status`` and ``--json`` use the code)."""
+    return _SENDING.get(value, value)
+
+
+def health(value: str) -> str:
+    """A source's health as people read it (``--json`` keeps the value scripts match on)."""
+    return _HEALTH.get(value, value)
+
+
+def outcome(value: str) -> str:
+    """A run's status in Vietnamese (``--json`` keeps the stored value)."""
+    return _OUTCOME.get(value, value)
+
+
+def _title(value: str) -> str:
+    """A source's title as ``overview.sources`` marks it (its JSON keeps the English marks)."""
+    return value.replace(" (unverified)", " (chưa kiểm chứng)").replace(" (paused)", " (tạm dừng)")
+
+
 def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
     """A titled table whose ``right`` columns (the numbers) are right-aligned."""
     table = SafeTable(title=title, title_justify="left")
     for col in columns:
-        table.add_column(col, justify="right" if col in right else "left")
+        # a source's name is what people type on the command line: never cut or wrapped
+        table.add_column(col, justify="right" if col in right else "left", no_wrap=col in ("nguồn", "tên"))
     return table
 
 
-def articles_table(rows: list[ArticleSummary], title: str = "Articles") -> Table:
+def articles_table(rows: list[ArticleSummary], title: str = "Bài (articles)") -> Table:
     table = SafeTable(title=title, title_justify="left")
     table.add_column("id", justify="right", style="dim")
-    table.add_column("source", style="cyan")
-    table.add_column("published (GMT+7)", no_wrap=True)
-    table.add_column("title")
+    table.add_column("nguồn", style="cyan")
+    table.add_column("đăng (GMT+7)", no_wrap=True)
+    table.add_column("tiêu đề")
     for a in rows:
         table.add_row(str(a.id), a.source, local(a.published_at), a.title)
     return table
 
 
-def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
+def runs_table(rows: list[RunSummary], title: str = "Lượt thu thập (crawl runs)") -> Table:
     table = _table(
         title,
-        ("run", "source", "started", "status", "pages", "new", "updated", "same", "errors", "secs"),
-        right=("run", "pages", "new", "updated", "same", "errors", "secs"),
+        ("lượt", "nguồn", "bắt đầu", "trạng thái", "trang", "mới", "sửa", "như cũ", "lỗi", "giây"),
+        right=("lượt", "trang", "mới", "sửa", "như cũ", "lỗi", "giây"),
     )
     for r in rows:
         style = {"ok": "green", "partial": "yellow", "timed_out": "yellow", "failed": "red"}.get(
@@ -72,8 +134,8 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
         table.add_row(
             str(r.id),
             r.source,
-            local(r.started_at, "%d/%m %H:%M:%S"),
-            styled(r.status, style),
+            local(r.started_at, "%d/%m %H:%M"),
+            styled(outcome(r.status), style),
             str(r.pages_fetched),
             str(r.articles_new),
             str(r.articles_updated),
@@ -85,17 +147,19 @@ def runs_table(rows: list[RunSummary], title: str = "Crawl runs") -> Table:
 
 
 def errors_table(rows: list[RunSummary]) -> Table | None:
-    table = SafeTable(title="Problems recorded", title_justify="left")
-    table.add_column("run", justify="right")
-    table.add_column("severity")
-    table.add_column("kind")
+    table = SafeTable(title="Sự cố đã ghi (problems recorded)", title_justify="left")
+    table.add_column("lượt", justify="right")
+    table.add_column("mức")
+    table.add_column("loại")
     table.add_column("url", overflow="fold")
-    table.add_column("reason")
+    table.add_column("lý do")
     for r in rows:
         for e in r.errors:
             table.add_row(
                 str(r.id),
-                styled("error", "red") if e.severity == "error" else styled("warning", "yellow"),
+                styled("lỗi (error)", "red")
+                if e.severity == "error"
+                else styled("cảnh báo (warning)", "yellow"),
                 e.kind,
                 e.url,
                 e.reason,
@@ -105,18 +169,18 @@ def errors_table(rows: list[RunSummary]) -> Table | None:
 
 def sources_table(rows: list[SourceOverview]) -> Table:
     table = _table(
-        "Sources",
-        ("name", "title", "articles", "last crawl (GMT+7)", "status", "errors"),
-        right=("articles", "errors"),
+        "Nguồn (sources)",
+        ("tên", "tên báo", "bài", "lần thu thập gần nhất (GMT+7)", "trạng thái", "lỗi"),
+        right=("bài", "lỗi"),
     )
     for s in rows:
         last = s.last_run
         table.add_row(
             s.name,
-            s.title,
+            _title(s.title),
             str(s.articles),
-            local(last.started_at) if last else "never",
-            last.status if last else "—",
+            local(last.started_at) if last else "chưa chạy",
+            outcome(last.status) if last else "—",
             str(last.error_count) if last else "—",
         )
     return table
@@ -124,9 +188,9 @@ def sources_table(rows: list[SourceOverview]) -> Table:
 
 def reextract_table(report: Any) -> Table:
     table = _table(
-        "Re-extraction",
-        ("pages", "changed", "unchanged", "not an article", "by template", "generic", "fields changed"),
-        right=("pages", "changed", "unchanged", "not an article", "by template", "generic"),
+        "Trích lại (re-extraction)",
+        ("trang", "đổi", "không đổi", "không phải bài", "theo khuôn", "đọc chung", "trường đã đổi"),
+        right=("trang", "đổi", "không đổi", "không phải bài", "theo khuôn", "đọc chung"),
     )
     fields = ", ".join(f"{k} {v}" for k, v in report.fields.most_common()) or "—"
     table.add_row(
@@ -143,9 +207,9 @@ def reextract_table(report: Any) -> Table:
 
 def templates_table(rows: list[dict[str, Any]]) -> Table:
     table = _table(
-        "Site templates",
-        ("host", "pages learned", "read by template", "fell back", "misreads", "slots", "saved (GMT+7)"),
-        right=("pages learned", "read by template", "fell back", "misreads", "slots", "saved (GMT+7)"),
+        "Khuôn trang (site templates)",
+        ("máy chủ", "trang đã học", "đọc theo khuôn", "đọc dự phòng", "đọc sai", "ô", "lưu lúc (GMT+7)"),
+        right=("trang đã học", "đọc theo khuôn", "đọc dự phòng", "đọc sai", "ô", "lưu lúc (GMT+7)"),
     )
     for r in rows:
         table.add_row(
@@ -163,22 +227,24 @@ def templates_table(rows: list[dict[str, Any]]) -> Table:
 def events_table(rows: list[Any]) -> Table:
     from huunghi.text.diff import render as render_diff
 
-    table = _table(f"Events ({len(rows)})", ("id", "when (GMT+7)", "kind", "source", "what"), right=("id",))
+    table = _table(
+        f"Sự kiện (events) ({len(rows)})", ("id", "lúc (GMT+7)", "loại", "nguồn", "nội dung"), right=("id",)
+    )
     for e in rows:
         what = e.data.get("title") or e.data.get("reason", "")
         if e.kind == "changed":
             what += "\n" + render_diff(e.data.get("diff", []), width=160)
         elif e.kind == "removed":
             what += f"\n{e.data.get('reason', '')}"
-        table.add_row(str(e.id), local(e.created_at), e.kind, e.source, what)
+        table.add_row(str(e.id), local(e.created_at), kind(e.kind), e.source, what)
     return table
 
 
 def deliveries_table(rows: list[dict[str, Any]]) -> Table:
     table = _table(
-        f"Deliveries ({len(rows)})",
-        ("id", "event", "subscription", "channel", "status", "tries", "sent (GMT+7)", "last error"),
-        right=("id", "tries"),
+        f"Lần gửi (deliveries) ({len(rows)})",
+        ("id", "sự kiện", "đăng ký", "kênh", "trạng thái", "lần thử", "gửi lúc (GMT+7)", "lỗi gần nhất"),
+        right=("id", "lần thử"),
     )
     for d in rows:
         table.add_row(
@@ -186,7 +252,7 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
             f"{d['event']} #{d['event_id']}",
             d["subscription"],
             d["channel"],
-            d["status"],
+            sending(d["status"]),
             str(d["attempts"]),
             local(d["sent_at"]),
             (d["last_error"] or "")[:80],
@@ -196,9 +262,18 @@ def deliveries_table(rows: list[dict[str, Any]]) -> Table:
 
 def digests_table(rows: list[dict[str, Any]]) -> Table:
     table = _table(
-        f"Digests ({len(rows)})",
-        ("id", "name", "for (GMT+7)", "stories", "status", "tries", "sent (GMT+7)", "subject / last error"),
-        right=("id", "stories", "tries"),
+        f"Bản tin (digests) ({len(rows)})",
+        (
+            "id",
+            "tên",
+            "cho lúc (GMT+7)",
+            "câu chuyện",
+            "trạng thái",
+            "lần thử",
+            "gửi lúc (GMT+7)",
+            "tiêu đề / lỗi gần nhất",
+        ),
+        right=("id", "câu chuyện", "lần thử"),
     )
     for d in rows:
         table.add_row(
@@ -206,7 +281,7 @@ def digests_table(rows: list[dict[str, Any]]) -> Table:
             d["name"],
             local(d["due_at"]),
             str(d["stories"]),
-            d["status"],
+            sending(d["status"]),
             str(d["attempts"]),
             local(d["sent_at"]),
             d["last_error"][:60] or d["subject"],
@@ -215,11 +290,11 @@ def digests_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, Any]]) -> Table:
-    table = _table("Subscriptions", ("name", "kind", "when", "topics", "to"))
+    table = _table("Đăng ký (subscriptions)", ("tên", "loại", "khi nào", "chủ đề", "gửi đến"))
     for a in alerts:
         table.add_row(
             a["name"],
-            "alerts",
+            "cảnh báo",
             ", ".join(a["events"]),
             ", ".join(a["topics"]),
             ", ".join(a["email"] + ([a["webhook"]] if a["webhook"] else [])),
@@ -227,40 +302,47 @@ def subscriptions_tables(alerts: list[dict[str, Any]], digests: list[dict[str, A
     for d in digests:
         table.add_row(
             d["name"],
-            f"digest ({d['language']})",
-            f"{d['schedule']} {d['time']} · next {local(d['next'])}",
+            f"bản tin ({d['language']})",
+            f"{d['schedule']} {d['time']} · lần tới {local(d['next'])}",
             ", ".join(d["topics"]),
             ", ".join(d["email"]),
         )
     return table
 
 
-def status_table(rows: list[dict[str, Any]], daemon_known: bool) -> Table:
-    title = "Sources" + ("" if daemon_known else " (no daemon has run: no schedule yet)")
+def status_table(rows: list[dict[str, Any]], daemon_known: bool, leader: str | None = None) -> Table:
+    title = "Nguồn (sources)" + (
+        "" if daemon_known else " — daemon chưa chạy lần nào: chưa có lịch (no schedule yet)"
+    )
+    if leader:  # who schedules now ("pid@host"): the one daemon holding the scheduler lock
+        pid, _, host = leader.partition("@")
+        title += f" — daemon điều phối: pid {pid} trên máy {host} (leading daemon: {leader})"
     table = _table(
         title,
         (
-            "source",
-            "health",
-            "last run (GMT+7)",
-            "status",
-            "failures in a row",
-            "articles",
-            "next run (GMT+7)",
+            "nguồn",
+            "tình trạng",
+            "lượt gần nhất (GMT+7)",
+            "trạng thái",
+            "lỗi liên tiếp",
+            "bài",
+            "lượt tới (GMT+7)",
         ),
-        right=("failures in a row", "articles"),
+        right=("lỗi liên tiếp", "bài"),
     )
     for r in rows:
         style = {"broken": "red", "ok": "green"}.get(r["health"], "yellow")
         reason = f" ({r['reason']})" if r.get("reason") else ""
         table.add_row(
             r["source"],
-            styled(r["health"], style, reason),
+            styled(health(r["health"]), style, reason),
             local(r["last_run"]),
-            r["last_status"] or "—",
+            outcome(r["last_status"]) if r["last_status"] else "—",
             str(r["consecutive_failures"]),
             str(r["articles"]),
-            local(r["next_run"]) if r["enabled"] else ("paused" if r["health"] == "paused" else "disabled"),
+            local(r["next_run"])
+            if r["enabled"]
+            else health("paused" if r["health"] == "paused" else "disabled"),
         )
     return table
 
@@ -283,30 +365,31 @@ def hits_table(result: Any) -> Table:
     from rich.text import Text
 
     shown = f"{result.query.offset + 1}–{result.query.offset + len(result.hits)}" if result.hits else "0"
-    how = "by date" if result.query.order == "date" else "by relevance"
-    note = " (relevance among the newest matches)" if result.windowed else ""
-    apart = " (words standing apart · các từ rời nhau)" if getattr(result, "reading", "") == "loose" else ""
+    how = "theo ngày (by date)" if result.query.order == "date" else "theo độ liên quan (by relevance)"
+    note = " (độ liên quan trong số các bài khớp mới nhất)" if result.windowed else ""
+    apart = " (các từ rời nhau · words standing apart)" if getattr(result, "reading", "") == "loose" else ""
     table = Table(
-        title=f"{result.total_label} found{apart} · {shown} shown {how}{note} · {result.took_ms:.0f} ms",
+        title=f"tìm thấy {result.total_label} (found){apart} · hiện {shown} {how}{note} "
+        f"· {result.took_ms:.0f} ms",
         title_justify="left",
     )
     table.add_column("id", justify="right", style="dim")
-    table.add_column("source", style="cyan")
-    table.add_column("published (GMT+7)", no_wrap=True)
-    table.add_column("title / snippet")
+    table.add_column("nguồn", style="cyan")
+    table.add_column("đăng (GMT+7)", no_wrap=True)
+    table.add_column("tiêu đề / đoạn trích")
     for h in result.hits:
         cell = _marked(h.title_html)
         cell.stylize("bold")
         cell.append("\n")
         cell.append_text(_marked(h.snippet_html))
         if h.article.removed_at:
-            cell.append("\n[removed]", style="red")
+            cell.append("\n[đã gỡ (removed)]", style="red")
         if getattr(h, "also", None):
             also = ", ".join(f"{x.article.source} #{x.article.id}" for x in h.also)
-            cell.append("\nalso · cùng sự kiện: " + also, style="cyan")
+            cell.append("\ncùng sự kiện (also): " + also, style="cyan")
         table.add_row(str(h.article.id), h.article.source, local(h.article.published_at), cell)
     if not result.hits:
-        table.add_row("", "", "", Text("nothing matches", style="dim"))
+        table.add_row("", "", "", Text("không có bài nào khớp (nothing matches)", style="dim"))
     return table
 
 
@@ -350,29 +433,31 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
         highlight=False,
     )
     if d["removed_at"]:
-        console.print(f"[red]removed {d['removed_at'][:16]}[/]")
+        console.print(f"[red]đã gỡ (removed) {d['removed_at'][:16]}[/]")
     console.print()
     console.print(strip_controls(d["lead"] or ""), style="italic", markup=False, highlight=False)
     console.print()
     console.print(strip_controls(d["body_text"] or ""), markup=False, highlight=False)
     for img in d["images"]:
         console.print(
-            f"[dim]image:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}", highlight=False
+            f"[dim]ảnh:[/dim] {_s(img.get('src', ''))} — {_s(img.get('caption', ''))}", highlight=False
         )
     if d["tags"]:
-        console.print("\n[bold]Tags:[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
-    table = _table("Story: the same event in other sources", ("id", "source", "published (GMT+7)", "title"))
+        console.print("\n[bold]Thẻ (tags):[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
+    table = _table(
+        "Câu chuyện: cùng sự kiện ở các nguồn khác (story)", ("id", "nguồn", "đăng (GMT+7)", "tiêu đề")
+    )
     for o in d["story"]:
         table.add_row(
             str(o["id"]), o["source"], (o["published_at"] or "—")[:16].replace("T", " "), o["title"]
         )
-    console.print(table if d["story"] else "\n[dim]No other source reported this story.[/dim]")
-    history = _table(f"History ({len(d['history'])} versions)", ("version", "fetched (GMT+7)", "change"))
+    console.print(table if d["story"] else "\n[dim]Không nguồn nào khác đưa tin này (no other source).[/dim]")
+    history = _table(
+        f"Lịch sử (history): {len(d['history'])} phiên bản", ("phiên bản", "tải lúc (GMT+7)", "thay đổi")
+    )
     for v in d["history"]:
         change = (
-            render_diff(v["diff"], width=120)
-            if v["diff"]
-            else ("first version" if v["version"] == 1 else "—")
+            render_diff(v["diff"], width=120) if v["diff"] else ("bản đầu tiên" if v["version"] == 1 else "—")
         )
         history.add_row(str(v["version"]), v["fetched_at"][:16].replace("T", " "), change)
     console.print(history)
@@ -385,7 +470,7 @@ def _per_day(
     table.add_column(label, style=style)
     for d in days:
         table.add_column(d[5:], justify="right")
-    table.add_column("total", justify="right", style="bold")
+    table.add_column("tổng", justify="right", style="bold")
     for name, per_day in rows.items():
         table.add_row(name, *[str(per_day.get(d, 0) or "·") for d in days], str(sum(per_day.values())))
     return table
@@ -395,29 +480,29 @@ def stats_tables(data: dict[str, Any]) -> list[Table]:
     """Articles per source and day, events per kind and day, source health."""
     days = data["days"]
     articles = _per_day(
-        f"Articles per source and publication day (GMT+7), last {len(days)} days",
-        "source",
+        f"Bài theo nguồn và ngày đăng (GMT+7), {len(days)} ngày qua",
+        "nguồn",
         days,
         data["articles"],
         style="cyan",
     )
-    events = _per_day("Events per kind and day", "kind", days, data["events"])
-    health = _table(
-        "Source health",
-        ("source", "articles", "last run (GMT+7)", "last status", "failures in a row"),
-        right=("articles", "failures in a row"),
+    events = _per_day("Sự kiện theo loại và ngày", "loại", days, data["events"])
+    health_table = _table(
+        "Tình trạng nguồn (source health)",
+        ("nguồn", "bài", "lượt gần nhất (GMT+7)", "trạng thái gần nhất", "lỗi liên tiếp"),
+        right=("bài", "lỗi liên tiếp"),
     )
     for source, h in data["health"].items():
         style = "red" if h.get("health") == "broken" else "green"  # health.assess decides, as in `status`
         reason = f" ({h['reason']})" if h.get("reason") else ""
-        health.add_row(
+        health_table.add_row(
             source,
             str(h["articles"]),
             (h["last_run"] or "—")[:16].replace("T", " "),
-            styled(h["last_status"] or "—", style, reason),
+            styled(outcome(h["last_status"]) if h["last_status"] else "—", style, reason),
             str(h["consecutive_failures"]),
         )
-    return [articles, events, health]
+    return [articles, events, health_table]
 
 
 def stories_table(rows: list[StoryRow]) -> Table:

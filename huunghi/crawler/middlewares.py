@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -140,9 +141,23 @@ ROLES = ("feed", "sitemap")
 
 
 class ConditionalGetMiddleware:
+    """If-None-Match / If-Modified-Since on feeds and sitemaps, from the validators of the last
+    crawl that finished. Validators seen are kept until the crawl finishes: a crawl killed, stopped
+    or cut by its deadline before it stored what a feed listed must not leave the feed answering
+    304 to the next crawl, which would then never see the articles left behind."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._archive: Archive | None = None
+        self.pending: dict[str, tuple[str, str]] = {}  # url → (etag, last modified), saved at a finish
+        crawler.signals.connect(self._closed, signal=signals.spider_closed)
+
+    def _closed(self, spider: Any = None, reason: str = "") -> None:
+        pending, self.pending = self.pending, {}
+        if reason != "finished" or not pending or (archive := self.archive()) is None:
+            return
+        for url, (etag, last_modified) in pending.items():
+            archive.crawls.put_validators(url, etag, last_modified)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
@@ -166,7 +181,7 @@ class ConditionalGetMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        if request.meta.get("role") not in ROLES or (archive := self.archive()) is None:
+        if request.meta.get("role") not in ROLES or self.archive() is None:
             return response
         if response.status == 304:
             self.crawler.stats.inc_value("huunghi/not_modified")
@@ -174,5 +189,5 @@ class ConditionalGetMiddleware:
             etag = (response.headers.get("ETag") or b"").decode("latin-1")
             last_modified = (response.headers.get("Last-Modified") or b"").decode("latin-1")
             if etag or last_modified:
-                archive.crawls.put_validators(request.url, etag, last_modified)
+                self.pending[request.url] = (etag, last_modified)
         return response

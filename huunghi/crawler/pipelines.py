@@ -47,10 +47,14 @@ class ExtractPipeline:
             self.reader.start()
         else:
             self.reader = Reader(url, archive_of(self.crawler))
+        # the archive pipeline closes the reading (saving the templates) before it closes its run,
+        # while the run still holds its source (Scrapy closes the pipelines in reverse order)
+        self.crawler.spider.close_reading = self.close_spider  # type: ignore[union-attr]
 
     def close_spider(self) -> None:
-        if self.reader is not None:
-            self.reader.close()
+        reader, self.reader = self.reader, None
+        if reader is not None:
+            reader.close()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
@@ -65,6 +69,7 @@ class ExtractPipeline:
             source.language,
             host_aliases(source.homepage, source.mirrors),
             tuple(int(x) for x in self.crawler.settings.getlist("HUUNGHI_REVISIT_AFTER")),
+            getattr(self.crawler.spider, "run_id", 0),  # 0: no run of ours, no template saved
         )
         if isinstance(self.reader, ReadingWorker):
             reading = await self.reader.read(job)
@@ -192,6 +197,9 @@ class ArchivePipeline:
         if self.beating is not None:
             self.beating.stop()
         self._flush()
+        closing = getattr(self.crawler.spider, "close_reading", None)
+        if closing is not None:  # what the templates learned is saved under this run's lease
+            closing()
         for kind, (count, url, reason) in getattr(self.crawler.spider, "cuts", {}).items():
             # refused links are a portal's doing, repaired by not following them; a cut is work left undone
             severity = "warning" if kind == "refused" else "error"

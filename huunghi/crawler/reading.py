@@ -57,6 +57,7 @@ class PageJob:
     language: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
     revisit_after: tuple[int, ...] = ()
+    run_id: int | None = None  # the crawl run it belongs to: templates are saved under its lease
 
 
 @dataclass
@@ -130,15 +131,20 @@ class Reader:
     def __init__(self, database_url: str | None, archive: Archive | None = None) -> None:
         self._owns = archive is None  # the crawl's shared Archive is closed by the crawl
         self.archive = archive if archive is not None else Archive(database_url) if database_url else None
-        book = (
-            TemplateBook(self.archive.crawls.load_template, self.archive.crawls.save_template)
-            if self.archive
-            else None
-        )
+        book = TemplateBook(self.archive.crawls.load_template, self._save_template) if self.archive else None
         self.extractor = Extractor(book)
         self.pages = 0
+        self.run_id: int | None = None  # the run of the pages read last
+
+    def _save_template(self, host: str, model: str, pages: int) -> None:
+        # only while the crawl still holds its source: a crawl closed meanwhile (killed,
+        # interrupted) must not write over the template another crawl of the source learns
+        assert self.archive is not None
+        self.archive.crawls.save_template(host, model, pages, run_id=self.run_id)
 
     def read(self, job: PageJob) -> Reading:
+        if job.run_id is not None:
+            self.run_id = job.run_id
         reading = read_page(self.extractor, job)
         if reading.record is not None:
             self.pages += 1

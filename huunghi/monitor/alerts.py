@@ -37,6 +37,7 @@ from huunghi.config import Config, SubscriptionConfig
 from huunghi.fetchpolicy import check
 from huunghi.monitor.mail import deliver, new_message
 from huunghi.storage.archive import Archive, DeliveryRecord
+from huunghi.storage.events import SOURCE_KINDS
 from huunghi.storage.health import describe
 from huunghi.storage.outbox import RETRY
 from huunghi.text.diff import render as render_diff
@@ -122,7 +123,7 @@ def plan(archive: Archive, config: Config, batch: int = 500) -> PlanReport:
                 for sub in config.subscriptions:
                     if event.kind not in sub.events or (sub.sources and event.source not in sub.sources):
                         continue
-                    if sub.topics and event.kind != "source_broken":
+                    if sub.topics and event.kind not in SOURCE_KINDS:
                         if doc is None or not any(
                             topics[t].matches(doc, event.source, tags) for t in sub.topics
                         ):
@@ -191,7 +192,9 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
         if sub is None or (channel.startswith("apprise:") and notify_url(sub, channel) is None):
             for d in batch:
                 archive.outbox.deliveries.give_up(
-                    d.id, f"subscription {name!r} or its channel is no longer configured"
+                    d.id,
+                    f"đăng ký {name!r} hoặc kênh của nó không còn trong cấu hình "
+                    "(subscription or its channel is no longer configured)",
                 )
                 report.failed += 1
             continue
@@ -211,7 +214,9 @@ def send_due(archive: Archive, config: Config, now: datetime | None = None) -> S
             if target in dead:
                 for d in part:
                     archive.outbox.deliveries.defer(
-                        d.id, "endpoint failed earlier in this pass", now + backoff(1)
+                        d.id,
+                        "nơi nhận đã lỗi trước đó trong lượt này (endpoint failed earlier in this pass)",
+                        now + backoff(1),
                     )
                 report.deferred += len(part)
                 continue
@@ -305,9 +310,11 @@ def send_webhook(
     try:
         status = asyncio.run(bounded())
     except TimeoutError:
-        raise TimeoutError(f"no complete answer from {sub.webhook} within {deadline_s:.0f} s") from None
+        raise TimeoutError(
+            f"{sub.webhook} không trả lời trọn trong {deadline_s:.0f} giây (no complete answer)"
+        ) from None
     if not 200 <= status < 300:
-        raise RuntimeError(f"HTTP {status} from {sub.webhook}")
+        raise RuntimeError(f"HTTP {status} từ (from) {sub.webhook}")
 
 
 WORDS = {
@@ -316,6 +323,8 @@ WORDS = {
         "changed": "Đính chính",
         "removed": "Bài bị gỡ",
         "source_broken": "Nguồn lỗi",
+        "source_recovered": "Nguồn hoạt động lại",
+        "recovered": "Nguồn {source} đã hoạt động lại",
         "batch": "{n} thông báo",
         "more": "và {n} tin khác",
         "source": "Nguồn",
@@ -331,6 +340,8 @@ WORDS = {
         "changed": "Correction",
         "removed": "Article removed",
         "source_broken": "Source broken",
+        "source_recovered": "Source working again",
+        "recovered": "Source {source} is working again",
         "batch": "{n} alerts",
         "more": "and {n} more",
         "source": "Source",
@@ -376,6 +387,8 @@ class SourceInfo:
                 if d.data.get("code")
                 else str(d.data.get("reason", ""))
             )
+        elif d.kind == "source_recovered":
+            reason = words["recovered"].format(source=self.label(source))
         elif d.kind == "removed":
             reason = str(d.data.get("reason", ""))
         published = ""
@@ -387,7 +400,7 @@ class SourceInfo:
         title = (
             article.title
             if article
-            else (self.label(source) if d.kind == "source_broken" else str(d.data.get("title", "")))
+            else (self.label(source) if d.kind in SOURCE_KINDS else str(d.data.get("title", "")))
         )
         return {
             "id": d.id,
@@ -472,6 +485,8 @@ def send_notification(url: str, title: str, body: str) -> None:
 
     box = apprise.Apprise()
     if not box.add(url):
-        raise ValueError(f"not an Apprise URL Huunghi can use: {url.split('://')[0]}://…")
+        raise ValueError(
+            f"Huunghi không dùng được URL Apprise này (not a usable Apprise URL): {url.split('://')[0]}://…"
+        )
     if not box.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
-        raise RuntimeError(f"the {url.split('://')[0]} notification was not accepted")
+        raise RuntimeError(f"thông báo {url.split('://')[0]} không được nhận (notification not accepted)")

@@ -7,6 +7,11 @@ while the daemon was down are coalesced into one. Each crawl runs in its own pro
 Twisted reactor cannot be restarted) with a time limit, so a source that hangs or answers 500
 all day costs its own job only. Alerts and digests are jobs too.
 
+One scheduler at a time (``storage.locks``): a daemon schedules only while it holds the archive's
+scheduler lock. On PostgreSQL a second daemon stands by, tries the lock once a tick and takes over
+within a tick of the leader's death; a leader that loses its lock stops scheduling and stands by
+again. On SQLite a second daemon refuses to start and names the first.
+
 SIGTERM or SIGINT: no new job starts, running crawls get SIGTERM (Scrapy closes the spider, the
 pipelines finish the run) and are killed after stop_grace_seconds; then the daemon exits.
 Every article is stored in its own transaction, so a stop never leaves one half-written.
@@ -24,7 +29,7 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.schedulers.base import STATE_RUNNING, STATE_STOPPED
 
 from huunghi.clock import HANOI
 from huunghi.config import Config, ConfigWatcher, load_config
@@ -32,10 +37,12 @@ from huunghi.crawler import runner
 from huunghi.crawler.runner import crawl_in_subprocess, stop_all
 from huunghi.storage.archive import Archive
 from huunghi.storage.db import make_engine
+from huunghi.storage.locks import Leadership, describe
 
 log = logging.getLogger("huunghi.daemon")
 JOB_TABLE = "scheduler_jobs"
 QUEUE = "huunghi.monitor.queue"  # executor "queue": the jobs that defer work to `huunghi worker`s
+TICK_S = 1.0  # the daemon's tick: configuration re-read, the lead checked (or tried, standing by)
 
 
 def jobstore(config: Config) -> SQLAlchemyJobStore:
@@ -73,19 +80,25 @@ def crawl_job(config_path: str, source: str) -> int:
     code = crawl_in_subprocess(config_path, [source], timeout=hard, time_limit=limit)
     if runner.STOPPING.is_set():
         if code:
-            log.info("crawl of %s stopped with the daemon (exit %s)", source, code)
+            log.info(
+                "lượt thu thập %s dừng cùng daemon (crawl stopped with the daemon, exit %s)", source, code
+            )
     elif code == -9:
         log.warning(
-            "crawl of %s still running %d s after its time limit and was killed", source, hard - limit
+            "lượt thu thập %s vẫn chạy %d giây sau giới hạn thời gian nên đã bị dừng hẳn (killed)",
+            source,
+            hard - limit,
         )
     elif code:
-        log.warning("crawl of %s exited with %s", source, code)
+        log.warning("lượt thu thập %s kết thúc với mã %s (crawl exited with %s)", source, code, code)
     # One crawl of a source at a time (max_instances=1): once its process is gone, a run of this
     # source still "running" is one that process could not finish (stopped, killed, crashed).
     with Archive(config.database_url) as archive:
         if archive.crawls.interrupt_stale_runs(source):
             log.warning(
-                "crawl of %s ended without finishing its run (exit %s): marked interrupted", source, code
+                "lượt thu thập %s kết thúc mà chưa xong (exit %s): ghi là bị ngắt (marked interrupted)",
+                source,
+                code,
             )
     return code
 
@@ -100,7 +113,7 @@ def alerts_job(config_path: str) -> None:
         plan(archive, config)
         report = send_due(archive, config)
     for line in report.errors:
-        log.warning("alert: %s", line)
+        log.warning("cảnh báo (alert): %s", line)
 
 
 def digests_job(config_path: str) -> None:
@@ -112,7 +125,7 @@ def digests_job(config_path: str) -> None:
     with Archive(config.database_url) as archive:
         report = send_due(archive, config)
     for line in report.errors:
-        log.warning("digest: %s", line)
+        log.warning("bản tin (digest): %s", line)
 
 
 def log_in_hanoi_time(level: int) -> None:
@@ -133,6 +146,9 @@ class Daemon:
         self.config = load_config(self.config_path)
         self.watcher = ConfigWatcher(self.config_path, self.config)
         self.stopping = threading.Event()
+        self.leadership = Leadership(self.config.database_url)
+        self._seen_leader: str | None = None  # the leader a standby last reported
+        self.scheduling = False  # leading, its jobs planned and the scheduler running
         self.scheduler = Scheduler(
             jobstores={"default": jobstore(self.config)},
             executors={"default": ThreadPoolExecutor(max_workers=max(4, len(self.config.sources) + 2))},
@@ -185,53 +201,127 @@ class Daemon:
             self.scheduler.add_job(id=job_id, name=job_id, replace_existing=True, next_run_time=first, **spec)
         return sorted(wanted)
 
-    def reload(self) -> bool:
+    def reload(self, plan: bool = True) -> bool:
         """At each tick: a changed huunghi.toml is read again and the jobs follow it (no restart).
 
-        A file that no longer reads is reported and the running configuration kept.
+        A file that no longer reads is reported and the running configuration kept. ``plan``:
+        only the leader writes the jobs; a standby just keeps its configuration current.
         """
         fresh, error = self.watcher.poll()
         if error:
-            log.error("configuration not reloaded, keeping the previous one: %s", error)
+            log.error("không nạp lại cấu hình, giữ cấu hình trước (configuration not reloaded): %s", error)
             return False
         if fresh is None:
             return False
         self.config = fresh
         for problem in fresh.problems:
-            log.warning("skipped source: %s", problem)
+            log.warning("bỏ qua nguồn (skipped source): %s", problem)
+        if not plan:
+            return True
         jobs = self.plan_jobs()
-        log.info("configuration reloaded: %d jobs: %s", len(jobs), ", ".join(jobs))
+        log.info("đã nạp lại cấu hình (configuration reloaded): %d việc: %s", len(jobs), ", ".join(jobs))
         return True
 
     def stop(self, signum: int | None = None, _frame: Any = None) -> None:
         if self.stopping.is_set():
             return
         self.stopping.set()
-        log.info("stopping (signal %s): no new job starts, running crawls are closing", signum)
+        log.info(
+            "đang dừng (stopping, tín hiệu %s): không bắt đầu việc mới, các lượt đang chạy đang đóng lại",
+            signum,
+        )
 
     def _shutdown(self) -> None:
         # the order matters: no job is submitted any more, then the crawls close, then the jobs
         # (now only waiting for their crawls) end, then the executor and the job store
-        self.scheduler.pause()
+        if self.scheduler.state != STATE_STOPPED:
+            self.scheduler.pause()
         stop_all(self.config.daemon.stop_grace_seconds)
-        self.scheduler.shutdown(wait=True)
-        log.info("stopped")
+        if self.scheduler.state != STATE_STOPPED:
+            self.scheduler.shutdown(wait=True)
+        log.info("đã dừng (stopped)")
 
-    def run(self) -> None:
-        runner.STOPPING.clear()
+    def _lead(self) -> None:
+        try:
+            self._take_lead()
+            self.scheduling = True
+        except Exception:  # the archive failed us half-way: let go, so that another may lead
+            log.exception("không tiếp quản được lịch (could not take over the schedule)")
+            if self.scheduler.state == STATE_RUNNING:
+                self.scheduler.pause()
+            self.leadership.release()
+
+    def _take_lead(self) -> None:
+        """Now the leader: close what a dead leader left running, plan the jobs, schedule."""
+        self.reload(plan=False)
         with Archive(self.config.database_url) as archive:
             interrupted = archive.crawls.interrupt_stale_runs()
         if interrupted:
-            log.warning("%d crawl runs left 'running' by an earlier process marked interrupted", interrupted)
+            log.warning(
+                "%d lượt thu thập do tiến trình trước bỏ dở ('running') được ghi là bị ngắt "
+                "(marked interrupted)",
+                interrupted,
+            )
+        if self.scheduler.state == STATE_STOPPED:  # started at the first lead: a standby touches no job
+            self.scheduler.start(paused=True)
+        jobs = self.plan_jobs()
+        log.info(
+            "daemon điều phối lịch với %d việc (this daemon leads, %d jobs): %s",
+            len(jobs),
+            len(jobs),
+            ", ".join(jobs),
+        )
+        self.scheduler.resume()
+
+    def tick(self) -> None:
+        """Once a tick: the leader checks it still leads (and follows the configuration); a
+        standby tries to take the lead."""
+        if self.leadership.holds():
+            if self.scheduling:
+                self.reload()
+            else:
+                self._lead()
+            return
+        if self.scheduling:
+            self.scheduling = False
+            if self.scheduler.state == STATE_RUNNING:
+                self.scheduler.pause()
+            log.error(
+                "mất khoá điều phối: ngừng lập lịch, chuyển sang dự phòng "
+                "(lost the scheduler lock: scheduling paused, standing by)"
+            )
+            self._seen_leader = None
+        if self.leadership.try_lead():
+            self._lead()
+            return
+        self.reload(plan=False)
+        try:
+            who = self.leadership.leader()
+        except Exception:  # the database is away: try_lead said so already
+            who = None
+        if who != self._seen_leader:
+            self._seen_leader = who
+            log.info(
+                "đang chờ (dự phòng): %s đang điều phối lịch; sẽ tiếp quản khi nó dừng "
+                "(standing by: another daemon leads; taking over when it stops)",
+                describe(who),
+            )
+
+    def run(self) -> None:
+        """Schedule while leading, stand by otherwise, until SIGTERM or SIGINT. On SQLite a second
+        daemon raises ``AnotherDaemon`` before doing anything."""
+        runner.STOPPING.clear()
+        if self.leadership.backend == "sqlite":
+            self.leadership.claim()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        self.scheduler.start(paused=True)
-        jobs = self.plan_jobs()
-        log.info("daemon started with %d jobs: %s", len(jobs), ", ".join(jobs))
-        self.scheduler.resume()
-        while not self.stopping.wait(1.0):
-            self.reload()
-        self._shutdown()
+        try:
+            self.tick()
+            while not self.stopping.wait(TICK_S):
+                self.tick()
+            self._shutdown()
+        finally:
+            self.leadership.release()
 
 
 def next_runs(config: Config) -> dict[str, datetime | None]:

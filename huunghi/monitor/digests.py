@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from huunghi.clock import DISPLAY
 from huunghi.clock import HANOI as VN
 from huunghi.config import WEEKDAYS, Config, DigestConfig
 from huunghi.crawler.extract.tags import find_tags
@@ -43,6 +44,7 @@ LABELS = {
         "all": "Tất cả",
         "footer": "{articles} bài · {stories} sự kiện · {sources} nguồn",
         "broken": "Nguồn đang lỗi",
+        "recovered": "Nguồn {source} đã hoạt động lại",
         "nothing": "Không có tin mới trong kỳ này.",
         "read": "Đọc bài",
         "unsubscribe": "Hủy nhận bản tin",
@@ -56,6 +58,7 @@ LABELS = {
         "all": "All",
         "footer": "{articles} articles · {stories} stories · {sources} sources",
         "broken": "Sources failing",
+        "recovered": "Source {source} is working again",
         "nothing": "Nothing new in this period.",
         "read": "Read",
         "unsubscribe": "Unsubscribe",
@@ -129,6 +132,7 @@ class Content:
     groups: dict[str, dict[str, list[Entry]]] = field(default_factory=dict)
     corrections: list[Correction] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # broken before, working again in the period
     articles: int = 0
     sources: set[str] = field(default_factory=set)
 
@@ -142,13 +146,20 @@ class Content:
 
 
 def build(
-    archive: Archive, config: Config, digest: DigestConfig, from_event: int, to_event: int, now: datetime
+    archive: Archive,
+    config: Config,
+    digest: DigestConfig,
+    from_event: int,
+    to_event: int,
+    now: datetime,
+    again: bool = False,
 ) -> Content:
-    """What a digest says about the events (from_event, to_event]."""
+    """What a digest says about the events (from_event, to_event]; ``again``: stories an earlier
+    digest carried too (a preview of a period the person chose shows all of it)."""
     words = LABELS[digest.language]
     topics = topics_of(config)
     chosen = [topics[t] for t in digest.topics]
-    carried = archive.outbox.digests.story_ids(digest.name)
+    carried = set() if again else archive.outbox.digests.story_ids(digest.name)
     info = SourceInfo(archive, config)
     titles = {name: title for name, title in info.titles.items() if title}
     events = [e for e in archive.events.after(after_id=from_event, limit=1_000_000) if e.id <= to_event]
@@ -156,7 +167,11 @@ def build(
     groups: dict[str, dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     seen_stories: set[int] = set()
     corrected: dict[int, Correction] = {}
+    recovered: list[str] = []
     for event in events:
+        if event.kind == "source_recovered" and event.source:
+            recovered.append(event.source)
+            continue
         if event.kind == "source_broken":
             continue  # the footer says which sources are broken now (below), as `huunghi status` does
         if event.kind not in ("new", "changed") or not event.article_id:
@@ -220,6 +235,10 @@ def build(
         if h["health"] == "broken"
     ]
     content.broken = sorted_vi(content.broken)
+    working = {name for name in recovered if verdicts.get(name, {}).get("health") != "broken"}
+    content.recovered = [
+        words["recovered"].format(source=label) for label in sorted_vi(info.label(n) for n in working)
+    ]
     return content
 
 
@@ -251,7 +270,8 @@ _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(VN).strftime("%H:%M %d/%m/%Y") if value else ""
+    """The one date format people read (clock.DISPLAY: 16/01/2026 10:08), as the page and alerts."""
+    return value.astimezone(VN).strftime(DISPLAY) if value else ""
 
 
 BUILTIN_TITLES = {
@@ -385,5 +405,7 @@ def preview(
     else:
         last = archive.outbox.digests.last(name)
         from_event = last[1] if last else 0
-    content = build(archive, config, digest, from_event, archive.events.max_id(), now)
+    content = build(
+        archive, config, digest, from_event, archive.events.max_id(), now, again=since is not None
+    )
     return render(config, digest, content, now)[2], content

@@ -12,29 +12,12 @@ from typing import IO, Any
 from huunghi.monitor.searching import article_json, iso, run, topic_query
 from huunghi.safetext import strip_controls
 from huunghi.storage.archive import Archive
+from huunghi.storage.records import export_fields
 from huunghi.text.normalize import normalize
 
 ATOM = "http://www.w3.org/2005/Atom"
-CSV_FIELDS = [
-    "id",
-    "source",
-    "url",
-    "title",
-    "lead",
-    "body_text",
-    "published_at",
-    "updated_at",
-    "author",
-    "credit",
-    "section",
-    "language",
-    "versions",
-    "first_seen",
-    "last_seen",
-    "story_id",
-    "removed_at",
-    "tags",
-]
+# the article's own fields as storage.records defines them, then its tags ("kind:value; …")
+CSV_FIELDS = [*export_fields(), "tags"]
 
 
 def write(
@@ -74,7 +57,7 @@ def atom_feed(
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"urn:huunghi:topic:{topic.name}")
     _text(feed, "title", f"Huunghi — {topic.title or topic.name}")
-    _text(feed, "subtitle", f"Articles matching: {normalize(topic.query)[:300]}")
+    _text(feed, "subtitle", f"Bài khớp (articles matching): {normalize(topic.query)[:300]}")
     newest = max((_updated(h.article) for h in result.hits), default=None)
     _text(feed, "updated", iso(newest) or "1970-01-01T00:00:00+00:00")
     if base_url is not None:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import smtplib
 from email import message_from_bytes, policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -17,7 +18,12 @@ from huunghi.config import Config
 def new_message(config: Config, subject: str, to: list[str], identity: str, **headers: str) -> EmailMessage:
     """A message with the headers every Huunghi mail carries; ``identity`` makes its Message-ID stable."""
     msg = EmailMessage()
-    msg["Subject"] = subject
+    if subject.isascii():
+        msg["Subject"] = subject
+    else:
+        # the email package's own folding drops the space where it splits a Vietnamese subject
+        # between two encoded words ("(thoidai)— lần ..."); Header encodes the space inside a word
+        msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
     msg["From"] = config.mail.sender
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=False)

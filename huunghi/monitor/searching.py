@@ -26,6 +26,56 @@ class BadRequest(ValueError):
     """A filter that cannot be read; the message says which and why."""
 
 
+# The search's error messages (here and in huunghi.text.query) are written in English once; people
+# read them in Vietnamese: the page in its language (``web.texts.error_text``), the CLI and the API
+# as ``bilingual`` (Vietnamese, then the English in parentheses). Unknown ones stay as they are.
+_ERRORS_VI: tuple[tuple[str, str], ...] = (
+    (r"query (.+?): (.*)", "câu tìm {0}: {1*}"),
+    (
+        r"the query ends where a word, phrase or '\(' was expected",
+        "câu tìm dừng ở chỗ còn cần một từ, một cụm từ hoặc '('",
+    ),
+    (r"a '\(' is never closed", "có dấu '(' chưa được đóng"),
+    (r"unexpected (.+) at token (\d+)", "không hiểu {0} ở vị trí {1}"),
+    (r"unexpected (.+)", "không hiểu {0}"),
+    (r"(.+) holds no word( to search)?", "{0} không chứa từ nào"),
+    (r"'(.+)': a \* may only end a phrase \(its last word\)", "'{0}': dấu * chỉ được ở cuối cụm từ"),
+    (
+        r"NOT needs a word that must occur beside it.*",
+        "NOT cần đi kèm một từ bắt buộc có, ví dụ 'vufo NOT bóng'",
+    ),
+    (r"(\w+): (.+) is not a date \(YYYY-MM-DD\)", "{0}: {1} không phải một ngày (YYYY-MM-DD)"),
+    (r"tag (.+): expected kind:value.*", "thẻ {0}: cần dạng loại:giá trị, ví dụ province:Thanh Hóa"),
+    (r"order: (.+) is not one of (.+)", "thứ tự {0}: chỉ có {1}"),
+    (r"limit: (.+) is not between 1 and (\d+)", "limit {0}: phải từ 1 đến {1}"),
+    (r"offset: must not be negative", "offset: không được âm"),
+    (r"offset: between 0 and (\d+)", "offset: phải từ 0 đến {0}"),
+    (r"story: no such story id", "câu chuyện: không có mã này"),
+    (r"group: (.+) is not one of story or nothing", "group {0}: chỉ có thể là story hoặc để trống"),
+    (r"story: (.+) is not a number", "sự kiện {0}: không phải một số"),
+)
+
+
+def vietnamese(message: str) -> str:
+    """A search error in Vietnamese ({1*}: the rest, translated in turn); unknown ones unchanged."""
+    import re
+
+    for pattern, template in _ERRORS_VI:
+        m = re.fullmatch(pattern, message)
+        if m:
+            groups = list(m.groups())
+            if "{1*}" in template:
+                return template.replace("{0}", groups[0]).replace("{1*}", vietnamese(groups[1]))
+            return template.format(*[g or "" for g in groups])
+    return message
+
+
+def bilingual(message: str) -> str:
+    """Vietnamese first, the English it came from in parentheses (scripts and operators grep it)."""
+    said = vietnamese(message)
+    return message if said == message else f"{said} ({message})"
+
+
 def day(value: str | None, name: str, end: bool = False) -> datetime | None:
     """YYYY-MM-DD as a day on the Hanoi clock; ``end``: the start of the next day (an inclusive "to")."""
     if not value:

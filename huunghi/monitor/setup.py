@@ -42,12 +42,37 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-") or "topic"
 
 
+def topic_title(query: str) -> str:
+    """A heading for a topic from its query: its words and phrases, without the operators
+    ("thanh hóa" OR "hữu nghị" → thanh hóa, hữu nghị; an excluded -word or NOT word left out)."""
+    parts: list[str] = []
+    words: list[str] = []  # bare words side by side read as one part ("hữu nghị")
+    skip = False
+    for m in re.finditer(r'"([^"]*)"|(\S+)', query):
+        phrase, word = m.group(1), (m.group(2) or "").strip("()")
+        if phrase is None and word in ("OR", "AND", "NOT"):
+            skip = word == "NOT"
+            parts.append(" ".join(words))
+            words = []
+            continue
+        if skip or (phrase is None and word.startswith("-")):
+            skip = False
+            continue
+        if phrase is not None:
+            parts += [" ".join(words), " ".join(phrase.split())]
+            words = []
+        elif word:
+            words.append(word)
+    parts.append(" ".join(words))
+    return ", ".join(p for p in parts if p) or query
+
+
 def validate(text: str, path: Path | None) -> Config:
     """The whole document, read as every command will read it; raises ConfigError with the reason."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path or 'configuration'}: not valid TOML ({exc})") from exc
+        raise ConfigError(f"{path or 'cấu hình'}: không phải TOML hợp lệ (not valid TOML: {exc})") from exc
     return parse_config(data, path.resolve() if path else None, environ={})
 
 
@@ -76,7 +101,7 @@ def read_document(path: Path) -> tomlkit.TOMLDocument:
     try:
         return tomlkit.parse(path.read_text(encoding="utf-8"))
     except Exception as exc:  # tomlkit's ParseError and friends
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        raise ConfigError(f"{path}: không phải TOML hợp lệ (not valid TOML: {exc})") from exc
 
 
 def _aot(doc: tomlkit.TOMLDocument, key: str) -> AoT:
@@ -85,7 +110,7 @@ def _aot(doc: tomlkit.TOMLDocument, key: str) -> AoT:
         doc.append(key, tomlkit.aot())
     value = doc[key]
     if not isinstance(value, AoT):
-        raise ConfigError(f"'{key}' must be an array of tables ([[{key}]])")
+        raise ConfigError(f"'{key}' phải là một mảng bảng ([[{key}]]) (must be an array of tables)")
     return value
 
 
@@ -114,31 +139,42 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
     mail = tomlkit.table()
     _comment_table(
         mail,
-        "Where alerts and digests go. No smtp_host: each mail is written as an .eml file",
-        "in the outbox folder (beside this file) instead of being sent.",
+        "Nơi gửi cảnh báo và bản tin (where alerts and digests go). Không có smtp_host: mỗi thư",
+        "được ghi thành một tệp .eml trong thư mục outbox (cạnh tệp này) thay vì gửi đi.",
     )
     if answers.smtp:
         host, _, port = answers.smtp.partition(":")
         mail.add("smtp_host", host)
         mail.add("smtp_port", int(port) if port.isdigit() else 587)
         mail.add("starttls", True)
-        mail.add(tomlkit.comment("The SMTP password comes from the environment, never from this file:"))
+        mail.add(tomlkit.comment("Mật khẩu SMTP lấy từ biến môi trường, không bao giờ ghi trong tệp này:"))
         mail.add("password_env", "HUUNGHI_SMTP_PASSWORD")
     mail.add("sender", answers.sender or "Huunghi <huunghi@localhost>")
     mail.add("outbox", "outbox")
     doc.add(tomlkit.nl())
     doc["mail"] = mail
+    web = doc.get("web")
+    if web is None:
+        web = tomlkit.table()
+        doc.add(tomlkit.nl())
+        doc["web"] = web
+    if "base_url" not in web:
+        web.add(
+            tomlkit.comment("Địa chỉ trang Huunghi (huunghi serve) mà người nhận thư mở được: thư cảnh báo")
+        )
+        web.add(tomlkit.comment("dẫn tới trang của bài trên đó. Sửa lại khi trang ra khỏi máy này."))
+        web.add("base_url", "http://127.0.0.1:8080")
     topic_name = ""
     if answers.topic:
         topic_name = check_slug(answers.topic_name or slugify(answers.topic), "topic name")
         topic = tomlkit.table()
         _comment_table(
             topic,
-            'A topic: words, "phrases", OR, NOT/-word, (…). Try it first:',
+            'Một chủ đề: từ, "cụm từ", OR, NOT/-từ, (…). Thử trước trên kho:',
             f"  huunghi topics test '{answers.topic}'",
         )
         topic.add("name", topic_name)
-        topic.add("title", answers.topic_title or " ".join(answers.topic.replace('"', " ").split()))
+        topic.add("title", answers.topic_title or topic_title(answers.topic))
         topic.add("query", answers.topic)
         _aot(doc, "topics").append(topic)
     if answers.mail_to:
@@ -148,11 +184,17 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
         sub = tomlkit.table()
         _comment_table(
             sub,
-            "Alerts: a mail when an article of the topic appears, is corrected or removed,",
-            "and when a source breaks.",
+            "Cảnh báo: một thư khi có bài của chủ đề mới đăng, được sửa hoặc bị gỡ,",
+            "khi một nguồn bị lỗi và khi nó hoạt động lại.",
         )
         sub.add("name", "desk")
-        sub.add("events", ["new", "changed", "removed", "source_broken"])
+        sub.add(
+            tomlkit.comment(
+                '"batched": một thư cho mỗi lượt, gom theo câu chuyện; "each": mỗi sự kiện một thư'
+            )
+        )
+        sub.add("mode", "batched")
+        sub.add("events", ["new", "changed", "removed", "source_broken", "source_recovered"])
         sub.add("topics", [topic_name] if topic_name else [])
         sub.add("email", list(answers.mail_to))
         _aot(doc, "subscriptions").append(sub)
@@ -160,8 +202,8 @@ def add_alerting(doc: tomlkit.TOMLDocument, answers: InitAnswers) -> None:
             digest = tomlkit.table()
             _comment_table(
                 digest,
-                "A daily digest of the new stories, at this time (Asia/Ho_Chi_Minh).",
-                "See it before it is sent: huunghi digest preview daily",
+                "Bản tin hằng ngày về các câu chuyện mới, vào giờ này (Asia/Ho_Chi_Minh).",
+                "Xem trước khi gửi: huunghi digest preview daily",
             )
             digest.add("name", "daily")
             digest.add("email", list(answers.mail_to))
@@ -188,9 +230,11 @@ def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None
     paused source is listed (status, the page of sources) without being crawled or alarmed on.
     """
     doc = tomlkit.document()
-    doc.add(tomlkit.comment("Written by `huunghi demo`: the demo archive (its replica sources are gone)."))
-    doc.add(tomlkit.comment("The demo's article bodies are shuffled words: only titles and metadata"))
-    doc.add(tomlkit.comment("are real."))
+    doc.add(tomlkit.comment("Do `huunghi demo` ghi: kho demo (các bản sao báo đã tắt cùng demo)."))
+    doc.add(
+        tomlkit.comment("Nội dung bài trong demo là các từ xáo trộn (the demo's bodies are shuffled words):")
+    )
+    doc.add(tomlkit.comment("chỉ tiêu đề và siêu dữ liệu là thật."))
     doc.add("archive", tomlkit.table().add("url", database_url))
     web = tomlkit.table()
     web.add("demo", True)
@@ -208,7 +252,9 @@ def demo_document(database_url: str, sources: list[dict[str, Any]] | None = None
     for i, source in enumerate(sources or []):
         table = tomlkit.table()
         if i == 0:
-            table.add(tomlkit.comment("The demo's local replicas, gone once the demo ended: paused."))
+            table.add(
+                tomlkit.comment("Các bản sao báo của demo, đã tắt khi demo kết thúc: tạm dừng (paused).")
+            )
         for key, value in source.items():
             table.add(key, value)
         table["paused"] = True

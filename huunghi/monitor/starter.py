@@ -6,16 +6,16 @@ them (``verified = true``).
 """
 
 STARTER = """\
-# Huunghi configuration. Secrets can come from the environment instead:
-#   HUUNGHI_DATABASE_URL overrides [archive] url (e.g. postgresql://user@host/db).
+# Cấu hình Huunghi. Bí mật có thể lấy từ biến môi trường thay vì ghi ở đây:
+#   HUUNGHI_DATABASE_URL thay cho [archive] url (ví dụ postgresql://user@host/db).
 
 [archive]
-# A relative SQLite path is relative to this file. PostgreSQL: "postgresql://user@host:5432/db"
+# Đường dẫn SQLite tương đối tính từ thư mục của tệp này. PostgreSQL: "postgresql://user@host:5432/db"
 url = "sqlite:///huunghi.sqlite"
 
 [crawler]
 user_agent = "Huunghi/0.1 news monitor"
-contact = "mailto:doi-ngoai@example.org"   # who to reach about this crawler: put yours here
+contact = "mailto:doi-ngoai@example.org"   # địa chỉ liên hệ về trình thu thập này: ghi địa chỉ của bạn
 concurrent_per_host = 2
 download_delay = 1.0
 autothrottle = true
@@ -33,7 +33,7 @@ sitemaps = ["https://thoidai.com.vn/sitemap.xml"]
 listings = ["https://thoidai.com.vn/huu-nghi", "https://thoidai.com.vn/huu-nghi/bon-phuong-ket-ban"]
 article_pattern = '^https?://(www\\.|tacnghiep\\.)?thoidai\\.com\\.vn/.+-\\d{5,}\\.html$'
 verified = false
-notes = "URL pattern from real article links (-<id>.html); feed, sitemap and listing paths are guesses"
+notes = "dạng URL lấy từ liên kết bài thật (-<id>.html); đường dẫn feed, sitemap và danh mục là đoán"
 
 [[sources]]
 name = "vufo"
@@ -42,7 +42,7 @@ homepage = "https://vufo.org.vn/"
 listings = ["https://vufo.org.vn/Tin-tuc.html"]
 article_pattern = '^https?://(www\\.)?vufo\\.org\\.vn/.+\\.html$'
 verified = false
-notes = "listing path and article pattern are guesses"
+notes = "đường dẫn danh mục và dạng URL bài là đoán"
 
 [[sources]]
 name = "baoquocte"
@@ -52,7 +52,7 @@ feeds = ["https://baoquocte.vn/rss/doi-ngoai.rss"]
 sitemaps = ["https://baoquocte.vn/sitemap.xml"]
 article_pattern = '^https?://(www\\.)?baoquocte\\.vn/.+-\\d{5,}\\.html$'
 verified = false
-notes = "feed and sitemap paths are guesses"
+notes = "đường dẫn feed và sitemap là đoán"
 
 [[sources]]
 name = "baothanhhoa"
@@ -62,7 +62,7 @@ feeds = ["https://baothanhhoa.vn/rss/thoi-su.rss"]
 sitemaps = ["https://baothanhhoa.vn/sitemap.xml"]
 article_pattern = '^https?://(www\\.)?baothanhhoa\\.vn/.+-\\d{5,}\\.htm$'
 verified = false
-notes = "URL pattern from real article links (-<id>.htm); feed and sitemap paths are guesses"
+notes = "dạng URL lấy từ liên kết bài thật (-<id>.htm); đường dẫn feed và sitemap là đoán"
 
 [[sources]]
 name = "vietnamplus"
@@ -72,7 +72,7 @@ feeds = ["https://www.vietnamplus.vn/rss/home.rss"]
 sitemaps = ["https://www.vietnamplus.vn/sitemap.xml"]
 article_pattern = '^https?://(www\\.)?vietnamplus\\.vn/.+-post\\d+\\.vnp$'
 verified = false
-notes = "feed path and article pattern are guesses; English, French and Chinese editions not yet added"
+notes = "đường dẫn feed và dạng URL bài là đoán; chưa thêm các bản tiếng Anh, Pháp, Trung"
 
 [[sources]]
 name = "nhandan"
@@ -81,5 +81,5 @@ homepage = "https://nhandan.vn/"
 sitemaps = ["https://nhandan.vn/sitemap.xml"]
 article_pattern = '^https?://(www\\.)?nhandan\\.vn/.+-post\\d+\\.html$'
 verified = false
-notes = "sitemap path and article pattern are guesses"
+notes = "đường dẫn sitemap và dạng URL bài là đoán"
 """

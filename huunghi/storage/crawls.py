@@ -3,6 +3,7 @@ the small named state (the passes' cursors)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huunghi.storage import health, leases
-from huunghi.storage.events import source_broken_event
+from huunghi.storage.events import source_broken_event, source_recovered_event
 from huunghi.storage.models import (
     Article,
     CrawlError,
@@ -24,6 +25,8 @@ from huunghi.storage.models import (
 )
 from huunghi.storage.records import ErrorSummary, RunSummary
 from huunghi.storage.unit import Tx, upsert
+
+log = logging.getLogger("huunghi.archive")
 
 
 class SourceBusy(RuntimeError):
@@ -287,7 +290,14 @@ class Crawls:
             row = s.get(SiteTemplate, host)
             return row.model if row else None
 
-    def save_template(self, host: str, model: str, pages: int) -> None:
+    def save_template(self, host: str, model: str, pages: int, run_id: int | None = None) -> bool:
+        """Save a site's learned template; False (nothing written) when ``run_id``, the crawl that
+        learned it, no longer holds its source's lease: a crawl closed as interrupted while
+        another may be at work on the source must not write over what that one learns.
+
+        Checked in the transaction that writes: the template is written first (SQLite's write
+        lock, or the row's lock), then the run read for update, so no one closes the run between
+        the check and the commit. ``run_id`` None: not a crawl (a re-extraction by the operator)."""
         for attempt in range(3):
             with self._tx.own() as s:
                 row = s.get(SiteTemplate, host)
@@ -296,12 +306,25 @@ class Crawls:
                 else:
                     row.model, row.pages, row.updated_at = model, pages, utcnow()
                 try:
+                    s.flush()
+                    if run_id is not None and not _holds_lease(s, run_id):
+                        s.rollback()
+                        log.warning(
+                            "không lưu mẫu trang %s: lượt thu thập %s không còn giữ nguồn "
+                            "(template of %s not saved: run %s no longer holds its source)",
+                            host,
+                            run_id,
+                            host,
+                            run_id,
+                        )
+                        return False
                     s.commit()
-                    return
+                    return True
                 except IntegrityError:  # another crawl saved it first: write over it
                     s.rollback()
                     if attempt == 2:
                         raise
+        return False
 
     def templates(self) -> list[tuple[str, int, datetime, str]]:
         """(host, pages learned, last saved, model) of every stored site template."""
@@ -310,6 +333,14 @@ class Crawls:
                 (t.host, t.pages, t.updated_at, t.model)
                 for t in s.scalars(select(SiteTemplate).order_by(SiteTemplate.host))
             ]
+
+
+def _holds_lease(s: Session, run_id: int) -> bool:
+    """Whether the run is open and live (its process beats), its row locked to the commit."""
+    run = s.scalar(select(CrawlRun).where(CrawlRun.id == run_id).with_for_update())
+    if run is None or run.status != "running":
+        return False
+    return not leases.stale(run.owner, run.heartbeat_at, run.started_at, utcnow())
 
 
 def _facts(s: Session, run: CrawlRun) -> health.RunFacts:
@@ -363,11 +394,12 @@ def _assess(s: Session, source_id: int, now: datetime) -> health.Health:
 
 def _health_event(s: Session, run: CrawlRun) -> None:
     """One "source broken" event when a source turns broken (not one per bad run); the state
-    kept per source ends the streak when it is healthy again."""
+    kept per source ends the streak when it is healthy again, with one "source recovered"."""
     verdict = _assess(s, run.source_id, utcnow())
     key = f"health.{run.source_id}"
     row = s.get(State, key)
     was_broken = bool(row and row.value)
+    was_code = row.value if row else ""
     if row is None:
         row = State(name=key, value="")
         s.add(row)
@@ -383,6 +415,8 @@ def _health_event(s: Session, run: CrawlRun) -> None:
                 url=verdict.url,
             )
         )
+    elif was_broken and verdict.state == "ok":
+        s.add(source_recovered_event(run.source_id, run.id, health.RECOVERED["vi"], code=was_code))
 
 
 def run_summary(run: CrawlRun, with_errors: bool) -> RunSummary:

@@ -17,8 +17,9 @@ from huunghi.storage.models import Article, Event, Source, utcnow
 from huunghi.storage.records import EventRecord
 from huunghi.storage.unit import Tx
 
-Kind = Literal["new", "changed", "removed", "source_broken"]
-KINDS: tuple[Kind, ...] = ("new", "changed", "removed", "source_broken")
+Kind = Literal["new", "changed", "removed", "source_broken", "source_recovered"]
+KINDS: tuple[Kind, ...] = ("new", "changed", "removed", "source_broken", "source_recovered")
+SOURCE_KINDS: tuple[Kind, ...] = ("source_broken", "source_recovered")  # about a source, not an article
 
 
 class ArticlePayload(TypedDict):
@@ -58,11 +59,21 @@ class SourceBrokenPayload(TypedDict):
     run_id: int
 
 
+class SourceRecoveredPayload(TypedDict):
+    """ "source_recovered": the first good run of a source judged broken; ``code`` is why it had
+    been broken (``storage.health`` codes), ``reason`` says it in Vietnamese."""
+
+    reason: str
+    code: str
+    run_id: int
+
+
 PAYLOADS: dict[Kind, type] = {
     "new": NewPayload,
     "changed": ChangedPayload,
     "removed": RemovedPayload,
     "source_broken": SourceBrokenPayload,
+    "source_recovered": SourceRecoveredPayload,
 }
 
 
@@ -114,6 +125,11 @@ def source_broken_event(
         "run_id": run_id,
     }
     return Event(kind="source_broken", created_at=utcnow(), source_id=source_id, run_id=run_id, data=data)
+
+
+def source_recovered_event(source_id: int, run_id: int, reason: str, code: str = "") -> Event:
+    data: SourceRecoveredPayload = {"reason": reason, "code": code, "run_id": run_id}
+    return Event(kind="source_recovered", created_at=utcnow(), source_id=source_id, run_id=run_id, data=data)
 
 
 class Events:

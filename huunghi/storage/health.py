@@ -132,6 +132,7 @@ _REASONS = {
         "stale": "no new article for {hours} hours where they usually come about {usual_hours} hours apart",
     },
 }
+RECOVERED = {"vi": "đã hoạt động lại", "en": "is working again"}  # a broken source's good run
 STATES = {
     "vi": {"ok": "tốt", "broken": "lỗi", "never run": "chưa chạy"},
     "en": {"ok": "ok", "broken": "broken", "never run": "never run"},

@@ -218,6 +218,28 @@ _SUMMARY_COLUMNS = {"versions": "version_count"}
 _SUMMARY_FIELDS = tuple(f.name for f in fields(ArticleSummary) if f.name != "source")
 
 
+# How an article was read (the extractor's method, which evidence gave the date): kept for
+# re-extraction and `huunghi show`, not what an export says about the article itself.
+READING_FIELDS = ("extraction", "published_source")
+IDENTITY_FIELDS = ("id", "source", "url")
+
+
+def _flat(f: Any) -> bool:
+    """A field one CSV cell holds (not a list or a mapping, such as ``images``)."""
+    return not str(f.type).startswith(("list", "dict"))
+
+
+def export_fields() -> tuple[str, ...]:
+    """An article's flat fields in export order: its identity, what was extracted (in
+    STORED_FIELDS order), then what the archive adds (in ArticleSummary order). One list, so a
+    field added to the records reaches ``huunghi export`` without a second list to keep in step."""
+    summary = {f.name: f for f in fields(ArticleSummary)}
+    wanted = [n for n, f in summary.items() if _flat(f) and n not in READING_FIELDS]
+    extracted = [n for n in STORED_FIELDS if n in wanted]
+    added = [n for n in wanted if n not in extracted and n not in IDENTITY_FIELDS]
+    return (*IDENTITY_FIELDS, *extracted, *added)
+
+
 def article_summary(a: Article, source: str) -> ArticleSummary:
     """An article row as the boundary sees it (built by field name, not by position)."""
     values = {name: getattr(a, _SUMMARY_COLUMNS.get(name, name)) for name in _SUMMARY_FIELDS}

@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session, load_only
 
-from huunghi.storage import clusters
+from huunghi.storage import clusters, locks
 from huunghi.storage.models import Article, Source, Story, StoryBand, StoryDecision, StoryKey, utcnow
 from huunghi.storage.records import ArticleRecord, ArticleSummary, article_summary
 from huunghi.storage.unit import Tx
@@ -165,10 +165,18 @@ def index(s: Session, art: Article, rec: ArticleRecord) -> None:
         )
 
 
-def place(s: Session, art: Article, rec: ArticleRecord, reuse: int | None = None) -> Match | None:
+def place(
+    s: Session, art: Article, rec: ArticleRecord, reuse: int | None = None, serialised: bool = False
+) -> Match | None:
     """Join the story of the best candidate in the window, or start one (with id ``reuse``
-    when a rebuild gives an article back the story it had)."""
+    when a rebuild gives an article back the story it had).
+
+    One placement at a time across processes (``locks.placement``, held to the commit): two
+    workers storing reports of one event at once would otherwise both start a story.
+    ``serialised``: the caller holds the lock already (a rebuild)."""
     art.event = rec.event.to_json() if rec.event else None
+    if not serialised:
+        locks.placement(s)
     match = best_match(s, art, rec)
     index(s, art, rec)
     if match is not None:
@@ -306,6 +314,7 @@ class Stories:
         """One story of several (the oldest keeps its id); every pair across them is decided
         one event, so no later placement or rebuild parts them. Returns the kept story's id."""
         with self._tx() as s:
+            locks.placement(s)  # no placement joins a story while it is merged away
             found = sorted(set(s.scalars(select(Story.id).where(Story.id.in_(story_ids)))))
             missing = sorted(set(story_ids) - set(found))
             if missing:
@@ -331,6 +340,7 @@ class Stories:
         """Take articles out of their story into a new one of their own; each is decided another
         event than every article left behind. Returns the new story's id."""
         with self._tx() as s:
+            locks.placement(s)
             arts = list(s.scalars(select(Article).where(Article.id.in_(article_ids))))
             if len(arts) != len(set(article_ids)):
                 missing = sorted(set(article_ids) - {a.id for a in arts})
@@ -369,6 +379,7 @@ class Stories:
         are honoured; an article that starts a story gets back its old story's id when it is
         free, so digests remember what they sent. One transaction: stopped, it changes nothing."""
         with self._tx() as s:
+            locks.placement(s)  # held to the end: no crawl places an article meanwhile
             order = list(
                 s.execute(
                     select(Article.id, Article.story_id).order_by(
@@ -388,7 +399,7 @@ class Stories:
                 )
                 rec.event = signer(art)
                 reuse = old if old is not None and old not in used else None
-                place(s, art, rec, reuse)
+                place(s, art, rec, reuse, serialised=True)
                 used.add(cast(int, art.story_id))
                 s.flush()
                 if progress:

@@ -78,10 +78,19 @@ class Guard:
             return await call_next(request)
         if not self.password():  # behind a proxy only: nothing to log in to here
             if path.startswith("/api/"):
-                return JSONResponse({"error": "authentication required"}, status_code=401)
+                return JSONResponse(
+                    {"error": "cần đăng nhập (authentication required)", "code": "auth_required"},
+                    status_code=401,
+                )
             return self.app.error(request, 401, "proxy_needed")
         if path.startswith("/api/"):
-            return JSONResponse({"error": "authentication required: log in at /login"}, status_code=401)
+            return JSONResponse(
+                {
+                    "error": "cần đăng nhập tại /login (authentication required: log in at /login)",
+                    "code": "auth_required",
+                },
+                status_code=401,
+            )
         target = path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
 
@@ -99,7 +108,7 @@ async def login(app: Any, request: Request) -> Response:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            return Response("form too large", status_code=413)
+            return Response("biểu mẫu quá lớn (form too large)", status_code=413)
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     target = _safe_next(form.get("next", "/"))
     if not password:

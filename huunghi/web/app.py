@@ -31,18 +31,21 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from huunghi.clock import local
-from huunghi.config import Config
+from huunghi.config import Config, ConfigWatcher
 from huunghi.monitor import exporting
 from huunghi.monitor.searching import (
     MAX_OFFSET,
+    STORY_READ,
     BadRequest,
     article_detail,
+    bilingual,
     build_query,
     number,
     result_json,
     run,
 )
 from huunghi.storage.archive import Archive
+from huunghi.storage.health import describe
 from huunghi.storage.search.engine import SearchQuery, SearchResult, SearchTimeout
 from huunghi.web import access
 from huunghi.web.texts import EN, LANGUAGES, VI, Texts, error_text
@@ -52,6 +55,7 @@ HERE = Path(__file__).parent
 PAGE = 20
 CHOICES_TTL_S = 300
 RETRY_AFTER_S = 10  # a search past its budget ([web] query_timeout_ms): when to try again
+RELOAD_CHECK_S = 1.0  # how often a request looks at huunghi.toml's modification time
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
@@ -91,11 +95,51 @@ def _env() -> Environment:
 class App:
     """The routes, over one archive and one configuration."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, path: Path | None = None) -> None:
         self.config = config
         self.archive = Archive(config.database_url)
         self.env = _env()
         self._choices: tuple[float, dict[str, Any]] | None = None
+        self.watcher = ConfigWatcher(path, config) if path is not None else None
+        self._checked = time.monotonic()
+
+    def reload(self) -> bool:
+        """A changed huunghi.toml is read again (sources, topics, titles), as the daemon does; a file
+        that no longer reads is logged once and the page keeps the configuration it had. The
+        archive and the access settings ([web] password_env, proxy_header) stay as started."""
+        if self.watcher is None or time.monotonic() - self._checked < RELOAD_CHECK_S:
+            return False
+        self._checked = time.monotonic()
+        try:
+            fresh, error = self.watcher.poll()
+        except Exception as exc:  # an unreadable file (permissions, a half-written one): the same
+            fresh, error = None, f"{type(exc).__name__}: {exc}"
+        if error:
+            log.error(
+                "không nạp lại cấu hình, trang giữ cấu hình trước (configuration not reloaded): %s", error
+            )
+            return False
+        if fresh is None:
+            return False
+        kept = []
+        if fresh.database_url != self.config.database_url:
+            kept.append("[archive] url")
+        if (fresh.web.password_env, fresh.web.proxy_header) != (
+            self.config.web.password_env,
+            self.config.web.proxy_header,
+        ):
+            kept.append("[web] password_env/proxy_header")
+        if kept:
+            log.warning(
+                "%s chỉ có hiệu lực khi khởi động lại huunghi serve (takes effect on restart)",
+                ", ".join(kept),
+            )
+        for problem in fresh.problems:
+            log.warning("bỏ qua nguồn (skipped source): %s", problem)
+        self.config = fresh
+        self._choices = None
+        log.info("đã nạp lại cấu hình (configuration reloaded): %d nguồn", len(fresh.sources))
+        return True
 
     def choices(self) -> dict[str, Any]:
         """Sources, sections and tags to filter by (recomputed every few minutes, not per page)."""
@@ -132,15 +176,16 @@ class App:
         """503 with Retry-After: the search ran past its budget (the page, the API, a feed)."""
         headers = {"Retry-After": str(RETRY_AFTER_S)}
         if api:
-            message = f"{VI['too_slow']} ({EN['too_slow']})"
-            return JSONResponse({"error": message}, status_code=503, headers=headers)
+            return api_error(503, "too_slow", f"{VI['too_slow']} ({EN['too_slow']})", headers)
         response = self.error(request, 503, "too_slow")
         response.headers.update(headers)
         return response
 
     def sources_page(self, request: Request) -> Response:
-        """Each source: its health, its last run and its recent runs (configured ones first)."""
+        """Each source: its health (``storage.health.assess``, as `huunghi status` and the digest
+        say), its last run and its recent runs (configured ones first)."""
         health = self.archive.crawls.source_health()
+        lang = language(request, self.config.web.language)
         rows = []
         for src in self.config.sources:
             h = health.pop(src.name, {})
@@ -150,9 +195,9 @@ class App:
                 else "disabled"
                 if not src.enabled
                 else "broken"
-                if h.get("consecutive_failures")
+                if h.get("health") == "broken"
                 else "ok"
-                if h.get("last_run")
+                if h.get("health") == "ok"
                 else "never"
             )
             rows.append(
@@ -161,6 +206,7 @@ class App:
                     "title": src.title,
                     "verified": src.verified,
                     "health": state,
+                    "reason": describe(h["code"], h.get("params", {}), lang) if state == "broken" else "",
                     "last_run": h.get("last_run"),
                     "last_status": h.get("last_status"),
                     "failures": h.get("consecutive_failures", 0),
@@ -174,6 +220,7 @@ class App:
                     "title": "",
                     "verified": True,
                     "health": "gone",
+                    "reason": "",
                     "last_run": h.get("last_run"),
                     "last_status": h.get("last_status"),
                     "failures": h.get("consecutive_failures", 0),
@@ -238,7 +285,14 @@ class App:
         if result is not None:
             if page_no > 1:
                 pages["prev"] = "?" + urlencode(kept + [("page", page_no - 1)])
-            if result.query.offset + len(result.hits) < result.total:
+            # grouped by story, a page reads up to STORY_READ articles per entry: more pages only
+            # when articles lie beyond what this one read (``total`` counts articles, not stories)
+            read = (
+                (result.query.offset + result.query.limit) * STORY_READ
+                if result.query.group == "story"
+                else result.query.offset + len(result.hits)
+            )
+            if read < result.total:
                 pages["next"] = "?" + urlencode(kept + [("page", page_no + 1)])
         latest = self.archive.reads.latest_articles(limit=PAGE) if not searched else []
         return self.page(
@@ -284,19 +338,21 @@ class App:
         except SearchTimeout:
             return self.too_slow(request, api=True)
         except (BadRequest, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return api_error(400, "bad_request", bilingual(str(exc)))
 
     def api_article(self, request: Request) -> Response:
         detail = article_detail(self.archive, _article_id(request))
         if detail is None:
-            return JSONResponse({"error": "no such article"}, status_code=404)
+            return api_error(404, "no_article", "không có bài này (no such article)")
         return JSONResponse(detail)
 
     def api_stats(self, request: Request) -> Response:
         try:
             days = number(request.query_params.get("days"), "days", 14, 1, 366)
         except BadRequest:
-            return JSONResponse({"error": "days: not a number"}, status_code=400)
+            return api_error(
+                400, "bad_request", "days: không phải số từ 1 đến 366 (not a number from 1 to 366)"
+            )
         return JSONResponse(self.archive.reads.activity(days))
 
     def topic_feed(self, request: Request) -> Response:
@@ -326,6 +382,12 @@ class App:
         return self.page("topics.html", request=request, topics=list(self.config.topic_rules().values()))
 
 
+def api_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An API error: ``error`` for people (Vietnamese first, the English in parentheses) and
+    ``code`` for scripts (bad_request, no_article, not_found, too_slow, auth_required), stable."""
+    return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
+
+
 def _article_id(request: Request) -> int:
     """The id in the path; anything that is not a plausible id reads as 0 (no such article: 404)."""
     text = str(request.path_params["article_id"])
@@ -336,11 +398,13 @@ def _int(value: str | None) -> int | None:
     return number(value, "story", 0, 1) if value else None
 
 
-def create_app(config: Config) -> Starlette:
-    app = App(config)
+def create_app(config: Config, path: Path | None = None) -> Starlette:
+    """The web app; with ``path`` (the huunghi.toml it was read from) it follows edits to it."""
+    app = App(config, path)
 
     async def headers(request: Request, call_next: Any) -> Response:
         try:
+            app.reload()
             response = await call_next(request)
         except Exception:  # a bug must not be the one page without the CSP (nor show a traceback)
             log.exception("error serving %s", request.url.path)
@@ -373,7 +437,7 @@ def create_app(config: Config) -> Starlette:
 
     async def not_found(request: Request, _exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "not found"}, status_code=404)
+            return api_error(404, "not_found", "không có địa chỉ này trong API (not found)")
         return app.error(request, 404, "not_found")
 
     return Starlette(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from huunghi.monitor.searching import vietnamese
+
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
@@ -219,43 +221,6 @@ class Texts(dict):  # type: ignore[type-arg]
         return self.get(f"run_{value}", str(value or "—"))
 
 
-# The search's error messages (huunghi.monitor.searching, huunghi.text.query) are English, for
-# the CLI and the API; a Vietnamese page says them in Vietnamese. Unknown ones stay as they are.
-_ERRORS_VI: tuple[tuple[str, str], ...] = (
-    (r"query (.+?): (.*)", "câu tìm {0}: {1*}"),
-    (
-        r"the query ends where a word, phrase or '\(' was expected",
-        "câu tìm dừng ở chỗ còn cần một từ, một cụm từ hoặc '('",
-    ),
-    (r"a '\(' is never closed", "có dấu '(' chưa được đóng"),
-    (r"unexpected (.+) at token (\d+)", "không hiểu {0} ở vị trí {1}"),
-    (r"unexpected (.+)", "không hiểu {0}"),
-    (r"(.+) holds no word( to search)?", "{0} không chứa từ nào"),
-    (r"'(.+)': a \* may only end a phrase \(its last word\)", "'{0}': dấu * chỉ được ở cuối cụm từ"),
-    (
-        r"NOT needs a word that must occur beside it.*",
-        "NOT cần đi kèm một từ bắt buộc có, ví dụ 'vufo NOT bóng'",
-    ),
-    (r"(\w+): (.+) is not a date \(YYYY-MM-DD\)", "{0}: {1} không phải một ngày (YYYY-MM-DD)"),
-    (r"tag (.+): expected kind:value.*", "thẻ {0}: cần dạng loại:giá trị, ví dụ province:Thanh Hóa"),
-    (r"order: (.+) is not one of (.+)", "thứ tự {0}: chỉ có {1}"),
-    (r"limit: (.+) is not between 1 and (\d+)", "limit {0}: phải từ 1 đến {1}"),
-    (r"offset: must not be negative", "offset: không được âm"),
-    (r"story: (.+) is not a number", "sự kiện {0}: không phải một số"),
-)
-
-
 def error_text(message: str, lang: str) -> str:
-    """A search error in the page's language ({1*}: the rest, translated in turn)."""
-    import re
-
-    if lang != "vi":
-        return message
-    for pattern, template in _ERRORS_VI:
-        m = re.fullmatch(pattern, message)
-        if m:
-            groups = list(m.groups())
-            if "{1*}" in template:
-                return template.replace("{0}", groups[0]).replace("{1*}", error_text(groups[1], lang))
-            return template.format(*[g or "" for g in groups])
-    return message
+    """A search error in the page's language (the Vietnamese is ``searching.vietnamese``'s)."""
+    return vietnamese(message) if lang == "vi" else message

@@ -189,12 +189,12 @@ def probe(
         proposal.article_pattern = best or r"-\d+\.html?$"
         proposal.title = site_name(tree, _sample_titles(client, base, same_site, best), host)
         proposal.notes.append(
-            f"article_pattern matches {counts.get(best, 0)} of the {len(same_site)} links on the home page"
+            f"article_pattern khớp {counts.get(best, 0)} trên {len(same_site)} liên kết của trang chủ"
             if best
-            else "no article URL shape found on the home page: check it"
+            else "không thấy dạng địa chỉ bài nào trên trang chủ: cần kiểm tra article_pattern"
         )
         if not proposal.feeds:
-            proposal.notes.append("no working RSS/Atom feed found")
+            proposal.notes.append("không tìm thấy feed RSS/Atom nào dùng được (no working feed)")
         if not proposal.sitemaps:
-            proposal.notes.append("no working sitemap found")
+            proposal.notes.append("không tìm thấy sitemap nào dùng được (no working sitemap)")
         return proposal

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -43,6 +43,15 @@ class Block:
     @property
     def link_density(self) -> float:
         return self.link_chars / len(self.text) if self.text else 0.0
+
+
+_DATE_PROPS = frozenset(("datepublished", "datemodified", "datecreated"))  # not "dateline": a place
+
+
+def dated(el: HtmlElement) -> bool:
+    """Whether the page itself declares the element's text a date (schema.org's datePublished,
+    dateModified, ...): the article's metadata, never its body."""
+    return (el.get("itemprop") or "").strip().lower() in _DATE_PROPS
 
 
 _STEPS: dict[tuple[str, str | None, str | None, int], str] = {}
@@ -118,7 +127,7 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             elif state is None:  # the root
                 steps_of[node] = (_step(node),)
                 state = (node, False)
-            elif tag in BLOCK_TAGS or tag == "time" or _MARKED.search(node.get("class") or ""):
+            elif tag in BLOCK_TAGS or tag == "time" or _MARKED.search(node.get("class") or "") or dated(node):
                 steps_of[node] = (*steps_of[state[0]][1 - SIG_STEPS :], _step(node))  # type: ignore[index]
                 state = (node, state[1])
             else:
@@ -137,14 +146,13 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
                 pieces[last].append(" ")
             continue
         # lxml's text results are str subclasses that also know their parent and whether they are a tail
-        smart = cast(Any, item)
+        smart: Any = item
         parent = smart.getparent()
-        owner = (
-            parent.getparent() if (parent is not None and smart.is_tail and parent is not root) else parent
-        )
+        tail = smart.is_tail
+        owner = parent.getparent() if (tail and parent is not None and parent is not root) else parent
         if owner is None:
             continue
-        block_el, in_link = holder(owner)
+        block_el, in_link = memo.get(owner) or holder(owner)
         if block_el is None:
             continue
         slot = slot_of.get(block_el)
@@ -153,7 +161,14 @@ def segment(tree: HtmlElement) -> tuple[list[Block], list[tuple[int, HtmlElement
             blocks.append(Block(block_el, ">".join(steps_of[block_el]), index=slot))
             pieces.append([])
             links.append(0)
-        if (smart.is_tail and parent.tag == "br") or (slot != last and pieces[slot]):
+        if slot != last and last > slot and pieces[slot] and blocks[last].element.tag in BLOCK_TAGS:
+            # text resumed after a nested block (a crosshead between two paragraphs, written
+            # straight into the body's element) is a block of its own, in its place
+            blocks.append(Block(block_el, blocks[slot].sig, index=len(blocks)))
+            slot = slot_of[block_el] = len(blocks) - 1
+            pieces.append([])
+            links.append(0)
+        elif (tail and parent.tag == "br") or (slot != last and pieces[slot]):
             pieces[slot].append(" ")  # a line break, or text resumed after a nested block
         pieces[slot].append(item)
         last = slot

@@ -22,12 +22,11 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract import metadata as M
-from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, segment
+from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, dated, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
 from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
 
@@ -43,6 +42,9 @@ MAX_IMAGES = 30
 # as article and the template never keeps them: removing them once makes every pass cheaper.
 STRIP_TAGS = ("script", "style", "noscript", "template", "svg", "aside", "nav", "menu", "footer")
 
+# a site whose pages in a row were dated only by htmldate's text-wide pass (old portals print
+# nothing but "Cập nhật lúc …") goes to that pass directly: its cheap pass would only fail again
+DEEP_DATES_AFTER = 3
 MERGE_CHARS = 80  # generic text the template dropped, unexplained, from which on the two readings merge
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
@@ -73,7 +75,11 @@ class Extracted:
 
 
 def _generic_paragraphs(tree: HtmlElement, url: str) -> list[str]:
-    """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments."""
+    """trafilatura on the already parsed tree (it copies it), precision-leaning, no comments.
+
+    Imported here, on the first page that needs a generic reading: a batch whose sites' templates
+    are learned never pays for it (a fifth of a second of start-up)."""
+    import trafilatura
 
     def read(tables: bool) -> list[str]:
         try:
@@ -151,6 +157,8 @@ def _furniture(block: Block, site: SiteTemplate | None, url: str, names: Sequenc
     <title> that are not the headline (the site's name: its logo line and footer start so)."""
     if block.link_density >= 0.5 or _date_line(block.text) or _teaser_shape(block):
         return True
+    if block.element.tag == "time" or dated(block.element):
+        return True  # the page's own date, whatever language it is written in
     if len(block.text) < 200 and any(block.text.startswith(n) for n in names):
         return True
     return site is not None and site.teaser(block, url)
@@ -249,8 +257,18 @@ def _item_key(text: str) -> str:
     return _key(text[2:] if text.startswith(("- ", "* ", "• ")) else text)
 
 
-def _words(*texts: str) -> int:
-    return sum(len(_WORD.findall(t)) for t in texts)
+def _words(*texts: str, enough: int | None = None) -> int:
+    """How many words the texts hold; counting stops at ``enough`` (all that a caller asks)."""
+    n = 0
+    for t in texts:
+        if enough is None:
+            n += len(_WORD.findall(t))
+            continue
+        for _ in _WORD.finditer(t):
+            n += 1
+            if n >= enough:
+                return n
+    return n
 
 
 class Extractor:
@@ -259,6 +277,7 @@ class Extractor:
     def __init__(self, book: TemplateBook | None = None, learn: bool = True) -> None:
         self.book = book if book is not None else TemplateBook()
         self.learn = learn
+        self._deep_dates: dict[str, int] = {}  # host -> pages in a row dated by the text-wide pass
 
     def extract(
         self,
@@ -276,16 +295,26 @@ class Extractor:
         tree = parse(html)
         metas = M.meta_table(tree)
         ld = M.json_ld(tree)
-        dates = M.dates(tree, feed_date, now, url)  # before asides and footers go: their dates count too
+        host = _site_key(url)
+        deep = self.learn and bool(host) and self._deep_dates.get(host, 0) >= DEEP_DATES_AFTER
+        found_by: list[bool] = []
+        # before asides and footers go: their dates count too
+        dates = M.dates(
+            tree, feed_date, now, url, htmldate_passes=(True,) if deep else None, found_by=found_by
+        )
+        if self.learn and host and not _generic:
+            if len(self._deep_dates) > 10_000:
+                self._deep_dates.clear()
+            self._deep_dates[host] = self._deep_dates.get(host, 0) + 1 if found_by == [True] else 0
         etree.strip_elements(tree, *STRIP_TAGS, with_tail=False)
         blocks, images = segment(tree)
         if not blocks:
             raise _not_article("no text on the page", dates)
-        host = _site_key(url)
         site = self.book.get(host) if (host and self.learn) else None
         shared = (lambda text: site.shared_title(text, url)) if site is not None else (lambda text: False)
         title = M.title(tree, metas, blocks, shared)
-        names = [p for p in M.title_parts(tree) if len(p) >= 8 and p not in title and title not in p]
+        parts = M.title_parts(tree)
+        names = [p for p in parts if len(p) >= 8 and p not in title and title not in p]
 
         body: list[Block] | None = None
         generic_body: list[Block] = []
@@ -341,7 +370,7 @@ class Extractor:
         paragraphs = (
             [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
         )
-        words = _words(lead, *paragraphs)
+        words = _words(lead, *paragraphs, enough=MIN_WORDS)  # only "too few" is asked
         if (not paragraphs or words < MIN_WORDS) and method == "template":
             # "not an article" only when the generic reading agrees
             return self.extract(
@@ -362,7 +391,7 @@ class Extractor:
                 site.observe(blocks, url)
             if method == "template":
                 site.template_pages += 1
-            site.note_headlines(url, title, lead, [p for p in M.title_parts(tree) if len(p) >= 4])
+            site.note_headlines(url, title, lead, [p for p in parts if len(p) >= 4])
 
         body_text = "\n\n".join(paragraphs)
         return Extracted(
@@ -392,14 +421,16 @@ class Extractor:
         names: Sequence[str],
     ) -> tuple[list[str], list[Block]]:
         """A short heading closing the body and followed by a list of links ("Các tin khác") is the
-        list's heading, not article text."""
+        list's heading, not article text; so is a closing line that announces what follows
+        ("Xem thêm:", "You may also be interested in:") when what follows is furniture."""
         body = list(body)
         if len(paragraphs) < 2 or not body:
             return paragraphs, body
-        last = paragraphs[-1]
-        if _words(last) > 5 or last.rstrip()[-1:] in '.!?:"”)':
+        last = paragraphs[-1].rstrip()
+        announces = last.endswith(":") and _words(last, enough=11) <= 10
+        if not announces and (_words(last, enough=6) > 5 or last[-1:] in '.!?:"”)'):
             return paragraphs, body
-        at = next((b.index for b in reversed(body) if b.text == last), None)
+        at = next((b.index for b in reversed(body) if b.text == paragraphs[-1]), None)
         if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
             return paragraphs, body
         return paragraphs[:-1], [b for b in body if b.index != at]

@@ -82,10 +82,24 @@ _CRUMB_MARK = re.compile(r"breadcrumb", re.I)
 _CATE_MARK = re.compile(r"[.#][\w-]*cate", re.I)
 
 
-def dates(tree: HtmlElement, feed_date: datetime | None, now: datetime, url: str = "") -> Dates:
+def dates(
+    tree: HtmlElement,
+    feed_date: datetime | None,
+    now: datetime,
+    url: str = "",
+    htmldate_passes: Sequence[bool] | None = None,
+    found_by: list[bool] | None = None,
+) -> Dates:
     """Published and updated, with the evidence that gave them: see crawler.extract.dates."""
     try:
-        return find_dates(tree, now, url=url or None, feed_date=feed_date)
+        return find_dates(
+            tree,
+            now,
+            url=url or None,
+            feed_date=feed_date,
+            htmldate_passes=htmldate_passes,
+            found_by=found_by,
+        )
     except (ValueError, TypeError, OverflowError, RecursionError):  # a hostile page costs its date only
         return Dates()
 

@@ -254,7 +254,8 @@ class SiteTemplate:
             if (
                 container is not None
                 and container.tag not in ("body", "html")
-                and any(a is container for a in block.element.iterancestors())
+                # inside the body's element, or written straight into it (a crosshead's text)
+                and (block.element is container or any(a is container for a in block.element.iterancestors()))
             ):
                 keep[i] = True
                 added += len(block.text)
@@ -343,7 +344,7 @@ class TemplateBook:
     def __init__(
         self,
         load: Callable[[str], str | None] | None = None,
-        save: Callable[[str, str, int], None] | None = None,
+        save: Callable[[str, str, int], object] | None = None,
     ) -> None:
         self._load = load
         self._save = save
