@@ -3,6 +3,8 @@ crawl many replica hosts through the PostgreSQL queue (procrastinate). Every sou
 once a round, no host ever sees two requests at once nor two closer than the crawler's delay,
 and a worker killed with -9 mid-crawl loses nothing: its crawl is retried by another worker.
 
+Two daemons run, one leading and one standing by (the scheduler's lock).
+
 The processes are real (the installed ``huunghi`` command), so are PostgreSQL and the hosts
 (127.0.0.2 onwards). Nothing waits on a clock: every wait is for a condition, with a generous
 deadline.
@@ -64,7 +66,9 @@ def test_a_fleet_crawls_every_source_once_a_round_and_each_host_politely(tmp_pat
             start(config, "worker", "--concurrency", "2", log=tmp_path / f"worker{i}.log") for i in range(3)
         ]
         began = time.monotonic()
-        daemon = start(config, "daemon", log=tmp_path / "daemon.log")
+        # two daemons: one leads (the scheduler's advisory lock), the other stands by; the rounds
+        # must not double
+        daemons = [start(config, "daemon", log=tmp_path / f"daemon{i}.log") for i in range(2)]
         try:
 
             def every_source_has_its_rounds() -> bool:
@@ -73,7 +77,7 @@ def test_a_fleet_crawls_every_source_once_a_round_and_each_host_politely(tmp_pat
 
             assert wait_for(every_source_has_its_rounds, 1200), _logs(tmp_path)
         finally:
-            daemon_code = stop(daemon)
+            daemon_codes = [stop(d) for d in daemons]
         scheduled = time.monotonic() - began
         try:
             assert wait_for(lambda: pending(pg_url) == 0, 600), _logs(tmp_path)  # the queue drains
@@ -81,7 +85,7 @@ def test_a_fleet_crawls_every_source_once_a_round_and_each_host_politely(tmp_pat
             worker_codes = [stop(w) for w in workers]
         spans = {name: list(portal.spans) for name, portal in hosts.portals().items()}
         articles_served = hosts.articles_served()
-    assert daemon_code == 0 and worker_codes == [0, 0, 0], _logs(tmp_path)
+    assert daemon_codes == [0, 0] and worker_codes == [0, 0, 0], _logs(tmp_path)
 
     runs = _runs(pg_url)
     assert all(r.status == "ok" for r in runs), [(r.source, r.status) for r in runs if r.status != "ok"]
@@ -111,7 +115,8 @@ def test_a_fleet_crawls_every_source_once_a_round_and_each_host_politely(tmp_pat
     ]
     assert dict(stored) == articles_served, problems  # nothing lost: every article a host served, once
     print(
-        f"\n[fleet] {HOSTS} hosts, 3 workers x 2, {sum(per_source.values())} crawls in {scheduled:.0f} s "
+        f"\n[fleet] {HOSTS} hosts, 2 daemons, 3 workers x 2, {sum(per_source.values())} crawls "
+        f"in {scheduled:.0f} s "
         f"(rounds of {INTERVAL} s); shortest gap at a host "
         f"{min(politeness(s, DELAY)[1] for s in spans.values()):.2f} s"
     )
