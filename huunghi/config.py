@@ -104,6 +104,9 @@ class DaemonConfig:
     alerts_every_seconds: int = 60
     digests_every_seconds: int = 300
     stop_grace_seconds: int = 20  # on SIGTERM, how long a running crawl may take to close
+    # "local": the daemon crawls itself (one process, SQLite or PostgreSQL); "queue": it hands
+    # crawls, alerts and digests to `huunghi worker`s through a PostgreSQL job queue
+    executor: str = "local"
 
 
 @dataclass
@@ -313,6 +316,7 @@ def parse_config(
     mail = _typed(f"{where} [mail]", MailConfig, data.get("mail", {}))
     daemon = _typed(f"{where} [daemon]", DaemonConfig, data.get("daemon", {}))
     _check_ranges(f"{where} [daemon]", daemon, DAEMON_RANGES)
+    _check_executor(f"{where} [daemon]", daemon, url)
     if not 1 <= mail.smtp_port <= 65535:
         raise ConfigError(f"{where} [mail].smtp_port: {mail.smtp_port} is not a port (1-65535)")
     web = _typed(f"{where} [web]", WebConfig, data.get("web", {}))
@@ -348,6 +352,25 @@ def parse_config(
         daemon=daemon,
         web=web,
     )
+
+
+EXECUTORS = ("local", "queue")
+
+
+def _check_executor(where: str, daemon: DaemonConfig, url: str) -> None:
+    """The queue lives in PostgreSQL; an archive on SQLite can only be crawled by the daemon itself."""
+    if daemon.executor not in EXECUTORS:
+        raise ConfigError(
+            f'{where}.executor: "local" hoặc "queue", không phải {daemon.executor!r} '
+            '(must be "local" or "queue")'
+        )
+    if daemon.executor == "queue" and not url.startswith("postgresql"):
+        kind = url.split(":", 1)[0].split("+", 1)[0]
+        raise ConfigError(
+            f'{where}.executor = "queue" cần kho PostgreSQL, kho này là {kind}: hàng đợi việc nằm trong '
+            'PostgreSQL; dùng executor = "local" hoặc chuyển kho bằng `huunghi archive copy` '
+            "(the job queue needs a PostgreSQL archive)"
+        )
 
 
 def _check_digests(where: str, digests: list[DigestConfig], topics: list[TopicConfig]) -> None:

@@ -70,11 +70,11 @@ def test_every_command_the_deploy_files_run_exists(where, args):
     command.make_context("huunghi", rest)  # its options and values parse (a usage error raises)
 
 
-def test_the_compose_file_has_the_database_a_scheduler_and_the_web_page():
+def test_the_compose_file_has_the_database_a_scheduler_two_workers_and_the_web_page():
     services = _compose()["services"]
     ours = _huunghi_services()
     runs = {n: s["command"][0] for n, s in ours.items()}
-    assert sorted(runs.values()) == ["archive", "daemon", "serve"]
+    assert sorted(runs.values()) == ["archive", "daemon", "serve", "worker", "worker"]
     assert [s.get("deploy", {}).get("replicas", 1) for s in ours.values() if s["command"][0] == "daemon"] == [
         1
     ]
@@ -116,11 +116,14 @@ def test_docker_compose_accepts_the_file():
     pytest.skip("neither `docker compose` nor `docker-compose` works here")
 
 
-def test_the_mounted_configuration_loads():
-    mounted = next(v.split(":")[0] for v in _huunghi_services()["daemon"]["volumes"] if ":/etc/huunghi:" in v)
+def test_the_mounted_configuration_loads(monkeypatch):
+    daemon = _huunghi_services()["daemon"]
+    mounted = next(v.split(":")[0] for v in daemon["volumes"] if ":/etc/huunghi:" in v)
     path = (ROOT / mounted / "huunghi.toml").resolve()
-    cfg = load_config(path)
+    monkeypatch.setenv("HUUNGHI_DATABASE_URL", daemon["environment"]["HUUNGHI_DATABASE_URL"])
+    cfg = load_config(path)  # with the archive compose gives it: the daemon queues, the workers crawl
     assert cfg.mail.outbox == "/var/lib/huunghi/outbox"
+    assert cfg.daemon.executor == "queue"
 
 
 def test_the_image_runs_the_cli_as_an_unprivileged_user():
@@ -178,7 +181,7 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
     # an unknown key or section is only a warning (exit 0): any output at all is a finding
     assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), done.stdout + done.stderr
     names = {u.name for u in UNITS}
-    assert {"huunghi-daemon.service", "huunghi-web.service"} <= names
+    assert {"huunghi-daemon.service", "huunghi-web.service", "huunghi-worker.service"} <= names
 
 
 def test_archive_upgrade_makes_the_schema_compose_waits_for(tmp_path):

@@ -2,7 +2,7 @@
 
 One module per group of commands, each adding its commands to ``base.app``:
 init; crawling (crawl, sources); reading (articles, search, show, stats, export);
-alerting (events, alerts, digest, subscriptions); schedule (runs, daemon, status);
+alerting (events, alerts, digest, subscriptions); schedule (runs, daemon, status); worker;
 archive (archive copy, archive upgrade);
 extraction (extract, reextract, templates); serve; demo. ``base.emit`` prints every listing,
 ``tables`` lays out what people read.
@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "reading",
     "alerting",
     "schedule",
+    "worker",
     "archive",
     "extraction",
     "serve",

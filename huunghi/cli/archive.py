@@ -1,4 +1,5 @@
-"""The archive itself: ``archive copy`` moves a grown SQLite archive into PostgreSQL."""
+"""The archive itself: ``archive copy`` moves a grown SQLite archive into PostgreSQL; ``archive upgrade``
+brings its schema (and, on PostgreSQL, the workers' job queue) up to date."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from huunghi.cli.base import JSON_HELP, app, emit, err, load, open_archive
 if TYPE_CHECKING:
     from huunghi.storage.copying import CopyReport
 
-archive_app = typer.Typer(help="Kho lưu trữ (the archive): chép sang PostgreSQL.", no_args_is_help=True)
+archive_app = typer.Typer(
+    help="Kho lưu trữ (the archive): chép sang PostgreSQL, nâng lược đồ.", no_args_is_help=True
+)
 app.add_typer(archive_app, name="archive")
 
 
@@ -97,5 +100,20 @@ def upgrade(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
 
     cfg = load()
     with open_archive(cfg) as archive:  # opening it migrates it
-        row = {"archive": shown(cfg.database_url), "revision": current_revision(archive.engine)}
-    emit(row, json_out, lambda r: f"lược đồ (schema) {escape(r['archive'])}: bản (revision) {r['revision']}")
+        row: dict[str, object] = {
+            "archive": shown(cfg.database_url),
+            "revision": current_revision(archive.engine),
+        }
+    if cfg.database_url.startswith("postgresql"):  # the workers' job queue lives beside the archive
+        from huunghi.monitor.queue import ensure_schema
+
+        row["queue_schema"] = "created" if ensure_schema(cfg.database_url) else "present"
+    emit(row, json_out, upgraded)
+
+
+def upgraded(row: dict[str, object]) -> str:
+    line = f"lược đồ (schema) {escape(str(row['archive']))}: bản (revision) {row['revision']}"
+    if "queue_schema" in row:
+        made = "vừa tạo (created)" if row["queue_schema"] == "created" else "đã có (present)"
+        line += f"; hàng đợi việc (job queue): {made}"
+    return line

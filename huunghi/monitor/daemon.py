@@ -41,6 +41,7 @@ from huunghi.storage.locks import Leadership, describe
 
 log = logging.getLogger("huunghi.daemon")
 JOB_TABLE = "scheduler_jobs"
+QUEUE = "huunghi.monitor.queue"  # executor "queue": the jobs that defer work to `huunghi worker`s
 TICK_S = 1.0  # the daemon's tick: configuration re-read, the lead checked (or tried, standing by)
 
 
@@ -158,21 +159,38 @@ class Daemon:
     def plan_jobs(self) -> list[str]:
         """Add or update one job per enabled source, plus alerts and digests; drop stale jobs."""
         cfg, path = self.config, str(self.config_path)
+        # executor "queue": the same schedule, but each job only hands its work to the workers
+        # (huunghi.monitor.queue; named by reference, so the local daemon never imports procrastinate)
+        queued = cfg.daemon.executor == "queue"
+        crawl: Any = f"{QUEUE}:defer_crawl" if queued else crawl_job
         wanted: dict[str, dict[str, Any]] = {}
         for src in cfg.enabled_sources():
             wanted[f"crawl:{src.name}"] = dict(
-                func=crawl_job,
+                func=crawl,
                 args=[path, src.name],
                 trigger="interval",
                 seconds=src.interval_seconds or cfg.daemon.interval_seconds,
                 jitter=cfg.daemon.jitter_seconds or None,
             )
         wanted["alerts"] = dict(
-            func=alerts_job, args=[path], trigger="interval", seconds=cfg.daemon.alerts_every_seconds
+            func=f"{QUEUE}:defer_alerts" if queued else alerts_job,
+            args=[path],
+            trigger="interval",
+            seconds=cfg.daemon.alerts_every_seconds,
         )
         wanted["digests"] = dict(
-            func=digests_job, args=[path], trigger="interval", seconds=cfg.daemon.digests_every_seconds
+            func=f"{QUEUE}:defer_digests" if queued else digests_job,
+            args=[path],
+            trigger="interval",
+            seconds=cfg.daemon.digests_every_seconds,
         )
+        if queued:  # jobs of a worker that died go back to the queue; finished ones are forgotten
+            from huunghi.monitor.queue import STALLED_CHECK_S
+
+            wanted["stalled"] = dict(
+                func=f"{QUEUE}:retry_stalled", args=[path], trigger="interval", seconds=STALLED_CHECK_S
+            )
+            wanted["forget"] = dict(func=f"{QUEUE}:forget_old_jobs", args=[path], trigger="interval", hours=1)
         existing = {job.id: job for job in self.scheduler.get_jobs()}
         for job_id in set(existing) - set(wanted):
             self.scheduler.remove_job(job_id)

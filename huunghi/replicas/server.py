@@ -12,6 +12,7 @@ import itertools
 import random
 import re
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ FAULTS: dict[str, str] = {
     "/thoi-su/khong-ton-tai-900005.htm": "not-found",
 }
 ROBOTS = "User-agent: *\nDisallow: /admin/\nDisallow: /tim-kiem\n"
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python names it from 3.13 on
 
 
 @dataclass
@@ -48,6 +50,10 @@ class Portal:
         default_factory=dict
     )  # id → (status, Retry-After) answers first
     hit_times: dict[str, list[float]] = field(default_factory=dict)
+    # every request to this host as (arrived, answered), wall-clock seconds: when its first bytes
+    # reached the host (the kernel's receive timestamp, however late this server's thread wakes) and
+    # when its answer was about to go out; a fleet's politeness is read from these (tests/test_fleet.py)
+    spans: list[tuple[float, float, str]] = field(default_factory=list)  # (arrived, answered, path)
     _visits: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +65,10 @@ class Portal:
         with self._lock:
             self.hits[path] = self.hits.get(path, 0) + 1
             self.hit_times.setdefault(path, []).append(time.monotonic())
+
+    def answered(self, arrived: float, path: str) -> None:
+        with self._lock:
+            self.spans.append((arrived, time.time(), path))
 
     def fault_article(self) -> ReplicaArticle:
         """The article served under the wrong-charset fault: a real one, so it can be stored."""
@@ -81,6 +91,33 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         return
+
+    def handle_one_request(self) -> None:
+        self._arrived: float | None = self._arrival()
+        super().handle_one_request()
+
+    def _arrival(self) -> float:
+        """When the next request's first bytes arrived: the kernel's timestamp of them (SO_TIMESTAMPNS,
+        set on the listening socket), peeked before the request is read; now, where there is none."""
+        try:
+            _data, ancillary, _flags, _addr = self.connection.recvmsg(
+                1, socket.CMSG_SPACE(16), socket.MSG_PEEK
+            )
+        except OSError:
+            return time.time()
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+                sec, nsec = struct.unpack("qq", payload[:16])
+                return sec + nsec / 1e9
+        return time.time()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # the first status line of a request marks its answer (send_error comes here too)
+        arrived = getattr(self, "_arrived", None)
+        if arrived is not None:
+            self.portal.answered(arrived, self.path)
+            self._arrived = None
+        super().send_response(code, message)
 
     def _send(
         self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", length: int | None = None
@@ -228,11 +265,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class ReplicaSet:
-    """Start the five replica portals; use as a context manager or call start()/stop()."""
+    """Start the five replica portals (or those named); use as a context manager or call start()/stop()."""
 
-    def __init__(self, faults: bool = False, host: str = "127.0.0.1") -> None:
+    def __init__(self, faults: bool = False, host: str = "127.0.0.1", names: list[str] | None = None) -> None:
+        """``names``: only these portals (one per host, for a fleet of hosts on 127.0.0.x)."""
         self.host = host
-        self.portals = {name: Portal(cat, faults=faults) for name, cat in build_catalogs().items()}
+        self.portals = {
+            name: Portal(cat, faults=faults)
+            for name, cat in build_catalogs().items()
+            if names is None or name in names
+        }
         self._servers: list[ThreadingHTTPServer] = []
 
     def start(self) -> ReplicaSet:
@@ -240,6 +282,10 @@ class ReplicaSet:
             handler = type(f"Handler_{portal.catalog.name}", (Handler,), {"portal": portal})
             server = ThreadingHTTPServer((self.host, 0), handler)
             server.daemon_threads = True
+            try:  # accepted connections inherit it: each request's arrival is stamped by the kernel
+                server.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            except OSError:
+                pass
             portal.base = f"http://{self.host}:{server.server_address[1]}"
             threading.Thread(
                 target=server.serve_forever, name=f"replica-{portal.catalog.name}", daemon=True

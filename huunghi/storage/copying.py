@@ -33,6 +33,7 @@ REBUILT = ("search_docs", "search_fts", "search_vocab", "search_text")
 # not copied: the daemon's APScheduler job store (monitor.daemon.JOB_TABLE); the daemon plans its
 # jobs again from huunghi.toml when it first starts on the copy
 LEFT = ("scheduler_jobs",)
+QUEUE_TABLES = "procrastinate_"  # the workers' job queue (monitor.queue): jobs come and go, not the archive
 
 # (table, rows copied so far, rows in all); table is INDEX while the index is rebuilt
 Progress = Callable[[str, int, int], None]
@@ -176,7 +177,7 @@ def _unknown_tables(conn: Connection) -> None:
     """A table the models do not know would be left behind: refuse rather than copy part."""
     known = {t.name for t in tables()} | {"alembic_version", *LEFT}
     names = inspect(conn).get_table_names()
-    left = [n for n in names if n not in known and not n.startswith(REBUILT)]
+    left = [n for n in names if n not in known and not n.startswith((*REBUILT, QUEUE_TABLES))]
     if left:
         raise CopyRefused(
             f"nguồn có bảng không biết chép thế nào: {', '.join(sorted(left))} "
