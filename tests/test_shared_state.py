@@ -115,3 +115,105 @@ def test_a_template_is_written_only_under_its_runs_lease(archive_url):
         assert _template(archive, "s.test") == ('{"v": 4}', 12)
         assert archive.crawls.save_template("s.test", '{"v": 6}', 14)
         assert _template(archive, "s.test") == ('{"v": 6}', 14)
+
+
+@pytest.mark.postgres
+def test_crawls_storing_at_once_into_new_quarters_lose_nothing():
+    """Several crawls storing at the same moment, each batch needing search partitions that do not
+    exist yet: every article is stored. (Partitions made inside the store transactions deadlocked,
+    and PostgreSQL dropped a batch without the run saying so.)"""
+    import threading
+    from datetime import UTC, datetime
+
+    from huunghi.storage.records import ArticleRecord
+    from huunghi.storage.search.engine import SearchQuery
+
+    writers, rounds, per_batch = 8, 4, 4
+    databases = pg_database()
+    db = next(databases)
+    try:
+        with Archive(db) as archive:
+            sources = [
+                archive.crawls.ensure_source(f"s{w}", f"Nguồn {w}", f"http://s{w}.test/", {})
+                for w in range(writers)
+            ]
+        barrier = threading.Barrier(writers, timeout=120)
+        failures: list[BaseException] = []
+
+        def write(w: int) -> None:
+            try:
+                with Archive(db) as archive:
+                    run_id = archive.crawls.start_run(sources[w])
+                    for r in range(rounds):
+                        batch = [
+                            ArticleRecord(
+                                url=f"http://s{w}.test/bai-{r}-{n}.html",
+                                title=f"Bài {w} {r} {n} về hữu nghị",
+                                body_text=f"Nội dung riêng {w} {r} {n} " * 30,
+                                # every writer's batch of a round needs the same four new quarters
+                                published_at=datetime(1990 + r, 1 + 3 * n, 15, tzinfo=UTC),
+                            )
+                            for n in range(per_batch)
+                        ]
+                        barrier.wait()
+                        outcomes = archive.articles.store_many(sources[w], batch, run_id)
+                        failures.extend(o for o in outcomes if isinstance(o, Exception))
+                    archive.crawls.finish_run(run_id, rounds * per_batch)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        assert not failures, failures[:3]
+        with Archive(db) as archive:
+            stored = sum(1 for _ in archive.reads.iter_articles())
+            found = archive.search(SearchQuery("hữu nghị", limit=1)).total
+        assert stored == writers * rounds * per_batch
+        assert found == writers * rounds * per_batch  # every one indexed, too
+    finally:
+        databases.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+def test_ten_crawls_at_once_into_a_fresh_postgresql_archive_store_every_article(tmp_path):
+    """Ten `huunghi crawl` processes, one source each, started together on a fresh archive: every
+    article page a host served is stored, and every run says so (none lost without an error)."""
+    import subprocess
+
+    from tests.fixtures.crawling import huunghi_exe
+    from tests.fixtures.fleet import Hosts
+
+    databases = pg_database()
+    db = next(databases)
+    try:
+        with Hosts(10) as hosts:
+            config = hosts.config(tmp_path / "huunghi.toml", db, delay=0.0)
+            subprocess.run(
+                [huunghi_exe(), "--config", str(config), "archive", "upgrade"], check=True, timeout=300
+            )
+            crawls = [
+                subprocess.Popen(
+                    [huunghi_exe(), "--config", str(config), "crawl", "--source", name],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+                for name in hosts.names
+            ]
+            outs = [p.communicate(timeout=600)[0].decode("utf-8", "replace") for p in crawls]
+            served = hosts.articles_served()
+        with Archive(db) as archive:
+            stored = {name: 0 for name in hosts.names}
+            for article in archive.reads.iter_articles():
+                stored[article.source] = stored.get(article.source, 0) + 1
+            runs = archive.crawls.runs(limit=100)
+        assert all(p.returncode == 0 for p in crawls), "\n".join(outs)
+        assert stored == served, "\n".join(outs)
+        assert all(r.status == "ok" and r.error_count == 0 for r in runs), [
+            (r.source, r.status) for r in runs
+        ]
+    finally:
+        databases.close()

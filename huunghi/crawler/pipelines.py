@@ -169,7 +169,10 @@ class ArchivePipeline:
             elif self.timer is None:
                 self.timer = loop.call_later(self.BATCH_WAIT, self._flush)
             outcome = await stored
-            if isinstance(outcome, Exception):
+            if isinstance(outcome, Exception):  # on the run, where an operator sees it
+                self.archive.crawls.record_error(
+                    self.run_id, item.record.url, "store", f"không lưu được (not stored): {outcome!r}"[:2000]
+                )
                 raise outcome
             self.crawler.stats.inc_value(f"huunghi/articles_{outcome.value}")
         return item

@@ -84,6 +84,8 @@ class Articles:
     def _store(self, source_id: int, recs: list[ArticleRecord], run_id: int | None) -> list[StoreOutcome]:
         outcomes: list[StoreOutcome] = []
         with self._tx.own() as s:
+            now = utcnow()
+            searchindex.ensure_partitions(s.get_bind(), [rec.published_at or now for rec in recs])  # type: ignore[arg-type]
             for rec in recs:
                 outcome, article_id = self._upsert(s, source_id, rec, rec.content_hash(), run_id)
                 # the raw page kept is the one the stored version was read from: a re-crawl that

@@ -38,6 +38,7 @@ log = logging.getLogger("huunghi.locks")
 
 SCHEDULER_LOCK = 7_311_206  # advisory keys: 7_311_205 is db.MIGRATION_LOCK
 PLACEMENT_LOCK = 7_311_207
+PARTITION_LOCK = 7_311_208  # making the search index's quarterly partitions
 APP_PREFIX = "huunghi-daemon "
 # the server closes a lock session whose peer stopped answering (a machine switched off, a cut
 # cable) after about idle + interval × count seconds, instead of the system's two hours

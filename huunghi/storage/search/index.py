@@ -12,14 +12,19 @@ the caller's transaction: an article and its index entry are stored together or 
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Text, bindparam, column, select, table, text
+from sqlalchemy import Connection, Engine, Integer, Text, bindparam, column, select, table, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from huunghi.storage.locks import PARTITION_LOCK
 from huunghi.storage.models import UTCDateTime
 from huunghi.storage.search import tokens as fulltext
 
@@ -58,6 +63,9 @@ DROP = [
     "DROP TABLE IF EXISTS search_text",
     "DROP TABLE IF EXISTS search_docs",
 ]
+log = logging.getLogger("huunghi.search")
+PARTITION_ATTEMPTS = 600  # tries of a partition's making while writers hold the tables ...
+PARTITION_LOCK_WAIT_MS = 100  # ... each waiting this long: well under deadlock_timeout (1 s)
 EXPAND_MAX = 64  # a prefix with more words than this is left to FTS5's own prefix scan
 
 
@@ -252,16 +260,61 @@ def quarter_of_name(name: str) -> tuple[str, int, int]:
     return quarter(fulltext.sort_key(first, 1))
 
 
-def _partitions(s: Session | Connection, keys: set[int]) -> None:
-    """Make the quarters' partitions these keys need (another writer may make one first: fine)."""
-    wanted = {quarter(k) for k in keys}
+def ensure_partitions(engine: Engine, whens: Iterable[datetime]) -> None:
+    """PostgreSQL: make the quarters' partitions that articles of these dates need, in a short
+    transaction of its own, before a store transaction writes.
+
+    Making a partition locks ``search_docs`` and, for its foreign key, ``articles``. Made inside a
+    store transaction, two crawls storing at once deadlock, and the one PostgreSQL picks loses its
+    batch. Out here it waits for no one: it gives up at once while other writers hold the tables
+    (its queued lock would stop them all) and tries again a moment later. Making one is rare: once
+    a quarter, and while a first crawl reads an archive of old articles.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    wanted = sorted({quarter(fulltext.sort_key(when, 1)) for when in whens})
     names = [name for name, _lo, _hi in wanted]
-    missing = set(
+    for _attempt in range(PARTITION_ATTEMPTS):
+        try:
+            with engine.begin() as conn:
+                if not _missing(conn, names):  # the usual case: one cheap look, no lock
+                    return
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PARTITION_LOCK})
+                conn.execute(text(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_WAIT_MS}ms'"))
+                missing = _missing(conn, names)  # another writer may have made them meanwhile
+                for name, lo, hi in wanted:
+                    if name in missing:
+                        conn.execute(
+                            text(
+                                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF search_docs "
+                                f"FOR VALUES FROM ({lo}) TO ({hi})"
+                            )
+                        )
+            return
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":  # not "lock not available"
+                raise
+            time.sleep(random.uniform(0.02, 0.2))
+    log.warning(
+        "chưa tạo được phân vùng chỉ mục %s (search partitions not made yet): the store makes them",
+        ", ".join(names),
+    )
+
+
+def _missing(s: Session | Connection, names: list[str]) -> set[str]:
+    return set(
         s.execute(
             text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL"),
             {"names": names},
         ).scalars()
     )
+
+
+def _partitions(s: Session | Connection, keys: set[int]) -> None:
+    """Make the quarters' partitions these keys need (another writer may make one first: fine).
+    The store path has made them already (``ensure_partitions``); this is for the other writers."""
+    wanted = {quarter(k) for k in keys}
+    missing = _missing(s, [name for name, _lo, _hi in wanted])
     for name, lo, hi in sorted(wanted):
         if name in missing:
             nested = s.begin_nested()
