@@ -251,7 +251,8 @@ def _as_phrase(node: Node) -> Node | None:
     parts = node.children if node.op == "and" else (node,)
     if len(parts) < 2 or any(p.op != "words" or len(p.words) != 1 or p.words[0].endswith("*") for p in parts):
         return None
-    return Node("words", words=tuple(p.words[0] for p in parts))
+    marks = tuple(p.marks[0] if p.marks else "" for p in parts)
+    return Node("words", words=tuple(p.words[0] for p in parts), marks=marks if any(marks) else ())
 
 
 class _Plan:
@@ -275,6 +276,12 @@ class _Plan:
             self.key, self.from_ = "search_fts.rowid", "search_fts"
             self.where.append("search_fts MATCH :match")
             self.params["match"] = self.match()
+            if node is not ALL and fulltext.needs_check(node):
+                # a term of marked and bare words: FTS5 finds a superset, the line of keys tells
+                line = " || ' | ' || ".join(f"search_fts.{c}" for c in fulltext.COLUMNS)
+                self.where.append(
+                    fulltext.to_phrase_sql(node, f"(' ' || {line} || ' ')", self.params, sqlite=True)
+                )
         else:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
             self.where.append("d.tsv @@ CAST(:match AS tsquery)")
@@ -290,6 +297,8 @@ class _Plan:
             return self._join([])
         if loose:
             return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
+        if self.sqlite and fulltext.needs_check(self.node):
+            return self._join([fulltext.to_fts5(self.node, fulltext.COLUMNS, self.expand, loose=True)])
         return self._join([self._words(self.node)])
 
     def tier(self, node: Node) -> str:
@@ -335,8 +344,9 @@ class _Plan:
                 if self.sqlite:
                     line = " || ' | ' || ".join(f"c.c{fulltext.COLUMNS.index(c)}" for c in cols)
                     check = fulltext.to_phrase_sql(node, f"(' ' || {line} || ' ')", patterns, sqlite=True)
-                else:
-                    check = fulltext.to_phrase_sql(node, "c.title", patterns)
+                else:  # the headline's keys: the line of keys up to its first field mark
+                    marks = f"(split_part(c.marks, ' {fulltext.FIELD_MARK} ', 1) || ' ')"
+                    check = fulltext.to_phrase_sql(node, "c.title", patterns, marks_column=marks)
                 arms.append(f"WHEN {check} THEN {float(score)!r}")
             if not arms or len(out) >= need:
                 continue
@@ -451,7 +461,7 @@ class _Plan:
         where = [w for w in self.where if ":match" not in w]
         where += ["d.tsv @@ CAST(:loose AS tsquery)", "d.sort_key >= :part_lo", "d.sort_key < :part_hi"]
         patterns: dict[str, str] = {}
-        check = fulltext.to_phrase_sql(self.node, "t.words", patterns)
+        check = fulltext.to_phrase_sql(self.node, "t.words", patterns, marks_column="t.marks")
         out: list[int] = []
         batch, before = limit + limit // 4 + 20, params["part_hi"]
         while len(out) < limit:

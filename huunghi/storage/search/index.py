@@ -26,12 +26,14 @@ from huunghi.storage.search import tokens as fulltext
 # every word ever indexed (never pruned: a word no article holds any more expands to nothing)
 VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
 # PostgreSQL: each article's folded words as one line, where long phrases are checked, and its headline's
-# apart, where the headline tiers are (fulltext.phrase_text)
+# apart, where the headline tiers are (fulltext.phrase_text); its keys as one line, where terms with
+# marks are (fulltext.marks_text; migration 0013 adds the column to older tables)
 TEXT_DDL = (
     "CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, "
-    "words TEXT NOT NULL)"
+    "words TEXT NOT NULL, marks TEXT NOT NULL DEFAULT '')"
 )
+MARKS_DDL = "ALTER TABLE search_text ADD COLUMN IF NOT EXISTS marks TEXT NOT NULL DEFAULT ''"
 SQLITE_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
@@ -109,11 +111,11 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
         cols: list[dict[str, Any]] = []
         vocab: set[str] = set()
         for r, d in zip(rows, docs):
-            fw = fulltext.fields(r.title, r.lead, r.body)
+            fw, kw = fulltext.marked_fields(r.title, r.lead, r.body)
             vocab.update(*fw)
             cols.append(
                 dict(
-                    zip(("t", "l", "b"), fulltext.fts5_row(fw)),
+                    zip(("t", "l", "b"), fulltext.fts5_row(fw, kw)),
                     k=d["k"],
                     f=" ".join(fulltext.PAIR + f for f in r.facets()),
                 )
@@ -128,10 +130,11 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             )
     else:
         for r, d in zip(rows, docs):
-            facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
-            d["v"] = fulltext.tsvector_literal(fw, facets)
-            d["h"] = fulltext.tsvector_literal(fw[:2], facets)
+            facets, (fw, kw) = r.facets(), fulltext.marked_fields(r.title, r.lead, r.body)
+            d["v"] = fulltext.tsvector_literal(fw, facets, kw)
+            d["h"] = fulltext.tsvector_literal(fw[:2], facets, kw[:2])
             d["w"], d["t"] = fulltext.phrase_text(fw), fulltext.phrase_text(fw[:1])
+            d["m"] = fulltext.marks_text(kw)
         _partitions(s, {d["k"] for d in docs})
         for table in ("search_docs", "search_text"):
             s.execute(
@@ -148,7 +151,10 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             docs,
         )
         s.execute(
-            text("INSERT INTO search_text (article_id, sort_key, title, words) VALUES (:id, :k, :t, :w)"),
+            text(
+                "INSERT INTO search_text (article_id, sort_key, title, words, marks) "
+                "VALUES (:id, :k, :t, :w, :m)"
+            ),
             docs,
         )
     return len(rows)
@@ -197,7 +203,8 @@ def fill_vocab(conn: Connection) -> None:
 
 
 def index_stored(conn: Connection) -> None:
-    """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL)."""
+    """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL, 0013
+    on both for the key tokens)."""
     articles = table(
         "articles",
         column("id", Integer),
