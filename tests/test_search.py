@@ -18,7 +18,7 @@ from huunghi.storage.search.engine import SearchQuery
 from huunghi.storage.search.snippets import highlight, snippet
 from huunghi.storage.search.tokens import Term, fields, fts5_row
 from huunghi.text.query import Document, QueryError, matches, parse_query
-from tests.fixtures.searchdata import QUERIES, SEED_000, correct_seed_000, fill
+from tests.fixtures.searchdata import QUERIES, SEED_000, correct_seed_000, fill, fill_marked
 
 VN = timezone(timedelta(hours=7))
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
@@ -36,6 +36,7 @@ def archives(tmp_path_factory, request):
     for name, archive in made.items():
         ids[name] = fill(archive)
         correct_seed_000(archive)
+        ids[name].update(fill_marked(archive))
     assert ids["sqlite"] == ids["postgresql"]
     yield made, ids["sqlite"]
     for archive in made.values():
@@ -73,8 +74,14 @@ def test_folding_finds_every_spelling(archives):
     for archive in made.values():
         hoa = set(_ids(archive, "thanh hoa"))
         assert {ids["-900001.html"], ids["-900002.html"], ids[SEED_000]} <= hoa  # Hóa, Hoá, both in one
-        for spelling in ("Thanh Hoá", "Thanh Hóa", NFD("Thanh Hóa"), "THANH HOA"):
-            assert set(_ids(archive, spelling)) == hoa
+        assert set(_ids(archive, "THANH HOA")) == hoa
+        marked = set(_ids(archive, "Thanh Hóa"))
+        for spelling in ("Thanh Hoá", NFD("Thanh Hóa"), NFD("THANH HOÁ")):  # either placement, NFC or NFD
+            assert set(_ids(archive, spelling)) == marked
+        # marks typed are marks meant: not the article written without them, nor "thanh hòa"
+        assert ids["-910004.html"] in marked and ids["-910004.html"] in hoa
+        assert {ids["-900001.html"], ids["-900002.html"], ids[SEED_000]} <= marked < hoa
+        assert ids["-910003.html"] not in marked and ids["-910003.html"] in _ids(archive, "thanh hòa")
         assert ids["-900003.html"] in _ids(archive, "dong nai")  # typed in NFD capitals
         assert ids["-900003.html"] in _ids(archive, '"bu gia map"')
         assert ids["-900004.html"] in _ids(archive, "dong")  # đ → d: "Đông Hà"
@@ -84,12 +91,35 @@ def test_folding_finds_every_spelling(archives):
 
 
 @pytest.mark.postgres
+def test_marks_typed_are_marks_meant_and_exact_forms_rank_first(archives):
+    made, ids = archives
+    m1, m2, m3, m4 = (ids[f"-91000{i}.html"] for i in range(1, 5))
+    for archive in made.values():
+        hoa_binh = set(_ids(archive, "Hòa Bình"))
+        assert {m1, m2, m3} <= hoa_binh == set(_ids(archive, "Hoà Bình")) == set(_ids(archive, NFD("HOÀ BÌNH")))
+        assert m4 not in hoa_binh  # "Hoa ky va van hoa": no "hòa"
+        assert hoa_binh <= set(_ids(archive, "hoa binh"))  # bare: every form ("Hòa Bình", "hòa bình", ...)
+        assert m3 not in _ids(archive, "hóa") and m3 in _ids(archive, "hỏa") and m3 in _ids(archive, "hoa")
+        assert m1 in _ids(archive, "văn hoá") and m2 in _ids(archive, "văn hóa")
+        assert m4 not in _ids(archive, "văn hóa") and m4 in _ids(archive, "van hoa")
+        assert m2 in _ids(archive, "đi") and m3 not in _ids(archive, "đi")  # "đi", not "di chuyển"
+        assert {m2, m3} <= set(_ids(archive, "di"))  # bare "d": "đ" as well
+        # the form typed ranks first: "hoa" without marks (the flower) before "hóa", "hòa"
+        hits = archive.search(SearchQuery(text="hoa", limit=50)).hits
+        exact = [h.article.id for h in hits if h.score == 3.5]
+        assert {m3, m4} <= set(exact) and exact == [h.article.id for h in hits[: len(exact)]]
+        assert all("hoa" in h.article.title.lower().split() for h in hits[: len(exact)])
+        first = archive.search(SearchQuery(text="thanh hoa", limit=3)).hits[0]
+        assert first.article.id == m4 and first.score == 4.5
+
+
+@pytest.mark.postgres
 def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(archives):
     made, ids = archives
     for archive in made.values():
         hits = archive.search(SearchQuery(text="~thanh hoa", limit=50)).hits
         scores = [h.score for h in hits]
-        assert scores == sorted(scores, reverse=True) and scores[0] == 4.0
+        assert scores == sorted(scores, reverse=True) and scores[0] == 4.5  # "Thanh Hoa", as typed
         assert all(
             "·thanh·hoa" in " ".join(fts5_row(fields(h.article.title, "", "")))
             for h in hits

@@ -41,9 +41,17 @@ RANK_WINDOW = 1000
 COUNT_CAP = RANK_WINDOW
 SNIPPET_SCAN = 6000  # characters of lead + body searched for the snippet
 ORDERS = ("relevance", "date")
-# (score, where the query must hold, as typed words must stand together): Vietnamese writes a
-# word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before "thanh niên … Hoa Kỳ"
-TIERS = ((4.0, ("title",), True), (3.0, ("title",), False), (2.0, ("title", "lead"), False))
+# (score, where the query must hold, as typed words must stand together, in the form typed):
+# Vietnamese writes a word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before
+# "thanh niên … Hoa Kỳ"; and a headline holding the words in the form typed ("hoa" without marks
+# for "hoa", "Thanh Hóa" for "Thanh Hóa") comes before one holding them folded ("Thanh Hòa")
+TIERS = (
+    (4.5, ("title",), True, True),
+    (4.0, ("title",), True, False),
+    (3.5, ("title",), False, True),
+    (3.0, ("title",), False, False),
+    (2.0, ("title", "lead"), False, False),
+)
 # SQLite's time budget (``search(budget_ms=...)``) is looked at every STEPS_PER_CHECK virtual
 # machine steps and counted in steps as well as on the clock: a millisecond allows STEPS_PER_MS
 # steps (about what a modest server runs), so the same query is stopped at the same step on
@@ -218,11 +226,14 @@ def _ranked(
     together = _as_phrase(plan.node)
     # cast: together is not None wherever as_phrase holds (the first test of the filter)
     tiers: list[tuple[float, tuple[str, ...], Node]] = [
-        (score, columns, cast(Node, together) if as_phrase else plan.node)
-        for score, columns, as_phrase in TIERS
+        (score, columns, _exact_form(base) if exact else base)
+        for score, columns, as_phrase, exact in TIERS
         if not (as_phrase and together is None)
         and not (together is plan.node and columns == ("title",) and not as_phrase)
-    ]  # the same test
+        # the same test
+        for base in [cast(Node, together) if as_phrase else plan.node]
+        if not (exact and _exact_form(base) == base)
+    ]
     lines = [t for t in tiers if plan.sqlite or t[1] == ("title",)]  # PostgreSQL keeps a headline line only
     ordered: list[tuple[int, float | None]] = plan.scored(s, keys, lines, need)
     seen: set[int] = {k for k, _ in ordered}
@@ -241,6 +252,21 @@ def _ranked(
     ordered += [(k, 1.0) for k in keys if k not in seen][: max(0, need - len(ordered))]
     windowed = len(keys) >= RANK_WINDOW
     return ordered[q.offset : need], len(keys), not windowed, windowed
+
+
+def _exact_form(node: Node) -> Node:
+    """``node`` with every word in the form typed: a bare word as written without marks (its key
+    is its folded form), a marked one as typed; prefixes stay as they are. Headline tiers only:
+    the index holds no key token for a word without marks, a line of keys does."""
+    if node.op == "words":
+        marks = tuple(
+            "" if w.endswith("*") else (node.marks[i] if node.marks and node.marks[i] else w)
+            for i, w in enumerate(node.words)
+        )
+        return Node("words", words=node.words, marks=marks if any(marks) else ())
+    if node.op == "not":  # what must not be there stays as typed
+        return node
+    return Node(node.op, children=tuple(_exact_form(c) for c in node.children))
 
 
 def _as_phrase(node: Node) -> Node | None:
