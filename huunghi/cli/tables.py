@@ -361,6 +361,11 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
         )
     if d["tags"]:
         console.print("\n[bold]Tags:[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
+    if d.get("main_places"):
+        console.print(
+            "[bold]Nơi chính (main places):[/bold] " + ", ".join(_s(p) for p in d["main_places"]),
+            highlight=False,
+        )
     table = _table("Story: the same event in other sources", ("id", "source", "published (GMT+7)", "title"))
     for o in d["story"]:
         table.add_row(
