@@ -234,7 +234,11 @@ def evaluate(archive: Archive, key_of: dict[int, str], show: bool) -> dict[str, 
         out[reading] = (sum(precisions) / len(precisions), sum(recalls) / len(recalls), fell_back)
         for kind, scores in kinds.items():
             n = len(scores) or 1
-            out[f"{reading} {kind}"] = (sum(p for p, _ in scores) / n, sum(r for _, r in scores) / n, len(scores))
+            out[f"{reading} {kind}"] = (
+                sum(p for p, _ in scores) / n,
+                sum(r for _, r in scores) / n,
+                len(scores),
+            )
     return out
 
 

@@ -246,12 +246,19 @@ def labelled_reports() -> list[tuple[str, str, str, str, set[str]]]:
     return out
 
 
-def score_main(reports: list[tuple[str, str, str, str, set[str]]], show: bool = False) -> tuple[float, float, int, int]:
+def score_main(
+    reports: list[tuple[str, str, str, str, set[str]]], show: bool = False
+) -> tuple[float, float, int, int]:
     """Main places on the labelled reports: precision, recall, labelled, reports exactly right."""
     tp = fp = fn = exact = 0
     for rid, title, lead, body, want in reports:
         got = set(main_places(read_tags(title, lead, body)))
-        tp, fp, fn, exact = tp + len(got & want), fp + len(got - want), fn + len(want - got), exact + (got == want)
+        tp, fp, fn, exact = (
+            tp + len(got & want),
+            fp + len(got - want),
+            fn + len(want - got),
+            exact + (got == want),
+        )
         if show and got != want:
             print(f"  main place: +{sorted(got - want)} -{sorted(want - got)} in {rid}")
     return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, tp + fn, exact)

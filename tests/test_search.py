@@ -96,7 +96,9 @@ def test_marks_typed_are_marks_meant_and_exact_forms_rank_first(archives):
     m1, m2, m3, m4 = (ids[f"-91000{i}.html"] for i in range(1, 5))
     for archive in made.values():
         hoa_binh = set(_ids(archive, "Hòa Bình"))
-        assert {m1, m2, m3} <= hoa_binh == set(_ids(archive, "Hoà Bình")) == set(_ids(archive, NFD("HOÀ BÌNH")))
+        assert (
+            {m1, m2, m3} <= hoa_binh == set(_ids(archive, "Hoà Bình")) == set(_ids(archive, NFD("HOÀ BÌNH")))
+        )
         assert m4 not in hoa_binh  # "Hoa ky va van hoa": no "hòa"
         assert hoa_binh <= set(_ids(archive, "hoa binh"))  # bare: every form ("Hòa Bình", "hòa bình", ...)
         assert m3 not in _ids(archive, "hóa") and m3 in _ids(archive, "hỏa") and m3 in _ids(archive, "hoa")

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from huunghi.clock import HANOI as VN
+from huunghi.monitor.places import main_places_of
 from huunghi.storage.archive import Archive, ArticleSummary
 from huunghi.storage.search.engine import ORDERS, Hit, SearchQuery, SearchResult
-from huunghi.monitor.places import main_places_of
 from huunghi.text.query import QueryError, parse_query
 
 MAX_LIMIT = 200

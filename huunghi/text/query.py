@@ -129,9 +129,7 @@ def _query_marks(value: str, found: tuple[str, ...]) -> tuple[str, ...]:
     keyed = marked_words(value)
     if len(keyed) != len(found):
         return ()
-    marks = tuple(
-        "" if w.endswith("*") or key == folded else key for w, (folded, key) in zip(found, keyed)
-    )
+    marks = tuple("" if w.endswith("*") or key == folded else key for w, (folded, key) in zip(found, keyed))
     return marks if any(marks) else ()
 
 
@@ -220,7 +218,6 @@ class Document:
             + r"(?= )"
         )
         return re.search(pattern, self.joined) is not None
-
 
     def _has_marked(self, words: tuple[str, ...], marks: tuple[str, ...]) -> bool:
         """The words at consecutive places, each marked one with its key (bare ones folded)."""

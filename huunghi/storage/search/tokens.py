@@ -135,9 +135,7 @@ def to_phrase_sql(
     return _phrase_sql(node, column, params, find, (marks_column or column, regex))
 
 
-def _phrase_sql(
-    node: Node, column: str, params: dict[str, str], find: str, marked: tuple[str, str]
-) -> str:
+def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str, marked: tuple[str, str]) -> str:
     if node.op == "words":
         term = _term(node)
         name = f"ph{len(params)}"
@@ -431,7 +429,9 @@ def _tsq(node: Node, labels: str, loose: bool = False) -> str:
             each = [
                 f"'{MARK + k}'{label}" if k else f"'{w}'" + (f":*{labels}" if last else label)
                 for w, k, last in zip(
-                    term.words, term.marks, [term.prefix and i == len(term.words) - 1 for i in range(len(term.words))]
+                    term.words,
+                    term.marks,
+                    [term.prefix and i == len(term.words) - 1 for i in range(len(term.words))],
                 )
             ]
             return "(" + " <-> ".join(each) + ")"
