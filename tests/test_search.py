@@ -433,3 +433,11 @@ def test_results_by_story_list_their_sources_and_the_plain_shape_stays(archives)
         many = run(archive, build_query("hữu nghị", limit=200, group="story"))
         stories = [h.article.story_id for h in many.hits if h.article.story_id is not None]
         assert len(stories) == len(set(stories))
+
+
+def test_a_term_typed_with_marks_marks_only_those_places():
+    text = "Thanh Hoá và thanh hòa, " + NFD("THANH HÓA")
+    marked = highlight(text, fulltext.positive_terms(parse_query("Thanh Hóa"))).html()
+    assert marked == "<mark>Thanh Hoá</mark> và thanh hòa, <mark>THANH HÓA</mark>"
+    bare = highlight(text, fulltext.positive_terms(parse_query("thanh hoa"))).html()
+    assert bare.count("<mark>") == 3
