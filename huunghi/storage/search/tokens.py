@@ -270,9 +270,20 @@ class Term:
 
     @property
     def checked(self) -> bool:
-        """Whether the index alone cannot tell a match: several words, some typed with marks
-        (one marked word is its key token, exact)."""
+        """PostgreSQL: whether GIN alone cannot tell a match (several words, some typed with
+        marks; one marked word is its key token, exact)."""
         return self.marked and len(self.words) > 1
+
+    @property
+    def all_marked(self) -> bool:
+        """Every word typed with marks, no prefix: in FTS5, where each field's key tokens follow
+        one another as its words do, the phrase of its key tokens, exact."""
+        return bool(self.marks) and all(self.marks) and not self.prefix
+
+    @property
+    def mixed(self) -> bool:
+        """SQLite: whether FTS5 alone cannot tell a match (marked and bare words together)."""
+        return self.checked and not self.all_marked
 
     def mark_tokens(self) -> list[str]:
         """The key tokens a match holds somewhere (one per marked word)."""
@@ -306,10 +317,10 @@ def _term(node: Node) -> Term:
 
 
 def needs_check(node: Node) -> bool:
-    """Whether some term of ``node`` mixes marked and other words (``Term.checked``): SQLite then
+    """Whether some term of ``node`` mixes marked and other words (``Term.mixed``): SQLite then
     matches a superset (``to_fts5(loose=True)``) and checks the line of keys."""
     if node.op == "words":
-        return _term(node).checked
+        return _term(node).mixed
     return any(needs_check(c) for c in node.children)
 
 
@@ -357,7 +368,7 @@ def to_fts5(
     """An FTS5 MATCH expression, its words looked for in ``columns``; every word quoted, so no
     word is read as an operator. ``expand`` maps a prefix ("huu") to the indexed words that
     start with it: such a one-word prefix becomes their OR, which means the same. A term that
-    mixes marked and bare words (``Term.checked``) is its folded phrase and its key tokens, a
+    mixes marked and bare words (``Term.mixed``) is its folded phrase and its key tokens, a
     superset: ``loose`` says the caller checks the rest, and leaves out a NOT of such a term."""
     _check(node)
     return _fts5(node, "{" + " ".join(columns) + "}", expand or {}, loose)
@@ -374,12 +385,12 @@ def prefixes(node: Node) -> list[str]:
 def _fts5(node: Node, cols: str, expand: Mapping[str, Sequence[str]], loose: bool) -> str:
     if node.op == "words":
         term = _term(node)
-        if term.marked and not term.checked:
-            return f'({cols} : "{term.mark_tokens()[0]}")'
+        if term.all_marked or (term.marked and not term.checked):
+            return f'({cols} : "{" ".join(term.mark_tokens())}")'
         if term.prefix and len(term.words) == 1 and expand.get(term.words[0]):
             return f"({cols} : (" + " OR ".join(f'"{w}"' for w in expand[term.words[0]]) + "))"
         phrase = f'({cols} : "{" ".join(term.tokens())}"' + (" *)" if term.prefix else ")")
-        if term.checked:
+        if term.mixed:
             return "(" + " AND ".join([phrase] + [f'({cols} : "{t}")' for t in term.mark_tokens()]) + ")"
         return phrase
     if node.op == "or":
