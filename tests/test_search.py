@@ -300,6 +300,52 @@ def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
         assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 
+def test_migration_0013_gives_articles_indexed_before_it_their_keys(archive_url):
+    """An archive indexed before marks were honoured (no key tokens, no line of keys, tags
+    without where they were found) is indexed again on opening, and marked queries then find
+    what they find in an archive made today."""
+    queries = ("Thanh Hóa", "hóa", "hữu nghị", '"hội hữu nghị việt*"', "Đồng Nai -hòa", "thanh hoa")
+    with Archive(archive_url) as archive:
+        fill(archive)
+        expected = {q: _ids(archive, q) for q in queries}
+    sqlite = archive_url.startswith("sqlite")
+    engine = db.make_engine(archive_url)
+    with engine.begin() as conn:
+        cfg = db.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    with engine.begin() as conn:  # the index as the writer before 0013 left it
+        if sqlite:
+            rows = conn.execute(
+                text(
+                    "SELECT d.sort_key, a.title, a.lead, a.body_text FROM search_docs AS d "
+                    "JOIN articles AS a ON a.id = d.article_id"
+                )
+            ).all()
+            for key, title, lead, body in rows:
+                t, le, b = fts5_row(fields(title, lead, body))
+                conn.execute(
+                    text("UPDATE search_fts SET title = :t, lead = :l, body = :b WHERE rowid = :k"),
+                    {"t": t, "l": le, "b": b, "k": key},
+                )
+        else:
+            for column in ("tsv", "head"):
+                conn.execute(
+                    text(
+                        f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY("
+                        f"SELECT lexeme FROM unnest({column}) WHERE lexeme LIKE '{fulltext.MARK}%'))"
+                    )
+                )
+            conn.execute(text("ALTER TABLE search_text DROP COLUMN marks"))
+    engine.dispose()
+    with Archive(archive_url) as archive:  # opening upgrades to 0013
+        assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
+        one = next(iter(archive.reads.iter_articles()))
+        assert archive.reads.tag_places(one.id) and all(
+            r["main"] is None for r in archive.reads.tag_places(one.id)
+        )  # not known: read again from the text where needed
+
+
 def test_snippets_mark_the_text_as_published():
     terms = [Term(("thanh", "hoa")), Term(("dong",), prefix=True)]
     text_ = "Liên hiệp tỉnh Thanh Hóa và thành phố Thanh Hoá cùng Đồng Nai, " + "đoạn dài " * 80
