@@ -8,7 +8,10 @@
     hữu*                               a word starting with "hữu"
 
 Matching folds both sides (NFC, one tone placement, no diacritics, đ → d, lower case), so
-`thanh hoa` finds "Thanh Hoá" and "Thanh Hóa". Operators are AND, OR, NOT in capitals.
+`thanh hoa` finds "Thanh Hoá" and "Thanh Hóa"; and marks typed are marks meant: a syllable
+typed with marks matches that syllable only (either tone placement, NFC or NFD: `Hóa` finds
+"Hoá", not "hòa" or "hoa"), one typed bare every form, `d` is "đ" too only when bare; a prefix
+is read bare. Operators are AND, OR, NOT in capitals.
 
 Syllables typed together are a word first. Vietnamese writes a word in syllables with spaces
 between them ("Thanh Hóa", "hữu nghị"), so plain words typed one after another are read as
