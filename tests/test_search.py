@@ -487,3 +487,50 @@ def test_a_term_typed_with_marks_marks_only_those_places():
     assert marked == "<mark>Thanh Hoá</mark> và thanh hòa, <mark>THANH HÓA</mark>"
     bare = highlight(text, fulltext.positive_terms(parse_query("thanh hoa"))).html()
     assert bare.count("<mark>") == 3
+
+
+def test_the_quick_marks_check_answers_as_the_expression_does():
+    """SQLite's check looks for a pattern's literal syllable first (str.find), then tries the
+    expression around it: the same answer as searching the whole line with it."""
+    import random
+    import re
+
+    pool = [
+        "Thanh",
+        "Hóa",
+        "hoà",
+        "hoa",
+        "thành",
+        "văn",
+        "hóa",
+        "đi",
+        "di",
+        "Hòa",
+        "Bình",
+        "bình",
+        "hữu",
+        "nghị",
+    ]
+    queries = [
+        "Thanh Hóa",
+        "văn hoá",
+        "hòa b*",
+        "hoa Bình",
+        "thanh hòa bình",
+        "di Hóa",
+        "hữu nghị",
+        "Thanh hoa Bình",
+    ]
+    rnd = random.Random(19)
+    for _ in range(2000):
+        line = fulltext.marks_text(
+            fulltext.marked_fields(" ".join(rnd.choice(pool) for _ in range(rnd.randint(1, 12))), "", "")[1]
+        )
+        for q in queries:
+            term = fulltext.positive_terms(parse_query(q))[0]
+            if term.marked:
+                pattern = fulltext.mark_pattern(term)
+                assert fulltext.regexp_search(pattern, line) == (re.search(pattern, line) is not None), (
+                    q,
+                    line,
+                )

@@ -140,7 +140,11 @@ def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str, mark
         term = _term(node)
         name = f"ph{len(params)}"
         if term.marked:
-            params[name] = mark_pattern(term)
+            pattern = mark_pattern(term)
+            if _LITERAL.fullmatch(pattern):  # every word as typed: a substring, no expression
+                params[name] = pattern
+                return find.format(marked[0], name)
+            params[name] = pattern
             return marked[1].format(marked[0], name)
         params[name] = " " + " ".join(term.words) + ("" if term.prefix else " ")
         return find.format(column, name)
@@ -157,6 +161,7 @@ def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str, mark
     )
 
 
+_LITERAL = re.compile(r"[^\\\[\]*]*")  # a pattern with no class, escape or repetition
 REGEXP_SQL = "huunghi_marks"  # SQLite: the function ``regexp_search``, registered on every connection
 _ANY_MARKS = f"[{COMBINING}]*"
 
@@ -178,14 +183,52 @@ def mark_pattern(term: Term) -> str:
     return " " + " ".join(out) + ("" if term.prefix else " ")
 
 
+_KEY_ROOM = 2 + 8 * (MAX_WORD + 1)  # the most characters " ¨" and one word's key take
+
+
 @functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _compiled(pattern: str) -> tuple[re.Pattern[str], str, int, int]:
+    """The expression and, where it has a literal syllable (a marked one), that syllable as
+    text with the spaces around it (" ¨hoá ") and how far before and after it a match can
+    reach: str.find is far quicker than the expression's own scan of a body's line of keys."""
+    whole = re.compile(pattern)
+    pieces = pattern[2:].split(" " + MARK) if pattern.startswith(" " + MARK) else []
+    for j, piece in enumerate(pieces):
+        word = piece.rstrip(" ")
+        last = j == len(pieces) - 1
+        if word and _LITERAL.fullmatch(word) and (not last or pattern.endswith(" ")):
+            return whole, " " + MARK + word + " ", j * _KEY_ROOM, (len(pieces) - j - 1) * _KEY_ROOM + 1
+    return whole, "", 0, 0
 
 
 def regexp_search(pattern: str, value: str | None) -> bool:
-    """SQLite's ``huunghi_marks(pattern, text)``: whether the pattern occurs in the text."""
-    return value is not None and _compiled(pattern).search(value) is not None
+    """SQLite's ``huunghi_marks(pattern, text)``: whether the pattern occurs in the text. Every
+    match holds the literal syllable, so the expression is only tried around its occurrences."""
+    if value is None:
+        return False
+    whole, anchor, before, after = _compiled(pattern)
+    if not anchor:
+        return whole.search(value) is not None
+    at = value.find(anchor)
+    while at >= 0:
+        if whole.search(value, max(0, at - before), min(len(value), at + len(anchor) + after)):
+            return True
+        at = value.find(anchor, at + 1)
+    return False
+    whole, anchor, before, room = _compiled(pattern)
+    if not anchor:
+        return whole.search(value) is not None
+    at = value.find(anchor)
+    while at >= 0:
+        start = at - room if before is not None else at
+        window = value[max(0, start) : at]
+        if before is None or before.search(window):
+            head = window if before is not None else ""
+            m = whole.match(value, at - len(head)) if not head else None
+            if m is not None or whole.search(value, max(0, start), len(value)) is not None:
+                return True
+        at = value.find(anchor, at + 1)
+    return False
 
 
 def fts5_row(
