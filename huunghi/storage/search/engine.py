@@ -296,13 +296,15 @@ class _Plan:
         self.expand = (
             searchindex.expansions(s, fulltext.prefixes(node)) if self.sqlite and node is not ALL else {}
         )
+        bare = fulltext.bare_words(node) if self.sqlite and node is not ALL else []
+        self.bare_keys = searchindex.key_variants(s, bare) if bare else None  # keys of words typed bare
         if node is ALL and not self.groups:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
         elif self.sqlite:
             self.key, self.from_ = "search_fts.rowid", "search_fts"
             self.where.append("search_fts MATCH :match")
             self.params["match"] = self.match()
-            if node is not ALL and fulltext.needs_check(node):
+            if node is not ALL and fulltext.needs_check(node, self.bare_keys):
                 # a term of marked and bare words: FTS5 finds a superset, the line of keys tells
                 line = " || ' | ' || ".join(f"search_fts.{c}" for c in fulltext.COLUMNS)
                 self.where.append(
@@ -323,8 +325,9 @@ class _Plan:
             return self._join([])
         if loose:
             return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
-        if self.sqlite and fulltext.needs_check(self.node):
-            return self._join([fulltext.to_fts5(self.node, fulltext.COLUMNS, self.expand, loose=True)])
+        if self.sqlite:
+            loose_ = fulltext.needs_check(self.node, self.bare_keys)
+            return self._join([fulltext.to_fts5(self.node, fulltext.COLUMNS, self.expand, loose_, self.bare_keys)])
         return self._join([self._words(self.node)])
 
     def tier(self, node: Node) -> str:

@@ -113,6 +113,7 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
         for r, d in zip(rows, docs):
             fw, kw = fulltext.marked_fields(r.title, r.lead, r.body)
             vocab.update(*fw)
+            vocab.update(fulltext.vocab_key(w, k) for ws, ks in zip(fw, kw) for w, k in zip(ws, ks))
             cols.append(
                 dict(
                     zip(("t", "l", "b"), fulltext.fts5_row(fw, kw)),
@@ -182,6 +183,46 @@ def expansions(s: Session | Connection, prefixes: Iterable[str]) -> dict[str, li
         if len(terms) <= EXPAND_MAX:
             out[p] = terms
     return out
+
+
+def key_variants(s: Session | Connection, bare: Iterable[str]) -> dict[str, list[str]] | None:
+    """SQLite: every key the index holds for each of these folded words ("thanh" → "thanh",
+    "thành", "thánh"...), from ``search_vocab`` (``fulltext.vocab_key``); None where a word
+    has more than ``KEYS_MAX`` (the line of keys is checked instead)."""
+    out: dict[str, list[str]] = {}
+    for w in set(bare):
+        lo = fulltext.vocab_key(w, "")
+        rows = s.execute(
+            text(
+                f"SELECT term FROM search_vocab WHERE term >= :lo AND term < :hi "
+                f"ORDER BY term LIMIT {fulltext.KEYS_MAX + 1}"
+            ),
+            {"lo": lo, "hi": lo[:-1] + chr(ord(fulltext.MARK) + 1)},
+        ).scalars()
+        out[w] = [t[len(lo) :] for t in rows]
+        if len(out[w]) > fulltext.KEYS_MAX:
+            return None
+    return out
+
+
+def fill_key_vocab(conn: Connection) -> None:
+    """SQLite: ``search_vocab``'s keys from the key tokens FTS5 already holds (an archive indexed
+    before the vocabulary kept them)."""
+    from huunghi.text.normalize import fold
+
+    conn.exec_driver_sql(
+        "CREATE VIRTUAL TABLE temp.search_fts_keys USING fts5vocab(main, search_fts, 'row')"
+    )
+    try:
+        terms = conn.execute(
+            text("SELECT term FROM temp.search_fts_keys WHERE term >= :lo AND term < :hi"),
+            {"lo": fulltext.MARK, "hi": chr(ord(fulltext.MARK) + 1)},
+        ).scalars()
+        rows = [{"t": fulltext.vocab_key(fold(t[1:]), t[1:])} for t in terms if fulltext.MARK not in t[1:]]
+        if rows:
+            conn.execute(text("INSERT OR IGNORE INTO search_vocab (term) VALUES (:t)"), rows)
+    finally:
+        conn.exec_driver_sql("DROP TABLE temp.search_fts_keys")
 
 
 def fill_vocab(conn: Connection) -> None:

@@ -359,12 +359,49 @@ def _term(node: Node) -> Term:
     return Term(tuple(out), prefix, tuple(marks) if any(marks) else ())
 
 
-def needs_check(node: Node) -> bool:
-    """Whether some term of ``node`` mixes marked and other words (``Term.mixed``): SQLite then
-    matches a superset (``to_fts5(loose=True)``) and checks the line of keys."""
+KEYS_MAX = 64  # key phrases a term mixing marked and bare words may stand for on SQLite
+
+
+def vocab_key(folded: str, key: str) -> str:
+    """SQLite: a word's key as ``search_vocab`` keeps it, under its folded form ("¨thanh¨thành"),
+    so the keys a bare syllable stands for are one range of that table."""
+    return MARK + folded + MARK + key
+
+
+def bare_words(node: Node) -> list[str]:
+    """The bare words of the terms mixing marked and bare words (``Term.mixed``), no prefix."""
     if node.op == "words":
-        return _term(node).mixed
-    return any(needs_check(c) for c in node.children)
+        term = _term(node)
+        return [w for w, k in zip(term.words, term.marks) if not k] if term.mixed and not term.prefix else []
+    return [w for c in node.children for w in bare_words(c)]
+
+
+def key_phrases(term: Term, keys: Mapping[str, Sequence[str]] | None) -> list[list[str]] | None:
+    """SQLite: the phrases of key tokens a term mixing marked and bare words stands for, each
+    bare word as every key the index holds for it (``keys``: folded word → its keys), at most
+    ``KEYS_MAX``; None where that cannot be said (a prefix, too many, keys not looked up)."""
+    if keys is None or term.prefix:
+        return None
+    choices = [[k] if k else list(keys.get(w, ())) for w, k in zip(term.words, term.marks)]
+    count = 1
+    for c in choices:
+        count *= len(c)
+    if count > KEYS_MAX:
+        return None
+    phrases: list[list[str]] = [[]]
+    for c in choices:
+        phrases = [p + [MARK + k] for p in phrases for k in c]
+    return phrases
+
+
+def needs_check(node: Node, keys: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """Whether some term of ``node`` mixes marked and other words (``Term.mixed``) and is not
+    said by its key phrases (``key_phrases``): SQLite then matches a superset
+    (``to_fts5(loose=True)``) and checks the line of keys."""
+    if node.op == "words":
+        term = _term(node)
+        return term.mixed and key_phrases(term, keys) is None
+    return any(needs_check(c, keys) for c in node.children)
 
 
 def positive_terms(node: Node) -> list[Term]:
@@ -407,14 +444,17 @@ def to_fts5(
     columns: Sequence[str] = COLUMNS,
     expand: Mapping[str, Sequence[str]] | None = None,
     loose: bool = False,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """An FTS5 MATCH expression, its words looked for in ``columns``; every word quoted, so no
     word is read as an operator. ``expand`` maps a prefix ("huu") to the indexed words that
     start with it: such a one-word prefix becomes their OR, which means the same. A term that
     mixes marked and bare words (``Term.mixed``) is its folded phrase and its key tokens, a
-    superset: ``loose`` says the caller checks the rest, and leaves out a NOT of such a term."""
+    superset: ``loose`` says the caller checks the rest, and leaves out a NOT of such a term;
+    with ``keys`` (``key_phrases``) it is the OR of its key phrases instead, exact (each
+    field's key tokens follow one another as its words do)."""
     _check(node)
-    return _fts5(node, "{" + " ".join(columns) + "}", expand or {}, loose)
+    return _fts5(node, "{" + " ".join(columns) + "}", expand or {}, loose, keys)
 
 
 def prefixes(node: Node) -> list[str]:
@@ -425,9 +465,18 @@ def prefixes(node: Node) -> list[str]:
     return [p for c in node.children for p in prefixes(c)]
 
 
-def _fts5(node: Node, cols: str, expand: Mapping[str, Sequence[str]], loose: bool) -> str:
+def _fts5(
+    node: Node,
+    cols: str,
+    expand: Mapping[str, Sequence[str]],
+    loose: bool,
+    keys: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     if node.op == "words":
         term = _term(node)
+        phrases = key_phrases(term, keys) if term.mixed else None
+        if phrases is not None:  # none: a bare word the index never held, so nothing matches
+            return "(" + " OR ".join(f'({cols} : "{" ".join(p)}")' for p in phrases or [[MARK + MARK]]) + ")"
         if term.all_marked or (term.marked and not term.checked):
             return f'({cols} : "{" ".join(term.mark_tokens())}")'
         if term.prefix and len(term.words) == 1 and expand.get(term.words[0]):
@@ -437,12 +486,12 @@ def _fts5(node: Node, cols: str, expand: Mapping[str, Sequence[str]], loose: boo
             return "(" + " AND ".join([phrase] + [f'({cols} : "{t}")' for t in term.mark_tokens()]) + ")"
         return phrase
     if node.op == "or":
-        return "(" + " OR ".join(_fts5(c, cols, expand, loose) for c in node.children) + ")"
+        return "(" + " OR ".join(_fts5(c, cols, expand, loose, keys) for c in node.children) + ")"
     pos, neg = _split(node)
-    expr = "(" + " AND ".join(_fts5(c, cols, expand, loose) for c in pos) + ")"
+    expr = "(" + " AND ".join(_fts5(c, cols, expand, loose, keys) for c in pos) + ")"
     for n in neg:
-        if not (loose and needs_check(n)):
-            expr = f"({expr} NOT {_fts5(n, cols, expand, loose)})"
+        if not (loose and needs_check(n, keys)):
+            expr = f"({expr} NOT {_fts5(n, cols, expand, loose, keys)})"
     return expr
 
 
