@@ -327,7 +327,9 @@ class _Plan:
             return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
         if self.sqlite:
             loose_ = fulltext.needs_check(self.node, self.bare_keys)
-            return self._join([fulltext.to_fts5(self.node, fulltext.COLUMNS, self.expand, loose_, self.bare_keys)])
+            return self._join(
+                [fulltext.to_fts5(self.node, fulltext.COLUMNS, self.expand, loose_, self.bare_keys)]
+            )
         return self._join([self._words(self.node)])
 
     def tier(self, node: Node) -> str:

@@ -210,9 +210,7 @@ def fill_key_vocab(conn: Connection) -> None:
     before the vocabulary kept them)."""
     from huunghi.text.normalize import fold
 
-    conn.exec_driver_sql(
-        "CREATE VIRTUAL TABLE temp.search_fts_keys USING fts5vocab(main, search_fts, 'row')"
-    )
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.search_fts_keys USING fts5vocab(main, search_fts, 'row')")
     try:
         terms = conn.execute(
             text("SELECT term FROM temp.search_fts_keys WHERE term >= :lo AND term < :hi"),
