@@ -2,12 +2,19 @@
 article texts (title, lead, body) written for it: every province, former province and partner
 country in the sentences friendship-union portals write, and each trap met on real articles
 (names that are not places, places only mentioned, organisations' short forms, missing
-spellings). Run: ``.venv/bin/python -m bench.tags`` (``--show`` lists every miss)."""
+spellings). Run: ``.venv/bin/python -m bench.tags`` (``--show`` lists every miss).
+
+The main-place reading (the provinces an article is *about*: ``main_places``) is scored apart
+from the places it only mentions, on these texts and on 48 reports of ``bench/data/stories``
+(written as the country's press writes them, two of them the seeds' real articles) whose main
+provinces were labelled by reading their title and lead, by hand (``MAIN_LABELLED``)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections import defaultdict
+from pathlib import Path
 
 from huunghi.crawler.extract.tags import COUNTRIES, PROVINCES, main_places, read_tags
 
@@ -171,6 +178,92 @@ WRITTEN: list[Case] = [
 ]
 
 
+# the provinces each report is about, read from its title and lead (the venue of a national event
+# counts: "tại Hà Nội"; a report naming no province there has none)
+HCM = "TP Hồ Chí Minh"
+MAIN_LABELLED: dict[str, set[str]] = {
+    "f01-thanhhoa-2025-thoidai": {"Thanh Hóa", "Đồng Nai"},
+    "f01-thanhhoa-2025-baothanhhoa": {"Thanh Hóa"},
+    "f01-thanhhoa-2025-vietnamplus": {"Thanh Hóa"},
+    "f01-nghean-2025-baonghean": {"Nghệ An"},
+    "f01-nghean-2025-thoidai": {"Nghệ An"},
+    "f01-nghean-2025-vufo": {"Nghệ An"},
+    "f01-thanhhoa-2024-baothanhhoa": {"Thanh Hóa"},
+    "f01-quangninh-2025-baoquangninh": {"Quảng Ninh"},
+    "f01-quangninh-2025-thoidai": {"Quảng Ninh"},
+    "f01-hatinh-2025-baohatinh": {"Hà Tĩnh"},
+    "f01-dongnai-2024-baodongnai": {"Đồng Nai"},
+    "f02-lao-nghean-2026-baonghean": {"Nghệ An"},
+    "f02-lao-nghean-2026-baoquocte": {"Nghệ An"},
+    "f02-lao-nghean-2026-thoidai": {"Nghệ An"},
+    "f02-lao-hatinh-2026-baohatinh": {"Hà Tĩnh"},
+    "f02-lao-hatinh-2026-vufo": {"Hà Tĩnh"},
+    "f02-lao-quangtri-2026-baoquangtri": {"Quảng Trị"},
+    "f02-lao-nghean-2025-baonghean": {"Nghệ An"},
+    "f02-cam-nghean-2026-baonghean": {"Nghệ An"},
+    "f03-dongnai-bangiao-2026-baodongnai": {"Đồng Nai"},
+    "f03-dongnai-bangiao-2026-thoidai": {"Đồng Nai"},
+    "f03-dongnai-bangiao-2026-vietnamplus": {"Đồng Nai"},
+    "f03-dongnai-khoicong-2026-baodongnai": {"Đồng Nai"},
+    "f03-dongnai-khoicong-2026-thoidai": {"Đồng Nai"},
+    "f03-quangngai-2025-baoquangngai": {"Quảng Ngãi"},
+    "f03-quangngai-2025-thoidai": {"Quảng Ngãi"},
+    "f03-quangtri-2026-baoquangtri": {"Quảng Trị"},
+    "f03-hungyen-2026-baohungyen": {"Hưng Yên"},
+    "f04-nghean-2026-baonghean": {"Nghệ An"},
+    "f04-nghean-2026-vietnamplus": {"Nghệ An"},
+    "f04-nghean-2026-baoquocte": {"Nghệ An"},
+    "f04-nghean-2025-baonghean": {"Nghệ An"},
+    "f04-quangtri-2026-baoquangtri": {"Quảng Trị"},
+    "f04-quangtri-2026-qpvn": {"Quảng Trị"},
+    "f04-tayninh-2026-baotayninh": {"Tây Ninh"},
+    "f04-tayninh-2026-vietnamplus": {"Tây Ninh"},
+    "f04-angiang-2026-baoangiang": {"An Giang"},
+    "f05-japan-ambassador-2026-vufo": {"Hà Nội"},
+    "f05-japan-ambassador-2026-baoquocte": set(),
+    "f05-japan-ambassador-2026-thoidai": {"Hà Nội"},
+    "f05-cuba-ambassador-2026-vufo": {"Hà Nội"},
+    "f05-cuba-ambassador-2026-nhandan": {"Hà Nội"},
+    "f05-japan-ambassador-2023-vufo": {"Hà Nội"},
+    "f05-ngo-2025-vufo": {"Hà Nội"},
+    "f05-ngo-2025-baoquocte": set(),
+    "f05-hcm-consul-2026-sggp": {HCM},
+    "f06-vnjp-hcm-daihoi-2026-sggp": {HCM},
+    "f06-vnjp-hcm-daihoi-2026-thoidai": {HCM},
+}
+REPORTS = Path(__file__).resolve().parent / "data" / "stories" / "reports.jsonl"
+
+
+def labelled_reports() -> list[tuple[str, str, str, str, set[str]]]:
+    """(id, title, lead, body, main provinces) of the reports in ``MAIN_LABELLED``: the first
+    paragraph is the lead, the rest the body."""
+    out = []
+    for line in REPORTS.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["id"] in MAIN_LABELLED:
+            lead, _, body = r["text"].partition("\n\n")
+            out.append((r["id"], r["title"], lead, body, MAIN_LABELLED[r["id"]]))
+    return out
+
+
+def score_main(
+    reports: list[tuple[str, str, str, str, set[str]]], show: bool = False
+) -> tuple[float, float, int, int]:
+    """Main places on the labelled reports: precision, recall, labelled, reports exactly right."""
+    tp = fp = fn = exact = 0
+    for rid, title, lead, body, want in reports:
+        got = set(main_places(read_tags(title, lead, body)))
+        tp, fp, fn, exact = (
+            tp + len(got & want),
+            fp + len(got - want),
+            fn + len(want - got),
+            exact + (got == want),
+        )
+        if show and got != want:
+            print(f"  main place: +{sorted(got - want)} -{sorted(want - got)} in {rid}")
+    return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, tp + fn, exact)
+
+
 def score(cases: list[Case], show: bool = False) -> dict[str, tuple[float, float, int]]:
     tp: dict[str, int] = defaultdict(int)
     fp: dict[str, int] = defaultdict(int)
@@ -181,16 +274,18 @@ def score(cases: list[Case], show: bool = False) -> dict[str, tuple[float, float
         got = {(g.kind, g.value) for g in tags}
         main = set(main_places(tags))
         exact += got == want
+        mentioned = {v for k, v in got if k == P} - main  # provinces named in passing only
+        want_mentioned = {v for k, v in want if k == P} - want_main
         for kind, g, w in [
             (k, {x for x in got if x[0] == k}, {x for x in want if x[0] == k}) for k in (P, F, C, ORG)
-        ] + [("main place", main, want_main)]:
+        ] + [("main place", main, want_main), ("mentioned place", mentioned, want_mentioned)]:
             tp[kind] += len(g & w)
             fp[kind] += len(g - w)
             fn[kind] += len(w - g)
             if show and g != w:
                 print(f"  {kind}: +{sorted(g - w)} -{sorted(w - g)} in {(title or lead or body)[:70]!r}")
     out = {}
-    for kind in (P, F, C, ORG, "main place"):
+    for kind in (P, F, C, ORG, "main place", "mentioned place"):
         prec = tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 1.0
         rec = tp[kind] / (tp[kind] + fn[kind]) if tp[kind] + fn[kind] else 1.0
         out[kind] = (prec, rec, tp[kind] + fn[kind])
@@ -209,9 +304,13 @@ def main() -> None:
     ):
         res = score(cases, show=args.show and name != "all")
         print(f"{name}: {len(cases)} texts, {res['exact'][0]:.3f} exactly right")
-        for kind in (P, F, C, ORG, "main place"):
+        for kind in (P, F, C, ORG, "main place", "mentioned place"):
             prec, rec, n = res[kind]
             print(f"  {kind:16} P {prec:.3f}  R {rec:.3f}  ({n} labelled)")
+    reports = labelled_reports()
+    prec, rec, n, exact = score_main(reports, show=args.show)
+    print(f"story reports, main places labelled by reading: {len(reports)} texts, {exact} exactly right")
+    print(f"  {'main place':16} P {prec:.3f}  R {rec:.3f}  ({n} labelled)")
 
 
 if __name__ == "__main__":

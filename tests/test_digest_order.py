@@ -154,3 +154,54 @@ def test_a_preview_of_a_chosen_period_shows_what_an_earlier_digest_already_sent(
         _html, after = preview(archive, config, "sang", None, now)  # since the last digest: nothing new
         _html, chosen = preview(archive, config, "sang", now - timedelta(days=1), now)
     assert after.stories == [] and len(chosen.stories) == len(STORIES)
+
+
+def test_digests_group_by_the_main_place_stored_with_the_tags(tmp_path):
+    """A story goes under its main province (named in its title or lead, not in passing): not the
+    Hà Nội of "Đại học Quốc gia Hà Nội" its title names; one with none under what it mentions,
+    one with no place under "Khác". Tags stored without where they were found (before 0013)
+    are read again from the text, and group alike."""
+    from huunghi.crawler.extract.tags import read_tags
+
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    config = load_config(config_file(tmp_path, db))
+    stories = [
+        (
+            "Sinh viên Đại học Quốc gia Hà Nội giao lưu hữu nghị với bạn Lào",
+            "Chiều 5/11, tại tỉnh Bắc Ninh, đoàn sinh viên gặp gỡ thanh niên Lào.",
+            "Hai bên trao đổi về hợp tác và giao lưu hữu nghị.",
+        ),
+        (
+            "Hội hữu nghị tổng kết năm",
+            "Hội hữu nghị tổng kết công tác năm.",
+            "Ảnh: Báo Thanh Hóa. Hội nghị diễn ra sáng nay.",
+        ),
+        ("Gặp mặt hữu nghị cuối năm", "Các hội viên hữu nghị gặp mặt.", "Hai bên trao đổi."),
+    ]
+    with Archive(db) as archive:
+        source = archive.crawls.ensure_source("thoidai", "", "http://thoidai.test/")
+        for n, (title, lead, body) in enumerate(stories):
+            tags = read_tags(title, lead, body)
+            for kept in (True, False):  # with where each tag was found, and without (stored before)
+                archive.articles.store(
+                    source,
+                    ArticleRecord(
+                        url=f"http://thoidai.test/{'moi' if kept else 'cu'}-{n}-20000{n}.html",
+                        title=title + ("" if kept else " (bản cũ)"),
+                        lead=lead,
+                        body_text=body,
+                        published_at=datetime(2026, 11, 20, 8 + n, kept, tzinfo=VN),
+                        tags=[(t.kind, t.value) for t in tags],
+                        tag_found=[(t.kind, t.value, t.field, t.via, t.main) for t in tags] if kept else [],
+                    ),
+                )
+        first = next(a for a in archive.reads.iter_articles() if "moi-0" in a.url)
+        places = {(r["value"], r["field"], r["via"], r["main"]) for r in archive.reads.tag_places(first.id)}
+        assert ("Bắc Ninh", "lead", "text", True) in places and ("Hà Nội", "title", "name", False) in places
+        content = build(archive, config, config.digests[0], 0, archive.events.max_id(), datetime.now(UTC))
+    groups = content.groups["huu-nghi"]
+    titles = {p: sorted(e.title for e in entries) for p, entries in groups.items()}
+    assert titles["Bắc Ninh"] == [stories[0][0], stories[0][0] + " (bản cũ)"]
+    assert "Hà Nội" not in titles
+    assert titles["Thanh Hóa"] == [stories[1][0], stories[1][0] + " (bản cũ)"]  # only mentioned
+    assert titles["Khác"] == [stories[2][0], stories[2][0] + " (bản cũ)"]

@@ -18,7 +18,7 @@ from huunghi.storage.search.engine import SearchQuery
 from huunghi.storage.search.snippets import highlight, snippet
 from huunghi.storage.search.tokens import Term, fields, fts5_row
 from huunghi.text.query import Document, QueryError, matches, parse_query
-from tests.fixtures.searchdata import QUERIES, SEED_000, correct_seed_000, fill
+from tests.fixtures.searchdata import QUERIES, SEED_000, correct_seed_000, fill, fill_marked
 
 VN = timezone(timedelta(hours=7))
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
@@ -36,6 +36,7 @@ def archives(tmp_path_factory, request):
     for name, archive in made.items():
         ids[name] = fill(archive)
         correct_seed_000(archive)
+        ids[name].update(fill_marked(archive))
     assert ids["sqlite"] == ids["postgresql"]
     yield made, ids["sqlite"]
     for archive in made.values():
@@ -73,8 +74,14 @@ def test_folding_finds_every_spelling(archives):
     for archive in made.values():
         hoa = set(_ids(archive, "thanh hoa"))
         assert {ids["-900001.html"], ids["-900002.html"], ids[SEED_000]} <= hoa  # Hóa, Hoá, both in one
-        for spelling in ("Thanh Hoá", "Thanh Hóa", NFD("Thanh Hóa"), "THANH HOA"):
-            assert set(_ids(archive, spelling)) == hoa
+        assert set(_ids(archive, "THANH HOA")) == hoa
+        marked = set(_ids(archive, "Thanh Hóa"))
+        for spelling in ("Thanh Hoá", NFD("Thanh Hóa"), NFD("THANH HOÁ")):  # either placement, NFC or NFD
+            assert set(_ids(archive, spelling)) == marked
+        # marks typed are marks meant: not the article written without them, nor "thanh hòa"
+        assert ids["-910004.html"] in marked and ids["-910004.html"] in hoa
+        assert {ids["-900001.html"], ids["-900002.html"], ids[SEED_000]} <= marked < hoa
+        assert ids["-910003.html"] not in marked and ids["-910003.html"] in _ids(archive, "thanh hòa")
         assert ids["-900003.html"] in _ids(archive, "dong nai")  # typed in NFD capitals
         assert ids["-900003.html"] in _ids(archive, '"bu gia map"')
         assert ids["-900004.html"] in _ids(archive, "dong")  # đ → d: "Đông Hà"
@@ -84,12 +91,37 @@ def test_folding_finds_every_spelling(archives):
 
 
 @pytest.mark.postgres
+def test_marks_typed_are_marks_meant_and_exact_forms_rank_first(archives):
+    made, ids = archives
+    m1, m2, m3, m4 = (ids[f"-91000{i}.html"] for i in range(1, 5))
+    for archive in made.values():
+        hoa_binh = set(_ids(archive, "Hòa Bình"))
+        assert (
+            {m1, m2, m3} <= hoa_binh == set(_ids(archive, "Hoà Bình")) == set(_ids(archive, NFD("HOÀ BÌNH")))
+        )
+        assert m4 not in hoa_binh  # "Hoa ky va van hoa": no "hòa"
+        assert hoa_binh <= set(_ids(archive, "hoa binh"))  # bare: every form ("Hòa Bình", "hòa bình", ...)
+        assert m3 not in _ids(archive, "hóa") and m3 in _ids(archive, "hỏa") and m3 in _ids(archive, "hoa")
+        assert m1 in _ids(archive, "văn hoá") and m2 in _ids(archive, "văn hóa")
+        assert m4 not in _ids(archive, "văn hóa") and m4 in _ids(archive, "van hoa")
+        assert m2 in _ids(archive, "đi") and m3 not in _ids(archive, "đi")  # "đi", not "di chuyển"
+        assert {m2, m3} <= set(_ids(archive, "di"))  # bare "d": "đ" as well
+        # the form typed ranks first: "hoa" without marks (the flower) before "hóa", "hòa"
+        hits = archive.search(SearchQuery(text="hoa", limit=50)).hits
+        exact = [h.article.id for h in hits if h.score == 3.5]
+        assert {m3, m4} <= set(exact) and exact == [h.article.id for h in hits[: len(exact)]]
+        assert all("hoa" in h.article.title.lower().split() for h in hits[: len(exact)])
+        first = archive.search(SearchQuery(text="thanh hoa", limit=3)).hits[0]
+        assert first.article.id == m4 and first.score == 4.5
+
+
+@pytest.mark.postgres
 def test_relevance_puts_headline_matches_first_and_date_order_is_newest_first(archives):
     made, ids = archives
     for archive in made.values():
         hits = archive.search(SearchQuery(text="~thanh hoa", limit=50)).hits
         scores = [h.score for h in hits]
-        assert scores == sorted(scores, reverse=True) and scores[0] == 4.0
+        assert scores == sorted(scores, reverse=True) and scores[0] == 4.5  # "Thanh Hoa", as typed
         assert all(
             "·thanh·hoa" in " ".join(fts5_row(fields(h.article.title, "", "")))
             for h in hits
@@ -268,6 +300,52 @@ def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
         assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 
+def test_migration_0013_gives_articles_indexed_before_it_their_keys(archive_url):
+    """An archive indexed before marks were honoured (no key tokens, no line of keys, tags
+    without where they were found) is indexed again on opening, and marked queries then find
+    what they find in an archive made today."""
+    queries = ("Thanh Hóa", "hóa", "hữu nghị", '"hội hữu nghị việt*"', "Đồng Nai -hòa", "thanh hoa")
+    with Archive(archive_url) as archive:
+        fill(archive)
+        expected = {q: _ids(archive, q) for q in queries}
+    sqlite = archive_url.startswith("sqlite")
+    engine = db.make_engine(archive_url)
+    with engine.begin() as conn:
+        cfg = db.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    with engine.begin() as conn:  # the index as the writer before 0013 left it
+        if sqlite:
+            rows = conn.execute(
+                text(
+                    "SELECT d.sort_key, a.title, a.lead, a.body_text FROM search_docs AS d "
+                    "JOIN articles AS a ON a.id = d.article_id"
+                )
+            ).all()
+            for key, title, lead, body in rows:
+                t, le, b = fts5_row(fields(title, lead, body))
+                conn.execute(
+                    text("UPDATE search_fts SET title = :t, lead = :l, body = :b WHERE rowid = :k"),
+                    {"t": t, "l": le, "b": b, "k": key},
+                )
+        else:
+            for column in ("tsv", "head"):
+                conn.execute(
+                    text(
+                        f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY("
+                        f"SELECT lexeme FROM unnest({column}) WHERE lexeme LIKE '{fulltext.MARK}%'))"
+                    )
+                )
+            conn.execute(text("ALTER TABLE search_text DROP COLUMN marks"))
+    engine.dispose()
+    with Archive(archive_url) as archive:  # opening upgrades to 0013
+        assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
+        one = next(iter(archive.reads.iter_articles()))
+        assert archive.reads.tag_places(one.id) and all(
+            r["main"] is None for r in archive.reads.tag_places(one.id)
+        )  # not known: read again from the text where needed
+
+
 def test_snippets_mark_the_text_as_published():
     terms = [Term(("thanh", "hoa")), Term(("dong",), prefix=True)]
     text_ = "Liên hiệp tỉnh Thanh Hóa và thành phố Thanh Hoá cùng Đồng Nai, " + "đoạn dài " * 80
@@ -374,7 +452,8 @@ def test_syllables_typed_together_are_a_word_first(archives):
         fallback = archive.search(SearchQuery(text="đà nẵng hữu nghị"))
         assert fallback.reading == "loose" and ids["-900004.html"] in [h.article.id for h in fallback.hits]
         assert archive.search(SearchQuery(text="not-a-word-anywhere")).reading == "words"
-    assert parse_query("thanh hoa") == parse_query('"thanh hoa"') == parse_query("Thanh Hóa")
+    assert parse_query("thanh hoa") == parse_query('"thanh hoa"') == parse_query("THANH HOA")
+    assert parse_query("Thanh Hóa") == parse_query('"Thanh Hoá"') == parse_query(NFD("THANH HÓA"))
     assert parse_query("~thanh hoa") == parse_query("thanh AND hoa") == parse_query("thanh hoa", loose=True)
     assert parse_query("bóng đá -bóng đá") != parse_query("~bóng đá -bóng đá")
     topic = parse_query("thanh hoa")  # topic rules read the query as search does
@@ -400,3 +479,58 @@ def test_results_by_story_list_their_sources_and_the_plain_shape_stays(archives)
         many = run(archive, build_query("hữu nghị", limit=200, group="story"))
         stories = [h.article.story_id for h in many.hits if h.article.story_id is not None]
         assert len(stories) == len(set(stories))
+
+
+def test_a_term_typed_with_marks_marks_only_those_places():
+    text = "Thanh Hoá và thanh hòa, " + NFD("THANH HÓA")
+    marked = highlight(text, fulltext.positive_terms(parse_query("Thanh Hóa"))).html()
+    assert marked == "<mark>Thanh Hoá</mark> và thanh hòa, <mark>THANH HÓA</mark>"
+    bare = highlight(text, fulltext.positive_terms(parse_query("thanh hoa"))).html()
+    assert bare.count("<mark>") == 3
+
+
+def test_the_quick_marks_check_answers_as_the_expression_does():
+    """SQLite's check looks for a pattern's literal syllable first (str.find), then tries the
+    expression around it: the same answer as searching the whole line with it."""
+    import random
+    import re
+
+    pool = [
+        "Thanh",
+        "Hóa",
+        "hoà",
+        "hoa",
+        "thành",
+        "văn",
+        "hóa",
+        "đi",
+        "di",
+        "Hòa",
+        "Bình",
+        "bình",
+        "hữu",
+        "nghị",
+    ]
+    queries = [
+        "Thanh Hóa",
+        "văn hoá",
+        "hòa b*",
+        "hoa Bình",
+        "thanh hòa bình",
+        "di Hóa",
+        "hữu nghị",
+        "Thanh hoa Bình",
+    ]
+    rnd = random.Random(19)
+    for _ in range(2000):
+        line = fulltext.marks_text(
+            fulltext.marked_fields(" ".join(rnd.choice(pool) for _ in range(rnd.randint(1, 12))), "", "")[1]
+        )
+        for q in queries:
+            term = fulltext.positive_terms(parse_query(q))[0]
+            if term.marked:
+                pattern = fulltext.mark_pattern(term)
+                assert fulltext.regexp_search(pattern, line) == (re.search(pattern, line) is not None), (
+                    q,
+                    line,
+                )

@@ -73,3 +73,10 @@ def test_tags_say_where_and_how_they_were_found_so_main_places_stand_apart():
     # found in the body first, then in the title: the title counts
     again = read_tags("Đồng Nai", "", "Đồng Nai")
     assert [(g.field, g.main) for g in again] == [("title", True)]
+    # a chapter's place, right after an association's name, is the association's (and the article's)
+    for chapter in ("TP Hồ Chí Minh", "tỉnh Nghệ An", "Hà Nội"):
+        ch = read_tags(f"Hội hữu nghị Việt Nam - Nhật Bản {chapter} bước vào nhiệm kỳ mới", "", "")
+        assert [g.via for g in ch if g.kind == "province"] == ["org"] and len(main_places(ch)) == 1
+    # not across punctuation: "…Nhật Bản. Hà Nội…" is a sentence about Hà Nội, found as text
+    apart = read_tags("", "Hội hữu nghị Việt Nam - Nhật Bản họp. Hà Nội mưa to.", "")
+    assert [(g.value, g.via) for g in apart if g.kind == "province"] == [("Hà Nội", "text")]

@@ -444,6 +444,11 @@ def print_article(console: Any, d: dict[str, Any]) -> None:
         )
     if d["tags"]:
         console.print("\n[bold]Thẻ (tags):[/bold] " + ", ".join(_s(t) for t in d["tags"]), highlight=False)
+    if d.get("main_places"):
+        console.print(
+            "[bold]Nơi chính (main places):[/bold] " + ", ".join(_s(p) for p in d["main_places"]),
+            highlight=False,
+        )
     table = _table(
         "Câu chuyện: cùng sự kiện ở các nguồn khác (story)", ("id", "nguồn", "đăng (GMT+7)", "tiêu đề")
     )

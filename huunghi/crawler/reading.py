@@ -104,6 +104,7 @@ def to_record(
         shingles=sig.shingles if sig else 0,
         bands=sig.bands if sig else [],
         tags=[(t.kind, t.value) for t in tags],
+        tag_found=[(t.kind, t.value, t.field, t.via, t.main) for t in tags],
         event=event_of(art.title, art.lead, art.body_text, art.published, tags),
     ).seal()
 

@@ -27,6 +27,7 @@ from huunghi.config import WEEKDAYS, Config, DigestConfig
 from huunghi.crawler.extract.tags import find_tags
 from huunghi.monitor.alerts import TEMPLATES, SourceInfo, topics_of
 from huunghi.monitor.mail import deliver, new_message
+from huunghi.monitor.places import main_places_of
 from huunghi.storage.archive import Archive, ArticleSummary
 from huunghi.storage.health import describe
 from huunghi.text.collate import sort_key, sorted_vi
@@ -208,7 +209,13 @@ def build(
         content.sources |= {m.source for m in members}
         first = min(members, key=lambda m: m.published_at or m.first_seen)
         place = (
-            main_place(first, members, {m.id: archive.reads.tags(m.id) for m in members}) or words["other"]
+            main_place(
+                first,
+                members,
+                {m.id: archive.reads.tags(m.id) for m in members},
+                {m.id: main_places_of(archive, m) for m in members},
+            )
+            or words["other"]
         )
         groups[topic][place].append(
             Entry(
@@ -243,10 +250,24 @@ def build(
 
 
 def main_place(
-    first: ArticleSummary, members: list[ArticleSummary], tags: dict[int, list[tuple[str, str]]]
+    first: ArticleSummary,
+    members: list[ArticleSummary],
+    tags: dict[int, list[tuple[str, str]]],
+    mains: dict[int, list[str]] | None = None,
 ) -> str | None:
-    """The province a story is about (else its country): the one its titles name most, then the
-    one most of its articles name; a tie goes to the one named first in the leading article."""
+    """The place a story goes under: its main province (``places.main_places_of``: named in a
+    title or lead, not in passing), the one most of its articles have as main; with none, the
+    province (else the country) it mentions: the one its titles name most, then the one most of
+    its articles name. A tie goes to the one named first in the leading article."""
+    lead_text = fold(f"{first.title} {first.lead} {first.body_text[:2000]}")
+
+    def position(place: str) -> int:
+        at = lead_text.find(fold(place))
+        return at if at >= 0 else len(lead_text) + 1
+
+    main: Counter[str] = Counter(v for m in members for v in set((mains or {}).get(m.id, [])))
+    if main:
+        return min(main, key=lambda p: (-main[p], position(p), sort_key(p)))
     for kind in ("province", "country"):
         score: Counter[str] = Counter()
         for m in members:
@@ -254,15 +275,8 @@ def main_place(
             for k, v in set(tags.get(m.id, [])):
                 if k == kind:
                     score[v] += 1 + 3 * (v in in_title)
-        if not score:
-            continue
-        lead_text = fold(f"{first.title} {first.lead} {first.body_text[:2000]}")
-
-        def position(place: str, lead_text: str = lead_text) -> int:
-            at = lead_text.find(fold(place))
-            return at if at >= 0 else len(lead_text) + 1
-
-        return min(score, key=lambda p: (-score[p], position(p), sort_key(p)))
+        if score:
+            return min(score, key=lambda p: (-score[p], position(p), sort_key(p)))
     return None
 
 

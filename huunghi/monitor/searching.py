@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from huunghi.clock import HANOI as VN
+from huunghi.monitor.places import main_places_of
 from huunghi.storage.archive import Archive, ArticleSummary
 from huunghi.storage.search.engine import ORDERS, Hit, SearchQuery, SearchResult
 from huunghi.text.query import QueryError, parse_query
@@ -302,6 +303,13 @@ def article_detail(archive: Archive, article_id: int) -> dict[str, Any] | None:
     return {
         **article_json(a),
         "tags": [f"{k}:{v}" for k, v in archive.reads.tags(article_id)],
+        # where each tag was found (None: stored before the archive kept it) and the places the
+        # article is about, apart from those it only mentions
+        "tag_places": [
+            {"tag": f"{r['kind']}:{r['value']}", "field": r["field"], "via": r["via"], "main": r["main"]}
+            for r in archive.reads.tag_places(article_id)
+        ],
+        "main_places": main_places_of(archive, a),
         "story": story,
         "history": versions,
     }

@@ -159,7 +159,7 @@ class Articles:
             s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=now))
             s.add(_version(art, 1, digest, now, run_id, None))
             stories.place(s, art, rec)
-            _set_tags(s, art.id, rec.tags)
+            _set_tags(s, art.id, rec.tags, rec.tag_found)
             _index(s, art, rec.tags)
             s.add(new_event(art, source_id, now, run_id))
             return StoreOutcome.NEW, art.id
@@ -184,7 +184,7 @@ class Articles:
             stories.place(s, art, rec)
         else:  # a correction keeps its story; its facts are what later reports are compared with
             stories.reband(s, art, rec)
-        _set_tags(s, art.id, rec.tags)
+        _set_tags(s, art.id, rec.tags, rec.tag_found)
         _index(s, art, rec.tags)
         s.add(changed_event(art, source_id, now, run_id, diff))
         return StoreOutcome.UPDATED, art.id
@@ -279,7 +279,7 @@ class Articles:
             if rec.minhash:
                 art.minhash, art.shingles = rec.minhash, rec.shingles
                 stories.reband(s, art, rec)
-            _set_tags(s, art.id, rec.tags)
+            _set_tags(s, art.id, rec.tags, rec.tag_found)
             _index(s, art, rec.tags)  # tags may move even when the text does not
             self._tx.commit(s)
             return changed
@@ -354,9 +354,18 @@ def _version(
     )
 
 
-def _set_tags(s: Session, article_id: int, tags: list[tuple[str, str]]) -> None:
+def _set_tags(
+    s: Session,
+    article_id: int,
+    tags: list[tuple[str, str]],
+    found: list[tuple[str, str, str, str, bool]] | None = None,
+) -> None:
+    """The article's tags, each with where it was found where the record says (else NULL: unknown)."""
+    where = {(k, v): (f, via, main) for k, v, f, via, main in found or []}
     s.execute(cast(Table, ArticleTag.__table__).delete().where(ArticleTag.article_id == article_id))
-    s.add_all(ArticleTag(article_id=article_id, kind=k, value=v[:200]) for k, v in sorted(set(tags)))
+    for k, v in sorted(set(tags)):
+        f, via, main = where.get((k, v), (None, None, None))
+        s.add(ArticleTag(article_id=article_id, kind=k, value=v[:200], field=f, via=via, main=main))
 
 
 def _index(s: Session, art: Article, tags: list[tuple[str, str]]) -> None:

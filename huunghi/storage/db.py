@@ -29,6 +29,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # search checks terms typed with marks by a regular expression (PostgreSQL has its own "~")
+    from huunghi.storage.search import tokens
+
+    dbapi_connection.create_function(  # type: ignore[attr-defined]
+        tokens.REGEXP_SQL, 2, tokens.regexp_search, deterministic=True
+    )
 
 
 def make_engine(url: str) -> Engine:

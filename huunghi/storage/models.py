@@ -169,6 +169,11 @@ class ArticleTag(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # where it was found (title, lead, body) and how (text, org, name), and whether it is one of
+    # the article's main places; NULL for tags stored before 0013 until `stories rebuild`
+    field: Mapped[Optional[str]] = mapped_column(String(10), nullable=True)
+    via: Mapped[Optional[str]] = mapped_column(String(10), nullable=True)
+    main: Mapped[Optional[bool]] = mapped_column(Boolean, nullable=True)
     __table_args__ = (Index("ix_article_tags_kind_value", "kind", "value"),)
 
 

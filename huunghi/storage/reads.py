@@ -47,6 +47,20 @@ class Reads:
                 )
             ]
 
+    def tag_places(self, article_id: int) -> list[dict[str, Any]]:
+        """The article's tags with where each was found: kind, value, field (title, lead, body),
+        via (text, org, name) and main (one of the places it is about); the last three None for
+        tags stored before the archive kept them (migration 0013)."""
+        with self._tx() as s:
+            return [
+                {"kind": t.kind, "value": t.value, "field": t.field, "via": t.via, "main": t.main}
+                for t in s.scalars(
+                    select(ArticleTag)
+                    .where(ArticleTag.article_id == article_id)
+                    .order_by(ArticleTag.kind, ArticleTag.value)
+                )
+            ]
+
     def latest_articles(self, limit: int = 20, source: str | None = None) -> list[ArticleSummary]:
         """Newest first by publication time (then first seen), optionally for one source."""
         with self._tx() as s:

@@ -49,6 +49,9 @@ class ArticleRecord:
     shingles: int = 0  # how many distinct shingles it has
     bands: list[str] = field(default_factory=list)  # LSH band keys of the signature
     tags: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): province, country, org
+    # where each tag was found: (kind, value, field, via, main), field title/lead/body, via
+    # text/org/name, main: one of the places the article is about (crawler.extract.tags.Tag)
+    tag_found: list[tuple[str, str, str, str, bool]] = field(default_factory=list)
     event: EventSignature | None = None  # who, where, when, how much (text.events): joins rewrites
     revisit_after: list[int] = field(default_factory=list)  # seconds after first seen to fetch it again
     published_source: str = ""  # which evidence gave published_at (crawler.extract.dates)

@@ -19,7 +19,11 @@ _OLD_TONE = re.compile(
     rf"([oO])([{_TONES}])([aAeE])(?![\w\u0300-\u036f])|([uU])([{_TONES}])([yY])(?![\w\u0300-\u036f])"
 )
 _SPACE = re.compile(r"\s+")
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# combining marks of every script: what folding drops
+_MARK_RANGES = ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+COMBINING = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _MARK_RANGES)  # a regular expression class's inside
+COMBINING_CHARS = "".join(chr(c) for lo, hi in _MARK_RANGES for c in range(lo, hi + 1))
+_COMBINING = re.compile(f"[{COMBINING}]")
 
 
 def _move_tone(m: re.Match[str]) -> str:
@@ -58,6 +62,32 @@ def words(text: str) -> list[str]:
     indexes store, queries look for and topic rules match (folding drops every mark, so the
     tone placement that ``normalize`` settles cannot matter here)."""
     return [w[:MAX_WORD] for w in _WORD.findall(fold(text or ""))]
+
+
+# Marks-honouring search compares a marked word as its key: lower case, NFD, one tone placement
+# ("Hóa", "Hoá" and NFD "Hoá" are "hoa\u0301"); a word without marks has its folded form as key.
+# NFD so that a syllable typed bare can be matched over keys as a pattern: each letter, then any
+# combining marks ("t[marks]*h[marks]*a[marks]*n[marks]*h[marks]*" is every "thanh" written).
+_RUN = re.compile(rf"(?:[^\W_]|[{COMBINING}])+")
+
+
+def marked_words(text: str) -> list[tuple[str, str]]:
+    """(folded word, key) for each word of ``text``: the folded words are exactly ``words(text)``;
+    the key is the word in lower case, NFD, one tone placement (see ``COMBINING``), or the folded
+    word itself where it carries no mark (or is longer than ``MAX_WORD``)."""
+    out: list[tuple[str, str]] = []
+    for m in _RUN.finditer(normalize(text or "")):
+        run = m.group()
+        found = _WORD.findall(fold(run))
+        if len(found) != 1:
+            out.extend((w[:MAX_WORD], w[:MAX_WORD]) for w in found)
+            continue
+        folded = found[0][:MAX_WORD]
+        key = unicodedata.normalize("NFD", run.lower()).lstrip(COMBINING_CHARS)
+        out.append((folded, key if len(found[0]) <= MAX_WORD and fold(key) == folded else folded))
+    if [f for f, _ in out] != words(text):  # a text this reading cuts otherwise: no marks known
+        return [(w, w) for w in words(text)]
+    return out
 
 
 def cased_words(text: str) -> list[str]:

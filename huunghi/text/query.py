@@ -8,7 +8,10 @@
     hữu*                               a word starting with "hữu"
 
 Matching folds both sides (NFC, one tone placement, no diacritics, đ → d, lower case), so
-`thanh hoa` finds "Thanh Hoá" and "Thanh Hóa". Operators are AND, OR, NOT in capitals.
+`thanh hoa` finds "Thanh Hoá" and "Thanh Hóa"; and marks typed are marks meant: a syllable
+typed with marks matches that syllable only (either tone placement, NFC or NFD: `Hóa` finds
+"Hoá", not "hòa" or "hoa"), one typed bare every form, `d` is "đ" too only when bare; a prefix
+is read bare. Operators are AND, OR, NOT in capitals.
 
 Syllables typed together are a word first. Vietnamese writes a word in syllables with spaces
 between them ("Thanh Hóa", "hữu nghị"), so plain words typed one after another are read as
@@ -23,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from huunghi.text.normalize import MAX_WORD, WORD, fold, words
+from huunghi.text.normalize import MAX_WORD, WORD, fold, marked_words, words
 
 _TOKEN = re.compile(r'"([^"]*)"|(\()|(\))|(-)(?=[\w"(])|([^\s()"]+)')
 _WORD = re.compile(WORD + r"\*?")
@@ -39,6 +42,9 @@ class Node:
     op: str  # "words", "and", "or", "not", "all"
     words: tuple[str, ...] = ()  # folded words of a term or phrase ("x*" = prefix)
     children: tuple[Node, ...] = ()
+    # beside ``words``: each word's key (``normalize.marked_words``) where it was typed with
+    # marks, "" where typed bare (or a prefix); () when no word of the term carries a mark
+    marks: tuple[str, ...] = ()
 
 
 ALL = Node("all")
@@ -119,6 +125,17 @@ def _query_words(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _query_marks(value: str, found: tuple[str, ...]) -> tuple[str, ...]:
+    """Each word's key where it was typed with marks ("" where bare or a prefix); () if none was.
+    A syllable typed with marks means that syllable (either tone placement, NFC or NFD), not
+    the others that fold alike; one typed bare means all of them."""
+    keyed = marked_words(value)
+    if len(keyed) != len(found):
+        return ()
+    marks = tuple("" if w.endswith("*") or key == folded else key for w, (folded, key) in zip(found, keyed))
+    return marks if any(marks) else ()
+
+
 def _depth(text: str) -> int:
     depth = deepest = 0
     for ch in text:
@@ -172,7 +189,7 @@ class _Parser:
             found = _query_words(value)
             if not found:
                 raise QueryError(f"{value!r} holds no word")
-            return Node("words", words=found)
+            return Node("words", words=found, marks=_query_marks(value, found))
         raise QueryError(f"unexpected {value!r}")
 
 
@@ -180,11 +197,22 @@ class Document:
     """A text prepared once for matching many queries."""
 
     def __init__(self, *texts: str) -> None:
-        self.words = words_of(" ".join(t for t in texts if t))
+        self._text = " ".join(t for t in texts if t)
+        self.words = words_of(self._text)
         self.joined = " " + " ".join(self.words) + " "
         self.vocab = set(self.words)
+        self._keys: list[str] | None = None
 
-    def has(self, words: tuple[str, ...]) -> bool:
+    @property
+    def keys(self) -> list[str]:
+        """Each word's key (``normalize.marked_words``), worked out on the first marked query."""
+        if self._keys is None:
+            self._keys = [key for _folded, key in marked_words(self._text)]
+        return self._keys
+
+    def has(self, words: tuple[str, ...], marks: tuple[str, ...] = ()) -> bool:
+        if marks:
+            return self._has_marked(words, marks)
         if len(words) == 1 and not words[0].endswith("*"):
             return words[0] in self.vocab
         pattern = (
@@ -194,12 +222,26 @@ class Document:
         )
         return re.search(pattern, self.joined) is not None
 
+    def _has_marked(self, words: tuple[str, ...], marks: tuple[str, ...]) -> bool:
+        """The words at consecutive places, each marked one with its key (bare ones folded)."""
+        n, keys = len(words), self.keys
+        for i in range(len(self.words) - n + 1):
+            for j, (w, mark) in enumerate(zip(words, marks)):
+                here = self.words[i + j]
+                if (mark and keys[i + j] != mark) or not (
+                    here.startswith(w[:-1]) if w.endswith("*") else here == w
+                ):
+                    break
+            else:
+                return True
+        return False
+
 
 def matches(node: Node, doc: Document) -> bool:
     if node.op == "all":
         return True
     if node.op == "words":
-        return doc.has(node.words)
+        return doc.has(node.words, node.marks)
     if node.op == "and":
         return all(matches(c, doc) for c in node.children)
     if node.op == "or":

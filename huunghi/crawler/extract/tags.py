@@ -474,6 +474,22 @@ def _lows(toks: list[_Tok], i: int, words: tuple[str, ...], marked: bool) -> boo
     return tuple(t.low for t in toks[i:end]) == words and all(t.gap == "" for t in toks[i + 1 : end])
 
 
+def _chapter(toks: list[_Tok], j: int, lex: dict[str, _Table], marked: bool) -> tuple[int, int] | None:
+    """The place right after an association's name, a qualifier ("tỉnh", "thành phố") or none
+    between (the chapter's place: "Hội hữu nghị Việt Nam – Nhật Bản TP Hồ Chí Minh"), as its
+    first and end word; None where the name runs on into something else."""
+    if j >= len(toks) or toks[j].gap != "":
+        return None
+    n, _tags = _match(toks, j, lex["place"])
+    if n:
+        return j, j + n
+    for q in _QUALIFY:
+        if _lows(toks, j, q, marked) and j + len(q) < len(toks):
+            n, _tags = _match(toks, j + len(q), lex["place"])
+            return (j + len(q), j + len(q) + n) if n else None
+    return None
+
+
 def _orgs(toks: list[_Tok], i: int, lex: dict[str, _Table], marked: bool) -> list[tuple[Tag, int, int]]:
     """The friendship organisations' rules at word ``i``: (tag, first and end word of the place or
     partner in its name)."""
@@ -506,7 +522,11 @@ def _orgs(toks: list[_Tok], i: int, lex: dict[str, _Table], marked: bool) -> lis
                         break
                 n, tags = _match(toks, k, lex["partner"], lower=True) if k < len(toks) else (0, [])
                 for _kind, country in tags:
-                    out.append((Tag("org", f"Hội hữu nghị Việt Nam - {country}", field, "org"), k, k + n))
+                    org = Tag("org", f"Hội hữu nghị Việt Nam - {country}", field, "org")
+                    out.append((org, k, k + n))
+                    at = _chapter(toks, k + n, lex, marked)
+                    if at is not None:  # a chapter's place ("… - Nhật Bản TP Hồ Chí Minh") is the org's
+                        out.append((org, at[0], at[1]))
                 break
         if out:
             break

@@ -41,9 +41,17 @@ RANK_WINDOW = 1000
 COUNT_CAP = RANK_WINDOW
 SNIPPET_SCAN = 6000  # characters of lead + body searched for the snippet
 ORDERS = ("relevance", "date")
-# (score, where the query must hold, as typed words must stand together): Vietnamese writes a
-# word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before "thanh niên … Hoa Kỳ"
-TIERS = ((4.0, ("title",), True), (3.0, ("title",), False), (2.0, ("title", "lead"), False))
+# (score, where the query must hold, as typed words must stand together, in the form typed):
+# Vietnamese writes a word in syllables, so "thanh hoa" typed plainly means "Thanh Hóa" before
+# "thanh niên … Hoa Kỳ"; and a headline holding the words in the form typed ("hoa" without marks
+# for "hoa", "Thanh Hóa" for "Thanh Hóa") comes before one holding them folded ("Thanh Hòa")
+TIERS = (
+    (4.5, ("title",), True, True),
+    (4.0, ("title",), True, False),
+    (3.5, ("title",), False, True),
+    (3.0, ("title",), False, False),
+    (2.0, ("title", "lead"), False, False),
+)
 # SQLite's time budget (``search(budget_ms=...)``) is looked at every STEPS_PER_CHECK virtual
 # machine steps and counted in steps as well as on the clock: a millisecond allows STEPS_PER_MS
 # steps (about what a modest server runs), so the same query is stopped at the same step on
@@ -218,11 +226,14 @@ def _ranked(
     together = _as_phrase(plan.node)
     # cast: together is not None wherever as_phrase holds (the first test of the filter)
     tiers: list[tuple[float, tuple[str, ...], Node]] = [
-        (score, columns, cast(Node, together) if as_phrase else plan.node)
-        for score, columns, as_phrase in TIERS
+        (score, columns, _exact_form(base) if exact else base)
+        for score, columns, as_phrase, exact in TIERS
         if not (as_phrase and together is None)
         and not (together is plan.node and columns == ("title",) and not as_phrase)
-    ]  # the same test
+        # the same test
+        for base in [cast(Node, together) if as_phrase else plan.node]
+        if not (exact and _exact_form(base) == base)
+    ]
     lines = [t for t in tiers if plan.sqlite or t[1] == ("title",)]  # PostgreSQL keeps a headline line only
     ordered: list[tuple[int, float | None]] = plan.scored(s, keys, lines, need)
     seen: set[int] = {k for k, _ in ordered}
@@ -243,6 +254,21 @@ def _ranked(
     return ordered[q.offset : need], len(keys), not windowed, windowed
 
 
+def _exact_form(node: Node) -> Node:
+    """``node`` with every word in the form typed: a bare word as written without marks (its key
+    is its folded form), a marked one as typed; prefixes stay as they are. Headline tiers only:
+    the index holds no key token for a word without marks, a line of keys does."""
+    if node.op == "words":
+        marks = tuple(
+            "" if w.endswith("*") else (node.marks[i] if node.marks and node.marks[i] else w)
+            for i, w in enumerate(node.words)
+        )
+        return Node("words", words=node.words, marks=marks if any(marks) else ())
+    if node.op == "not":  # what must not be there stays as typed
+        return node
+    return Node(node.op, children=tuple(_exact_form(c) for c in node.children))
+
+
 def _as_phrase(node: Node) -> Node | None:
     """Plain words typed one after another ("thanh hoa"), as the phrase they may mean (the query
     itself when it is one phrase); None for a single word or a query with operators."""
@@ -251,7 +277,8 @@ def _as_phrase(node: Node) -> Node | None:
     parts = node.children if node.op == "and" else (node,)
     if len(parts) < 2 or any(p.op != "words" or len(p.words) != 1 or p.words[0].endswith("*") for p in parts):
         return None
-    return Node("words", words=tuple(p.words[0] for p in parts))
+    marks = tuple(p.marks[0] if p.marks else "" for p in parts)
+    return Node("words", words=tuple(p.words[0] for p in parts), marks=marks if any(marks) else ())
 
 
 class _Plan:
@@ -269,12 +296,20 @@ class _Plan:
         self.expand = (
             searchindex.expansions(s, fulltext.prefixes(node)) if self.sqlite and node is not ALL else {}
         )
+        bare = fulltext.bare_words(node) if self.sqlite and node is not ALL else []
+        self.bare_keys = searchindex.key_variants(s, bare) if bare else None  # keys of words typed bare
         if node is ALL and not self.groups:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
         elif self.sqlite:
             self.key, self.from_ = "search_fts.rowid", "search_fts"
             self.where.append("search_fts MATCH :match")
             self.params["match"] = self.match()
+            if node is not ALL and fulltext.needs_check(node, self.bare_keys):
+                # a term of marked and bare words: FTS5 finds a superset, the line of keys tells
+                line = " || ' | ' || ".join(f"search_fts.{c}" for c in fulltext.COLUMNS)
+                self.where.append(
+                    fulltext.to_phrase_sql(node, f"(' ' || {line} || ' ')", self.params, sqlite=True)
+                )
         else:
             self.key, self.from_ = "d.sort_key", "search_docs AS d"
             self.where.append("d.tsv @@ CAST(:match AS tsquery)")
@@ -290,6 +325,11 @@ class _Plan:
             return self._join([])
         if loose:
             return self._join([fulltext.to_tsquery(self.node, fulltext.COLUMNS, loose=True)])
+        if self.sqlite:
+            loose_ = fulltext.needs_check(self.node, self.bare_keys)
+            return self._join(
+                [fulltext.to_fts5(self.node, fulltext.COLUMNS, self.expand, loose_, self.bare_keys)]
+            )
         return self._join([self._words(self.node)])
 
     def tier(self, node: Node) -> str:
@@ -335,8 +375,9 @@ class _Plan:
                 if self.sqlite:
                     line = " || ' | ' || ".join(f"c.c{fulltext.COLUMNS.index(c)}" for c in cols)
                     check = fulltext.to_phrase_sql(node, f"(' ' || {line} || ' ')", patterns, sqlite=True)
-                else:
-                    check = fulltext.to_phrase_sql(node, "c.title", patterns)
+                else:  # the headline's keys: the line of keys up to its first field mark
+                    marks = f"(split_part(c.marks, ' {fulltext.FIELD_MARK} ', 1) || ' ')"
+                    check = fulltext.to_phrase_sql(node, "c.title", patterns, marks_column=marks)
                 arms.append(f"WHEN {check} THEN {float(score)!r}")
             if not arms or len(out) >= need:
                 continue
@@ -451,7 +492,7 @@ class _Plan:
         where = [w for w in self.where if ":match" not in w]
         where += ["d.tsv @@ CAST(:loose AS tsquery)", "d.sort_key >= :part_lo", "d.sort_key < :part_hi"]
         patterns: dict[str, str] = {}
-        check = fulltext.to_phrase_sql(self.node, "t.words", patterns)
+        check = fulltext.to_phrase_sql(self.node, "t.words", patterns, marks_column="t.marks")
         out: list[int] = []
         batch, before = limit + limit // 4 + 20, params["part_hi"]
         while len(out) < limit:

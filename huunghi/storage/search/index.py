@@ -31,12 +31,14 @@ from huunghi.storage.search import tokens as fulltext
 # every word ever indexed (never pruned: a word no article holds any more expands to nothing)
 VOCAB_DDL = "CREATE TABLE IF NOT EXISTS search_vocab (term TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"
 # PostgreSQL: each article's folded words as one line, where long phrases are checked, and its headline's
-# apart, where the headline tiers are (fulltext.phrase_text)
+# apart, where the headline tiers are (fulltext.phrase_text); its keys as one line, where terms with
+# marks are (fulltext.marks_text; migration 0013 adds the column to older tables)
 TEXT_DDL = (
     "CREATE TABLE IF NOT EXISTS search_text (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE, title TEXT NOT NULL, "
-    "words TEXT NOT NULL)"
+    "words TEXT NOT NULL, marks TEXT NOT NULL DEFAULT '')"
 )
+MARKS_DDL = "ALTER TABLE search_text ADD COLUMN IF NOT EXISTS marks TEXT NOT NULL DEFAULT ''"
 SQLITE_DDL = [
     "CREATE TABLE search_docs (article_id INTEGER NOT NULL PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, sort_key BIGINT NOT NULL UNIQUE)",
@@ -117,11 +119,12 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
         cols: list[dict[str, Any]] = []
         vocab: set[str] = set()
         for r, d in zip(rows, docs):
-            fw = fulltext.fields(r.title, r.lead, r.body)
+            fw, kw = fulltext.marked_fields(r.title, r.lead, r.body)
             vocab.update(*fw)
+            vocab.update(fulltext.vocab_key(w, k) for ws, ks in zip(fw, kw) for w, k in zip(ws, ks))
             cols.append(
                 dict(
-                    zip(("t", "l", "b"), fulltext.fts5_row(fw)),
+                    zip(("t", "l", "b"), fulltext.fts5_row(fw, kw)),
                     k=d["k"],
                     f=" ".join(fulltext.PAIR + f for f in r.facets()),
                 )
@@ -136,10 +139,11 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             )
     else:
         for r, d in zip(rows, docs):
-            facets, fw = r.facets(), fulltext.fields(r.title, r.lead, r.body)
-            d["v"] = fulltext.tsvector_literal(fw, facets)
-            d["h"] = fulltext.tsvector_literal(fw[:2], facets)
+            facets, (fw, kw) = r.facets(), fulltext.marked_fields(r.title, r.lead, r.body)
+            d["v"] = fulltext.tsvector_literal(fw, facets, kw)
+            d["h"] = fulltext.tsvector_literal(fw[:2], facets, kw[:2])
             d["w"], d["t"] = fulltext.phrase_text(fw), fulltext.phrase_text(fw[:1])
+            d["m"] = fulltext.marks_text(kw)
         _partitions(s, {d["k"] for d in docs})
         for table in ("search_docs", "search_text"):
             s.execute(
@@ -156,7 +160,10 @@ def put(s: Session | Connection, rows: Iterable[IndexRow]) -> int:
             docs,
         )
         s.execute(
-            text("INSERT INTO search_text (article_id, sort_key, title, words) VALUES (:id, :k, :t, :w)"),
+            text(
+                "INSERT INTO search_text (article_id, sort_key, title, words, marks) "
+                "VALUES (:id, :k, :t, :w, :m)"
+            ),
             docs,
         )
     return len(rows)
@@ -186,6 +193,44 @@ def expansions(s: Session | Connection, prefixes: Iterable[str]) -> dict[str, li
     return out
 
 
+def key_variants(s: Session | Connection, bare: Iterable[str]) -> dict[str, list[str]] | None:
+    """SQLite: every key the index holds for each of these folded words ("thanh" → "thanh",
+    "thành", "thánh"...), from ``search_vocab`` (``fulltext.vocab_key``); None where a word
+    has more than ``KEYS_MAX`` (the line of keys is checked instead)."""
+    out: dict[str, list[str]] = {}
+    for w in set(bare):
+        lo = fulltext.vocab_key(w, "")
+        rows = s.execute(
+            text(
+                f"SELECT term FROM search_vocab WHERE term >= :lo AND term < :hi "
+                f"ORDER BY term LIMIT {fulltext.KEYS_MAX + 1}"
+            ),
+            {"lo": lo, "hi": lo[:-1] + chr(ord(fulltext.MARK) + 1)},
+        ).scalars()
+        out[w] = [t[len(lo) :] for t in rows]
+        if len(out[w]) > fulltext.KEYS_MAX:
+            return None
+    return out
+
+
+def fill_key_vocab(conn: Connection) -> None:
+    """SQLite: ``search_vocab``'s keys from the key tokens FTS5 already holds (an archive indexed
+    before the vocabulary kept them)."""
+    from huunghi.text.normalize import fold
+
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.search_fts_keys USING fts5vocab(main, search_fts, 'row')")
+    try:
+        terms = conn.execute(
+            text("SELECT term FROM temp.search_fts_keys WHERE term >= :lo AND term < :hi"),
+            {"lo": fulltext.MARK, "hi": chr(ord(fulltext.MARK) + 1)},
+        ).scalars()
+        rows = [{"t": fulltext.vocab_key(fold(t[1:]), t[1:])} for t in terms if fulltext.MARK not in t[1:]]
+        if rows:
+            conn.execute(text("INSERT OR IGNORE INTO search_vocab (term) VALUES (:t)"), rows)
+    finally:
+        conn.exec_driver_sql("DROP TABLE temp.search_fts_keys")
+
+
 def fill_vocab(conn: Connection) -> None:
     """Fill ``search_vocab`` from what FTS5 already holds (migration 0008)."""
     conn.exec_driver_sql(VOCAB_DDL)
@@ -205,7 +250,8 @@ def fill_vocab(conn: Connection) -> None:
 
 
 def index_stored(conn: Connection) -> None:
-    """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL)."""
+    """(Re-)index every stored article (migrations: 0007 first, 0008 again on PostgreSQL, 0013
+    on both for the key tokens)."""
     articles = table(
         "articles",
         column("id", Integer),

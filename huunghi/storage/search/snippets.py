@@ -3,7 +3,8 @@
 The indexes hold folded words ("thanh hoa"); people want to read "Thanh Hoá" with the match
 marked. So the original text is folded one character at a time, keeping where each folded
 character came from, the query's terms are found in the folded text, and the marks are put
-back on the original characters.
+back on the original characters. A term typed with marks marks only the places holding its
+marked syllables as typed ("Hóa" marks "Hoá", not "hòa").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from huunghi.storage.search.tokens import Term
-from huunghi.text.normalize import fold
+from huunghi.text.normalize import fold, marked_words
 
 SEP = r"[\W_]+"
 
@@ -41,6 +42,14 @@ class Snippet:
         out.append(escape(self.text[at:]))
         body = "".join(out)
         return ("… " if self.clipped_start else "") + body + (" …" if self.clipped_end else "")
+
+
+def _as_typed(piece: str, term: Term) -> bool:
+    """Whether a folded match of ``term`` holds its marked syllables with their marks."""
+    if not term.marked:
+        return True
+    keys = [key for _folded, key in marked_words(piece)]
+    return len(keys) == len(term.marks) and all(not m or m == k for m, k in zip(term.marks, keys))
 
 
 def _pattern(term: Term) -> str:
@@ -86,7 +95,8 @@ def _matches(text: str, terms: list[Term]) -> list[tuple[int, int, int]]:
                 start, end = (
                     (m.start(), m.end()) if origin is None else (origin[m.start()], origin[m.end() - 1] + 1)
                 )
-                found.append((start, end, n))
+                if _as_typed(text[start:end], term):
+                    found.append((start, end, n))
     found.sort()
     merged: list[tuple[int, int, int]] = []
     for start, end, n in found:

@@ -15,18 +15,28 @@ tokens are far rarer than the words they join, so the engines check positions on
 few articles holding them: a phrase of common words ("hội hữu nghị việt nam") costs what a
 rare word costs, on a million articles, on both engines.
 
+Marks typed are marks meant: beside each word's folded form the index holds its *key* (lower
+case, NFD, one tone placement: ``normalize.marked_words``) as a token "¨hoá" (in FTS5 for every
+word, after the pairs; in PostgreSQL's vectors where it differs from the folded word, at the
+word's position). A syllable typed with marks is looked for as its key token; a term mixing
+marked and bare syllables ("Thanh Hóa": "thanh" any way written, "hoá" as typed) is found
+through its folded phrase and its key tokens, then checked on the article's line of keys
+(" ¨thanh ¨hoá ¨và ... "), where a bare syllable is a pattern of its letters each followed by
+any marks, the same regular expression on both backends (``mark_pattern``).
+
 A field is cut at ``MAX_WORDS`` words and a word at 100 characters, on both backends.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from huunghi.text.normalize import MAX_WORD, WORD, words
+from huunghi.text.normalize import COMBINING, MAX_WORD, WORD, marked_words, words
 from huunghi.text.query import Node, QueryError
 
 _WORD = re.compile(WORD)
@@ -34,6 +44,7 @@ MAX_WORDS = 16_000  # PostgreSQL keeps positions up to 16,383
 MAX_POSITIONS = 256  # PostgreSQL keeps a lexeme's first 256 positions
 FIELD_GAP = 2  # phrases never run from one field into the next
 PAIR = "\u00b7"  # starts and joins a pair token ("·thanh·hoa"); never inside a word
+MARK = "\u00a8"  # starts a key token ("¨hoá"); never inside a word
 ID_BITS = 30  # sort key = seconds << ID_BITS | article id
 ID_MASK = (1 << ID_BITS) - 1
 
@@ -68,6 +79,25 @@ def fields(title: str, lead: str, body: str) -> list[list[str]]:
     return out
 
 
+def marked_fields(title: str, lead: str, body: str) -> tuple[list[list[str]], list[list[str]]]:
+    """``fields()`` and, beside each word, its key (``normalize.marked_words``), cut alike."""
+    folded: list[list[str]] = []
+    keys: list[list[str]] = []
+    room = MAX_WORDS
+    for text in (title, lead, body):
+        pairs_ = marked_words(text)[:room]
+        room -= len(pairs_)
+        folded.append([f for f, _ in pairs_])
+        keys.append([k for _, k in pairs_])
+    return folded, keys
+
+
+def marks_text(fields_keys: list[list[str]]) -> str:
+    """The keys of title, lead and body as one line (" ¨thanh ¨hoá | ... | ... "), where a term
+    with marks is checked (``mark_pattern``)."""
+    return " " + f" {FIELD_MARK} ".join(" ".join(MARK + k for k in ks) for ks in fields_keys) + " "
+
+
 def pairs(ws: list[str]) -> list[str]:
     """The pair tokens of adjacent words; the leading "·" keeps them out of word prefixes."""
     return [PAIR + a + PAIR + b for a, b in zip(ws, ws[1:])]
@@ -90,54 +120,149 @@ def phrase_text(fields_words: list[list[str]]) -> str:
     return " " + f" {FIELD_MARK} ".join(" ".join(ws) for ws in fields_words) + " "
 
 
-def to_phrase_sql(node: Node, column: str, params: dict[str, str], sqlite: bool = False) -> str:
+def to_phrase_sql(
+    node: Node, column: str, params: dict[str, str], sqlite: bool = False, marks_column: str | None = None
+) -> str:
     """A SQL condition meaning ``node`` over a line of spaced folded words in ``column``
     (``phrase_text``, or FTS5's stored column, whose pair tokens start with ``PAIR`` and so
     never continue a word or a phrase): every word, phrase and prefix a substring search of
-    its spaced form (``strpos``, ``instr`` on SQLite); its patterns are added to ``params``
-    (never inlined)."""
+    its spaced form (``strpos``, ``instr`` on SQLite); a term with marks a regular expression
+    (``mark_pattern``) over the line of keys in ``marks_column`` (FTS5's stored column holds
+    them too: the same column there). Its patterns are added to ``params`` (never inlined)."""
     _check(node)
     find = "instr({}, :{}) > 0" if sqlite else 'strpos({} COLLATE "C", :{}) > 0'
-    return _phrase_sql(node, column, params, find)
+    regex = REGEXP_SQL + "(:{1}, {0})" if sqlite else "{} ~ :{}"
+    return _phrase_sql(node, column, params, find, (marks_column or column, regex))
 
 
-def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str) -> str:
+def _phrase_sql(node: Node, column: str, params: dict[str, str], find: str, marked: tuple[str, str]) -> str:
     if node.op == "words":
         term = _term(node)
         name = f"ph{len(params)}"
+        if term.marked:
+            pattern = mark_pattern(term)
+            if _LITERAL.fullmatch(pattern):  # every word as typed: a substring, no expression
+                params[name] = pattern
+                return find.format(marked[0], name)
+            params[name] = pattern
+            return marked[1].format(marked[0], name)
         params[name] = " " + " ".join(term.words) + ("" if term.prefix else " ")
         return find.format(column, name)
     if node.op == "or":
-        return "(" + " OR ".join(_phrase_sql(c, column, params, find) for c in node.children) + ")"
+        return "(" + " OR ".join(_phrase_sql(c, column, params, find, marked) for c in node.children) + ")"
     pos, neg = _split(node)
     return (
         "("
         + " AND ".join(
-            [_phrase_sql(c, column, params, find) for c in pos]
-            + [f"NOT {_phrase_sql(n, column, params, find)}" for n in neg]
+            [_phrase_sql(c, column, params, find, marked) for c in pos]
+            + [f"NOT {_phrase_sql(n, column, params, find, marked)}" for n in neg]
         )
         + ")"
     )
 
 
-def fts5_row(fields_words: list[list[str]]) -> tuple[str, str, str]:
-    """FTS5's title, lead and body columns of ``fields()``: words then pairs, separated by single spaces."""
-    t, le, b = (" ".join(ws + pairs(ws)) for ws in fields_words)
+_LITERAL = re.compile(r"[^\\\[\]*]*")  # a pattern with no class, escape or repetition
+REGEXP_SQL = "huunghi_marks"  # SQLite: the function ``regexp_search``, registered on every connection
+_ANY_MARKS = f"[{COMBINING}]*"
+
+
+def mark_pattern(term: Term) -> str:
+    """The regular expression finding ``term`` in a line of keys (``marks_text``): a marked
+    syllable is its key; a bare one its letters, each followed by any marks ("d" also "đ"); a
+    prefix continues with anything but a space. Letters, marks, spaces and bracket classes only:
+    Python's ``re`` (SQLite) and PostgreSQL read it alike."""
+    out = []
+    for i, (word, key) in enumerate(zip(term.words, term.marks)):
+        if key:
+            piece = re.escape(key)
+        else:
+            piece = "".join(("[dđ]" if ch == "d" else re.escape(ch)) + _ANY_MARKS for ch in word)
+        if term.prefix and i == len(term.words) - 1:
+            piece += "[^ ]*"
+        out.append(MARK + piece)
+    return " " + " ".join(out) + ("" if term.prefix else " ")
+
+
+_KEY_ROOM = 2 + 8 * (MAX_WORD + 1)  # the most characters " ¨" and one word's key take
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> tuple[re.Pattern[str], str, int, int]:
+    """The expression and, where it has a literal syllable (a marked one), that syllable as
+    text with the spaces around it (" ¨hoá ") and how far before and after it a match can
+    reach: str.find is far quicker than the expression's own scan of a body's line of keys."""
+    whole = re.compile(pattern)
+    pieces = pattern[2:].split(" " + MARK) if pattern.startswith(" " + MARK) else []
+    for j, piece in enumerate(pieces):
+        word = piece.rstrip(" ")
+        last = j == len(pieces) - 1
+        if word and _LITERAL.fullmatch(word) and (not last or pattern.endswith(" ")):
+            return whole, " " + MARK + word + " ", j * _KEY_ROOM, (len(pieces) - j - 1) * _KEY_ROOM + 1
+    return whole, "", 0, 0
+
+
+def regexp_search(pattern: str, value: str | None) -> bool:
+    """SQLite's ``huunghi_marks(pattern, text)``: whether the pattern occurs in the text. Every
+    match holds the literal syllable, so the expression is only tried around its occurrences."""
+    if value is None:
+        return False
+    whole, anchor, before, after = _compiled(pattern)
+    if not anchor:
+        return whole.search(value) is not None
+    at = value.find(anchor)
+    while at >= 0:
+        if whole.search(value, max(0, at - before), min(len(value), at + len(anchor) + after)):
+            return True
+        at = value.find(anchor, at + 1)
+    return False
+    whole, anchor, before, room = _compiled(pattern)
+    if not anchor:
+        return whole.search(value) is not None
+    at = value.find(anchor)
+    while at >= 0:
+        start = at - room if before is not None else at
+        window = value[max(0, start) : at]
+        if before is None or before.search(window):
+            head = window if before is not None else ""
+            m = whole.match(value, at - len(head)) if not head else None
+            if m is not None or whole.search(value, max(0, start), len(value)) is not None:
+                return True
+        at = value.find(anchor, at + 1)
+    return False
+
+
+def fts5_row(
+    fields_words: list[list[str]], fields_keys: list[list[str]] | None = None
+) -> tuple[str, str, str]:
+    """FTS5's title, lead and body columns of ``fields()``: words, pairs, then every word's key
+    token ("¨hoá"), separated by single spaces."""
+    keys = fields_keys or [[] for _ in fields_words]
+    t, le, b = (" ".join(ws + pairs(ws) + [MARK + k for k in ks]) for ws, ks in zip(fields_words, keys))
     return t, le, b
 
 
-def tsvector_literal(fields_words: list[list[str]], facet_tokens: Sequence[str] = ()) -> str:
+def tsvector_literal(
+    fields_words: list[list[str]],
+    facet_tokens: Sequence[str] = (),
+    fields_keys: list[list[str]] | None = None,
+) -> str:
     """A ``tsvector`` literal of ``fields()``' tokens, weighted A (title), B (lead), C (body), and
-    the facets as ``'#token'`` lexemes (no word or pair can hold a '#')."""
+    the facets as ``'#token'`` lexemes (no word or pair can hold a '#'); a word whose key
+    differs from its folded form also as its key token, at the word's position."""
     positions: dict[str, list[str]] = {}
     pos = 0
-    for weight, ws in zip("ABC", fields_words):
+    keys = fields_keys or [[] for _ in fields_words]
+    for weight, ws, ks in zip("ABC", fields_words, keys):
+        marked = [MARK + k if k != w else "" for w, k in zip(ws, ks)]
         for tokens in (
             ws,
+            marked,
             pairs(ws),
             triples(ws),
         ):  # at its first word's position: consecutive tokens, consecutive positions
             for i, token in enumerate(tokens):
+                if not token:
+                    continue
                 slot = positions.setdefault(token, [])
                 if len(slot) < MAX_POSITIONS:
                     slot.append(f"{pos + i + 1}{weight}")
@@ -175,10 +300,37 @@ def tag_facet(kind: str, value: str) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """A word or phrase to find; ``prefix``: its last word may continue ("hữu*")."""
+    """A word or phrase to find; ``prefix``: its last word may continue ("hữu*"); ``marks``:
+    each word's key where typed with marks, "" where bare (() when none is marked)."""
 
     words: tuple[str, ...]
     prefix: bool = False
+    marks: tuple[str, ...] = ()
+
+    @property
+    def marked(self) -> bool:
+        return any(self.marks)
+
+    @property
+    def checked(self) -> bool:
+        """PostgreSQL: whether GIN alone cannot tell a match (several words, some typed with
+        marks; one marked word is its key token, exact)."""
+        return self.marked and len(self.words) > 1
+
+    @property
+    def all_marked(self) -> bool:
+        """Every word typed with marks, no prefix: in FTS5, where each field's key tokens follow
+        one another as its words do, the phrase of its key tokens, exact."""
+        return bool(self.marks) and all(self.marks) and not self.prefix
+
+    @property
+    def mixed(self) -> bool:
+        """SQLite: whether FTS5 alone cannot tell a match (marked and bare words together)."""
+        return self.checked and not self.all_marked
+
+    def mark_tokens(self) -> list[str]:
+        """The key tokens a match holds somewhere (one per marked word)."""
+        return [MARK + k for k in self.marks if k]
 
     def tokens(self) -> list[str]:
         """The tokens a match holds at consecutive positions: the word, or the phrase's pairs."""
@@ -191,6 +343,7 @@ class Term:
 
 def _term(node: Node) -> Term:
     out: list[str] = []
+    marks: list[str] = []
     prefix = False
     for i, raw in enumerate(node.words):
         star = raw.endswith("*")
@@ -198,10 +351,60 @@ def _term(node: Node) -> Term:
         if star and i != len(node.words) - 1:
             raise QueryError(f"'{raw}': a * may only end a phrase (its last word)")
         out.extend(p[:MAX_WORD] for p in pieces)
+        mark = node.marks[i] if node.marks and len(pieces) == 1 else ""
+        marks.extend([mark] * len(pieces))
         prefix = star
     if not out:
         raise QueryError(f"{' '.join(node.words)!r} holds no word to search")
-    return Term(tuple(out), prefix)
+    return Term(tuple(out), prefix, tuple(marks) if any(marks) else ())
+
+
+KEYS_MAX = 16  # key phrases a two-word term mixing marked and bare words may stand for on SQLite
+
+
+def vocab_key(folded: str, key: str) -> str:
+    """SQLite: a word's key as ``search_vocab`` keeps it, under its folded form ("¨thanh¨thành"),
+    so the keys a bare syllable stands for are one range of that table."""
+    return MARK + folded + MARK + key
+
+
+def bare_words(node: Node) -> list[str]:
+    """The bare words of the terms mixing marked and bare words (``Term.mixed``), no prefix."""
+    if node.op == "words":
+        term = _term(node)
+        return [w for w, k in zip(term.words, term.marks) if not k] if term.mixed and not term.prefix else []
+    return [w for c in node.children for w in bare_words(c)]
+
+
+def key_phrases(term: Term, keys: Mapping[str, Sequence[str]] | None) -> list[list[str]] | None:
+    """SQLite: the phrases of key tokens a term mixing marked and bare words stands for, each
+    bare word as every key the index holds for it (``keys``: folded word → its keys), at most
+    ``KEYS_MAX``; None where that cannot be said (a prefix, too many, keys not looked up) or
+    costs more than the check: a phrase of key tokens is positional over common words (no pair
+    token joins them), which pays for two words and not for longer terms (measured on the
+    100,000-article bench: "Thanh Hoá" 58 ms against 181 ms; "ủy ban hòa bình" 476 against 290)."""
+    if keys is None or term.prefix or len(term.words) > 2:
+        return None
+    choices = [[k] if k else list(keys.get(w, ())) for w, k in zip(term.words, term.marks)]
+    count = 1
+    for c in choices:
+        count *= len(c)
+    if count > KEYS_MAX:
+        return None
+    phrases: list[list[str]] = [[]]
+    for c in choices:
+        phrases = [p + [MARK + k] for p in phrases for k in c]
+    return phrases
+
+
+def needs_check(node: Node, keys: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """Whether some term of ``node`` mixes marked and other words (``Term.mixed``) and is not
+    said by its key phrases (``key_phrases``): SQLite then matches a superset
+    (``to_fts5(loose=True)``) and checks the line of keys."""
+    if node.op == "words":
+        term = _term(node)
+        return term.mixed and key_phrases(term, keys) is None
+    return any(needs_check(c, keys) for c in node.children)
 
 
 def positive_terms(node: Node) -> list[Term]:
@@ -240,13 +443,21 @@ WEIGHTS = {"title": "A", "lead": "B", "body": "C"}
 
 
 def to_fts5(
-    node: Node, columns: Sequence[str] = COLUMNS, expand: Mapping[str, Sequence[str]] | None = None
+    node: Node,
+    columns: Sequence[str] = COLUMNS,
+    expand: Mapping[str, Sequence[str]] | None = None,
+    loose: bool = False,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """An FTS5 MATCH expression, its words looked for in ``columns``; every word quoted, so no
     word is read as an operator. ``expand`` maps a prefix ("huu") to the indexed words that
-    start with it: such a one-word prefix becomes their OR, which means the same."""
+    start with it: such a one-word prefix becomes their OR, which means the same. A term that
+    mixes marked and bare words (``Term.mixed``) is its folded phrase and its key tokens, a
+    superset: ``loose`` says the caller checks the rest, and leaves out a NOT of such a term;
+    with ``keys`` (``key_phrases``) it is the OR of its key phrases instead, exact (each
+    field's key tokens follow one another as its words do)."""
     _check(node)
-    return _fts5(node, "{" + " ".join(columns) + "}", expand or {})
+    return _fts5(node, "{" + " ".join(columns) + "}", expand or {}, loose, keys)
 
 
 def prefixes(node: Node) -> list[str]:
@@ -257,18 +468,33 @@ def prefixes(node: Node) -> list[str]:
     return [p for c in node.children for p in prefixes(c)]
 
 
-def _fts5(node: Node, cols: str, expand: Mapping[str, Sequence[str]]) -> str:
+def _fts5(
+    node: Node,
+    cols: str,
+    expand: Mapping[str, Sequence[str]],
+    loose: bool,
+    keys: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     if node.op == "words":
         term = _term(node)
+        phrases = key_phrases(term, keys) if term.mixed else None
+        if phrases is not None:  # none: a bare word the index never held, so nothing matches
+            return "(" + " OR ".join(f'({cols} : "{" ".join(p)}")' for p in phrases or [[MARK + MARK]]) + ")"
+        if term.all_marked or (term.marked and not term.checked):
+            return f'({cols} : "{" ".join(term.mark_tokens())}")'
         if term.prefix and len(term.words) == 1 and expand.get(term.words[0]):
             return f"({cols} : (" + " OR ".join(f'"{w}"' for w in expand[term.words[0]]) + "))"
-        return f'({cols} : "{" ".join(term.tokens())}"' + (" *)" if term.prefix else ")")
+        phrase = f'({cols} : "{" ".join(term.tokens())}"' + (" *)" if term.prefix else ")")
+        if term.mixed:
+            return "(" + " AND ".join([phrase] + [f'({cols} : "{t}")' for t in term.mark_tokens()]) + ")"
+        return phrase
     if node.op == "or":
-        return "(" + " OR ".join(_fts5(c, cols, expand) for c in node.children) + ")"
+        return "(" + " OR ".join(_fts5(c, cols, expand, loose, keys) for c in node.children) + ")"
     pos, neg = _split(node)
-    expr = "(" + " AND ".join(_fts5(c, cols, expand) for c in pos) + ")"
+    expr = "(" + " AND ".join(_fts5(c, cols, expand, loose, keys) for c in pos) + ")"
     for n in neg:
-        expr = f"({expr} NOT {_fts5(n, cols, expand)})"
+        if not (loose and needs_check(n, keys)):
+            expr = f"({expr} NOT {_fts5(n, cols, expand, loose, keys)})"
     return expr
 
 
@@ -286,15 +512,35 @@ def to_tsquery(node: Node, columns: Sequence[str] = COLUMNS, loose: bool = False
 
 
 def needs_positions(node: Node) -> bool:
-    """Whether matching ``node`` on PostgreSQL checks word positions (a phrase of four words or more)."""
+    """Whether matching ``node`` on PostgreSQL checks word positions (a phrase of four words or
+    more, or one of marked and bare words)."""
     if node.op == "words":
-        return len(_term(node).pg_tokens()) > 1
+        term = _term(node)
+        return len(term.pg_tokens()) > 1 or term.checked
     return any(needs_positions(c) for c in node.children)
 
 
 def _tsq(node: Node, labels: str, loose: bool = False) -> str:
     if node.op == "words":
         term = _term(node)
+        label = ":" + labels if labels else ""
+        if term.marked and not term.checked:
+            return f"('{term.mark_tokens()[0]}'{label})"
+        if term.checked and loose:  # the folded phrase's tokens and the key tokens, anywhere
+            folded = [f"'{t}'" + label for t in term.pg_tokens()]
+            if term.prefix:
+                folded[-1] = f"'{term.pg_tokens()[-1]}':*{labels}"
+            return "(" + " & ".join(folded + [f"'{t}'{label}" for t in term.mark_tokens()]) + ")"
+        if term.checked:  # word by word, a key token where typed with marks (at the word's place)
+            each = [
+                f"'{MARK + k}'{label}" if k else f"'{w}'" + (f":*{labels}" if last else label)
+                for w, k, last in zip(
+                    term.words,
+                    term.marks,
+                    [term.prefix and i == len(term.words) - 1 for i in range(len(term.words))],
+                )
+            ]
+            return "(" + " <-> ".join(each) + ")"
         tokens = [f"'{t}'" + (":" + labels if labels else "") for t in term.pg_tokens()]
         if term.prefix:
             tokens[-1] = f"'{term.pg_tokens()[-1]}':*{labels}"
