@@ -280,6 +280,9 @@ def test_two_daemons_one_leads_and_the_standby_takes_over_a_kill_9(pg_url, tmp_p
             assert wait_for(lambda: any(s == "running" for _, _, s in _runs(pg_url)), 240)
             os.kill(leader.pid, signal.SIGKILL)
             leader.proc.wait()
+            # a crawl the dead leader had just spawned may still open its run before it sees its
+            # parent gone and closes it: "after" starts once none of the dead leader's is left
+            assert wait_for(lambda: marked(leader.marker) == [], 120), marked(leader.marker)
             killed_at = max(run_id for run_id, _, _ in _runs(pg_url))
 
             assert wait_for(lambda: LEADS in standby.log(), 120), standby.log()[-3000:]
