@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from huunghi.replicas.server import ReplicaSet  # noqa: E402
+from huunghi.replicas.tomlgen import single_portal_sources  # noqa: E402
 
 LAYOUTS = ["tinxua", "baotinh", "quocte", "baocu", "thoidai"]
 ADMIN = os.environ.get("HUUNGHI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -47,13 +48,7 @@ def _config(path: Path, url: str, sets: list[ReplicaSet], names: list[str], dela
         'contact = "mailto:bench@localhost"\n',
         '[daemon]\nexecutor = "queue"\n',
     ]
-    for name, rs in zip(names, sets):
-        (src,) = rs.source_definitions()
-        src = {k: v for k, v in src.items() if k not in ("sitemaps", "listings")}
-        src["name"] = name
-        lines.append("[[sources]]")
-        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in src.items()]
-        lines.append("")
+    lines += single_portal_sources(sets, names)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 

@@ -215,20 +215,6 @@ def regexp_search(pattern: str, value: str | None) -> bool:
             return True
         at = value.find(anchor, at + 1)
     return False
-    whole, anchor, before, room = _compiled(pattern)
-    if not anchor:
-        return whole.search(value) is not None
-    at = value.find(anchor)
-    while at >= 0:
-        start = at - room if before is not None else at
-        window = value[max(0, start) : at]
-        if before is None or before.search(window):
-            head = window if before is not None else ""
-            m = whole.match(value, at - len(head)) if not head else None
-            if m is not None or whole.search(value, max(0, start), len(value)) is not None:
-                return True
-        at = value.find(anchor, at + 1)
-    return False
 
 
 def fts5_row(
