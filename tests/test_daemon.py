@@ -25,15 +25,42 @@ from huunghi.storage.archive import Archive
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def start_daemon(config: Path, marker: str) -> subprocess.Popen:
-    exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
-    return subprocess.Popen(
-        [exe, "--config", str(config), "daemon", "-v"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "HUUNGHI_TEST_MARK": marker},
-    )
+class Daemon:
+    """A ``huunghi daemon -v`` child whose output goes to a file: a pipe nobody reads while the
+    test waits would fill (64 kB) and block the daemon on its next log line."""
+
+    def __init__(self, config: Path, marker: str) -> None:
+        exe = shutil.which("huunghi", path=str(Path(sys.executable).parent)) or "huunghi"
+        self.log = config.with_name(f"daemon-{uuid.uuid4().hex[:8]}.log")
+        with self.log.open("wb") as sink:
+            self.proc = subprocess.Popen(
+                [exe, "--config", str(config), "daemon", "-v"],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "HUUNGHI_TEST_MARK": marker},
+            )
+
+    def send_signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def kill(self) -> None:
+        self.proc.kill()
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, None]:
+        """Wait for the exit and give everything it wrote (as ``Popen.communicate`` would)."""
+        self.proc.wait(timeout=timeout)
+        return self.log.read_text(encoding="utf-8", errors="replace"), None
+
+
+def start_daemon(config: Path, marker: str) -> Daemon:
+    return Daemon(config, marker)
 
 
 def wait_for(check, timeout: float, what: str) -> None:
