@@ -127,18 +127,31 @@ def _label(blocks: Sequence[Block], paragraphs: Sequence[str]) -> list[bool]:
     return out
 
 
-_DATE_WORDS = frozenset(
-    "cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt updated posted "
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_DATE_WORDS = _MONTHS | frozenset(
+    "cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt utc updated posted "
     "published last modified on at am pm".split()
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[:h]\d{2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# the signature closing an embedded post: "— Name (@handle) February 19, 2013"
+_POST_SIGNATURE = re.compile(r"^[—–-]\s*[^()]{1,60}\(@\w{1,30}\)\s*")
 
 
 def _date_line(text: str) -> bool:
-    """A line that only says when ("Cập nhật lúc 09:15 ngày 12/03/2025"): metadata, not body."""
-    if len(text) > 80 or not _DATE_SHAPE.search(text):
+    """A line that only says when ("Cập nhật lúc 09:15 ngày 12/03/2025", "17 February 2013 Last
+    updated at 22:15 GMT"), or who posted an embedded post and when: metadata, not body."""
+    signed = _POST_SIGNATURE.match(text)
+    if signed:
+        text = text[signed.end() :]
+    if len(text) > 80:
         return False
     words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
+    if not _DATE_SHAPE.search(text) and not (_YEAR.search(text) and any(w in _MONTHS for w in words)):
+        return False
     return all(w in _DATE_WORDS for w in words)
 
 
@@ -367,9 +380,12 @@ class Extractor:
         )
         author, credit = M.author_credit(blocks, first, last, metas, ld)
         credit = credit or M.credit_in(paragraphs)
-        paragraphs = (
-            [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
-        )
+        # a byline the page marks as such, opening or closing the body, is the author's, not text
+        bylines = {b.text for b in (*body[:3], *body[-2:]) if M.byline(b)}
+        if bylines and not author:
+            author = next(b.text for b in body if b.text in bylines)
+        if credit or author or bylines:
+            paragraphs = [p for p in paragraphs if p not in (credit, author) and p not in bylines]
         words = _words(lead, *paragraphs, enough=MIN_WORDS)  # only "too few" is asked
         if (not paragraphs or words < MIN_WORDS) and method == "template":
             # "not an article" only when the generic reading agrees
