@@ -26,6 +26,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract import metadata as M
+from huunghi.crawler.extract import prose
 from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, dated, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
 from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
@@ -185,6 +186,37 @@ def _agreement(a: Sequence[Block], b: Sequence[Block]) -> float:
     return both / union if union else 1.0
 
 
+STANDFIRST_CHARS = 600
+CONFIRM = 0.9  # agreement of the cheap reading with a template reading that passes its audit
+
+
+def _prose_confirms(
+    blocks: Sequence[Block],
+    body: Sequence[Block],
+    site: SiteTemplate,
+    url: str,
+    title: str,
+    names: Sequence[str],
+) -> bool:
+    """Whether the cheap generic reading (crawler.extract.prose) confirms a template reading due
+    for its audit: a clear-cut page whose prose container holds what the template kept, and no
+    text the template dropped unexplained. Otherwise trafilatura audits it, as before."""
+    labels = prose.read(blocks)
+    if labels is None:
+        return False
+    cheap = [b for b, k in zip(blocks, labels) if k and not _furniture(b, site, url, names)]
+    if not cheap:
+        return False
+    # the headline and one standfirst above the body's container are read apart either way
+    body = [b for b in body if b.text != title]
+    above = [b for b in body if b.index < cheap[0].index]
+    if len(above) == 1 and len(above[0].text) <= STANDFIRST_CHARS:
+        cheap.insert(0, above[0])
+    have = {b.index for b in body}
+    missing = sum(len(b.text) for b in cheap if b.index not in have and site.unexplained(b, url))
+    return missing < MERGE_CHARS and _agreement(body, cheap) >= CONFIRM
+
+
 def _not_article(reason: str, dates: M.Dates) -> NotAnArticle:
     """A NotAnArticle that still carries the page's dates (a listing or stub has one too)."""
     exc = NotAnArticle(reason)
@@ -339,7 +371,12 @@ class Extractor:
             if decision.keep is not None:
                 body = [b for b, k in zip(blocks, decision.keep) if k and not _furniture(b, site, url, names)]
                 method = "template"
-                audit = site.needs_audit() or site.doubts(blocks, decision.keep, url)
+                # a template's first audit is always trafilatura's; a periodic one (a template
+                # kept between runs meets it first) passes when the cheap reading confirms it
+                audit = site.doubts(blocks, decision.keep, url) or (
+                    site.needs_audit()
+                    and (site.first_audit() or not _prose_confirms(blocks, body, site, url, title, names))
+                )
         if audit or body is None:
             paragraphs = _generic_paragraphs(tree, url)
             generic_body = [

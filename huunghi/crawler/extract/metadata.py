@@ -77,6 +77,8 @@ def marked(block: Block, pattern: re.Pattern[str]) -> bool:
 
 
 _AUTHOR_MARK = re.compile(r"[.#][\w-]*(author|byline|tac-?gia)", re.I)
+
+
 def byline(block: Block) -> bool:
     """A short block the page itself marks as the author's line (class or id: author, byline)."""
     return len(block.text) < 120 and marked(block, _AUTHOR_MARK)
