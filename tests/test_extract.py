@@ -115,18 +115,15 @@ def test_a_marked_byline_opening_the_body_is_the_author_not_text():
     assert got.text.endswith(STORY[-1])
 
 
-@pytest.mark.parametrize(
-    "line",
-    ["17 February 2013 Last updated at 22:15 GMT", "— Jane Doe (@janedoe) February 19, 2013"],
-)
-def test_date_lines_in_english_and_embedded_post_signatures_are_not_body_text(line):
+def test_a_date_line_in_english_is_not_body_text_but_an_events_dates_are():
+    stamp, dates = "17 February 2013 Last updated at 22:15 GMT", "29 November 2018 | 20 January 2019"
     page = (
         "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
-        f"<p>{STORY[0]}</p><p>{line}</p><p>{STORY[1]}</p><p>{STORY[2]}</p></div></body></html>"
+        f"<p>{STORY[0]}</p><p>{stamp}</p><p>{dates}</p><p>{STORY[1]}</p><p>{STORY[2]}</p></div></body></html>"
     )
     got = extract(page, "http://news.example/a")
-    assert line not in got.text
-    assert STORY[1] in got.text
+    assert stamp not in got.text
+    assert dates in got.text and STORY[1] in got.text
 
 
 def test_a_sentence_with_a_month_and_a_year_stays_in_the_body():
@@ -136,3 +133,13 @@ def test_a_sentence_with_a_month_and_a_year_stays_in_the_body():
         f"<p>{STORY[0]}</p><p>{line}</p><p>{STORY[1]}</p></div></body></html>"
     )
     assert line in extract(page, "http://news.example/a").text
+
+
+def test_a_heading_never_ends_the_body_and_a_follow_us_line_is_a_sign_off():
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + "<p>Follow us on Twitter @example and on Facebook.</p><h3>Comments</h3></div></body></html>"
+    )
+    got = extract(page, "http://news.example/a")
+    assert got.text.endswith(STORY[-1])

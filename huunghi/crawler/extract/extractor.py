@@ -49,6 +49,7 @@ DEEP_DATES_AFTER = 3
 MERGE_CHARS = 80  # generic text the template dropped, unexplained, from which on the two readings merge
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
+_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _IMAGE_HREF = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
 
 
@@ -137,23 +138,30 @@ _DATE_WORDS = _MONTHS | frozenset(
     "published last modified on at am pm".split()
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[:h]\d{2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{4}-\d{2}-\d{2}")
-_YEAR = re.compile(r"\b(19|20)\d{2}\b")
-# the signature closing an embedded post: "— Name (@handle) February 19, 2013"
-_POST_SIGNATURE = re.compile(r"^[—–-]\s*[^()]{1,60}\(@\w{1,30}\)\s*")
 
 
 def _date_line(text: str) -> bool:
     """A line that only says when ("Cập nhật lúc 09:15 ngày 12/03/2025", "17 February 2013 Last
-    updated at 22:15 GMT"), or who posted an embedded post and when: metadata, not body."""
-    signed = _POST_SIGNATURE.match(text)
-    if signed:
-        text = text[signed.end() :]
-    if len(text) > 80:
+    updated at 22:15 GMT"): metadata, not body. A time or a numeric date is needed: "29 November
+    2018 | 20 January 2019" alone is an event's dates, which the article states."""
+    if len(text) > 80 or not _DATE_SHAPE.search(text):
         return False
     words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
-    if not _DATE_SHAPE.search(text) and not (_YEAR.search(text) and any(w in _MONTHS for w in words)):
-        return False
     return all(w in _DATE_WORDS for w in words)
+
+
+_SIGN_OFF = re.compile(
+    r"\b(follow|theo dõi)\b.{0,80}\b(twitter|facebook|instagram|youtube|tiktok|linkedin|threads|zalo|"
+    r"fanpage)\b",
+    re.I,
+)
+SIGN_OFF_CHARS = 200
+
+
+def _sign_off(text: str) -> bool:
+    """A short closing line inviting readers to follow the paper or its writer on social networks
+    ("Follow us on Twitter @x and on Facebook"): the paper's sign-off, not the article's text."""
+    return len(text) <= SIGN_OFF_CHARS and _SIGN_OFF.search(text) is not None
 
 
 def _teaser_shape(block: Block) -> bool:
@@ -423,6 +431,8 @@ class Extractor:
             author = next(b.text for b in body if b.text in bylines)
         if credit or author or bylines:
             paragraphs = [p for p in paragraphs if p not in (credit, author) and p not in bylines]
+        while len(paragraphs) > 1 and _sign_off(paragraphs[-1]):
+            paragraphs = paragraphs[:-1]
         words = _words(lead, *paragraphs, enough=MIN_WORDS)  # only "too few" is asked
         if (not paragraphs or words < MIN_WORDS) and method == "template":
             # "not an article" only when the generic reading agrees
@@ -475,8 +485,27 @@ class Extractor:
     ) -> tuple[list[str], list[Block]]:
         """A short heading closing the body and followed by a list of links ("Các tin khác") is the
         list's heading, not article text; so is a closing line that announces what follows
-        ("Xem thêm:", "You may also be interested in:") when what follows is furniture."""
+        ("Xem thêm:", "You may also be interested in:") when what follows is furniture, and a
+        heading element closing the body whatever follows (an article never ends on a heading:
+        it heads what the body left out, "Comments"). A heading element inside the body whose
+        next block is furniture the body left out ("Related Stories") heads that furniture."""
         body = list(body)
+        if len(paragraphs) < 2 or not body:
+            return paragraphs, body
+        kept = {b.index for b in body}
+        heads = {
+            b.index
+            for b in body[:-1]
+            if b.element.tag in _HEADINGS
+            and _words(b.text, enough=6) <= 5
+            and b.index + 1 < len(blocks)
+            and b.index + 1 not in kept
+            and _furniture(blocks[b.index + 1], site, url, names)
+        }
+        if heads:
+            gone = {b.text for b in body if b.index in heads}
+            body = [b for b in body if b.index not in heads]
+            paragraphs = [p for p in paragraphs if p not in gone]
         if len(paragraphs) < 2 or not body:
             return paragraphs, body
         last = paragraphs[-1].rstrip()
@@ -484,7 +513,10 @@ class Extractor:
         if not announces and (_words(last, enough=6) > 5 or last[-1:] in '.!?:"”)'):
             return paragraphs, body
         at = next((b.index for b in reversed(body) if b.text == paragraphs[-1]), None)
-        if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
+        if at is None:
+            return paragraphs, body
+        heading = blocks[at].element.tag in _HEADINGS  # an article never ends on a heading
+        if not heading and (at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names)):
             return paragraphs, body
         return paragraphs[:-1], [b for b in body if b.index != at]
 
