@@ -407,3 +407,22 @@ def test_a_periodic_audit_the_cheap_reading_confirms_skips_trafilatura(monkeypat
     got = extractor.extract(page(52, body, extra=f"<div class='box'>{hidden}</div>"), "http://mau.vn/52")
     assert calls == ["http://mau.vn/52"]  # no clear prose container: trafilatura audits the page
     assert got.text
+
+
+def test_extract_through_typer_keeps_templates_too(tmp_path):
+    """Options first (Typer's path): --templates is honoured there as on the plain path."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from huunghi.cli import app
+
+    batch, articles = _replica_batch(tmp_path, "first", visit=5, count=5)
+    kept = tmp_path / "t.json"
+    result = CliRunner().invoke(
+        app, ["extract", "--templates", str(kept), "--output", str(tmp_path / "out.jsonl"), str(batch)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in rows] == [a.text for a in articles]
+    assert "thoidai.replica" in json.loads(kept.read_text(encoding="utf-8"))["sites"]
