@@ -143,3 +143,22 @@ def test_a_heading_never_ends_the_body_and_a_follow_us_line_is_a_sign_off():
     )
     got = extract(page, "http://news.example/a")
     assert got.text.endswith(STORY[-1])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Additional reporting by Joseph Hudak",
+        "With reporting from Kelly O’Donnell.",
+        "Keith Bradsher contributed reporting from Hong Kong.",
+    ],
+)
+def test_a_closing_credit_for_the_reporting_is_the_credit_not_text(line):
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + f"<p>{line}</p></div></body></html>"
+    )
+    got = extract(page, "http://news.example/a")
+    assert got.credit == line
+    assert got.text.endswith(STORY[-1])

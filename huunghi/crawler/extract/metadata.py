@@ -18,7 +18,13 @@ from huunghi.crawler.extract.blocks import Block
 from huunghi.crawler.extract.dates import Dates, find_dates
 
 LEAD_CLASS = re.compile(r"sapo|lead|summary|chapeau|excerpt|description|intro|standfirst|teaser|deck", re.I)
-CREDIT = re.compile(r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng|Đài|Thông tấn)\b.*)$")
+CREDIT = re.compile(
+    r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng|Đài|Thông tấn)\b.*"
+    # the English papers' credit for the reporting ("Additional reporting by …", "With reporting
+    # from …", "Jane Doe contributed reporting from Hong Kong.")
+    r"|\(?((Additional|With) reporting (by|from)|Reporting by)\s+\S.*"
+    r"|(\S+\s+){1,4}contributed (reporting|to this report)\b.*)$"
+)
 _VI_CHARS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 _WORDS = re.compile(r"[a-zà-ÿ]+", re.I)
 _EN = frozenset("the and of to in is that for with was on said".split())
