@@ -6,16 +6,21 @@ What a user waits for when extracting one site's batch from the command line: st
 (interpreter, imports), then every page, then exit. For each site, PAGES pages of that site are
 written once as a folder of .html files and as the JSON Lines `huunghi extract` reads; then
 
-- huunghi: `huunghi extract batch.jsonl -o out.jsonl` (the console script, templates learned
-  across the batch as it goes, nothing stored before the run);
+- huunghi cold: `huunghi extract batch.jsonl -o out.jsonl` (the console script, templates learned
+  across the batch as it goes, nothing stored before the run: a site's first batch);
+- huunghi warm: the same with `--templates FILE`, FILE holding what an earlier batch of the site
+  taught (copied afresh before every run; the template still audits every 20th page);
 - trafilatura: `python -c "import trafilatura; ..."` reading the folder's files in order with
   `trafilatura.extract(html, url=...)` (defaults, as the speed reference of bench/extraction.py),
   one process, one core (trafilatura's own CLI spreads a folder over several processes).
 
-Wall time, best of RUNS for each (the two alternate, so a busy moment hits both); the ratio is
-trafilatura's time over Huunghi's. Sites: the five replica portals (PAGES pages each: articles in
-order, revisited with freshly rotated sidebars until there are enough) and the largest site of
-cleanportaleval (tv.msnbc.com_news, all its 30 pages: no public set here has 40 of one site).
+Wall time, best of RUNS for each (the three take turns, so a busy moment hits all); the ratios
+are trafilatura's time over Huunghi's cold and warm; "warm≠cold" counts pages the warm run read
+differently. Sites: the five replica portals (PAGES pages each: articles in order, revisited with
+freshly rotated sidebars until there are enough) and the largest site of cleanportaleval
+(tv.msnbc.com_news, all its 30 pages: no public set here has 40 of one site). The earlier batch
+of a replica is the same articles on another visit (every sidebar rotated); msnbc has no other
+pages, so its warm run's templates were learned on the same 30 pages.
 Also printed: each process's fixed cost, on a batch of one empty line (no page).
 """
 
@@ -23,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,14 +56,15 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 """
 
 
-def replica_sites(pages: int) -> dict[str, list[tuple[str, str]]]:
-    """(url, html) of ``pages`` pages of each replica portal, in crawl order."""
+def replica_sites(pages: int, seed: int = 7) -> dict[str, list[tuple[str, str]]]:
+    """(url, html) of ``pages`` pages of each replica portal, in crawl order (another ``seed``:
+    the same articles on another visit, every sidebar rotated)."""
     from huunghi.replicas import templates as T
     from huunghi.replicas.catalog import build_catalogs
 
     sites = {}
     for name, catalog in build_catalogs().items():
-        rng = random.Random(7)
+        rng = random.Random(seed)
         host = f"http://{name}.replica"
         batch: list[tuple[str, str]] = []
         while len(batch) < pages:
@@ -95,18 +103,58 @@ def wall(cmd: list[str]) -> float:
     return seconds
 
 
-def measure(folder: Path, runs: int) -> tuple[float, float, int, int]:
-    """Best wall time of huunghi and of trafilatura over the folder, and the lines each wrote."""
-    ours = [HUUNGHI.as_posix(), "extract", str(folder / "batch.jsonl"), "-o", str(folder / "huunghi.jsonl")]
+def measure(folder: Path, runs: int, templates: Path | None) -> dict[str, float | int]:
+    """Best wall time of huunghi cold (nothing learned before), huunghi warm (``--templates``
+    holding what an earlier batch of the site taught) and trafilatura, taking turns; and how
+    many pages the warm run read differently from the cold one."""
+    batch = str(folder / "batch.jsonl")
+    cold = [HUUNGHI.as_posix(), "extract", batch, "-o", str(folder / "huunghi.jsonl")]
+    kept = folder / "templates.json"
+    warm = [HUUNGHI.as_posix(), "extract", batch, "-o", str(folder / "warm.jsonl"), "--templates", str(kept)]
     ref = [sys.executable, "-c", TRAFILATURA, str(folder), str(folder / "trafilatura.jsonl")]
-    a, b = [], []
+    times: dict[str, list[float]] = {"cold": [], "warm": [], "ref": []}
     for _ in range(runs):
-        a.append(wall(ours))
-        b.append(wall(ref))
-    count = [
-        sum(1 for _ in open(folder / f, encoding="utf-8")) for f in ("huunghi.jsonl", "trafilatura.jsonl")
-    ]
-    return min(a), min(b), count[0], count[1]
+        times["cold"].append(wall(cold))
+        if templates is not None:
+            shutil.copyfile(templates, kept)  # every warm run starts from the same learned state
+            times["warm"].append(wall(warm))
+        times["ref"].append(wall(ref))
+    lines = {
+        f: _lines(folder / f"{f}.jsonl")
+        for f in ("huunghi", "trafilatura", "warm")
+        if (folder / f"{f}.jsonl").exists()
+    }
+    assert len(lines["huunghi"]) == len(lines["trafilatura"]), folder
+    changed = sum(a != b for a, b in zip(lines["huunghi"], lines.get("warm", lines["huunghi"])))
+    return {
+        "huunghi_s": min(times["cold"]),
+        "warm_s": min(times["warm"]) if times["warm"] else 0.0,
+        "trafilatura_s": min(times["ref"]),
+        "lines": len(lines["huunghi"]),
+        "warm_changed": changed,
+    }
+
+
+def _lines(path: Path) -> list[str]:
+    return [json.loads(line).get("text", "") for line in open(path, encoding="utf-8")]
+
+
+def learn_templates(folder: Path, batch: list[tuple[str, str]]) -> Path:
+    """The templates file an earlier batch of the site leaves with `huunghi extract --templates`."""
+    write(folder, batch)
+    kept = folder / "templates.json"
+    wall(
+        [
+            HUUNGHI.as_posix(),
+            "extract",
+            str(folder / "batch.jsonl"),
+            "-o",
+            os.devnull,
+            "--templates",
+            str(kept),
+        ]
+    )
+    return kept
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,41 +168,50 @@ def main(argv: list[str] | None = None) -> int:
     if not HUUNGHI.exists():
         parser.error(f"{HUUNGHI} not found: run from the project's .venv (make install)")
     sites = {**replica_sites(args.pages), **public_sites(args.data, args.pages)}
+    # what taught the warm runs: the replicas on another visit (same articles, other sidebars);
+    # msnbc has no other pages in the public set, so its own 30 (said so in the README)
+    earlier = {**replica_sites(args.pages, seed=8), **public_sites(args.data, args.pages)}
     rows = []
     with tempfile.TemporaryDirectory(prefix="huunghi-bench-") as tmp:
         empty = Path(tmp) / "empty"
         write(empty, [])
         (empty / "batch.jsonl").write_text("\n", encoding="utf-8")
-        ours, ref, _, _ = measure(empty, args.runs)
-        rows.append(
-            {"site": "(no page: start-up and exit)", "pages": 0, "huunghi_s": ours, "trafilatura_s": ref}
-        )
+        row = measure(empty, args.runs, None)
+        rows.append({"site": "(no page: start-up and exit)", "pages": 0, **row, "warm_s": None})
         for n, (site, batch) in enumerate(sites.items()):
+            kept = learn_templates(Path(tmp) / f"earlier{n}", earlier[site])
             folder = Path(tmp) / f"site{n}"
             write(folder, batch)
-            ours, ref, got, want = measure(folder, args.runs)
-            assert got == want == len(batch), (site, got, want, len(batch))
-            rows.append({"site": site, "pages": len(batch), "huunghi_s": ours, "trafilatura_s": ref})
+            row = measure(folder, args.runs, kept)
+            assert row["lines"] == len(batch), (site, row)
+            rows.append({"site": site, "pages": len(batch), **row})
     for row in rows:
         row["ratio"] = round(row["trafilatura_s"] / row["huunghi_s"], 2)
-        row["huunghi_s"], row["trafilatura_s"] = round(row["huunghi_s"], 3), round(row["trafilatura_s"], 3)
+        row["warm_ratio"] = round(row["trafilatura_s"] / row["warm_s"], 2) if row["warm_s"] else None
+        for key in ("huunghi_s", "warm_s", "trafilatura_s"):
+            row[key] = round(row[key], 3) if row[key] else row[key]
     batches = [r for r in rows if r["pages"]]
-    total = {
-        "site": "all batches",
-        "pages": sum(r["pages"] for r in batches),
-        "huunghi_s": round(sum(r["huunghi_s"] for r in batches), 3),
-        "trafilatura_s": round(sum(r["trafilatura_s"] for r in batches), 3),
-    }
-    total["ratio"] = round(total["trafilatura_s"] / total["huunghi_s"], 2)
+    total: dict[str, object] = {"site": "all batches", "pages": sum(r["pages"] for r in batches)}
+    for key in ("huunghi_s", "warm_s", "trafilatura_s", "warm_changed"):
+        total[key] = round(sum(r[key] for r in batches), 3)
+    total["ratio"] = round(total["trafilatura_s"] / total["huunghi_s"], 2)  # type: ignore[operator]
+    total["warm_ratio"] = round(total["trafilatura_s"] / total["warm_s"], 2)  # type: ignore[operator]
     rows.append(total)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"`huunghi extract` against a trafilatura process, wall time, best of {args.runs}")
-    print(f"{'site':34} {'pages':>5} {'huunghi s':>10} {'trafilatura s':>14} {'ratio':>6}")
+    print(
+        f"{'site':30} {'pages':>5} {'cold s':>7} {'warm s':>7} {'trafilatura s':>13} "
+        f"{'cold ratio':>10} {'warm ratio':>10} {'warm≠cold':>9}"
+    )
     for r in rows:
-        times = f"{r['huunghi_s']:>10.3f} {r['trafilatura_s']:>14.3f}"
-        print(f"{r['site']:34} {r['pages']:>5} {times} {r['ratio']:>6.2f}")
+        warm = f"{r['warm_s']:>7.3f}" if r["warm_s"] else f"{'–':>7}"
+        wr = f"{r['warm_ratio']:>10.2f}" if r["warm_ratio"] else f"{'–':>10}"
+        print(
+            f"{r['site']:30} {r['pages']:>5} {r['huunghi_s']:>7.3f} {warm} {r['trafilatura_s']:>13.3f} "
+            f"{r['ratio']:>10.2f} {wr} {r.get('warm_changed', 0):>9}"
+        )
     return 0
 
 

@@ -89,3 +89,76 @@ def test_a_page_sent_in_nfd_hashes_like_nfc_and_is_stored_as_published():
     rec_b = to_record(b, "http://replica/a-1.html", None, None)
     assert rec_a.content_hash() == rec_b.content_hash()  # ... but hash (and index) see one form
     assert rec_b.body_text == b.body_text  # nothing is rewritten on the way to the archive
+
+
+STORY = [
+    "Nearly half a million people have signed a petition urging the regulator to require greater "
+    "disclosure from corporations about their political donations, the campaigners said on Sunday.",
+    "A broad coalition of activists and officials has formed to press for a rule that would require "
+    "publicly traded companies to disclose their political spending to their shareholders.",
+    "The rule could take a year to write, and opponents have said they would challenge it in court "
+    "if the commission went ahead without a vote of its full membership.",
+]
+
+
+def test_a_marked_byline_opening_the_body_is_the_author_not_text():
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        "<span class='byline'><span class='byline-name'>By Jane Doe</span>"
+        "<span class='byline-title'>Business reporter</span></span>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + "</div></body></html>"
+    )
+    got = extract(page, "http://news.example/a")
+    assert got.author == "By Jane Doe"
+    assert "Jane Doe" not in got.text and "Business reporter" not in got.text
+    assert got.text.endswith(STORY[-1])
+
+
+def test_a_date_line_in_english_is_not_body_text_but_an_events_dates_are():
+    stamp, dates = "17 February 2013 Last updated at 22:15 GMT", "29 November 2018 | 20 January 2019"
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        f"<p>{STORY[0]}</p><p>{stamp}</p><p>{dates}</p><p>{STORY[1]}</p><p>{STORY[2]}</p></div></body></html>"
+    )
+    got = extract(page, "http://news.example/a")
+    assert stamp not in got.text
+    assert dates in got.text and STORY[1] in got.text
+
+
+def test_a_sentence_with_a_month_and_a_year_stays_in_the_body():
+    line = "Sales fell in May 2013 after the regulator opened its inquiry."
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        f"<p>{STORY[0]}</p><p>{line}</p><p>{STORY[1]}</p></div></body></html>"
+    )
+    assert line in extract(page, "http://news.example/a").text
+
+
+def test_a_heading_never_ends_the_body_and_a_follow_us_line_is_a_sign_off():
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + "<p>Follow us on Twitter @example and on Facebook.</p><h3>Comments</h3></div></body></html>"
+    )
+    got = extract(page, "http://news.example/a")
+    assert got.text.endswith(STORY[-1])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Additional reporting by Joseph Hudak",
+        "With reporting from Kelly O’Donnell.",
+        "Keith Bradsher contributed reporting from Hong Kong.",
+    ],
+)
+def test_a_closing_credit_for_the_reporting_is_the_credit_not_text(line):
+    page = (
+        "<html><body><h1>Regulator may require more disclosure</h1><div class='story'>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + f"<p>{line}</p></div></body></html>"
+    )
+    got = extract(page, "http://news.example/a")
+    assert got.credit == line
+    assert got.text.endswith(STORY[-1])

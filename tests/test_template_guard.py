@@ -223,10 +223,20 @@ def test_a_plain_extract_command_line_skips_typer_and_anything_else_goes_through
 
     from huunghi.cli.extract_batch import plain_arguments
 
-    assert plain_arguments(["extract"]) == ("-", None)
-    assert plain_arguments(["extract", "a.jsonl", "-o", "b.jsonl"]) == ("a.jsonl", Path("b.jsonl"))
-    assert plain_arguments(["-c", "x.toml", "extract", "--output=b", "-"]) == ("-", Path("b"))
-    for typer_answers in (["extract", "--help"], ["extract", "a", "b"], ["extract", "-o"], ["crawl"], []):
+    assert plain_arguments(["extract"]) == ("-", None, None)
+    assert plain_arguments(["extract", "a.jsonl", "-o", "b.jsonl"]) == ("a.jsonl", Path("b.jsonl"), None)
+    assert plain_arguments(["-c", "x.toml", "extract", "--output=b", "-"]) == ("-", Path("b"), None)
+    assert plain_arguments(["extract", "--templates", "t.json", "a"]) == ("a", None, Path("t.json"))
+    assert plain_arguments(["extract", "--templates=t.json"]) == ("-", None, Path("t.json"))
+    for typer_answers in (
+        ["extract", "--help"],
+        ["extract", "a", "b"],
+        ["extract", "-o"],
+        ["extract", "--templates"],
+        ["extract", "--templates", "a", "--templates", "b"],
+        ["crawl"],
+        [],
+    ):
         assert plain_arguments(typer_answers) is None
 
 
@@ -297,3 +307,122 @@ def test_a_closing_line_announcing_a_list_of_links_is_not_body_text():
     said = "".join(f"<p>{para(95 + j)}</p>" for j in range(3)) + "<p>Ông nói:</p><p>" + para(99) + "</p>"
     kept = extractor.extract(page(95, said), "http://mau.vn/95")
     assert "Ông nói:" in kept.text  # followed by body text, the line stays
+
+
+def _replica_batch(tmp_path, name: str, visit: int, count: int = 12) -> tuple[object, list]:
+    """``count`` articles of one replica portal as fetched on one visit (its own sidebars)."""
+    import json
+    import random
+
+    from huunghi.replicas import templates as T
+    from huunghi.replicas.catalog import build_catalogs
+
+    catalog = build_catalogs()["thoidai"]
+    rng = random.Random(visit)
+    host = "http://thoidai.replica"
+    articles = catalog.articles[:count]
+    lines = [
+        json.dumps(
+            {"url": host + T.article_path(catalog, a), "html": T.render_article(catalog, a, host, rng)}
+        )
+        for a in articles
+    ]
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, articles
+
+
+def _run_extract(*args: str) -> tuple[list[dict], set[str], str]:
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, "extract", *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return [json.loads(x) for x in done.stdout.splitlines()], loaded, done.stderr
+
+
+def test_templates_kept_between_runs_read_the_next_batch_without_the_generic_extractor(tmp_path):
+    """Real replica pages: a first batch learns the site's template and keeps it in the file; the
+    next batch (the same articles on another visit, every sidebar rotated) is read by it from the
+    first page, audited by the cheap reading, trafilatura never loaded, every article exact."""
+    import json
+
+    kept = tmp_path / "templates.json"
+    first, articles = _replica_batch(tmp_path, "first", visit=5)
+    rows, loaded, _ = _run_extract(str(first), "--templates", str(kept))
+    assert "trafilatura" in loaded  # the site's first pages were read generically
+    assert [r["text"] for r in rows] == [a.text for a in articles]
+    stored = json.loads(kept.read_text(encoding="utf-8"))
+    assert list(stored["sites"]) == ["thoidai.replica"]
+    learned_pages = json.loads(stored["sites"]["thoidai.replica"])["pages"]
+
+    second, _ = _replica_batch(tmp_path, "second", visit=6)
+    rows, loaded, _ = _run_extract(str(second), "--templates", str(kept))
+    assert "trafilatura" not in loaded
+    assert [r["text"] for r in rows] == [a.text for a in articles]
+    assert [r["title"] for r in rows] == [a.title for a in articles]
+    again = json.loads(json.loads(kept.read_text(encoding="utf-8"))["sites"]["thoidai.replica"])
+    assert again["template_pages"] > 12  # the second batch was read by the kept template
+    assert again["pages"] >= learned_pages
+
+    cold, _, _ = _run_extract(str(second))  # the same batch with nothing kept reads the same
+    assert [r["text"] for r in cold] == [r["text"] for r in rows]
+
+
+def test_an_unreadable_templates_file_is_relearned_not_fatal(tmp_path):
+    import json
+
+    kept = tmp_path / "templates.json"
+    kept.write_text("{not json", encoding="utf-8")
+    batch, articles = _replica_batch(tmp_path, "first", visit=5, count=5)
+    rows, _, stderr = _run_extract(str(batch), "--templates", str(kept))
+    assert "bỏ qua tệp khuôn trang" in stderr
+    assert [r["text"] for r in rows] == [a.text for a in articles]
+    assert "thoidai.replica" in json.loads(kept.read_text(encoding="utf-8"))["sites"]
+
+
+def test_a_periodic_audit_the_cheap_reading_confirms_skips_trafilatura(monkeypatch):
+    """The first audit of a template is trafilatura's; a later one passes on the cheap reading
+    when it agrees, and goes to trafilatura when the cheap reading cannot confirm it."""
+    from huunghi.crawler.extract import extractor as X
+    from huunghi.crawler.extract.template import AUDIT_EVERY
+
+    calls: list[str] = []
+    real = X._generic_paragraphs
+    monkeypatch.setattr(X, "_generic_paragraphs", lambda tree, url: calls.append(url) or real(tree, url))
+    extractor = Extractor()
+    learned(extractor, MIN_PAGES)
+    extractor.extract(article(50), "http://mau.vn/50")  # the template's first reading: its first audit
+    assert calls[-1] == "http://mau.vn/50"
+    site = extractor.book.get("mau.vn")
+    site.template_pages = AUDIT_EVERY  # the next reading is a periodic audit
+    calls.clear()
+    got = extractor.extract(article(51), "http://mau.vn/51")
+    assert got.method == "template" and calls == []
+    site.template_pages = 2 * AUDIT_EVERY
+    hidden = para(520, 120)  # prose beside the body, in a slot the template never saw
+    body = "".join(f"<p>{para(510 + j)}</p>" for j in range(4))
+    got = extractor.extract(page(52, body, extra=f"<div class='box'>{hidden}</div>"), "http://mau.vn/52")
+    assert calls == ["http://mau.vn/52"]  # no clear prose container: trafilatura audits the page
+    assert got.text
+
+
+def test_extract_through_typer_keeps_templates_too(tmp_path):
+    """Options first (Typer's path): --templates is honoured there as on the plain path."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from huunghi.cli import app
+
+    batch, articles = _replica_batch(tmp_path, "first", visit=5, count=5)
+    kept = tmp_path / "t.json"
+    result = CliRunner().invoke(
+        app, ["extract", "--templates", str(kept), "--output", str(tmp_path / "out.jsonl"), str(batch)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in rows] == [a.text for a in articles]
+    assert "thoidai.replica" in json.loads(kept.read_text(encoding="utf-8"))["sites"]

@@ -14,6 +14,11 @@ from huunghi.cli.base import JSON_HELP, app, console, emit, err, load, open_arch
 def extract(
     file: str = typer.Argument("-", help='JSON Lines gồm {"url", "html"}; \'-\' đọc từ stdin.'),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi vào đây thay cho stdout."),
+    templates: Optional[Path] = typer.Option(
+        None,
+        "--templates",
+        help="Giữ khuôn trang đã học giữa các lần chạy trong tệp này (keep learned site templates here).",
+    ),
 ) -> None:
     """Trích bài sạch từ các trang JSON Lines, học khuôn trang của từng site qua cả lô (extract).
 
@@ -22,7 +27,9 @@ def extract(
     """
     from huunghi.cli.extract_batch import extract_file
 
-    code = extract_file(file, output, lambda message: err.print(message, markup=False, highlight=False))
+    code = extract_file(
+        file, output, templates, say=lambda message: err.print(message, markup=False, highlight=False)
+    )
     if code:
         raise typer.Exit(code)
 

@@ -26,6 +26,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from huunghi.crawler.extract import metadata as M
+from huunghi.crawler.extract import prose
 from huunghi.crawler.extract.blocks import BLOCK_TAGS, SKIP_TAGS, Block, dated, segment
 from huunghi.crawler.extract.html import NotAnArticle, parse
 from huunghi.crawler.extract.template import SiteTemplate, TemplateBook
@@ -48,6 +49,7 @@ DEEP_DATES_AFTER = 3
 MERGE_CHARS = 80  # generic text the template dropped, unexplained, from which on the two readings merge
 AGREEMENT = 0.6  # below this overlap with the generic reading, a template reading is rejected
 _WORD = re.compile(r"\w+")
+_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _IMAGE_HREF = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
 
 
@@ -127,19 +129,39 @@ def _label(blocks: Sequence[Block], paragraphs: Sequence[str]) -> list[bool]:
     return out
 
 
-_DATE_WORDS = frozenset(
-    "cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt updated posted "
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_DATE_WORDS = _MONTHS | frozenset(
+    "cập nhật lúc ngày đăng giờ tháng năm thứ hai ba tư sáu bảy chủ gmt utc updated posted "
     "published last modified on at am pm".split()
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[:h]\d{2}|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{4}-\d{2}-\d{2}")
 
 
 def _date_line(text: str) -> bool:
-    """A line that only says when ("Cập nhật lúc 09:15 ngày 12/03/2025"): metadata, not body."""
+    """A line that only says when ("Cập nhật lúc 09:15 ngày 12/03/2025", "17 February 2013 Last
+    updated at 22:15 GMT"): metadata, not body. A time or a numeric date is needed: "29 November
+    2018 | 20 January 2019" alone is an event's dates, which the article states."""
     if len(text) > 80 or not _DATE_SHAPE.search(text):
         return False
     words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
     return all(w in _DATE_WORDS for w in words)
+
+
+_SIGN_OFF = re.compile(
+    r"\b(follow|theo dõi)\b.{0,80}\b(twitter|facebook|instagram|youtube|tiktok|linkedin|threads|zalo|"
+    r"fanpage)\b",
+    re.I,
+)
+SIGN_OFF_CHARS = 200
+
+
+def _sign_off(text: str) -> bool:
+    """A short closing line inviting readers to follow the paper or its writer on social networks
+    ("Follow us on Twitter @x and on Facebook"): the paper's sign-off, not the article's text."""
+    return len(text) <= SIGN_OFF_CHARS and _SIGN_OFF.search(text) is not None
 
 
 def _teaser_shape(block: Block) -> bool:
@@ -170,6 +192,37 @@ def _agreement(a: Sequence[Block], b: Sequence[Block]) -> float:
     both = sum(n for i, n in ia.items() if i in ib)
     union = sum(ia.values()) + sum(ib.values()) - both
     return both / union if union else 1.0
+
+
+STANDFIRST_CHARS = 600
+CONFIRM = 0.9  # agreement of the cheap reading with a template reading that passes its audit
+
+
+def _prose_confirms(
+    blocks: Sequence[Block],
+    body: Sequence[Block],
+    site: SiteTemplate,
+    url: str,
+    title: str,
+    names: Sequence[str],
+) -> bool:
+    """Whether the cheap generic reading (crawler.extract.prose) confirms a template reading due
+    for its audit: a clear-cut page whose prose container holds what the template kept, and no
+    text the template dropped unexplained. Otherwise trafilatura audits it, as before."""
+    labels = prose.read(blocks)
+    if labels is None:
+        return False
+    cheap = [b for b, k in zip(blocks, labels) if k and not _furniture(b, site, url, names)]
+    if not cheap:
+        return False
+    # the headline and one standfirst above the body's container are read apart either way
+    body = [b for b in body if b.text != title]
+    above = [b for b in body if b.index < cheap[0].index]
+    if len(above) == 1 and len(above[0].text) <= STANDFIRST_CHARS:
+        cheap.insert(0, above[0])
+    have = {b.index for b in body}
+    missing = sum(len(b.text) for b in cheap if b.index not in have and site.unexplained(b, url))
+    return missing < MERGE_CHARS and _agreement(body, cheap) >= CONFIRM
 
 
 def _not_article(reason: str, dates: M.Dates) -> NotAnArticle:
@@ -326,7 +379,12 @@ class Extractor:
             if decision.keep is not None:
                 body = [b for b, k in zip(blocks, decision.keep) if k and not _furniture(b, site, url, names)]
                 method = "template"
-                audit = site.needs_audit() or site.doubts(blocks, decision.keep, url)
+                # a template's first audit is always trafilatura's; a periodic one (a template
+                # kept between runs meets it first) passes when the cheap reading confirms it
+                audit = site.doubts(blocks, decision.keep, url) or (
+                    site.needs_audit()
+                    and (site.first_audit() or not _prose_confirms(blocks, body, site, url, title, names))
+                )
         if audit or body is None:
             paragraphs = _generic_paragraphs(tree, url)
             generic_body = [
@@ -367,9 +425,14 @@ class Extractor:
         )
         author, credit = M.author_credit(blocks, first, last, metas, ld)
         credit = credit or M.credit_in(paragraphs)
-        paragraphs = (
-            [p for p in paragraphs if p not in (credit, author)] if (credit or author) else paragraphs
-        )
+        # a byline the page marks as such, opening or closing the body, is the author's, not text
+        bylines = {b.text for b in (*body[:3], *body[-2:]) if M.byline(b)}
+        if bylines and not author:
+            author = next(b.text for b in body if b.text in bylines)
+        if credit or author or bylines:
+            paragraphs = [p for p in paragraphs if p not in (credit, author) and p not in bylines]
+        while len(paragraphs) > 1 and _sign_off(paragraphs[-1]):
+            paragraphs = paragraphs[:-1]
         words = _words(lead, *paragraphs, enough=MIN_WORDS)  # only "too few" is asked
         if (not paragraphs or words < MIN_WORDS) and method == "template":
             # "not an article" only when the generic reading agrees
@@ -422,8 +485,27 @@ class Extractor:
     ) -> tuple[list[str], list[Block]]:
         """A short heading closing the body and followed by a list of links ("Các tin khác") is the
         list's heading, not article text; so is a closing line that announces what follows
-        ("Xem thêm:", "You may also be interested in:") when what follows is furniture."""
+        ("Xem thêm:", "You may also be interested in:") when what follows is furniture, and a
+        heading element closing the body whatever follows (an article never ends on a heading:
+        it heads what the body left out, "Comments"). A heading element inside the body whose
+        next block is furniture the body left out ("Related Stories") heads that furniture."""
         body = list(body)
+        if len(paragraphs) < 2 or not body:
+            return paragraphs, body
+        kept = {b.index for b in body}
+        heads = {
+            b.index
+            for b in body[:-1]
+            if b.element.tag in _HEADINGS
+            and _words(b.text, enough=6) <= 5
+            and b.index + 1 < len(blocks)
+            and b.index + 1 not in kept
+            and _furniture(blocks[b.index + 1], site, url, names)
+        }
+        if heads:
+            gone = {b.text for b in body if b.index in heads}
+            body = [b for b in body if b.index not in heads]
+            paragraphs = [p for p in paragraphs if p not in gone]
         if len(paragraphs) < 2 or not body:
             return paragraphs, body
         last = paragraphs[-1].rstrip()
@@ -431,7 +513,10 @@ class Extractor:
         if not announces and (_words(last, enough=6) > 5 or last[-1:] in '.!?:"”)'):
             return paragraphs, body
         at = next((b.index for b in reversed(body) if b.text == paragraphs[-1]), None)
-        if at is None or at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names):
+        if at is None:
+            return paragraphs, body
+        heading = blocks[at].element.tag in _HEADINGS  # an article never ends on a heading
+        if not heading and (at + 1 >= len(blocks) or not _furniture(blocks[at + 1], site, url, names)):
             return paragraphs, body
         return paragraphs[:-1], [b for b in body if b.index != at]
 

@@ -18,7 +18,13 @@ from huunghi.crawler.extract.blocks import Block
 from huunghi.crawler.extract.dates import Dates, find_dates
 
 LEAD_CLASS = re.compile(r"sapo|lead|summary|chapeau|excerpt|description|intro|standfirst|teaser|deck", re.I)
-CREDIT = re.compile(r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng|Đài|Thông tấn)\b.*)$")
+CREDIT = re.compile(
+    r"^\s*(Nguồn\s*:\s*\S.*|Theo\s+(Báo|TTXVN|VNA|Tạp chí|Cổng|Đài|Thông tấn)\b.*"
+    # the English papers' credit for the reporting ("Additional reporting by …", "With reporting
+    # from …", "Jane Doe contributed reporting from Hong Kong.")
+    r"|\(?((Additional|With) reporting (by|from)|Reporting by)\s+\S.*"
+    r"|(\S+\s+){1,4}contributed (reporting|to this report)\b.*)$"
+)
 _VI_CHARS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 _WORDS = re.compile(r"[a-zà-ÿ]+", re.I)
 _EN = frozenset("the and of to in is that for with was on said".split())
@@ -77,6 +83,13 @@ def marked(block: Block, pattern: re.Pattern[str]) -> bool:
 
 
 _AUTHOR_MARK = re.compile(r"[.#][\w-]*(author|byline|tac-?gia)", re.I)
+
+
+def byline(block: Block) -> bool:
+    """A short block the page itself marks as the author's line (class or id: author, byline)."""
+    return len(block.text) < 120 and marked(block, _AUTHOR_MARK)
+
+
 _CREDIT_MARK = re.compile(r"[.#][\w-]*(source|credit|nguon)", re.I)
 _CRUMB_MARK = re.compile(r"breadcrumb", re.I)
 _CATE_MARK = re.compile(r"[.#][\w-]*cate", re.I)

@@ -86,6 +86,10 @@ class SiteTemplate:
         """Whether the next template page should also be read generically (to check and learn)."""
         return self.template_pages < AUDIT_FIRST or self.template_pages % AUDIT_EVERY == 0
 
+    def first_audit(self) -> bool:
+        """Whether the next audit is the template's first: always read by trafilatura."""
+        return self.template_pages < AUDIT_FIRST
+
     def observe(self, blocks: Sequence[Block], url: str) -> None:
         """Count the recurring short texts of a page; alone, for a page read by the template itself.
 
