@@ -10,6 +10,7 @@ the local replicas and the tests do.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import zlib
 from collections.abc import Iterator
@@ -56,6 +57,9 @@ def _resolved_private(host: str) -> bool:
     return False
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # control characters
+
+
 def refusal(url: str, allow_private: bool = False, resolve: bool = False) -> str | None:
     """Why ``url`` may not be fetched or stored, or None when it may.
 
@@ -65,7 +69,7 @@ def refusal(url: str, allow_private: bool = False, resolve: bool = False) -> str
         return "địa chỉ trống (empty URL)"
     if len(url) > MAX_URL_CHARS:
         return f"địa chỉ dài quá {MAX_URL_CHARS} ký tự (URL too long)"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+    if _CONTROL.search(url):
         return "địa chỉ chứa ký tự điều khiển (control characters in URL)"
     try:
         parts = urlsplit(url.strip())

@@ -92,6 +92,20 @@ def test_the_raw_page_kept_is_the_one_the_stored_version_was_read_from(archive_u
         assert archive.articles.raw_page(aid) == page.format(3)
 
 
+def test_an_article_seen_again_moves_its_last_seen_and_follows_the_latest_reading(archive_url):
+    with Archive(archive_url) as archive:
+        sid = archive.crawls.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")
+        assert archive.articles.store(sid, record(extraction="generic")) is StoreOutcome.NEW
+        [art] = archive.reads.latest_articles()
+        other = record(url="https://thoidai.com.vn/b-1.html", title="Bài khác", body_text="Khác hẳn.")
+        # seen again in a batch (its last_seen moves for the batch), read now by a site template
+        outcomes = archive.articles.store_many(sid, [record(extraction="template"), other, record()])
+        assert outcomes == [StoreOutcome.UNCHANGED, StoreOutcome.NEW, StoreOutcome.UNCHANGED]
+        again = archive.reads.article(art.id)
+        assert again is not None and again.last_seen > art.last_seen and again.first_seen == art.first_seen
+        assert again.extraction == ""  # the last reading in the batch said nothing of its method
+
+
 def test_a_batch_is_one_transaction_and_one_bad_article_costs_only_itself(archive_url):
     with Archive(archive_url) as archive:
         sid = archive.crawls.ensure_source("thoidai", "Thời Đại", "https://thoidai.com.vn/")

@@ -1,5 +1,8 @@
 import unicodedata
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from huunghi.text.normalize import content_hash, fold, normalize
 
 
@@ -34,3 +37,20 @@ def test_content_hash_ignores_form_and_spacing_but_not_words():
     c = content_hash("Liên hiệp tỉnh Đồng Nai", "lead text", "body")
     assert a == b
     assert a != c
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aăâeêioôơuưyđAĐOUY hóàảãạoáeẻuýỷ\u0300\u0301\u0303\u0309\u0323.-\n")),
+        max_size=60,
+    )
+)
+def test_folding_needs_no_normalising_first(text):
+    # the dedup shingles fold a page without normalising it: folding drops every mark, so the
+    # tone placement normalising settles cannot matter (and NFC or NFD folds alike)
+    assert fold(normalize(text)) == fold(text) == fold(unicodedata.normalize("NFD", text))
+
+
+def test_long_texts_normalise_as_short_ones():
+    text = "Hòa Bình, thủy lợi và Khỏe. " * 20  # long enough for the cache of page-sized texts
+    assert normalize(text) == "Hoà Bình, thuỷ lợi và Khoẻ. " * 20 == normalize(text)

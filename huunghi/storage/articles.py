@@ -13,7 +13,19 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, CursorResult, Table, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -85,18 +97,25 @@ class Articles:
         outcomes: list[StoreOutcome] = []
         with self._tx.own() as s:
             now = utcnow()
+            seen: set[int] = set()  # stored articles seen again: their last_seen moves below
             searchindex.ensure_partitions(s.get_bind(), [rec.published_at or now for rec in recs])  # type: ignore[arg-type]
             for rec in recs:
-                outcome, article_id = self._upsert(s, source_id, rec, rec.content_hash(), run_id)
+                outcome, article_id, has_raw = self._upsert(
+                    s, source_id, rec, rec.content_hash(), run_id, seen
+                )
                 # the raw page kept is the one the stored version was read from: a re-crawl that
                 # changes nothing does not rewrite tens of kilobytes
-                if rec.raw_html and (
-                    outcome is not StoreOutcome.UNCHANGED
-                    or s.scalar(_HAS_RAW, {"article_id": article_id}) is None
-                ):
+                if rec.raw_html and (outcome is not StoreOutcome.UNCHANGED or not has_raw):
                     raw = zlib.compress(rec.raw_html.encode("utf-8", "surrogatepass"), 6)
                     _put_raw(s, article_id, rec.url, raw, len(rec.raw_html))
                 outcomes.append(outcome)
+            if seen:
+                s.execute(
+                    update(Article)
+                    .where(Article.id.in_(sorted(seen)))
+                    .values(last_seen=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
             if run_id is not None:
                 counts = {
                     column.key: column + sum(o is outcome for o in outcomes)
@@ -112,10 +131,13 @@ class Articles:
         return outcomes
 
     @staticmethod
-    def _find(s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str) -> Article | None:
+    def _find(
+        s: Session, source_id: int, rec: ArticleRecord, key: str, body_hash: str
+    ) -> tuple[Article | None, bool]:
         """The stored article this record is: by identity (its URL key), else by URL, else (an
         unknown URL whose body this source already has: a mirror, a print view) by body, the
-        oldest such. One prepared statement, since a crawl asks this for every page it stores."""
+        oldest such; and whether its raw page is kept. One prepared statement, since a crawl asks
+        this for every page it stores."""
         row = s.execute(
             _FIND,
             {
@@ -126,19 +148,26 @@ class Articles:
             },
         ).first()
         if row is None:
-            return None
-        art, how_found = row
+            return None, False
+        art, how_found, has_raw = row
         if how_found != 0 and s.get(ArticleURL, key) is None:  # a new address of a known article
             s.add(ArticleURL(url_key=key, article_id=art.id, url=rec.url, first_seen=utcnow()))
-        return art
+        return art, bool(has_raw)
 
     def _upsert(
-        self, s: Session, source_id: int, rec: ArticleRecord, digest: str, run_id: int | None
-    ) -> tuple[StoreOutcome, int]:
+        self,
+        s: Session,
+        source_id: int,
+        rec: ArticleRecord,
+        digest: str,
+        run_id: int | None,
+        seen: set[int],
+    ) -> tuple[StoreOutcome, int, bool]:
+        """(what happened, the article's id, whether it had a raw page kept already)."""
         now = utcnow()
         key = rec.identity()
         body_hash = rec.body_hash()
-        art = self._find(s, source_id, rec, key, body_hash)
+        art, has_raw = self._find(s, source_id, rec, key, body_hash)
         fields = stored_fields(rec)
         if art is None:
             art = Article(
@@ -162,16 +191,20 @@ class Articles:
             _set_tags(s, art.id, rec.tags, rec.tag_found)
             _index(s, art, rec.tags)
             s.add(new_event(art, source_id, now, run_id))
-            return StoreOutcome.NEW, art.id
-        art.last_seen = now
-        art.removed_at = None
+            return StoreOutcome.NEW, art.id, False
+        seen.add(art.id)  # last_seen: one UPDATE for the batch (``_store``), not an ORM flush a page
+        if art.removed_at is not None:
+            art.removed_at = None
         if art.next_visit_at is not None and art.next_visit_at <= now:  # a scheduled revisit
             art.visits += 1
             art.next_visit_at = _next_visit(art.first_seen, art.visits, rec.revisit_after)
         if art.content_hash == digest:
             # not a new version, but what is not versioned follows the latest reading
-            art.updated_at, art.images, art.extraction = rec.updated_at, rec.images, rec.extraction
-            return StoreOutcome.UNCHANGED, art.id
+            # (assigned only where they moved: an untouched article needs no flush)
+            for name in ("updated_at", "images", "extraction"):
+                if getattr(art, name) != getattr(rec, name):
+                    setattr(art, name, getattr(rec, name))
+            return StoreOutcome.UNCHANGED, art.id, has_raw
         old = {k: getattr(art, k) for k in VERSIONED_FIELDS}
         for name, value in fields.items():
             setattr(art, name, value)
@@ -187,7 +220,7 @@ class Articles:
         _set_tags(s, art.id, rec.tags, rec.tag_found)
         _index(s, art, rec.tags)
         s.add(changed_event(art, source_id, now, run_id, diff))
-        return StoreOutcome.UPDATED, art.id
+        return StoreOutcome.UPDATED, art.id, has_raw
 
     def visit_plan(self, source: str, now: datetime, limit: int = 2000) -> tuple[set[str], dict[str, str]]:
         """(every known URL identity of the source, {identity: url} of the articles due a revisit)."""
@@ -305,8 +338,9 @@ def _find_statement() -> Any:
     by_body = and_(
         Article.body_hash == bindparam("body_hash"), Article.source_id + 0 == bindparam("source_id")
     )
+    has_raw = exists().where(RawPage.article_id == Article.id)  # a re-crawl rewrites no raw page kept
     return (
-        select(Article, how)
+        select(Article, how, has_raw)
         .where(or_(Article.id == by_key, Article.url == url, by_body))
         .order_by(how, Article.id)
         .limit(1)
@@ -315,7 +349,6 @@ def _find_statement() -> Any:
 
 
 _FIND = _find_statement()
-_HAS_RAW = select(RawPage.article_id).where(RawPage.article_id == bindparam("article_id"))
 
 
 def _put_raw(s: Session, article_id: int, url: str, raw: bytes, size: int) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from huunghi.storage.models import Article, ArticleTag
 from huunghi.text.events import EventSignature
-from huunghi.text.normalize import content_hash
+from huunghi.text.normalize import content_hash, squash, squashed_hash
 
 
 class HasSessions(Protocol):
@@ -79,8 +79,9 @@ class ArticleRecord:
         """Compute both hashes now: the crawl reads pages in a worker process and stores them
         in another, so the normalising (a millisecond an article) is done by the reader. A
         field changed afterwards makes the hashes be computed again."""
-        self.sealed = None
-        self.sealed = (self._key(), self.content_hash(), self.body_hash())
+        when = self.published_at.isoformat() if self.published_at else ""
+        title, lead, body, when = (squash(p or "") for p in (self.title, self.lead, self.body_text, when))
+        self.sealed = (self._key(), squashed_hash(title, lead, body, when), squashed_hash(body))
         return self
 
     def _key(self) -> int:

@@ -55,7 +55,8 @@ def _full_names(text: str) -> dict[str, str]:
     for m in _RUN.finditer(text):
         run = m.group(0).split(" ")
         for i, word in enumerate(run):
-            if fold(word) not in SURNAMES or not word[0].isupper():
+            # the case first: folding every word of a page was most of reading its people
+            if not word[0].isupper() or fold(word) not in SURNAMES:
                 continue
             name = [word]
             for nxt in run[i + 1 : i + 4]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining tone marks: grave, acute, tilde, hook above, dot below.
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -34,8 +35,21 @@ def _move_tone(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """NFC with one tone-mark placement; what hashes and indexes see."""
+    if len(text) >= _LONG:
+        return _normalize_long(text)
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", _OLD_TONE.sub(_move_tone, decomposed))
+
+
+# Reading one page normalises its body for the tags, the people, the figures and the hashes:
+# the last few long texts are remembered (words and names, short, are not: they would push
+# the pages out of so small a cache)
+_LONG = 256
+_normalize_long = lru_cache(maxsize=16)(_normalize)
 
 
 def unaccent(text: str) -> str:
@@ -76,18 +90,23 @@ def marked_words(text: str) -> list[tuple[str, str]]:
     the key is the word in lower case, NFD, one tone placement (see ``COMBINING``), or the folded
     word itself where it carries no mark (or is longer than ``MAX_WORD``)."""
     out: list[tuple[str, str]] = []
-    for m in _RUN.finditer(normalize(text or "")):
-        run = m.group()
-        found = _WORD.findall(fold(run))
-        if len(found) != 1:
-            out.extend((w[:MAX_WORD], w[:MAX_WORD]) for w in found)
-            continue
-        folded = found[0][:MAX_WORD]
-        key = unicodedata.normalize("NFD", run.lower()).lstrip(COMBINING_CHARS)
-        out.append((folded, key if len(found[0]) <= MAX_WORD and fold(key) == folded else folded))
+    for run in _RUN.findall(normalize(text or "")):
+        out.extend(_marked_run(run))
     if [f for f, _ in out] != words(text):  # a text this reading cuts otherwise: no marks known
         return [(w, w) for w in words(text)]
     return out
+
+
+@lru_cache(maxsize=65536)
+def _marked_run(run: str) -> tuple[tuple[str, str], ...]:
+    """``marked_words`` of one run of letters and marks; remembered, since a language's
+    syllables are few and every article indexed repeats them."""
+    found = _WORD.findall(fold(run))
+    if len(found) != 1:
+        return tuple((w[:MAX_WORD], w[:MAX_WORD]) for w in found)
+    folded = found[0][:MAX_WORD]
+    key = unicodedata.normalize("NFD", run.lower()).lstrip(COMBINING_CHARS)
+    return ((folded, key if len(found[0]) <= MAX_WORD and fold(key) == folded else folded),)
 
 
 def cased_words(text: str) -> list[str]:
@@ -103,8 +122,14 @@ def squash(text: str) -> str:
 
 def content_hash(*parts: str | None) -> str:
     """SHA-256 over the normalised parts, so NFD input or the other tone style hash alike."""
+    return squashed_hash(*(squash(part or "") for part in parts))
+
+
+def squashed_hash(*squashed: str) -> str:
+    """``content_hash`` of parts already through ``squash``: a caller hashing one text in two
+    hashes (an article's content and its body) normalises it once."""
     digest = hashlib.sha256()
-    for part in parts:
-        digest.update(squash(part or "").encode("utf-8"))
+    for part in squashed:
+        digest.update(part.encode("utf-8"))
         digest.update(b"\x1f")
     return digest.hexdigest()

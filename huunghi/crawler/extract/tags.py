@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from huunghi.text.normalize import WORD, normalize, unaccent
 
@@ -284,8 +285,7 @@ _DASHES = {"–": "-", "—": "-", "‑": "-"}
 STOPS = frozenset(".!?\n")
 
 
-@dataclass
-class _Tok:
+class _Tok(NamedTuple):  # a tuple: a page makes hundreds, and a tuple is the cheapest to make
     word: str  # NFC, one tone placement, as written
     key: str  # what names are compared on: case kept, an ALL-CAPS word as Capitalised
     low: str  # lower case (organisations)
