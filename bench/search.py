@@ -322,8 +322,8 @@ def _write(archive: Archive, rows: list[dict], tags: list[dict]) -> None:
         )
 
 
-def open_archive(backend: str, n: int, rebuild: bool, years: int = 10) -> Archive:
-    tag = f"{n}" + ("" if years == 10 else f"_y{years}")
+def open_archive(backend: str, n: int, rebuild: bool, years: int = 10, copy: str = "") -> Archive:
+    tag = f"{n}" + ("" if years == 10 else f"_y{years}") + (f"_{copy}" if copy else "")
     if backend == "sqlite":
         CACHE.mkdir(parents=True, exist_ok=True)
         path = CACHE / f"search-{tag}.sqlite"
@@ -384,11 +384,17 @@ def main() -> None:
         default=10,
         help="span of publication times; a tenth of the articles over one year has a million's density",
     )
+    ap.add_argument(
+        "--copy",
+        default="",
+        help="a name for a copy of the archive (search-<N>_<copy>.sqlite, huunghi_bench_search_<N>_<copy>): "
+        "an older archive copied there is upgraded on opening, to compare with the original",
+    )
     args = ap.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     summary = []
     for backend in backends:
-        archive = open_archive(backend, args.articles, args.rebuild, args.years)
+        archive = open_archive(backend, args.articles, args.rebuild, args.years, args.copy)
         try:
             total = archive.search(SearchQuery(text="", limit=1)).total_label
             print(f"\n{backend}: {args.articles:,} articles (search sees {total})")

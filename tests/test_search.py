@@ -22,6 +22,7 @@ from tests.fixtures.searchdata import QUERIES, SEED_000, correct_seed_000, fill,
 
 VN = timezone(timedelta(hours=7))
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+NFC = lambda s: unicodedata.normalize("NFC", s)  # noqa: E731
 
 
 @pytest.fixture(scope="module")
@@ -344,6 +345,84 @@ def test_migration_0013_gives_articles_indexed_before_it_their_keys(archive_url)
         assert archive.reads.tag_places(one.id) and all(
             r["main"] is None for r in archive.reads.tag_places(one.id)
         )  # not known: read again from the text where needed
+
+
+def _index_of(archive_url: str) -> list[tuple]:
+    engine = db.make_engine(archive_url)
+    with engine.connect() as conn:
+        if archive_url.startswith("sqlite"):
+            sql = "SELECT rowid, title, lead, body FROM search_fts ORDER BY rowid"
+        else:
+            sql = "SELECT sort_key, CAST(tsv AS text), CAST(head AS text) FROM search_docs ORDER BY sort_key"
+        rows = [tuple(r) for r in conn.execute(text(sql))]
+    engine.dispose()
+    return rows
+
+
+def test_migration_0014_adds_key_pairs_to_an_index_made_before_them(archive_url):
+    """An archive indexed before key pair tokens gets them on opening, read off its index: the
+    index is then what the writer makes today, token for token, and queries find the same."""
+    queries = ("hữu nghị", "Thanh Hóa", '"hội hữu nghị việt nam" lào', "ủy ban hòa bình", "hội hữu*")
+    with Archive(archive_url) as archive:
+        fill(archive)
+        fill_marked(archive)
+        expected = {q: _ids(archive, q) for q in queries}
+    written = _index_of(archive_url)
+    sqlite = archive_url.startswith("sqlite")
+    engine = db.make_engine(archive_url)
+    with engine.begin() as conn:
+        cfg = db.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    with engine.begin() as conn:  # the index as the writer of 0013 left it
+        if sqlite:
+            rows = conn.execute(
+                text(
+                    "SELECT d.sort_key, a.title, a.lead, a.body_text FROM search_docs AS d "
+                    "JOIN articles AS a ON a.id = d.article_id"
+                )
+            ).all()
+            for key, title, lead, body in rows:
+                fw, kw = fulltext.marked_fields(title, lead, body)
+                t, le, b = (
+                    " ".join(ws + fulltext.pairs(ws) + [fulltext.MARK + k for k in ks])
+                    for ws, ks in zip(fw, kw)
+                )
+                conn.execute(
+                    text("UPDATE search_fts SET title = :t, lead = :l, body = :b WHERE rowid = :k"),
+                    {"t": t, "l": le, "b": b, "k": key},
+                )
+        else:
+            for column in ("tsv", "head"):
+                conn.execute(
+                    text(
+                        f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY(SELECT lexeme FROM "
+                        f"unnest({column}) WHERE lexeme LIKE '{fulltext.MARK}%{fulltext.MARK}%'))"
+                    )
+                )
+    engine.dispose()
+    assert _index_of(archive_url) != written
+    with Archive(archive_url) as archive:  # opening upgrades to 0014
+        assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
+    assert _index_of(archive_url) == written
+
+
+def test_key_pairs_in_both_layouts():
+    """FTS5 holds a key pair for every pair (the folded pair where neither word has a mark), at
+    consecutive positions after the keys; PostgreSQL only where both words have a mark."""
+    fw, kw = fulltext.marked_fields("Hữu nghị Việt Nam", "", "ban nam")
+    title = fts5_row(fw, kw)[0].split(" ")  # keys are NFD, key pairs NFC (looked up whole only)
+    assert title[-3:] == [NFC(t) for t in ("¨hữu¨nghị", "¨nghị¨việt", "¨việt¨nam")]
+    assert fts5_row(fw, kw)[2].split(" ")[-1] == "·ban·nam"
+    vector = NFC(fulltext.tsvector_literal(fw, (), kw))
+    assert "'¨hữu¨nghị':1A" in vector and "'¨nghị¨việt':2A" in vector and "¨việt¨nam" not in vector
+    node = parse_query("hữu nghị")
+    assert NFC(fulltext.to_tsquery(node)) == "('¨hữu¨nghị')" and not fulltext.needs_positions(node)
+    assert "¨hữu¨nghị ¨nghị¨việt" in NFC(fulltext.to_fts5(parse_query('"hữu nghị việt"')))
+    # a bare syllable: every key the index holds for it, each a phrase of key pairs; none: nothing
+    mixed = NFC(fulltext.to_fts5(parse_query("hữu nghị việt nam"), keys={"nam": ["nam", NFD("năm")]}))
+    assert '"¨hữu¨nghị ¨nghị¨việt ¨việt¨nam"' in mixed and '"¨hữu¨nghị ¨nghị¨việt ¨việt¨năm"' in mixed
+    assert not fulltext.needs_check(parse_query("hữu nghị việt nam"), {"nam": ["nam", "năm"]})
 
 
 def test_snippets_mark_the_text_as_published():

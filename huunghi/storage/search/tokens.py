@@ -18,9 +18,15 @@ rare word costs, on a million articles, on both engines.
 Marks typed are marks meant: beside each word's folded form the index holds its *key* (lower
 case, NFD, one tone placement: ``normalize.marked_words``) as a token "¨hoá" (in FTS5 for every
 word, after the pairs; in PostgreSQL's vectors where it differs from the folded word, at the
-word's position). A syllable typed with marks is looked for as its key token; a term mixing
-marked and bare syllables ("Thanh Hóa": "thanh" any way written, "hoá" as typed) is found
-through its folded phrase and its key tokens, then checked on the article's line of keys
+word's position), and beside each pair of adjacent words the *key pair* "¨hữu¨nghị" (in FTS5
+for every pair, after the keys, a pair of bare words as its folded pair; in PostgreSQL where
+both words carry marks). A syllable typed with marks is looked for as its key token, a term of
+several as its key pairs: FTS5's phrase of them is exact, and so is a two-word term's one key
+pair on PostgreSQL. On SQLite a term mixing marked and bare syllables ("Thanh Hóa": "thanh" any
+way written, "hoá" as typed) is the OR of its key pair phrases, each bare syllable as every key
+``search_vocab`` holds for it (``key_phrases``). Where that cannot be said, and on PostgreSQL
+for a longer term or one with a bare syllable, it is found through its folded phrase and its
+key (pair) tokens, then checked on the article's line of keys
 (" ¨thanh ¨hoá ¨và ... "), where a bare syllable is a pattern of its letters each followed by
 any marks, the same regular expression on both backends (``mark_pattern``).
 
@@ -32,6 +38,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,6 +117,26 @@ def triples(ws: list[str]) -> list[str]:
     return [PAIR + a + PAIR + b + PAIR + c for a, b, c in zip(ws, ws[1:], ws[2:])]
 
 
+def key_pair(word_a: str, word_b: str, key_a: str, key_b: str) -> str:
+    """The token of two adjacent words' keys ("¨hữu¨nghị"), in NFC: it is only ever looked up
+    whole, never read as a pattern of letters and marks, and NFC takes fewer bytes than NFD where
+    a letter carries two marks ("ườ": 3 bytes, 5 in NFD). Where neither word carries a mark it
+    is their folded pair ("·thanh·hoa"), which says the same."""
+    if key_a == word_a and key_b == word_b:
+        return PAIR + word_a + PAIR + word_b
+    return MARK + _nfc(key_a) + MARK + _nfc(key_b)
+
+
+@functools.lru_cache(maxsize=65536)
+def _nfc(key: str) -> str:
+    return unicodedata.normalize("NFC", key)
+
+
+def key_pairs(ws: list[str], ks: list[str]) -> list[str]:
+    """The key pair tokens of adjacent words (``key_pair``), one per pair, in order."""
+    return [key_pair(a, b, ka, kb) for a, b, ka, kb in zip(ws, ws[1:], ks, ks[1:])]
+
+
 FIELD_MARK = "|"  # between fields in ``phrase_text``: no word holds it, so no phrase runs across
 
 
@@ -169,8 +196,9 @@ _ANY_MARKS = f"[{COMBINING}]*"
 def mark_pattern(term: Term) -> str:
     """The regular expression finding ``term`` in a line of keys (``marks_text``): a marked
     syllable is its key; a bare one its letters, each followed by any marks ("d" also "đ"); a
-    prefix continues with anything but a space. Letters, marks, spaces and bracket classes only:
-    Python's ``re`` (SQLite) and PostgreSQL read it alike."""
+    prefix continues with anything but a space or a "¨" to the token's end (so never into a key
+    pair token, "¨hữu¨nghị", which FTS5's line holds after the keys). Letters, marks, spaces and
+    bracket classes only: Python's ``re`` (SQLite) and PostgreSQL read it alike."""
     out = []
     for i, (word, key) in enumerate(zip(term.words, term.marks)):
         if key:
@@ -178,9 +206,9 @@ def mark_pattern(term: Term) -> str:
         else:
             piece = "".join(("[dđ]" if ch == "d" else re.escape(ch)) + _ANY_MARKS for ch in word)
         if term.prefix and i == len(term.words) - 1:
-            piece += "[^ ]*"
+            piece += f"[^ {MARK}]*"
         out.append(MARK + piece)
-    return " " + " ".join(out) + ("" if term.prefix else " ")
+    return " " + " ".join(out) + " "
 
 
 _KEY_ROOM = 2 + 8 * (MAX_WORD + 1)  # the most characters " ¨" and one word's key take
@@ -220,11 +248,30 @@ def regexp_search(pattern: str, value: str | None) -> bool:
 def fts5_row(
     fields_words: list[list[str]], fields_keys: list[list[str]] | None = None
 ) -> tuple[str, str, str]:
-    """FTS5's title, lead and body columns of ``fields()``: words, pairs, then every word's key
-    token ("¨hoá"), separated by single spaces."""
+    """FTS5's title, lead and body columns of ``fields()``: words, pairs, every word's key token
+    ("¨hoá"), then every pair's key pair token (``key_pairs``), separated by single spaces. Each
+    run keeps its field's order, so a phrase of words, of pairs, of keys or of key pairs is a
+    phrase of the field."""
     keys = fields_keys or [[] for _ in fields_words]
-    t, le, b = (" ".join(ws + pairs(ws) + [MARK + k for k in ks]) for ws, ks in zip(fields_words, keys))
+    t, le, b = (
+        " ".join(ws + pairs(ws) + [MARK + k for k in ks] + key_pairs(ws, ks))
+        for ws, ks in zip(fields_words, keys)
+    )
     return t, le, b
+
+
+def fts5_upgraded(column: str) -> str | None:
+    """An FTS5 column written before key pairs (words, pairs, keys: ``3n - 1`` tokens) with its
+    key pair run added, as ``fts5_row`` writes it now; None where it has it already (migration
+    0014: no folding again, the keys are there)."""
+    toks = column.split(" ") if column else []
+    n = (len(toks) + 1) // 3
+    if n < 2 or len(toks) != 3 * n - 1 or not toks[n].startswith(PAIR) or MARK in toks[-1][1:]:
+        return None
+    if not all(t.startswith(MARK) for t in toks[2 * n - 1 :]):
+        return None
+    ws, ks = toks[:n], [t[1:] for t in toks[2 * n - 1 :]]
+    return column + " " + " ".join(key_pairs(ws, ks))
 
 
 def tsvector_literal(
@@ -234,28 +281,76 @@ def tsvector_literal(
 ) -> str:
     """A ``tsvector`` literal of ``fields()``' tokens, weighted A (title), B (lead), C (body), and
     the facets as ``'#token'`` lexemes (no word or pair can hold a '#'); a word whose key
-    differs from its folded form also as its key token, at the word's position."""
+    differs from its folded form also as its key token, at the word's position, and a pair of
+    which both words carry a mark as its key pair token (``key_pair``), at the pair's."""
     positions: dict[str, list[str]] = {}
-    pos = 0
     keys = fields_keys or [[] for _ in fields_words]
-    for weight, ws, ks in zip("ABC", fields_words, keys):
-        marked = [MARK + k if k != w else "" for w, k in zip(ws, ks)]
+    for weight, ws, ks, pos in _field_offsets(fields_words, keys):
         for tokens in (
             ws,
-            marked,
+            _marked(ws, ks),
             pairs(ws),
             triples(ws),
+            _marked_pairs(ws, ks),
         ):  # at its first word's position: consecutive tokens, consecutive positions
-            for i, token in enumerate(tokens):
-                if not token:
-                    continue
-                slot = positions.setdefault(token, [])
-                if len(slot) < MAX_POSITIONS:
-                    slot.append(f"{pos + i + 1}{weight}")
-        pos += len(ws) + FIELD_GAP
+            _place(positions, tokens, pos, weight)
     return " ".join(
         [f"'{w}':{','.join(p)}" for w, p in positions.items()] + [f"'#{f}'" for f in facet_tokens]
     )
+
+
+def _field_offsets(
+    fields_words: list[list[str]], fields_keys: list[list[str]]
+) -> list[tuple[str, list[str], list[str], int]]:
+    """(weight, words, keys, position before the field's first word) of each field."""
+    out, pos = [], 0
+    for weight, ws, ks in zip("ABC", fields_words, fields_keys):
+        out.append((weight, ws, ks, pos))
+        pos += len(ws) + FIELD_GAP
+    return out
+
+
+def _marked(ws: list[str], ks: list[str]) -> list[str]:
+    return [MARK + k if k != w else "" for w, k in zip(ws, ks)]
+
+
+def _marked_pairs(ws: list[str], ks: list[str]) -> list[str]:
+    """PostgreSQL: key pair tokens where both words of the pair carry a mark ("" elsewhere): the
+    only ones its queries look for (``pg_pair``, ``pg_key_pairs``); a pair with a bare word is
+    checked on the line of keys."""
+    if not ks:
+        return []
+    return [
+        key_pair(a, b, ka, kb) if ka != a and kb != b else "" for a, b, ka, kb in zip(ws, ws[1:], ks, ks[1:])
+    ]
+
+
+def _place(positions: dict[str, list[str]], tokens: list[str], pos: int, weight: str) -> None:
+    for i, token in enumerate(tokens):
+        if not token:
+            continue
+        slot = positions.setdefault(token, [])
+        if len(slot) < MAX_POSITIONS:
+            slot.append(f"{pos + i + 1}{weight}")
+
+
+def key_pairs_literal(words_line: str, marks_line: str, fields: int = 3) -> str:
+    """PostgreSQL, migration 0014: the key pair tokens of an article indexed before them, as a
+    ``tsvector`` literal to merge into its vectors (``fields=2``: ``head``), from its lines in
+    ``search_text`` (``phrase_text``, ``marks_text``), at the positions ``tsvector_literal``
+    gives them."""
+    ws = [f.split() for f in _fields_of(words_line)][:fields]
+    ks = [[k[1:] for k in f.split()] for f in _fields_of(marks_line)][:fields]
+    if len(ks) != len(ws) or any(len(a) != len(b) for a, b in zip(ws, ks)):
+        return ""
+    positions: dict[str, list[str]] = {}
+    for weight, w, k, pos in _field_offsets(ws, ks):
+        _place(positions, _marked_pairs(w, k), pos, weight)
+    return " ".join(f"'{t}':{','.join(p)}" for t, p in positions.items())
+
+
+def _fields_of(line: str) -> list[str]:
+    return line[1:-1].split(f" {FIELD_MARK} ") if len(line) >= 2 else []
 
 
 def facets(
@@ -345,7 +440,8 @@ def _term(node: Node) -> Term:
     return Term(tuple(out), prefix, tuple(marks) if any(marks) else ())
 
 
-KEYS_MAX = 16  # key phrases a two-word term mixing marked and bare words may stand for on SQLite
+KEYS_MAX = 16  # keys a bare word of a term with marks may stand for (``search_vocab``) on SQLite
+PHRASES_MAX = 64  # key pair phrases such a term may stand for on SQLite
 
 
 def vocab_key(folded: str, key: str) -> str:
@@ -363,24 +459,26 @@ def bare_words(node: Node) -> list[str]:
 
 
 def key_phrases(term: Term, keys: Mapping[str, Sequence[str]] | None) -> list[list[str]] | None:
-    """SQLite: the phrases of key tokens a term mixing marked and bare words stands for, each
-    bare word as every key the index holds for it (``keys``: folded word → its keys), at most
-    ``KEYS_MAX``; None where that cannot be said (a prefix, too many, keys not looked up) or
-    costs more than the check: a phrase of key tokens is positional over common words (no pair
-    token joins them), which pays for two words and not for longer terms (measured on the
-    100,000-article bench: "Thanh Hoá" 58 ms against 181 ms; "ủy ban hòa bình" 476 against 290)."""
-    if keys is None or term.prefix or len(term.words) > 2:
+    """SQLite: the phrases of key pair tokens (``key_pairs``) a term of several words with marks
+    stands for, each bare word as every key the index holds for it (``keys``: folded word → its
+    keys), at most ``PHRASES_MAX``; None where that cannot be said (a prefix, too many, keys not
+    looked up). Each is a phrase of FTS5's key pair run, exact, and its tokens are rare: "ủy ban
+    hòa bình" is the phrases "¨ủy¨X ¨X¨hòa ¨hòa¨bình" for each key X of "ban" the index holds,
+    of which those it holds nowhere cost one look-up."""
+    if term.prefix or len(term.words) < 2 or not term.marked:
         return None
-    choices = [[k] if k else list(keys.get(w, ())) for w, k in zip(term.words, term.marks)]
+    if not term.all_marked and keys is None:
+        return None
+    choices = [[k] if k else list((keys or {}).get(w, ())) for w, k in zip(term.words, term.marks)]
     count = 1
     for c in choices:
         count *= len(c)
-    if count > KEYS_MAX:
+    if count > PHRASES_MAX:
         return None
     phrases: list[list[str]] = [[]]
     for c in choices:
-        phrases = [p + [MARK + k] for p in phrases for k in c]
-    return phrases
+        phrases = [p + [k] for p in phrases for k in c]
+    return [key_pairs(list(term.words), p) for p in phrases]
 
 
 def needs_check(node: Node, keys: Mapping[str, Sequence[str]] | None = None) -> bool:
@@ -391,6 +489,26 @@ def needs_check(node: Node, keys: Mapping[str, Sequence[str]] | None = None) -> 
         term = _term(node)
         return term.mixed and key_phrases(term, keys) is None
     return any(needs_check(c, keys) for c in node.children)
+
+
+def pg_pair(term: Term) -> str | None:
+    """PostgreSQL: the key pair token of a two-word term typed all with marks ("hữu nghị":
+    "¨hữu¨nghị"), which GIN alone answers exactly; None for other terms (a bare word there may
+    be any key: its pair is checked on the line of keys)."""
+    if term.prefix or len(term.words) != 2 or not term.all_marked:
+        return None
+    return key_pair(term.words[0], term.words[1], term.marks[0], term.marks[1])
+
+
+def pg_key_pairs(term: Term) -> list[str]:
+    """PostgreSQL: the key pair tokens a match of a term with marks holds somewhere (each pair of
+    adjacent words typed with marks), beside its folded tokens in the loose query."""
+    last = len(term.words) - 1 if term.prefix else len(term.words)
+    return [
+        key_pair(a, b, ka, kb)
+        for i, (a, b, ka, kb) in enumerate(zip(term.words, term.words[1:], term.marks, term.marks[1:]))
+        if ka and kb and i + 1 < last
+    ]
 
 
 def positive_terms(node: Node) -> list[Term]:
@@ -463,7 +581,7 @@ def _fts5(
 ) -> str:
     if node.op == "words":
         term = _term(node)
-        phrases = key_phrases(term, keys) if term.mixed else None
+        phrases = key_phrases(term, keys)
         if phrases is not None:  # none: a bare word the index never held, so nothing matches
             return "(" + " OR ".join(f'({cols} : "{" ".join(p)}")' for p in phrases or [[MARK + MARK]]) + ")"
         if term.all_marked or (term.marked and not term.checked):
@@ -502,7 +620,7 @@ def needs_positions(node: Node) -> bool:
     more, or one of marked and bare words)."""
     if node.op == "words":
         term = _term(node)
-        return len(term.pg_tokens()) > 1 or term.checked
+        return len(term.pg_tokens()) > 1 or (term.checked and pg_pair(term) is None)
     return any(needs_positions(c) for c in node.children)
 
 
@@ -512,11 +630,21 @@ def _tsq(node: Node, labels: str, loose: bool = False) -> str:
         label = ":" + labels if labels else ""
         if term.marked and not term.checked:
             return f"('{term.mark_tokens()[0]}'{label})"
-        if term.checked and loose:  # the folded phrase's tokens and the key tokens, anywhere
+        pair = pg_pair(term)
+        if pair is not None:
+            return f"('{pair}'{label})"
+        if term.checked and loose:  # the folded phrase's tokens, the key (pair) tokens, anywhere
             folded = [f"'{t}'" + label for t in term.pg_tokens()]
             if term.prefix:
                 folded[-1] = f"'{term.pg_tokens()[-1]}':*{labels}"
-            return "(" + " & ".join(folded + [f"'{t}'{label}" for t in term.mark_tokens()]) + ")"
+            keyed = pg_key_pairs(term) + [  # a key token only where no key pair holds its word
+                MARK + k
+                for i, k in enumerate(term.marks)
+                if k
+                and not (i > 0 and term.marks[i - 1])
+                and not (i + 1 < len(term.marks) and term.marks[i + 1])
+            ]
+            return "(" + " & ".join(folded + [f"'{t}'{label}" for t in keyed]) + ")"
         if term.checked:  # word by word, a key token where typed with marks (at the word's place)
             each = [
                 f"'{MARK + k}'{label}" if k else f"'{w}'" + (f":*{labels}" if last else label)
