@@ -4,11 +4,12 @@ typed every way people type it; checked against the topic rules' plain-Python ma
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, text
 
 from huunghi.storage import db
 from huunghi.storage.archive import Archive
@@ -301,6 +302,43 @@ def test_migration_0008_fills_what_an_index_made_before_it_lacks(archive_url):
         assert {q: _ids(archive, q) for q in queries} == expected and all(expected.values())
 
 
+def _downgraded(archive_url: str, revision: str) -> Engine:
+    """An engine on the archive after its schema is taken down to ``revision``."""
+    engine = db.make_engine(archive_url)
+    with engine.begin() as conn:
+        cfg = db.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    return engine
+
+
+def _rewrite_fts(conn: Connection, row_of: Callable[[str, str, str], tuple[str, ...]]) -> None:
+    """Every FTS5 row written again as ``row_of(title, lead, body)`` gives it (an older writer)."""
+    rows = conn.execute(
+        text(
+            "SELECT d.sort_key, a.title, a.lead, a.body_text FROM search_docs AS d "
+            "JOIN articles AS a ON a.id = d.article_id"
+        )
+    ).all()
+    for key, title, lead, body in rows:
+        t, le, b = row_of(title, lead, body)
+        conn.execute(
+            text("UPDATE search_fts SET title = :t, lead = :l, body = :b WHERE rowid = :k"),
+            {"t": t, "l": le, "b": b, "k": key},
+        )
+
+
+def _drop_lexemes(conn: Connection, like: str) -> None:
+    """PostgreSQL's vectors without the lexemes matching ``like`` (what an older writer left out)."""
+    for column in ("tsv", "head"):
+        conn.execute(
+            text(
+                f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY("
+                f"SELECT lexeme FROM unnest({column}) WHERE lexeme LIKE '{like}'))"
+            )
+        )
+
+
 def test_migration_0013_gives_articles_indexed_before_it_their_keys(archive_url):
     """An archive indexed before marks were honoured (no key tokens, no line of keys, tags
     without where they were found) is indexed again on opening, and marked queries then find
@@ -309,34 +347,12 @@ def test_migration_0013_gives_articles_indexed_before_it_their_keys(archive_url)
     with Archive(archive_url) as archive:
         fill(archive)
         expected = {q: _ids(archive, q) for q in queries}
-    sqlite = archive_url.startswith("sqlite")
-    engine = db.make_engine(archive_url)
-    with engine.begin() as conn:
-        cfg = db.alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0012")
+    engine = _downgraded(archive_url, "0012")
     with engine.begin() as conn:  # the index as the writer before 0013 left it
-        if sqlite:
-            rows = conn.execute(
-                text(
-                    "SELECT d.sort_key, a.title, a.lead, a.body_text FROM search_docs AS d "
-                    "JOIN articles AS a ON a.id = d.article_id"
-                )
-            ).all()
-            for key, title, lead, body in rows:
-                t, le, b = fts5_row(fields(title, lead, body))
-                conn.execute(
-                    text("UPDATE search_fts SET title = :t, lead = :l, body = :b WHERE rowid = :k"),
-                    {"t": t, "l": le, "b": b, "k": key},
-                )
+        if archive_url.startswith("sqlite"):
+            _rewrite_fts(conn, lambda title, lead, body: fts5_row(fields(title, lead, body)))
         else:
-            for column in ("tsv", "head"):
-                conn.execute(
-                    text(
-                        f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY("
-                        f"SELECT lexeme FROM unnest({column}) WHERE lexeme LIKE '{fulltext.MARK}%'))"
-                    )
-                )
+            _drop_lexemes(conn, f"{fulltext.MARK}%")
             conn.execute(text("ALTER TABLE search_text DROP COLUMN marks"))
     engine.dispose()
     with Archive(archive_url) as archive:  # opening upgrades to 0013
@@ -368,38 +384,20 @@ def test_migration_0014_adds_key_pairs_to_an_index_made_before_them(archive_url)
         fill_marked(archive)
         expected = {q: _ids(archive, q) for q in queries}
     written = _index_of(archive_url)
-    sqlite = archive_url.startswith("sqlite")
-    engine = db.make_engine(archive_url)
-    with engine.begin() as conn:
-        cfg = db.alembic_config()
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0013")
+    engine = _downgraded(archive_url, "0013")
     with engine.begin() as conn:  # the index as the writer of 0013 left it
-        if sqlite:
-            rows = conn.execute(
-                text(
-                    "SELECT d.sort_key, a.title, a.lead, a.body_text FROM search_docs AS d "
-                    "JOIN articles AS a ON a.id = d.article_id"
-                )
-            ).all()
-            for key, title, lead, body in rows:
+        if archive_url.startswith("sqlite"):
+
+            def row_0013(title: str, lead: str, body: str) -> tuple[str, ...]:
                 fw, kw = fulltext.marked_fields(title, lead, body)
-                t, le, b = (
+                return tuple(
                     " ".join(ws + fulltext.pairs(ws) + [fulltext.MARK + k for k in ks])
                     for ws, ks in zip(fw, kw)
                 )
-                conn.execute(
-                    text("UPDATE search_fts SET title = :t, lead = :l, body = :b WHERE rowid = :k"),
-                    {"t": t, "l": le, "b": b, "k": key},
-                )
+
+            _rewrite_fts(conn, row_0013)
         else:
-            for column in ("tsv", "head"):
-                conn.execute(
-                    text(
-                        f"UPDATE search_docs SET {column} = ts_delete({column}, ARRAY(SELECT lexeme FROM "
-                        f"unnest({column}) WHERE lexeme LIKE '{fulltext.MARK}%{fulltext.MARK}%'))"
-                    )
-                )
+            _drop_lexemes(conn, f"{fulltext.MARK}%{fulltext.MARK}%")
     engine.dispose()
     assert _index_of(archive_url) != written
     with Archive(archive_url) as archive:  # opening upgrades to 0014
